@@ -1,0 +1,87 @@
+import { validateDetailed } from 'node-cron';
+import { z } from 'zod';
+
+/**
+ * Every environment variable the service reads, with its default. The names are the public contract
+ * (design.md, .env.example); messages name the variable and echo the value unless it is a secret.
+ */
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
+const withDefault = <T extends z.ZodType>(schema: T, value: z.input<T>) =>
+  z.preprocess(emptyToUndefined, schema.default(value as never));
+
+const int = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: (i) => `${name} "${String(i.input)}" is not a number` })
+    .refine((n) => Number.isInteger(n) && n >= min && n <= max, {
+      error: (i) => `${name} "${String(i.input)}" must be a whole number from ${min} to ${max}`,
+    });
+
+/** URLs that may carry a password (DATABASE_URL, SMTP_URL) are never echoed back in a message. */
+const url = (name: string, protocols: readonly string[], echo: boolean) =>
+  z.string().refine(
+    (s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: (i) => `${name}${echo ? ` "${String(i.input)}"` : ''} is not a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` },
+  );
+
+const cron = (name: string) =>
+  z.string().superRefine((s, ctx) => {
+    const result = validateDetailed(s.trim());
+    if (!result.valid) {
+      const why = result.errors.map((e) => e.message).join('; ');
+      ctx.addIssue({ code: 'custom', message: `${name} "${s}" is not a cron expression (5 or 6 fields): ${why}` });
+    }
+  });
+
+const timeZone = (name: string) =>
+  z.string().refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: (i) => `${name} "${String(i.input)}" is not an IANA time zone (e.g. Europe/London)` },
+  );
+
+const secret = (name: string) =>
+  z.string().min(16, { error: `${name} must be at least 16 characters (use: openssl rand -hex 32)` });
+
+export const envSchema = z.object({
+  DATABASE_URL: opt(url('DATABASE_URL', ['postgres:', 'postgresql:'], false)),
+  DATA_DIR: withDefault(z.string(), './data'),
+  SMTP_URL: opt(url('SMTP_URL', ['smtp:', 'smtps:'], false)),
+  SMTP_MAX_CONNECTIONS: withDefault(int('SMTP_MAX_CONNECTIONS', 1, 100), 4),
+  SMTP_RATE: opt(int('SMTP_RATE', 1, 1_000_000)),
+  MAIL_FROM: withDefault(z.string().min(3), 'Daily Digest <digest@localhost>'),
+  PUBLIC_URL: opt(url('PUBLIC_URL', ['http:', 'https:'], true)),
+  HOST: withDefault(z.string(), '0.0.0.0'),
+  PORT: withDefault(int('PORT', 0, 65535), 3000),
+  SECRET: opt(secret('SECRET')),
+  SECRET_PREVIOUS: opt(secret('SECRET_PREVIOUS')),
+  ADMIN_TOKEN: opt(z.string().min(12, { error: 'ADMIN_TOKEN must be at least 12 characters' })),
+  DIGEST_CRON: withDefault(cron('DIGEST_CRON'), '0 6 * * *'),
+  DIGEST_TZ: withDefault(timeZone('DIGEST_TZ'), 'UTC'),
+  SEND_CUTOFF_HOURS: withDefault(int('SEND_CUTOFF_HOURS', 1, 23), 6),
+  SITE_NAME: withDefault(z.string().min(1), 'Daily Digest'),
+  POSTAL_ADDRESS: withDefault(z.string(), ''),
+  FEED_URLS: withDefault(z.string(), ''),
+  FEED_CRON: withDefault(cron('FEED_CRON'), '*/30 * * * *'),
+  TOP_STORIES: withDefault(int('TOP_STORIES', 0, 100), 10),
+  TOP_BLOGS: withDefault(int('TOP_BLOGS', 0, 100), 5),
+  WORKERS: opt(int('WORKERS', 0, 64)),
+  LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: (i) => `LOG_LEVEL "${String(i.input)}" must be one of fatal, error, warn, info, debug, trace, silent`,
+  }), 'info'),
+  NODE_ENV: opt(z.string()),
+});
+
+export type Env = z.infer<typeof envSchema>;
