@@ -7,15 +7,16 @@ import { z } from 'zod';
  */
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
-const withDefault = <T extends z.ZodType>(schema: T, value: z.input<T>) =>
+const withDefault = <T extends z.ZodType>(schema: T, value: z.output<T>) =>
   z.preprocess(emptyToUndefined, schema.default(value as never));
 
 const int = (name: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: (i) => `${name} "${String(i.input)}" is not a number` })
-    .refine((n) => Number.isInteger(n) && n >= min && n <= max, {
-      error: (i) => `${name} "${String(i.input)}" must be a whole number from ${min} to ${max}`,
-    });
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { error: (i) => `${name} "${String(i.input)}" is not a whole number` })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { error: (i) => `${name} ${String(i.input)} is out of range (${min} to ${max})` });
 
 /** URLs that may carry a password (DATABASE_URL, SMTP_URL) are never echoed back in a message. */
 const url = (name: string, protocols: readonly string[], echo: boolean) =>
@@ -63,7 +64,7 @@ export const envSchema = z.object({
   SMTP_RATE: opt(int('SMTP_RATE', 1, 1_000_000)),
   MAIL_FROM: withDefault(z.string().min(3), 'Daily Digest <digest@localhost>'),
   PUBLIC_URL: opt(url('PUBLIC_URL', ['http:', 'https:'], true)),
-  HOST: withDefault(z.string(), '0.0.0.0'),
+  HOST: withDefault(z.string(), '127.0.0.1'),
   PORT: withDefault(int('PORT', 0, 65535), 3000),
   SECRET: opt(secret('SECRET')),
   SECRET_PREVIOUS: opt(secret('SECRET_PREVIOUS')),

@@ -1,3 +1,4 @@
 export type { Config, SigningKey } from './config.js';
 export { ConfigError, type ConfigProblem } from './config-error.js';
+export { createLogger, silentLogger, type Logger } from './logger.js';
 export { loadConfig, readEnvironment, type EnvSource } from './load-config.js';

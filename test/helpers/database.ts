@@ -9,7 +9,11 @@ import { migrate, MIGRATIONS_DIR, openDatabase, type Db, type Engine, type OpenD
  *   never share state and never pay for migrations twice;
  * - PGlite: a fresh in-memory instance loaded from a dump of a migrated one (0.6 s instead of initdb).
  */
-export const ENGINES: readonly Engine[] = ['postgres', 'pglite'];
+/**
+ * Database-level tests run on both engines in one `npm test`. With DATABASE_URL set (.ci/run's second
+ * pass) they run on PostgreSQL only, beside the service-level tests that then use it too.
+ */
+export const ENGINES: readonly Engine[] = process.env.DATABASE_URL ? ['postgres'] : ['postgres', 'pglite'];
 
 /** The server the suite talks to: TEST_DATABASE_URL, else DATABASE_URL, else the machine's local one. */
 export const ADMIN_URL =

@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/index.js';
+import { DataDirLockedError } from '../db/index.js';
+import { migrateCommand } from './migrate.command.js';
+import { serveCommand } from './serve.command.js';
+import { storiesCommand } from './stories.command.js';
+import { topCommand } from './top.command.js';
+
+/** Exit codes: 0 ok, 1 failure, 2 usage. */
+const program = new Command('digest')
+  .description('daily-digest: the day\'s top stories and blog posts, emailed to every confirmed subscriber')
+  .showHelpAfterError()
+  .exitOverride();
+
+serveCommand(program);
+migrateCommand(program);
+storiesCommand(program);
+topCommand(program);
+
+function fail(message: string, code: number): never {
+  process.stderr.write(message.endsWith('\n') ? message : message + '\n');
+  process.exit(code);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
+    process.exit(2);
+  }
+  if (err instanceof ConfigError) fail(err.message, 1);
+  if (err instanceof DataDirLockedError) fail(`digest: ${err.message}`, 1);
+  const e = err as Error & { code?: string };
+  fail(`digest: ${e.message}${process.env.DEBUG ? `\n${e.stack}` : ''}`, 1);
+}

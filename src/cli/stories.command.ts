@@ -1,0 +1,24 @@
+import { Option, type Command } from 'commander';
+import type { StoryKind } from '../db/index.js';
+import { describeProblem, importStories } from '../stories/index.js';
+import { withContext } from './context.js';
+
+export function storiesCommand(program: Command): void {
+  const stories = program.command('stories').description('feed stories in');
+  stories
+    .command('import')
+    .description('import a JSON array of stories, or an RSS / Atom / JSON feed, from a file or URL (idempotent)')
+    .argument('<file-or-url>')
+    .addOption(new Option('--kind <kind>', 'kind for feed items that do not say').choices(['story', 'blog']))
+    .action(async (location: string, opts: { kind?: StoryKind }) => {
+      await withContext('stories import', async ({ database }) => {
+        const r = await importStories(database.db, location, opts.kind ? { kind: opts.kind } : {});
+        process.stdout.write(`${location} (${r.format}): ${r.inserted} new, ${r.updated} updated, ${r.problems.length} rejected\n`);
+        for (const p of r.problems) process.stderr.write(`  rejected ${describeProblem(p)}\n`);
+        if (r.problems.length > 0) {
+          process.stderr.write('  the other items were imported; fix the rejected ones and import again (re-importing is harmless)\n');
+          process.exitCode = 1;
+        }
+      });
+    });
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { editionWindow, localDate, pickTop, type Ranked } from '../ranking/index.js';
+import type { Story } from '../db/index.js';
+import { withContext } from './context.js';
+
+function row(s: Ranked<Story>): string {
+  const when = s.published_at.toISOString().slice(0, 16).replace('T', ' ');
+  return `${String(s.rank).padStart(3)}  ${s.score.toFixed(3).padStart(8)}  ${String(s.votes).padStart(5)}  ${String(s.comments).padStart(5)}  ${when}  ${s.title}\n${' '.repeat(53)}${s.url}`;
+}
+
+export function topCommand(program: Command): void {
+  program
+    .command('top')
+    .description("print the pick of an edition: the top stories and blog posts of the 24 h before its send time")
+    .option('--date <YYYY-MM-DD>', "edition date (default: today in DIGEST_TZ)")
+    .option('--json', 'print JSON')
+    .action(async (opts: { date?: string; json?: boolean }) => {
+      await withContext('top', async ({ config, database }) => {
+        const date = opts.date ?? localDate(new Date(), config.digest.timeZone);
+        const window = editionWindow(date, config.digest.cron, config.digest.timeZone);
+        const pick = await pickTop(database.db, window, config.sections);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ date, slot: window.slot, window: { start: window.start, end: window.end }, ...pick }, null, 2) + '\n');
+          return;
+        }
+        const out: string[] = [
+          `Edition ${date} ${window.slot} ${config.digest.timeZone}: stories published ${window.start.toISOString()} – ${window.end.toISOString()}`,
+          '',
+          `Top stories (${pick.stories.length} of ${config.sections.topStories})`,
+          'rank     score  votes  comm.  published (UTC)   title',
+          ...(pick.stories.length ? pick.stories.map(row) : ['  (none in this window)']),
+          '',
+          `From the blogs (${pick.blogs.length} of ${config.sections.topBlogs})`,
+          ...(pick.blogs.length ? pick.blogs.map(row) : ['  (none in this window)']),
+        ];
+        process.stdout.write(out.join('\n') + '\n');
+      });
+    });
+}

@@ -1,0 +1,17 @@
+export { cleanLine, htmlToText, truncateText } from './clean-text.js';
+export { importStories, parseStoriesDocument, type ImportResult } from './import-stories.js';
+export { loadDocument } from './load-document.js';
+export { FeedError, MAX_FEED_BYTES, parseFeedDocument } from './parse-feed.js';
+export { candidatesQuery, findCandidates } from './find-candidates.js';
+export { feedSource, pollFeeds, type FeedPollResult, type FeedSource } from './poll-feeds.js';
+export {
+  describeProblem,
+  parseDate,
+  parseStoryBatch,
+  parseStoryItem,
+  STORY_LIMITS,
+  type ItemProblem,
+  type ParsedBatch,
+  type StoryInput,
+} from './story-input.js';
+export { upsertStories, type UpsertResult } from './upsert-stories.js';

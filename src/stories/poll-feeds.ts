@@ -1,0 +1,40 @@
+import type { Logger } from '../config/index.js';
+import type { Db, StoryKind } from '../db/index.js';
+import { importStories, type ImportResult } from './import-stories.js';
+import { describeProblem } from './story-input.js';
+
+export interface FeedSource {
+  readonly url: string;
+  readonly kind: StoryKind;
+}
+
+/**
+ * FEED_URLS entries are feed URLs; `#kind=blog` at the end marks a feed of blog posts (the fragment is
+ * never sent to the feed's server).
+ */
+export function feedSource(entry: string): FeedSource {
+  const u = new URL(entry);
+  const kind = new URLSearchParams(u.hash.slice(1)).get('kind') === 'blog' ? 'blog' : 'story';
+  u.hash = '';
+  return { url: u.toString(), kind };
+}
+
+export type FeedPollResult = { url: string; ok: true; result: ImportResult } | { url: string; ok: false; error: string };
+
+/** Polls every feed once; one failing feed is logged and never stops the others. */
+export async function pollFeeds(db: Db, entries: readonly string[], log: Logger): Promise<FeedPollResult[]> {
+  const results: FeedPollResult[] = [];
+  for (const entry of entries) {
+    const source = feedSource(entry);
+    try {
+      const result = await importStories(db, source.url, { kind: source.kind, source: source.url });
+      log.info({ event: 'feed.polled', feed: source.url, inserted: result.inserted, updated: result.updated, rejected: result.problems.length }, 'feed polled');
+      for (const p of result.problems.slice(0, 20)) log.warn({ event: 'feed.item_rejected', feed: source.url }, describeProblem(p));
+      results.push({ url: source.url, ok: true, result });
+    } catch (err) {
+      log.error({ event: 'feed.failed', feed: source.url, err: (err as Error).message }, 'feed poll failed');
+      results.push({ url: source.url, ok: false, error: (err as Error).message });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,25 @@
+import formbody from '@fastify/formbody';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { healthRoutes } from './health.route.js';
+import { storiesRoutes } from './stories.route.js';
+import type { WebDeps } from './web-deps.js';
+
+/** The HTTP app: public pages, the JSON API and the admin, registered per domain. */
+export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    // Per-request lines would log readers' IPs and token URLs; routes log their own stable events.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+  });
+  await app.register(formbody);
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) request.log.error({ event: 'http.error', err }, 'request failed');
+    return reply.code(status).send({ error: err.code ?? 'error', message: status >= 500 ? 'Internal error' : err.message });
+  });
+  healthRoutes(app, deps);
+  storiesRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,10 @@
+import type { Config, Logger } from '../config/index.js';
+import type { Db, Engine } from '../db/index.js';
+
+/** What the HTTP layer is given; it constructs no clients of its own. */
+export interface WebDeps {
+  readonly db: Db;
+  readonly engine: Engine;
+  readonly config: Config;
+  readonly log: Logger;
+}

@@ -1,0 +1,109 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+
+/**
+ * A real SMTP server on loopback that keeps what it receives and answers as a test tells it to:
+ * per-recipient replies (421, 451, 550…), dropped connections, latency.
+ */
+export interface ReceivedMessage {
+  readonly from: string;
+  readonly to: string[];
+  readonly raw: string;
+  readonly parsed: ParsedMail;
+  /** Header lines exactly as received (mailparser folds List-* headers in `parsed`). */
+  readonly headerLines: readonly { key: string; line: string }[];
+}
+
+export interface RecipientReply {
+  readonly code: number;
+  readonly message: string;
+}
+
+export interface SmtpSinkOptions {
+  /** Called for each RCPT TO; return a reply to refuse that recipient. `n` counts RCPTs so far. */
+  readonly onRecipient?: (address: string, n: number) => RecipientReply | undefined;
+  /** Called after DATA: return a reply to refuse the message, or 'drop' to cut the connection. */
+  readonly onData?: (message: { to: string[] }, n: number) => RecipientReply | 'drop' | undefined;
+  readonly latencyMs?: number;
+}
+
+export interface SmtpSink {
+  readonly port: number;
+  readonly url: string;
+  readonly messages: ReceivedMessage[];
+  /** Resolves once `count` messages have arrived (or rejects after `timeoutMs`). */
+  waitFor(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const messages: ReceivedMessage[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  let rcpts = 0;
+  let datas = 0;
+  const delay = () => (options.latencyMs ? new Promise((r) => setTimeout(r, options.latencyMs)) : Promise.resolve());
+
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    size: 10 * 1024 * 1024,
+    onAuth(_auth, _session, cb) {
+      cb(null, { user: 'test' });
+    },
+    onRcptTo(address, _session, cb) {
+      rcpts += 1;
+      const reply = options.onRecipient?.(address.address, rcpts);
+      void delay().then(() => {
+        if (reply) {
+          const err = new Error(reply.message) as Error & { responseCode: number };
+          err.responseCode = reply.code;
+          cb(err);
+        } else cb();
+      });
+    },
+    onData(stream, session: SMTPServerSession, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', async () => {
+        datas += 1;
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        const verdict = options.onData?.({ to }, datas);
+        await delay();
+        if (verdict === 'drop') {
+          (session as unknown as { _socket?: { destroy(): void } })._socket?.destroy();
+          return;
+        }
+        if (verdict) {
+          const err = new Error(verdict.message) as Error & { responseCode: number };
+          err.responseCode = verdict.code;
+          return cb(err);
+        }
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const parsed = await simpleParser(raw);
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        messages.push({ from, to, raw, parsed, headerLines: parsed.headerLines });
+        for (const w of waiters) if (messages.length >= w.count) w.resolve();
+        cb();
+      });
+    },
+  });
+  server.on('error', () => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.server.address() as AddressInfo).port;
+
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    waitFor(count, timeoutMs = 20_000) {
+      if (messages.length >= count) return Promise.resolve(messages);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`expected ${count} messages, got ${messages.length} in ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({ count, resolve: () => (clearTimeout(timer), resolve(messages)) });
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
