@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config, Logger } from './config/index.js';
 import { migrate, openDatabase, type OpenDatabase } from './db/index.js';
+import { createMailer } from './delivery/index.js';
 import { pollFeeds } from './stories/index.js';
 import { buildServer } from './web/index.js';
 
@@ -20,7 +21,9 @@ export async function startService(config: Config, log: Logger, options: { datab
   const applied = await migrate(database.db);
   if (applied.length > 0) log.info({ event: 'db.migrated', applied }, `applied ${applied.length} migration(s)`);
 
-  const app = await buildServer({ db: database.db, engine: database.engine, config, log });
+  // The built-in mail catcher replaces a missing SMTP_URL (next commit); until then, a local relay.
+  const mailer = createMailer({ url: config.smtp.url ?? 'smtp://127.0.0.1:2525', from: config.mailFrom, maxConnections: config.smtp.maxConnections, ratePerSecond: config.smtp.ratePerSecond });
+  const app = await buildServer({ db: database.db, engine: database.engine, config, log, mailer });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
 
@@ -39,6 +42,7 @@ export async function startService(config: Config, log: Logger, options: { datab
       closing ??= (async () => {
         for (const t of tasks) await t.destroy();
         await app.close();
+        mailer.close();
         if (!options.database) await database.close();
       })();
       return closing;

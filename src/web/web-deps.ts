@@ -1,5 +1,6 @@
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
+import type { Mailer } from '../delivery/index.js';
 
 /** What the HTTP layer is given; it constructs no clients of its own. */
 export interface WebDeps {
@@ -7,4 +8,6 @@ export interface WebDeps {
   readonly engine: Engine;
   readonly config: Config;
   readonly log: Logger;
+  /** For transactional mail (confirmations, manage links); the morning send has its own workers. */
+  readonly mailer: Mailer;
 }

@@ -1,0 +1,1 @@
+export { createMailer, createSmtpTransport, type Mailer, type OutgoingMail, type SmtpOptions } from './mailer.js';

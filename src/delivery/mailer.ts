@@ -1,0 +1,68 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+
+/** A single transactional email (confirmation, "manage my subscription" link, test send). */
+export interface OutgoingMail {
+  readonly to: string;
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly messageId?: string;
+}
+
+/** Sends one email and resolves once the relay has accepted it (250). */
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<{ messageId: string }>;
+  close(): void;
+}
+
+export interface SmtpOptions {
+  readonly url: string;
+  readonly from: string;
+  readonly maxConnections?: number;
+  readonly ratePerSecond?: number | undefined;
+}
+
+/**
+ * nodemailer's pooled SMTP transport: connections are kept open and reused (smtp-server's 100 ms
+ * greeting delay makes a connection per message slow on its own), and SMTP_RATE is enforced here for
+ * the whole process.
+ */
+export function createSmtpTransport(options: SmtpOptions): Transporter<SMTPPool.SentMessageInfo> {
+  const u = new URL(options.url);
+  return nodemailer.createTransport({
+    pool: true,
+    host: u.hostname,
+    port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
+    secure: u.protocol === 'smtps:',
+    ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
+    maxConnections: options.maxConnections ?? 4,
+    maxMessages: Infinity,
+    ...(options.ratePerSecond ? { rateDelta: 1000, rateLimit: options.ratePerSecond } : {}),
+    // Loopback relays (the built-in catcher, test servers) speak plain SMTP; real relays get STARTTLS.
+    ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(u.hostname),
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 60_000,
+  } as SMTPPool.Options);
+}
+
+export function createMailer(options: SmtpOptions): Mailer {
+  const transport = createSmtpTransport(options);
+  return {
+    async send(mail) {
+      const info = await transport.sendMail({
+        from: options.from,
+        to: mail.to,
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        ...(mail.headers ? { headers: { ...mail.headers } } : {}),
+        ...(mail.messageId ? { messageId: mail.messageId } : {}),
+      });
+      return { messageId: info.messageId };
+    },
+    close: () => transport.close(),
+  };
+}
