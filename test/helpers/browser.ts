@@ -30,5 +30,6 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** True when nothing on the page is wider than the viewport (no horizontal scrolling on a phone). */
 export async function overflowsHorizontally(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  // Runs in the page; written as a string so the Node typecheck needs no DOM types.
+  return page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1") as Promise<boolean>;
 }
