@@ -48,9 +48,16 @@ export function wallTime(instant: Date, timeZone: string): WallTime {
   };
 }
 
+/** The zone's offset from UTC at `instant`, in ms (positive east of Greenwich). */
+function offsetAt(instant: number, timeZone: string): number {
+  const w = wallTime(new Date(instant), timeZone);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(instant / 1000) * 1000;
+}
+
 /**
- * The UTC instant at which the clocks in `timeZone` show the given wall time. A time skipped by a DST
- * change resolves to the instant just after the gap; a repeated one to its first occurrence.
+ * The UTC instant at which the clocks in `timeZone` show the given wall time, disambiguated as
+ * Temporal's 'compatible' does: a repeated time (autumn) is its first occurrence; a skipped time
+ * (spring) moves forward by the length of the gap (02:30 in a 02:00→03:00 jump is 03:30).
  */
 export function zonedTimeToUtc(
   date: { year: number; month: number; day: number },
@@ -59,19 +66,12 @@ export function zonedTimeToUtc(
   timeZone: string,
 ): Date {
   const target = Date.UTC(date.year, date.month - 1, date.day, hour, minute);
-  let guess = target;
-  for (let i = 0; i < 3; i++) {
-    const w = wallTime(new Date(guess), timeZone);
-    const shown = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-    const diff = target - shown;
-    if (diff === 0) break;
-    guess += diff;
-  }
-  // For a repeated hour, the earlier instant one hour before shows the same wall time.
-  const earlier = guess - 3_600_000;
-  const we = wallTime(new Date(earlier), timeZone);
-  if (Date.UTC(we.year, we.month - 1, we.day, we.hour, we.minute) === target) return new Date(earlier);
-  return new Date(guess);
+  // The offsets in force around the target: at most two, one each side of a transition.
+  const offsets = [...new Set([offsetAt(target - 86_400_000, timeZone), offsetAt(target, timeZone), offsetAt(target + 86_400_000, timeZone)])];
+  const matches = offsets.map((o) => target - o).filter((t) => offsetAt(t, timeZone) === target - t);
+  if (matches.length > 0) return new Date(Math.min(...matches));
+  // In a gap the offset grows; reading the wall time with the earlier (smaller) offset lands after it.
+  return new Date(target - Math.min(...offsets));
 }
 
 /** 'YYYY-MM-DD' of `instant` as seen in `timeZone`. */

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+const base = { SECRET: 'a-secret-of-enough-length', DATA_DIR: 'memory://' };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ ...base, ...env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split('\n');
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('runs on defaults with nothing set but a secret', () => {
+    const c = loadConfig(base);
+    expect(c.port).toBe(3000);
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.digest).toEqual({ cron: '0 6 * * *', timeZone: 'UTC', cutoffHours: 6 });
+    expect(c.sections).toEqual({ topStories: 10, topBlogs: 5 });
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.smtp.url).toBeUndefined();
+    expect(Object.isFrozen(c) && Object.isFrozen(c.digest)).toBe(true);
+  });
+
+  it('reports every bad value at once, one line each, naming the variable', () => {
+    const lines = problems({ DIGEST_CRON: '0 6 * *', PORT: 'eighty', DIGEST_TZ: 'Mars/Olympus', TOP_STORIES: '500' });
+    expect(lines).toHaveLength(4);
+    expect(lines).toContain('config: DIGEST_CRON "0 6 * *" is not a cron expression (5 or 6 fields): expected 5 or 6 fields but got 4');
+    expect(lines.some((l) => l.startsWith('config: PORT "eighty"'))).toBe(true);
+    expect(lines.some((l) => l.includes('DIGEST_TZ "Mars/Olympus" is not an IANA time zone'))).toBe(true);
+    expect(lines.some((l) => l.includes('TOP_STORIES 500 is out of range'))).toBe(true);
+  });
+
+  it('never echoes a URL that may carry a password', () => {
+    const lines = problems({ SMTP_URL: 'http://user:hunter2@relay', DATABASE_URL: 'mysql://root:hunter2@db/x' });
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).not.toContain('hunter2');
+    expect(lines.join('\n')).toMatch(/SMTP_URL is not a smtp:\/\/ or smtps:\/\/ URL/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    const c = loadConfig({ ...base, SMTP_URL: '', DATABASE_URL: '  ', PORT: '' });
+    expect(c.smtp.url).toBeUndefined();
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.port).toBe(3000);
+  });
+
+  it('gives rotated secrets distinct key ids and keeps the previous one', () => {
+    const c = loadConfig({ ...base, SECRET_PREVIOUS: 'the-old-secret-of-length' });
+    expect(c.keys.previous).toBeDefined();
+    expect(c.keys.previous!.id).not.toBe(c.keys.current.id);
+  });
+
+  it('refuses a short secret without printing it', () => {
+    const lines = problems({ SECRET: 'short' });
+    expect(lines).toEqual(['config: SECRET must be at least 16 characters (use: openssl rand -hex 32)']);
+  });
+});
