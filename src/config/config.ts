@@ -22,10 +22,32 @@ export interface Config {
   readonly secretGenerated: boolean;
   readonly adminToken: string | undefined;
   readonly digest: { readonly cron: string; readonly timeZone: string; readonly cutoffHours: number };
-  readonly site: { readonly name: string; readonly postalAddress: string };
+  readonly site: { readonly name: string; readonly postalAddress: string; readonly logoUrl: string | undefined };
+  /** The digest email: SUBJECT_TEMPLATE ({{headline}}, {{date}}, {{isoDate}}, {{site}}, {{count}}). */
+  readonly email: { readonly subjectTemplate: string };
   readonly feeds: { readonly urls: readonly string[]; readonly cron: string };
   readonly sections: { readonly topStories: number; readonly topBlogs: number };
+  /** Sign-up abuse controls: per-hour limits on POST /subscribe and /manage, the optional challenge. */
+  readonly signup: {
+    readonly challenge: 'off' | 'arithmetic';
+    readonly perIpPerHour: number;
+    readonly perAddressPerHour: number;
+    readonly pendingExpiryDays: number;
+  };
   readonly workers: number;
+  /** The morning send: see src/delivery and README "Sending". */
+  readonly delivery: {
+    /** What an edition with no stories does: `skip` (nothing sent) or `note` (a "quiet day" email). */
+    readonly emptyDay: 'skip' | 'note';
+    /** VERP base (bounces@example.com → Return-Path bounces+<delivery id>@example.com); unset: MAIL_FROM. */
+    readonly bounceAddress: string | undefined;
+    /** Port of the inbound SMTP listener that takes DSNs for the VERP addresses; unset: none. */
+    readonly inboundPort: number | undefined;
+    readonly batchSize: number;
+    readonly leaseSeconds: number;
+    readonly retryBaseSeconds: number;
+    readonly maxAttempts: number;
+  };
   readonly logLevel: string;
   readonly production: boolean;
 }

@@ -40,6 +40,8 @@ export interface SubscriberTable {
   sections: Generated<DigestSection[]>;
   token_version: Generated<number>;
   confirmation_sent_at: Timestamp | null;
+  /** Last "manage my subscription" mail (migration 010); throttles it to one an hour. */
+  manage_sent_at: Generated<Date | null>;
   confirmed_at: Timestamp | null;
   unsubscribed_at: Timestamp | null;
   created_at: DefaultedTimestamp;
@@ -68,8 +70,12 @@ export interface SubscriberEventTable {
 
 export type EditionStatus = 'planned' | 'rendering' | 'sending' | 'sent' | 'empty' | 'expired' | 'paused' | 'failed';
 
+export type EditionKind = 'daily' | 'hourly' | 'weekly';
+
 export interface EditionTable {
   id: Generated<number>;
+  /** Which readers it is for (migration 030): see src/delivery/deliveries.create.ts */
+  kind: Generated<EditionKind>;
   /** 'YYYY-MM-DD' */
   date: string;
   slot: string;
@@ -99,6 +105,8 @@ export interface DeliveryTable {
   message_id: string | null;
   error: string | null;
   sent_at: Timestamp | null;
+  /** Times the relay's answer to the whole message was lost (migration 030). */
+  uncertain: Generated<number>;
 }
 
 export interface SuppressionTable {

@@ -1,0 +1,49 @@
+import { domainToASCII } from 'node:url';
+import validator from 'validator';
+
+/**
+ * Address validation for sign-ups and imports (design.md): syntax by validator.isEmail with ASCII local
+ * parts only, internationalised domains turned into their ASCII (punycode) form, the domain
+ * lowercased and the local part kept as typed (it is case-sensitive in principle; the citext column
+ * still makes uniqueness case-insensitive). Anything that could break a mail header is refused.
+ */
+export type AddressProblem = 'empty' | 'too_long' | 'header_characters' | 'invalid';
+
+export type ParsedAddress = { ok: true; email: string } | { ok: false; problem: AddressProblem };
+
+/** RFC 5321: 64 octets of local part, 255 of domain, 254 for a whole path. */
+const MAX_LOCAL = 64;
+const MAX_TOTAL = 254;
+
+export function parseEmailAddress(input: unknown): ParsedAddress {
+  if (typeof input !== 'string') return { ok: false, problem: 'empty' };
+  // CR, LF, NUL and other controls would let a value escape its header line; refuse, never strip.
+  if (/[\u0000-\u001f\u007f]/.test(input)) return { ok: false, problem: 'header_characters' };
+  const trimmed = input.trim();
+  if (trimmed === '') return { ok: false, problem: 'empty' };
+  if (trimmed.length > 320) return { ok: false, problem: 'too_long' };
+  const at = trimmed.lastIndexOf('@');
+  if (at <= 0 || at === trimmed.length - 1) return { ok: false, problem: 'invalid' };
+  const local = trimmed.slice(0, at);
+  const domain = domainToASCII(trimmed.slice(at + 1).toLowerCase());
+  if (domain === '') return { ok: false, problem: 'invalid' };
+  const email = `${local}@${domain}`;
+  if (local.length > MAX_LOCAL || email.length > MAX_TOTAL) return { ok: false, problem: 'too_long' };
+  if (!validator.isEmail(email, { allow_utf8_local_part: false, allow_display_name: false, allow_ip_domain: false, require_tld: true })) {
+    return { ok: false, problem: 'invalid' };
+  }
+  return { ok: true, email };
+}
+
+export function describeAddressProblem(problem: AddressProblem): string {
+  switch (problem) {
+    case 'empty':
+      return 'Please enter your email address.';
+    case 'too_long':
+      return 'That email address is too long.';
+    case 'header_characters':
+      return 'That email address contains characters that are not allowed.';
+    case 'invalid':
+      return 'That does not look like an email address.';
+  }
+}

@@ -1,0 +1,42 @@
+import type { Config } from '../config/index.js';
+import type { Subscriber } from '../db/index.js';
+import { signToken } from './tokens.js';
+
+/**
+ * The personal links every email carries. Each is a signed token naming the subscriber, the
+ * subscription (token_version) and, for mail from the morning send, the edition it came from.
+ */
+export type LinkSubscriber = Pick<Subscriber, 'id' | 'token_version'>;
+
+function subject(subscriber: LinkSubscriber, editionId?: number) {
+  return { subscriberId: subscriber.id, version: subscriber.token_version, ...(editionId !== undefined ? { editionId } : {}) };
+}
+
+/** GET shows the unsubscribe page; POST (its button, or a mail client's RFC 8058 one-click) unsubscribes. */
+export function unsubscribeUrl(config: Config, subscriber: LinkSubscriber, editionId?: number): string {
+  return `${config.publicUrl}/u/${signToken(config.keys, 'unsubscribe', subject(subscriber, editionId))}`;
+}
+
+export function preferencesUrl(config: Config, subscriber: LinkSubscriber, editionId?: number): string {
+  return `${config.publicUrl}/p/${signToken(config.keys, 'preferences', subject(subscriber, editionId))}`;
+}
+
+/** The double opt-in link: GET shows a page whose button POSTs the confirmation. */
+export function confirmUrl(config: Config, subscriber: LinkSubscriber): string {
+  return `${config.publicUrl}/confirm/${signToken(config.keys, 'confirm', subject(subscriber))}`;
+}
+
+/**
+ * RFC 2369 / RFC 8058 headers for one digest email. The https link takes the one-click POST;
+ * a mailto is added only when the operator has a mailbox that processes unsubscribe mail.
+ */
+export function listUnsubscribeHeaders(
+  config: Config,
+  subscriber: LinkSubscriber,
+  editionId?: number,
+  options: { mailto?: string } = {},
+): Record<'List-Unsubscribe' | 'List-Unsubscribe-Post', string> {
+  const url = unsubscribeUrl(config, subscriber, editionId);
+  const mailto = options.mailto ? `, <mailto:${options.mailto}?subject=unsubscribe>` : '';
+  return { 'List-Unsubscribe': `<${url}>${mailto}`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+}
