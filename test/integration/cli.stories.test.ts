@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDigest, startDigest, stopChild } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+const fixture = (name: string) => new URL(`../fixtures/feeds/${name}`, import.meta.url).pathname;
+const SECRET = 'cli-test-secret-0123456789';
+
+describe('digest stories import and digest top, as processes on PostgreSQL', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres');
+  });
+  afterAll(async () => t?.close());
+
+  it('imports a feed, reports the rejected item by position, and prints the pick', async () => {
+    const env = { DATABASE_URL: t.url, SECRET };
+    const imported = await runDigest(['stories', 'import', fixture('news.rss')], env);
+    expect(imported.stdout).toContain('news.rss (rss): 3 new, 0 updated, 1 rejected');
+    expect(imported.stderr).toContain('rejected item 4: url is missing');
+    expect(imported.code).toBe(1);
+
+    const blogs = await runDigest(['stories', 'import', fixture('blogs.atom'), '--kind', 'blog'], env);
+    expect(blogs).toMatchObject({ code: 0 });
+    expect(blogs.stdout).toContain('2 new, 0 updated, 0 rejected');
+
+    const top = await runDigest(['top', '--date', '2019-05-16', '--json'], { ...env, DIGEST_TZ: 'Asia/Amman' });
+    expect(top.code).toBe(0);
+    const pick = JSON.parse(top.stdout) as { stories: { title: string; rank: number }[]; blogs: { title: string }[] };
+    expect(pick.stories.map((s) => s.title)).toEqual([
+      'Turkey and Russia discuss reducing tension in Idlib',
+      'Prices & wages: what “stability” means for Amman’s families',
+    ]);
+    // Neither blog post has votes or comments: the newer one ranks first.
+    expect(pick.blogs.map((s) => s.title)).toEqual(['Tom & Jerry’s guide to <script> tags', 'Why Idlib matters']);
+  });
+
+  it('exits 2 on a usage error and 1 with one line per bad setting', async () => {
+    expect((await runDigest(['top', '--no-such-flag'], { DATABASE_URL: t.url, SECRET })).code).toBe(2);
+    const bad = await runDigest(['top'], { DATABASE_URL: t.url, SECRET, DIGEST_CRON: '0 6 * *', TOP_BLOGS: 'five' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toEqual([
+      'config: DIGEST_CRON "0 6 * *" is not a cron expression (5 or 6 fields): expected 5 or 6 fields but got 4',
+      'config: TOP_BLOGS "five" is not a whole number',
+    ]);
+  });
+});
+
+describe('the embedded database shared by serve and a CLI command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'digest-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses the second process with a clear message instead of losing writes', async () => {
+    const serve = await startDigest(['serve'], { DATA_DIR: dir, PORT: '0', SECRET }, /listening on\s+(http:\/\/\S+)/);
+    try {
+      const health = await fetch(`${serve.match[1]}/healthz`);
+      expect(health.status).toBe(200);
+      const second = await runDigest(['stories', 'import', fixture('news.rss')], { DATA_DIR: dir, SECRET });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/the embedded database in .* is open in another process \(pid \d+: digest serve\)/);
+      expect(second.stderr).toMatch(/POST \/api\/stories/);
+    } finally {
+      expect(await stopChild(serve.child)).toBe(0);
+    }
+    // Once serve has stopped, the command runs.
+    const after = await runDigest(['stories', 'import', fixture('blogs.atom')], { DATA_DIR: dir, SECRET });
+    expect(after.stdout).toContain('2 new');
+  });
+});
