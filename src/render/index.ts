@@ -1,4 +1,23 @@
+/**
+ * The email, rendered once and personalised per reader.
+ *   renderEdition()   MJML → HTML once per edition and section choice (personal parts as markers)
+ *   personalise()     one reader's html + text from a rendered edition: string joins, no MJML
+ *   composeMessage()  one reader's raw MIME (multipart/alternative, List-Unsubscribe on one line)
+ *   preflight*()      the checks that stop a send (size, text part, links, unsubscribe, headers)
+ */
 export { renderConfirmation, type ConfirmationInput, type RenderedMail } from './confirmation.render.js';
+export {
+  ALL_SECTIONS,
+  DEFAULT_SUBJECT_TEMPLATE,
+  renderEdition,
+  renderSubject,
+  sectionKey,
+  type EditionInput,
+  type RenderedEdition,
+} from './edition.render.js';
+export { compilePersonaliser, greetingFor, personalise, PersonaliseError, type PersonalisedParts, type Personaliser, type Reader } from './personalise.js';
+export { composeMessage, ComposeError, listUnsubscribeValue, type ComposeInput } from './compose-message.js';
 export { RenderError } from './mjml.js';
 export { escapeHtml, escapeText, safeHttpUrl, truncate } from './escape.js';
+export { LEFTOVER, PLACEHOLDERS, type Placeholder } from './placeholders.js';
 export { TEMPLATES_DIR } from './template-files.js';

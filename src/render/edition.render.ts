@@ -1,0 +1,124 @@
+import type { DigestSection, Story } from '../db/index.js';
+import { headerText, safeHttpUrl, truncate } from './escape.js';
+import { longDate, sectionView, shortDate } from './edition.view.js';
+import { mjmlToHtml } from './mjml.js';
+import { compileTemplate } from './template.js';
+import { loadTemplates } from './template-files.js';
+
+export const ALL_SECTIONS: readonly DigestSection[] = ['stories', 'blogs'];
+export const DEFAULT_SUBJECT_TEMPLATE = '{{headline}} · {{date}}';
+
+export interface EditionInput {
+  /** YYYY-MM-DD */
+  readonly date: string;
+  readonly site: { readonly name: string; readonly postalAddress: string; readonly logoUrl?: string | undefined };
+  readonly publicUrl: string;
+  readonly stories: readonly Story[];
+  readonly blogs: readonly Story[];
+  /** The sections this rendering contains (a reader's choice); default both. Order is fixed. */
+  readonly sections?: readonly DigestSection[];
+  /** SUBJECT_TEMPLATE: {{headline}}, {{date}}, {{isoDate}}, {{site}}, {{count}}. */
+  readonly subjectTemplate?: string;
+  /**
+   * 'email' (default): personal %%markers%% for personalise(). 'web': the public "view in browser"
+   * page, with no personal parts and no unsubscribe links.
+   */
+  readonly mode?: 'email' | 'web';
+}
+
+/** One edition rendered for one section choice: MJML has run; personal parts are still markers. */
+export interface RenderedEdition {
+  readonly date: string;
+  readonly sections: readonly DigestSection[];
+  readonly subject: string;
+  readonly preheader: string;
+  /** HTML with %%greeting%%, %%unsubscribe_url%%, %%preferences_url%% markers (email mode). */
+  readonly html: string;
+  /** The plain-text part, same markers. */
+  readonly text: string;
+  /** Ids of the stories shown, in order. */
+  readonly storyIds: readonly number[];
+  /** GET /editions/:date on PUBLIC_URL. */
+  readonly viewUrl: string;
+  /** Hosts links and images may point at: PUBLIC_URL's, the stories', the logo's (preflight). */
+  readonly linkHosts: readonly string[];
+}
+
+/** A stable key for a section choice: renders are shared by every reader with the same key. */
+export function sectionKey(sections: readonly DigestSection[] | null | undefined): string {
+  const chosen = ALL_SECTIONS.filter((s) => !sections || sections.length === 0 || sections.includes(s));
+  return chosen.join('+');
+}
+
+const subjectCache = new Map<string, ReturnType<typeof compileTemplate>>();
+
+export function renderSubject(template: string, values: { headline: string; date: string; isoDate: string; site: string; count: number }): string {
+  let compiled = subjectCache.get(template);
+  if (!compiled) {
+    compiled = compileTemplate(template, { escape: (s) => s, name: 'SUBJECT_TEMPLATE' });
+    subjectCache.set(template, compiled);
+  }
+  return truncate(headerText(compiled(values)), 150);
+}
+
+/**
+ * Renders an edition for one section choice: the templates are filled from escaped data and MJML
+ * runs once. Readers who chose the same sections share the result; personalise() makes each copy.
+ */
+export async function renderEdition(input: EditionInput): Promise<RenderedEdition> {
+  const publicUrl = input.publicUrl.replace(/\/+$/, '');
+  const chosen = sectionKey(input.sections).split('+').filter(Boolean) as DigestSection[];
+  const sections = chosen
+    .map((key) => sectionView(key, key === 'stories' ? input.stories : input.blogs))
+    .filter((s) => s.stories.length > 0);
+  const shown = sections.flatMap((s) => (s.key === 'stories' ? input.stories : input.blogs));
+  const titles = sections.flatMap((s) => s.stories.map((v) => v.title));
+  const viewUrl = `${publicUrl}/editions/${input.date}`;
+  const logoUrl = safeHttpUrl(input.site.logoUrl);
+  const web = input.mode === 'web';
+
+  const subject = renderSubject(input.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE, {
+    headline: titles[0] ? truncate(titles[0], 90) : `${input.site.name}`,
+    date: shortDate(input.date),
+    isoDate: input.date,
+    site: input.site.name,
+    count: shown.length,
+  });
+  const preheader = truncate(titles.slice(0, 3).join(' · ') || `${input.site.name}, ${longDate(input.date)}`, 140);
+
+  const view = {
+    title: subject,
+    preheader,
+    siteName: input.site.name,
+    logoUrl,
+    longDate: longDate(input.date),
+    sections,
+    single: shown.length === 1,
+    web,
+    unsubscribable: !web,
+    viewUrl: web ? undefined : viewUrl,
+    reason: web ? `Get it by email every morning: ${publicUrl}/` : `You are receiving this because you subscribed to ${input.site.name} at ${publicUrl}.`,
+    postalAddress: input.site.postalAddress,
+  };
+  const templates = loadTemplates('digest');
+  const html = await mjmlToHtml(templates.mjml(view), 'digest.mjml');
+  const text = templates.text(view).replace(/\n{3,}/g, '\n\n').trim() + '\n';
+
+  const hosts = new Set<string>([new URL(publicUrl).host]);
+  for (const s of shown) {
+    for (const u of [safeHttpUrl(s.url), safeHttpUrl(s.image_url)]) if (u) hosts.add(new URL(u).host);
+  }
+  if (logoUrl) hosts.add(new URL(logoUrl).host);
+
+  return {
+    date: input.date,
+    sections: chosen,
+    subject,
+    preheader,
+    html,
+    text,
+    storyIds: shown.map((s) => s.id),
+    viewUrl,
+    linkHosts: [...hosts],
+  };
+}

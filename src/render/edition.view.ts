@@ -1,0 +1,86 @@
+import type { DigestSection, Story } from '../db/index.js';
+import { safeHttpUrl, truncate, wrap } from './escape.js';
+
+/**
+ * The data both parts of the digest are filled from (templates/digest.mjml and digest.txt), built
+ * once per edition. Values are plain strings: the template escapes them for its own part.
+ */
+export const TITLE_MAX = 200;
+export const TEASER_MAX = 280;
+
+export interface StoryView {
+  readonly n: number;
+  readonly title: string;
+  /** Absent when the story's URL is not http(s): the title is then shown without a link. */
+  readonly url: string | undefined;
+  readonly teaser: string;
+  /** "Reuters · World · 25 votes · 3 comments", only the parts that are known. */
+  readonly meta: string;
+  readonly imageUrl: string | undefined;
+  /** The plain-text part's pre-wrapped title and teaser (indented under the number). */
+  readonly textTitle: string;
+  readonly textTeaser: string;
+  /** Spaces that line the plain-text meta and URL lines up under the title. */
+  readonly ind: string;
+}
+
+export interface SectionView {
+  readonly key: DigestSection;
+  readonly heading: string;
+  readonly textHeading: string;
+  readonly stories: readonly StoryView[];
+}
+
+const HEADINGS: Record<DigestSection, string> = { stories: 'Top stories', blogs: 'From the blogs' };
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+export function storyView(story: Story, n: number): StoryView {
+  const title = truncate(story.title, TITLE_MAX) || story.url;
+  const teaser = truncate(story.summary ?? '', TEASER_MAX);
+  const meta = [
+    story.byline?.trim(),
+    story.section?.trim(),
+    story.votes > 0 ? plural(story.votes, 'vote', 'votes') : undefined,
+    story.comments > 0 ? plural(story.comments, 'comment', 'comments') : undefined,
+  ]
+    .filter((s): s is string => Boolean(s))
+    .map((s) => truncate(s, 60))
+    .join(' · ');
+  const indent = ' '.repeat(`${n}. `.length);
+  return {
+    n,
+    title,
+    url: safeHttpUrl(story.url),
+    teaser,
+    meta,
+    imageUrl: safeHttpUrl(story.image_url),
+    textTitle: wrap(`${n}. ${title}`, 76, '').replace(/\n/g, `\n${indent}`),
+    textTeaser: teaser ? wrap(teaser, 76, indent) : '',
+    ind: indent,
+  };
+}
+
+export function sectionView(key: DigestSection, stories: readonly Story[]): SectionView {
+  const heading = HEADINGS[key];
+  return {
+    key,
+    heading,
+    textHeading: `${heading.toUpperCase()}\n${'='.repeat(heading.length)}`,
+    stories: stories.map((s, i) => storyView(s, i + 1)),
+  };
+}
+
+/** "Thursday 26 November 2026" for a YYYY-MM-DD date (the edition's own calendar day). */
+export function longDate(date: string): string {
+  return new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(`${date}T12:00:00Z`),
+  );
+}
+
+/** "Thu 26 Nov" for subject lines. */
+export function shortDate(date: string): string {
+  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(
+    new Date(`${date}T12:00:00Z`),
+  );
+}
