@@ -21,3 +21,15 @@ export { RenderError } from './mjml.js';
 export { escapeHtml, escapeText, safeHttpUrl, truncate } from './escape.js';
 export { LEFTOVER, PLACEHOLDERS, type Placeholder } from './placeholders.js';
 export { TEMPLATES_DIR } from './template-files.js';
+export {
+  checkMessage,
+  describePreflight,
+  HTML_BUDGET_BYTES,
+  htmlLinks,
+  preflightEdition,
+  type MessageToCheck,
+  type PreflightCode,
+  type PreflightOptions,
+  type PreflightProblem,
+  type PreflightReport,
+} from './preflight.js';
