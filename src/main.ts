@@ -1,4 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
+import { startMailCatcher, type MailCatcher } from './catcher/index.js';
 import type { Config, Logger } from './config/index.js';
 import { migrate, openDatabase, type OpenDatabase } from './db/index.js';
 import { createMailer } from './delivery/index.js';
@@ -9,6 +10,10 @@ export interface RunningService {
   /** Where the HTTP server listens, e.g. http://127.0.0.1:3000 */
   readonly url: string;
   readonly database: OpenDatabase;
+  /** The built-in catcher when SMTP_URL is unset. */
+  readonly catcher: MailCatcher | undefined;
+  /** Where mail goes: SMTP_URL, or the catcher's loopback address. */
+  readonly smtpUrl: string;
   close(): Promise<void>;
 }
 
@@ -21,9 +26,13 @@ export async function startService(config: Config, log: Logger, options: { datab
   const applied = await migrate(database.db);
   if (applied.length > 0) log.info({ event: 'db.migrated', applied }, `applied ${applied.length} migration(s)`);
 
-  // The built-in mail catcher replaces a missing SMTP_URL (next commit); until then, a local relay.
-  const mailer = createMailer({ url: config.smtp.url ?? 'smtp://127.0.0.1:2525', from: config.mailFrom, maxConnections: config.smtp.maxConnections, ratePerSecond: config.smtp.ratePerSecond });
-  const app = await buildServer({ db: database.db, engine: database.engine, config, log, mailer });
+  // No SMTP_URL: mail goes to the built-in catcher on loopback, shown at /inbox, never relayed.
+  const catcher = config.smtp.url
+    ? undefined
+    : await startMailCatcher({ dir: config.dataDir.startsWith('memory:') ? undefined : `${config.dataDir}/catcher`, log });
+  const smtpUrl = config.smtp.url ?? catcher!.url;
+  const mailer = createMailer({ url: smtpUrl, from: config.mailFrom, maxConnections: config.smtp.maxConnections, ratePerSecond: config.smtp.ratePerSecond });
+  const app = await buildServer({ db: database.db, engine: database.engine, config, log, mailer, catcher });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
 
@@ -38,11 +47,14 @@ export async function startService(config: Config, log: Logger, options: { datab
   return {
     url,
     database,
+    catcher,
+    smtpUrl,
     close() {
       closing ??= (async () => {
         for (const t of tasks) await t.destroy();
         await app.close();
         mailer.close();
+        await catcher?.close();
         if (!options.database) await database.close();
       })();
       return closing;

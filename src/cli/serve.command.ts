@@ -18,6 +18,9 @@ export function serveCommand(program: Command): void {
         `  daily-digest is running (${service.database.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`,
         `  listening on  ${service.url}`,
         `  sign-up page  ${config.publicUrl}/`,
+        service.catcher
+          ? `  mail inbox    ${config.publicUrl}/inbox   (built-in catcher on ${service.smtpUrl}: set SMTP_URL to send for real)`
+          : `  mail relay    ${new URL(service.smtpUrl).host}`,
         `  health        ${config.publicUrl}/healthz`,
         '',
       ].join('\n');

@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes } from './health.route.js';
+import { inboxRoutes } from './inbox.route.js';
 import { storiesRoutes } from './stories.route.js';
 import type { WebDeps } from './web-deps.js';
 
@@ -21,5 +22,6 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   });
   healthRoutes(app, deps);
   storiesRoutes(app, deps);
+  if (deps.catcher) inboxRoutes(app, deps.catcher);
   return app;
 }

@@ -1,3 +1,4 @@
+import type { MailCatcher } from '../catcher/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
 import type { Mailer } from '../delivery/index.js';
@@ -10,4 +11,6 @@ export interface WebDeps {
   readonly log: Logger;
   /** For transactional mail (confirmations, manage links); the morning send has its own workers. */
   readonly mailer: Mailer;
+  /** The built-in mail catcher, when SMTP_URL is unset: its inbox page is mounted at /inbox. */
+  readonly catcher?: MailCatcher | undefined;
 }

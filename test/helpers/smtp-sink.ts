@@ -48,6 +48,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    // Loopback clients only, on a machine with no DNS beyond the registries: no reverse lookups.
+    disableReverseLookup: true,
     size: 10 * 1024 * 1024,
     onAuth(_auth, _session, cb) {
       cb(null, { user: 'test' });

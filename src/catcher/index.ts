@@ -1,0 +1,2 @@
+export { startMailCatcher, type MailCatcher } from './catcher-server.js';
+export { MailStore, type CaughtSummary } from './mail-store.js';
