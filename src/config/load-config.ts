@@ -26,7 +26,8 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     );
   }
   const e = parsed.data;
-  const dataDir = resolve(e.DATA_DIR);
+  // 'memory://' (tests, throw-away runs) keeps the embedded database and the catcher in memory.
+  const dataDir = e.DATA_DIR.startsWith('memory://') ? e.DATA_DIR : resolve(e.DATA_DIR);
   let secret = e.SECRET;
   let secretGenerated = false;
   if (!secret) {
