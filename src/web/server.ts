@@ -1,8 +1,11 @@
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { adminPreviewRoutes } from './admin-preview.route.js';
+import { editionsRoutes } from './editions.route.js';
 import { healthRoutes } from './health.route.js';
 import { inboxRoutes } from './inbox.route.js';
 import { storiesRoutes } from './stories.route.js';
+import { subscriberRoutes } from './subscriber.routes.js';
 import type { WebDeps } from './web-deps.js';
 
 /** The HTTP app: public pages, the JSON API and the admin, registered per domain. */
@@ -22,6 +25,9 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   });
   healthRoutes(app, deps);
   storiesRoutes(app, deps);
+  editionsRoutes(app, deps);
+  adminPreviewRoutes(app, deps);
+  subscriberRoutes(app, deps);
   if (deps.catcher) inboxRoutes(app, deps.catcher);
   return app;
 }

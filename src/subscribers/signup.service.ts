@@ -1,0 +1,210 @@
+import { sql } from 'kysely';
+import type { Config, Logger } from '../config/index.js';
+import type { Db, DigestSection, Subscriber } from '../db/index.js';
+import type { Mailer } from '../delivery/index.js';
+import { renderConfirmation } from '../render/index.js';
+import { confirmUrl } from './links.js';
+import { manageMail } from './notice-mail.js';
+
+/** What the sign-up and manage flows need; the web layer passes its own deps. */
+export interface SubscriberDeps {
+  readonly db: Db;
+  readonly config: Config;
+  readonly mailer: Mailer;
+  readonly log: Logger;
+}
+
+/**
+ * Why a request did what it did: for logs and tests only. The HTTP answer is the same for every
+ * outcome, so nobody can learn from it whether an address is subscribed.
+ */
+export type SignupOutcome = 'confirmation_sent' | 'notice_sent' | 'throttled' | 'ignored';
+
+export interface SignupResult {
+  readonly outcome: SignupOutcome;
+  /** Settles when the mail (if any) was accepted by the relay or failed; the route does not wait. */
+  readonly mailed: Promise<void>;
+}
+
+const noMail = Promise.resolve();
+
+/** One confirmation (or notice) email per address per hour however often the form is submitted. */
+const THROTTLE = sql`interval '1 hour'`;
+
+type Locked = Subscriber & { confirm_recent: boolean; notice_recent: boolean; expired: boolean };
+
+async function lockByEmail(trx: Db, email: string, expiryDays: number): Promise<Locked | undefined> {
+  return trx
+    .selectFrom('subscribers')
+    .selectAll()
+    .select([
+      sql<boolean>`coalesce(confirmation_sent_at > now() - ${THROTTLE}, false)`.as('confirm_recent'),
+      sql<boolean>`coalesce(manage_sent_at > now() - ${THROTTLE}, false)`.as('notice_recent'),
+      sql<boolean>`coalesce(confirmation_sent_at, created_at) < now() - make_interval(days => ${expiryDays}::int)`.as('expired'),
+    ])
+    .where('email', '=', email)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/**
+ * A sign-up request (form or JSON) for a valid address. By current state:
+ * - new → pending, confirmation mailed;
+ * - pending → confirmation mailed again, unless one went out in the last hour (subscription-bombing
+ *   defence); an expired pending sign-up starts over;
+ * - unsubscribed or bounced → pending with a new token_version (every older link dies), confirmation
+ *   mailed: signing up again always needs a fresh confirmation;
+ * - active → a notice with the manage links, at most hourly.
+ * Each timestamp is set in the same locked transaction that decides to mail, so concurrent requests
+ * cannot both send; if the relay then refuses, the timestamp is cleared so the reader can retry.
+ */
+export async function requestSignup(
+  deps: SubscriberDeps,
+  input: { email: string; name: string | null; sections: DigestSection[] | null },
+): Promise<SignupResult> {
+  const { db, config } = deps;
+  const decision = await db.transaction().execute(async (trx) => {
+    let row = await lockByEmail(trx, input.email, config.signup.pendingExpiryDays);
+    if (!row) {
+      const inserted = await trx
+        .insertInto('subscribers')
+        .values({ email: input.email, name: input.name, status: 'pending', confirmation_sent_at: sql<Date>`now()`, ...(input.sections ? { sections: input.sections } : {}) })
+        .onConflict((oc) => oc.column('email').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted) {
+        await trx.insertInto('subscriber_events').values({ subscriber_id: inserted.id, type: 'subscribed' }).execute();
+        return { kind: 'confirm' as const, subscriber: inserted };
+      }
+      row = await lockByEmail(trx, input.email, config.signup.pendingExpiryDays); // lost a race with a concurrent insert
+      if (!row) return { kind: 'none' as const };
+    }
+    const details = { ...(input.name ? { name: input.name } : {}), ...(input.sections ? { sections: input.sections } : {}) };
+    switch (row.status) {
+      case 'pending': {
+        if (row.confirm_recent && !row.expired) return { kind: 'throttled' as const };
+        const updated = await trx
+          .updateTable('subscribers')
+          .set({ ...details, confirmation_sent_at: sql<Date>`now()`, updated_at: sql<Date>`now()`, ...(row.expired ? { created_at: sql<Date>`now()` } : {}) })
+          .where('id', '=', row.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { kind: 'confirm' as const, subscriber: updated };
+      }
+      case 'unsubscribed':
+      case 'bounced': {
+        if (row.confirm_recent) return { kind: 'throttled' as const };
+        const updated = await trx
+          .updateTable('subscribers')
+          .set({
+            ...details,
+            status: 'pending',
+            token_version: sql<number>`token_version + 1`,
+            confirmation_sent_at: sql<Date>`now()`,
+            updated_at: sql<Date>`now()`,
+          })
+          .where('id', '=', row.id)
+          .where('status', 'in', ['unsubscribed', 'bounced'])
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await trx.insertInto('subscriber_events').values({ subscriber_id: row.id, type: 'subscribed', reason: `again after ${row.status}` }).execute();
+        return { kind: 'confirm' as const, subscriber: updated };
+      }
+      case 'active': {
+        if (row.notice_recent) return { kind: 'throttled' as const };
+        const updated = await trx
+          .updateTable('subscribers')
+          .set({ manage_sent_at: sql<Date>`now()` })
+          .where('id', '=', row.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return { kind: 'notice' as const, subscriber: updated };
+      }
+    }
+  });
+
+  switch (decision.kind) {
+    case 'confirm':
+      return { outcome: 'confirmation_sent', mailed: sendConfirmation(deps, decision.subscriber) };
+    case 'notice':
+      return { outcome: 'notice_sent', mailed: sendNotice(deps, decision.subscriber, 'already_subscribed') };
+    case 'throttled':
+      return { outcome: 'throttled', mailed: noMail };
+    case 'none':
+      return { outcome: 'ignored', mailed: noMail };
+  }
+}
+
+/**
+ * "Manage my subscription": mails fresh links to an address that has a subscription (pending ones
+ * get their confirmation again), at most hourly; anything else is silently ignored.
+ */
+export async function requestManageLink(deps: SubscriberDeps, email: string): Promise<SignupResult> {
+  const { db, config } = deps;
+  const decision = await db.transaction().execute(async (trx) => {
+    const row = await lockByEmail(trx, email, config.signup.pendingExpiryDays);
+    if (!row || row.status === 'bounced') return { kind: 'none' as const };
+    if (row.status === 'pending') {
+      if (row.confirm_recent || row.expired) return { kind: 'none' as const };
+      const updated = await trx.updateTable('subscribers').set({ confirmation_sent_at: sql<Date>`now()` }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+      return { kind: 'confirm' as const, subscriber: updated };
+    }
+    if (row.notice_recent) return { kind: 'throttled' as const };
+    const updated = await trx.updateTable('subscribers').set({ manage_sent_at: sql<Date>`now()` }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    return { kind: 'notice' as const, subscriber: updated };
+  });
+  if (decision.kind === 'confirm') return { outcome: 'confirmation_sent', mailed: sendConfirmation(deps, decision.subscriber) };
+  if (decision.kind === 'notice') return { outcome: 'notice_sent', mailed: sendNotice(deps, decision.subscriber, 'manage') };
+  return { outcome: decision.kind === 'throttled' ? 'throttled' : 'ignored', mailed: noMail };
+}
+
+async function sendConfirmation(deps: SubscriberDeps, subscriber: Subscriber): Promise<void> {
+  const { config, log } = deps;
+  try {
+    const mail = await renderConfirmation({
+      site: config.site,
+      publicUrl: config.publicUrl,
+      confirmUrl: confirmUrl(config, subscriber),
+      name: subscriber.name,
+    });
+    const { messageId } = await deps.mailer.send({ to: subscriber.email, ...mail });
+    log.info({ event: 'subscriber.confirmation_sent', subscriberId: subscriber.id, messageId }, 'confirmation email sent');
+  } catch (err) {
+    log.error({ event: 'subscriber.confirmation_failed', subscriberId: subscriber.id, err: (err as Error).message }, 'confirmation email failed');
+    await deps.db.updateTable('subscribers').set({ confirmation_sent_at: null }).where('id', '=', subscriber.id).execute().catch(() => {});
+  }
+}
+
+async function sendNotice(deps: SubscriberDeps, subscriber: Subscriber, why: 'manage' | 'already_subscribed'): Promise<void> {
+  const { config, log } = deps;
+  try {
+    const { messageId } = await deps.mailer.send({ to: subscriber.email, ...manageMail(config, subscriber, why) });
+    log.info({ event: 'subscriber.manage_link_sent', subscriberId: subscriber.id, why, messageId }, 'manage link sent');
+  } catch (err) {
+    log.error({ event: 'subscriber.manage_link_failed', subscriberId: subscriber.id, err: (err as Error).message }, 'manage link failed');
+    await deps.db.updateTable('subscribers').set({ manage_sent_at: null }).where('id', '=', subscriber.id).execute().catch(() => {});
+  }
+}
+
+/**
+ * Sweeps sign-ups never confirmed within PENDING_EXPIRY_DAYS: a first-time sign-up is deleted (it
+ * never consented to anything); a former reader who asked to come back and did not confirm returns
+ * to unsubscribed. Returns how many rows were swept.
+ */
+export async function purgeExpiredPending(db: Db, expiryDays: number): Promise<number> {
+  const cutoff = sql`now() - make_interval(days => ${expiryDays}::int)`;
+  const deleted = await db
+    .deleteFrom('subscribers')
+    .where('status', '=', 'pending')
+    .where('confirmed_at', 'is', null)
+    .where(sql<boolean>`coalesce(confirmation_sent_at, created_at) < ${cutoff}`)
+    .executeTakeFirst();
+  const reverted = await db
+    .updateTable('subscribers')
+    .set({ status: 'unsubscribed', updated_at: sql<Date>`now()` })
+    .where('status', '=', 'pending')
+    .where('confirmed_at', 'is not', null)
+    .where(sql<boolean>`coalesce(confirmation_sent_at, created_at) < ${cutoff}`)
+    .executeTakeFirst();
+  return Number(deleted.numDeletedRows) + Number(reverted.numUpdatedRows);
+}

@@ -1,0 +1,78 @@
+import type { DigestSection, Frequency } from '../db/index.js';
+
+/** Parsing of the reader-supplied fields other than the address (forms, JSON, CSV). */
+export const SECTIONS: readonly DigestSection[] = ['stories', 'blogs'];
+
+/** A display name: controls removed (it reaches mail headers' neighbourhood), whitespace collapsed, 100 chars. */
+export function cleanName(input: unknown): string | null {
+  if (typeof input !== 'string') return null;
+  // eslint-disable-next-line no-control-regex
+  const name = input.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
+  return name === '' ? null : name;
+}
+
+/** Sections from a form (one value or repeated) or JSON array; unknown values dropped; none → null. */
+export function parseSections(input: unknown): DigestSection[] | null {
+  const values = Array.isArray(input) ? input : input === undefined || input === null ? [] : [input];
+  const picked = SECTIONS.filter((s) => values.includes(s));
+  return picked.length > 0 ? picked : null;
+}
+
+export function isTimeZone(tz: unknown): tz is string {
+  if (typeof tz !== 'string' || tz.length === 0 || tz.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Preferences {
+  readonly name: string | null;
+  readonly sections: DigestSection[];
+  readonly frequency: Frequency;
+  /** 0 = Sunday … 6 = Saturday; only for weekly. */
+  readonly weekday: number | null;
+  /** Local hour 0–23, or null for the site's default slot. */
+  readonly send_hour: number | null;
+  /** IANA zone, or null for the site's DIGEST_TZ. */
+  readonly timezone: string | null;
+}
+
+export type PreferencesResult = { ok: true; value: Preferences } | { ok: false; errors: Record<string, string> };
+
+function intIn(v: unknown, min: number, max: number): number | null | undefined {
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+}
+
+/** The preferences form, validated whole: every bad field gets its own message. */
+export function parsePreferences(body: Record<string, unknown>): PreferencesResult {
+  const errors: Record<string, string> = {};
+  const sections = parseSections(body.sections);
+  if (!sections) errors.sections = 'Choose at least one section.';
+  const frequency = body.frequency === 'weekly' ? 'weekly' : body.frequency === 'daily' || body.frequency === undefined ? 'daily' : undefined;
+  if (!frequency) errors.frequency = 'Choose daily or weekly.';
+  let weekday = intIn(body.weekday, 0, 6);
+  if (weekday === undefined) errors.weekday = 'Choose a day of the week.';
+  if (frequency === 'weekly' && weekday === null) weekday = 1;
+  const sendHour = intIn(body.send_hour, 0, 23);
+  if (sendHour === undefined) errors.send_hour = 'Choose an hour between 0 and 23.';
+  const tz = typeof body.timezone === 'string' && body.timezone !== '' ? body.timezone : null;
+  if (tz !== null && !isTimeZone(tz)) errors.timezone = 'Choose a time zone from the list.';
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      name: cleanName(body.name),
+      sections: sections!,
+      frequency: frequency!,
+      weekday: frequency === 'weekly' ? (weekday ?? 1) : null,
+      send_hour: sendHour ?? null,
+      timezone: tz,
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { unsubscribeUrl, verifyToken } from '../subscribers/index.js';
+import { findByToken, savePreferences } from '../subscribers/preferences.repository.js';
+import { parsePreferences } from '../subscribers/subscriber-input.js';
+import { sendPage } from './pages/layout.js';
+import { preferencesPage } from './pages/preferences.page.js';
+import { badLinkPage, bodyOf } from './reader-request.js';
+import type { WebDeps } from './web-deps.js';
+
+/** GET|POST /p/:token: the preference page reached from every email; the signed link is the login. */
+export function preferencesRoutes(app: FastifyInstance, deps: WebDeps): void {
+  const { config, db } = deps;
+
+  app.get<{ Params: { token: string }; Querystring: { fewer?: string } }>('/p/:token', async (request, reply) => {
+    const v = verifyToken(config.keys, 'preferences', request.params.token);
+    if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
+    const s = await findByToken(db, v.subject);
+    if (!s || s.status === 'bounced') return badLinkPage(reply, config, 410, 'stale');
+    return sendPage(
+      reply,
+      200,
+      preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: unsubscribeUrl(config, s, v.subject.editionId), fewer: request.query.fewer === '1' }),
+    );
+  });
+
+  app.post<{ Params: { token: string } }>('/p/:token', async (request, reply) => {
+    const v = verifyToken(config.keys, 'preferences', request.params.token);
+    if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
+    const s = await findByToken(db, v.subject);
+    if (!s || s.status === 'bounced') return badLinkPage(reply, config, 410, 'stale');
+    const parsed = parsePreferences(bodyOf(request));
+    const unsub = unsubscribeUrl(config, s, v.subject.editionId);
+    if (!parsed.ok) {
+      return sendPage(reply, 400, preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: unsub, errors: parsed.errors }));
+    }
+    const saved = await savePreferences(db, v.subject, parsed.value);
+    if (!saved) return badLinkPage(reply, config, 410, 'stale');
+    request.log.info({ event: 'subscriber.preferences_saved', subscriberId: s.id }, 'preferences saved');
+    return sendPage(reply, 200, preferencesPage(config, { token: request.params.token, view: saved, unsubscribeUrl: unsub, saved: true }));
+  });
+}

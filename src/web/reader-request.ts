@@ -1,0 +1,64 @@
+import type {} from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
+import { html } from './pages/html.js';
+import { sendPage } from './pages/layout.js';
+import { messagePage } from './pages/signup.page.js';
+
+/** Helpers shared by the reader-facing routes (sign-up, confirm, unsubscribe, preferences). */
+
+/** The parsed body of a form (urlencoded or multipart) or JSON request, as a plain record. */
+export function bodyOf(request: FastifyRequest): Record<string, unknown> {
+  const b = request.body;
+  return b && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
+}
+
+/** A JSON client (the sign-up API) rather than a browser form. */
+export function wantsJson(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'] ?? '';
+  return type.startsWith('application/json');
+}
+
+export function firstString(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
+  return undefined;
+}
+
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+
+/**
+ * Applies one of the sign-up rate limits; when exceeded, answers 429 with Retry-After (HTML or JSON)
+ * and returns true. The limits are per process (in-memory), which is what one instance needs; several
+ * instances behind a balancer each apply their own.
+ */
+export async function rateLimited(limiter: Limiter, request: FastifyRequest, reply: FastifyReply, config: Config, what: string): Promise<boolean> {
+  const r = await limiter(request);
+  if (r.isAllowed || !r.isExceeded) return false;
+  const retryAfter = Math.max(1, r.ttlInSeconds);
+  request.log.warn({ event: 'signup.rate_limited', limit: what }, 'rate limit reached');
+  reply.header('retry-after', String(retryAfter));
+  if (wantsJson(request)) {
+    reply.code(429).send({ error: 'rate_limited', message: 'Too many requests; try again later.', retryAfter });
+    return true;
+  }
+  const minutes = Math.ceil(retryAfter / 60);
+  sendPage(reply, 429, messagePage(config, 'Too many requests', [`Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`]));
+  return true;
+}
+
+/** The page for a link that fails verification: a 4xx, and nothing changed. */
+export function badLinkPage(reply: FastifyReply, config: Config, status: 400 | 404 | 410, kind: 'invalid' | 'stale'): FastifyReply {
+  const paragraphs =
+    kind === 'invalid'
+      ? ['This link is not valid. It may have been cut short: try copying the whole link from the email.']
+      : ['This link is no longer valid: it belongs to an earlier subscription, or the subscription was removed.'];
+  return sendPage(
+    reply,
+    status,
+    messagePage(config, kind === 'invalid' ? 'Link not valid' : 'Link expired', [
+      ...paragraphs,
+      html`You can <a href="/manage">get a fresh link by email</a> or <a href="/">sign up again</a>.`,
+    ]),
+  );
+}

@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+import { createChallenge, verifyChallenge } from '../subscribers/challenge.js';
+import { describeAddressProblem, parseEmailAddress } from '../subscribers/index.js';
+import { purgeExpiredPending, requestManageLink, requestSignup } from '../subscribers/signup.service.js';
+import { cleanName, parseSections } from '../subscribers/subscriber-input.js';
+import { sendPage } from './pages/layout.js';
+import { checkInboxPage, embedPage, managePage, signupPage, type SignupFormState } from './pages/signup.page.js';
+import { bodyOf, firstString, rateLimited, wantsJson } from './reader-request.js';
+import type { WebDeps } from './web-deps.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * GET / (sign-up page), GET /embed (the bare form for article pages), POST /subscribe (form or
+ * JSON), GET|POST /manage. Every accepted POST answers the same "check your inbox", whatever the
+ * address's state; only syntax errors and rate limits answer differently, and neither depends on
+ * who is subscribed.
+ */
+export function signupRoutes(app: FastifyInstance, deps: WebDeps): void {
+  const { config } = deps;
+  const hourly = (max: number, key?: (r: { body: unknown; ip: string }) => string) =>
+    app.createRateLimit({ max, timeWindow: HOUR_MS, ...(key ? { keyGenerator: key } : {}) });
+  const perIp = hourly(config.signup.perIpPerHour, (r) => `ip:${r.ip}`);
+  const addressKey = (r: { body: unknown }) => {
+    const email = firstString((r.body as Record<string, unknown> | undefined)?.email) ?? '';
+    const parsed = parseEmailAddress(email);
+    return `addr:${(parsed.ok ? parsed.email : email).toLowerCase()}`;
+  };
+  const perAddress = hourly(config.signup.perAddressPerHour, addressKey);
+  const challenge = () => (config.signup.challenge === 'arithmetic' ? createChallenge(config.keys) : undefined);
+
+  let lastPurge = 0;
+  const maybePurge = () => {
+    if (Date.now() - lastPurge < HOUR_MS) return;
+    lastPurge = Date.now();
+    purgeExpiredPending(deps.db, config.signup.pendingExpiryDays)
+      .then((n) => n > 0 && deps.log.info({ event: 'subscriber.pending_purged', count: n }, 'expired sign-ups purged'))
+      .catch((err: Error) => deps.log.error({ event: 'subscriber.purge_failed', err: err.message }, 'purge failed'));
+  };
+
+  app.get('/', async (_request, reply) => sendPage(reply, 200, signupPage(config, { challenge: challenge() })));
+  app.get('/embed', async (_request, reply) => sendPage(reply, 200, embedPage(config, { challenge: challenge() }), { frameable: true }));
+
+  app.post('/subscribe', async (request, reply) => {
+    const json = wantsJson(request);
+    const body = bodyOf(request);
+    const embedded = firstString(body.embed) === '1';
+    const accepted = () =>
+      json
+        ? reply.code(200).send({ status: 'ok', message: 'Check your inbox: if that address can be signed up, we have sent it a confirmation link.' })
+        : sendPage(reply, 200, checkInboxPage(config, 'signup'), { frameable: embedded });
+    const refuse = (state: SignupFormState, code: string) =>
+      json
+        ? reply.code(400).send({ error: code, message: state.error?.message })
+        : sendPage(reply, 400, (embedded ? embedPage : signupPage)(config, { ...state, challenge: challenge() }), { frameable: embedded });
+
+    if (await rateLimited(perIp, request, reply, config, 'ip')) return reply;
+    // A bot filled the hidden field: answer as if accepted, do nothing.
+    if (firstString(body.website)) {
+      request.log.info({ event: 'signup.honeypot' }, 'honeypot filled');
+      return accepted();
+    }
+    const rawEmail = firstString(body.email) ?? '';
+    const name = cleanName(firstString(body.name));
+    const sections = parseSections(body.sections);
+    const form = { email: rawEmail.slice(0, 254), name: name ?? '', sections: sections ?? ['stories', 'blogs'] };
+    const parsed = parseEmailAddress(rawEmail);
+    if (!parsed.ok) return refuse({ ...form, error: { field: 'email', message: describeAddressProblem(parsed.problem) } }, 'invalid_email');
+    if (await rateLimited(perAddress, request, reply, config, 'address')) return reply;
+    if (config.signup.challenge === 'arithmetic' && !verifyChallenge(config.keys, firstString(body.challenge_token), firstString(body.challenge))) {
+      return refuse({ ...form, error: { field: 'challenge', message: 'That answer is not right; please try the new sum.' } }, 'challenge_failed');
+    }
+    const result = await requestSignup(deps, { email: parsed.email, name, sections });
+    request.log.info({ event: 'signup.requested', outcome: result.outcome }, 'sign-up requested');
+    maybePurge();
+    return accepted();
+  });
+
+  app.get('/manage', async (_request, reply) => sendPage(reply, 200, managePage(config, {})));
+
+  app.post('/manage', async (request, reply) => {
+    const body = bodyOf(request);
+    if (await rateLimited(perIp, request, reply, config, 'ip')) return reply;
+    if (firstString(body.website)) return sendPage(reply, 200, checkInboxPage(config, 'manage'));
+    const rawEmail = firstString(body.email) ?? '';
+    const parsed = parseEmailAddress(rawEmail);
+    if (!parsed.ok) return sendPage(reply, 400, managePage(config, { email: rawEmail.slice(0, 254), error: describeAddressProblem(parsed.problem) }));
+    if (await rateLimited(perAddress, request, reply, config, 'address')) return reply;
+    const result = await requestManageLink(deps, parsed.email);
+    request.log.info({ event: 'manage.requested', outcome: result.outcome }, 'manage link requested');
+    return sendPage(reply, 200, checkInboxPage(config, 'manage'));
+  });
+}

@@ -1,0 +1,27 @@
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import { confirmRoutes } from './confirm.route.js';
+import { preferencesRoutes } from './preferences.route.js';
+import { signupRoutes } from './signup.route.js';
+import { unsubscribeRoutes } from './unsubscribe.route.js';
+import type { WebDeps } from './web-deps.js';
+
+/**
+ * Every reader-facing route, in one encapsulated scope so its body parsers and rate limiter stay
+ * its own: multipart/form-data is parsed (mail providers send RFC 8058 one-click POSTs that way;
+ * without a parser Fastify answers 415), and the rate limiter is applied per route, not globally.
+ */
+export function subscriberRoutes(app: FastifyInstance, deps: WebDeps): void {
+  void app.register(async (scope) => {
+    await scope.register(multipart, {
+      attachFieldsToBody: 'keyValues',
+      limits: { files: 0, fields: 30, fieldSize: 4096, parts: 30 },
+    });
+    await scope.register(rateLimit, { global: false });
+    signupRoutes(scope, deps);
+    confirmRoutes(scope, deps);
+    unsubscribeRoutes(scope, deps);
+    preferencesRoutes(scope, deps);
+  });
+}

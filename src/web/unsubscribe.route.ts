@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { preferencesUrl, resubscribe, unsubscribe, verifyToken, type TokenSubject } from '../subscribers/index.js';
+import { findByToken } from '../subscribers/preferences.repository.js';
+import { html } from './pages/html.js';
+import { sendPage } from './pages/layout.js';
+import { messagePage } from './pages/signup.page.js';
+import { reasonText, unsubscribedPage, unsubscribePage } from './pages/unsubscribe.page.js';
+import { badLinkPage, bodyOf } from './reader-request.js';
+import type { WebDeps } from './web-deps.js';
+
+/**
+ * The personal unsubscribe link of every email.
+ * - GET /u/:token: a page with one button; changes nothing (mail-security scanners follow links).
+ * - POST /u/:token: unsubscribes at once and answers 200, from that button or from a mail client's
+ *   RFC 8058 one-click POST (`List-Unsubscribe=One-Click`, urlencoded or multipart). Repeating it is
+ *   harmless; a `reason` (the after-page's question) is attached to the unsubscribe event.
+ * - POST /u/:token/resubscribe: the after-page's undo.
+ * A forged, truncated or altered token is a 400; a token of an earlier subscription (token_version
+ * bumped by signing up again) or of an erased reader is a 410. Neither changes anything.
+ */
+export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
+  const { config, db } = deps;
+  const prefsFor = (s: { id: number; token_version: number }, subject: TokenSubject) => preferencesUrl(config, s, subject.editionId);
+
+  app.get<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
+    const v = verifyToken(config.keys, 'unsubscribe', request.params.token);
+    if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
+    const s = await findByToken(db, v.subject);
+    if (!s) return badLinkPage(reply, config, 410, 'stale');
+    return sendPage(
+      reply,
+      200,
+      unsubscribePage(config, {
+        token: request.params.token,
+        email: s.email,
+        preferencesUrl: prefsFor(s, v.subject),
+        alreadyUnsubscribed: s.status === 'unsubscribed' || s.status === 'bounced',
+      }),
+    );
+  });
+
+  app.post<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
+    const v = verifyToken(config.keys, 'unsubscribe', request.params.token);
+    if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
+    const body = bodyOf(request);
+    const reason = reasonText(body);
+    const s = await findByToken(db, v.subject);
+    if (!s) return badLinkPage(reply, config, 410, 'stale');
+    const result = await unsubscribe(db, s.id, { editionId: v.subject.editionId, reason, version: v.subject.version });
+    if (result.changed) {
+      const oneClick = body['List-Unsubscribe'] === 'One-Click';
+      request.log.info({ event: 'subscriber.unsubscribed', subscriberId: s.id, editionId: v.subject.editionId, oneClick }, 'unsubscribed');
+    }
+    return sendPage(reply, 200, unsubscribedPage(config, { token: request.params.token, preferencesUrl: prefsFor(s, v.subject), reasonSaved: reason !== null }));
+  });
+
+  app.post<{ Params: { token: string } }>('/u/:token/resubscribe', async (request, reply) => {
+    const v = verifyToken(config.keys, 'unsubscribe', request.params.token);
+    if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
+    const s = await findByToken(db, v.subject);
+    if (!s) return badLinkPage(reply, config, 410, 'stale');
+    const r = await resubscribe(db, s.id, v.subject.version);
+    if (r.changed) request.log.info({ event: 'subscriber.resubscribed', subscriberId: s.id }, 'resubscribed');
+    if (r.changed || s.status === 'active') {
+      return sendPage(reply, 200, messagePage(config, 'Welcome back', [
+        'You are subscribed again; the next edition will reach you as before.',
+        html`<a href="${prefsFor(s, v.subject)}">Change your preferences</a>`,
+      ]));
+    }
+    return sendPage(reply, 409, messagePage(config, 'Please sign up again', [html`This address cannot be resubscribed from this link. <a href="/">Sign up again</a> and confirm.`]));
+  });
+}
