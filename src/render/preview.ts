@@ -1,0 +1,40 @@
+import type { Config } from '../config/index.js';
+import type { Db } from '../db/index.js';
+import { editionWindow, pickTop } from '../ranking/index.js';
+import { renderEdition, type RenderedEdition } from './edition.render.js';
+import { personalise, type PersonalisedParts, type Reader } from './personalise.js';
+import { preflightEdition, type PreflightReport } from './preflight.js';
+
+export interface Preview {
+  readonly date: string;
+  readonly rendered: RenderedEdition;
+  /** The email as a sample reader would get it. */
+  readonly sample: PersonalisedParts;
+  readonly reader: Reader;
+  readonly preflight: PreflightReport;
+  readonly renderMs: number;
+}
+
+export function sampleReader(publicUrl: string): Reader {
+  const token = 'preview-sample-token-0000000000000000';
+  return { name: 'Sample Reader', unsubscribeUrl: `${publicUrl}/u/${token}`, preferencesUrl: `${publicUrl}/p/${token}` };
+}
+
+/** What the edition of `date` would be from the stories in the database now, without sending. */
+export async function buildPreview(db: Db, config: Config, date: string): Promise<Preview> {
+  const window = editionWindow(date, config.digest.cron, config.digest.timeZone);
+  const pick = await pickTop(db, window, config.sections);
+  const t = performance.now();
+  const rendered = await renderEdition({
+    date,
+    site: config.site,
+    publicUrl: config.publicUrl,
+    stories: pick.stories,
+    blogs: pick.blogs,
+    subjectTemplate: config.email.subjectTemplate,
+  });
+  const renderMs = performance.now() - t;
+  const reader = sampleReader(config.publicUrl);
+  const preflight = await preflightEdition(rendered, { publicUrl: config.publicUrl, from: config.mailFrom, sample: reader });
+  return { date, rendered, sample: personalise(rendered, reader), reader, preflight, renderMs };
+}
