@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { DataDirLockedError } from '../db/index.js';
 import { migrateCommand } from './migrate.command.js';
+import { previewCommand } from './preview.command.js';
 import { serveCommand } from './serve.command.js';
 import { storiesCommand } from './stories.command.js';
 import { topCommand } from './top.command.js';
@@ -16,6 +17,7 @@ serveCommand(program);
 migrateCommand(program);
 storiesCommand(program);
 topCommand(program);
+previewCommand(program);
 
 function fail(message: string, code: number): never {
   process.stderr.write(message.endsWith('\n') ? message : message + '\n');
