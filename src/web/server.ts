@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { adminPreviewRoutes } from './admin-preview.route.js';
+import { adminRoutes } from './admin/admin.routes.js';
 import { editionsRoutes } from './editions.route.js';
 import { healthRoutes } from './health.route.js';
 import { inboxRoutes } from './inbox.route.js';
@@ -28,6 +29,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   editionsRoutes(app, deps);
   adminPreviewRoutes(app, deps);
   subscriberRoutes(app, deps);
+  adminRoutes(app, deps);
   if (deps.catcher) inboxRoutes(app, deps.catcher);
   return app;
 }

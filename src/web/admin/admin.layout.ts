@@ -1,0 +1,62 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { html, raw, type SafeHtml } from '../pages/html.js';
+import { csrfToken, sessionOf } from '../admin-session.js';
+import type { WebDeps } from '../web-deps.js';
+
+const STYLE = raw(`
+*,*::before,*::after{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",sans-serif;color:#1d2330;background:#f4f5f7}
+header.bar{background:#1d2330;color:#fff;padding:10px 16px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
+header.bar strong{margin-right:auto} header.bar a{color:#fff;text-decoration:none} header.bar a[aria-current]{text-decoration:underline}
+header.bar form{margin:0} header.bar button{background:transparent;color:#fff;border:1px solid #667085}
+main{max-width:1100px;margin:0 auto;padding:16px}
+h1{font-size:22px;margin:4px 0 16px} h2{font-size:17px;margin:24px 0 8px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px}
+.card{background:#fff;border:1px solid #e3e5ea;border-radius:8px;padding:12px}
+.card b{display:block;font-size:24px} .muted{color:#667085;font-size:13px}
+table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #e3e5ea} th,td{padding:7px 9px;border-bottom:1px solid #e3e5ea;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} .scroll{overflow-x:auto}
+figure.chart{margin:0;background:#fff;border:1px solid #e3e5ea;border-radius:8px;padding:10px} figcaption{font-weight:600;margin-bottom:4px}
+.legend span{margin-right:12px;font-size:13px} .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
+button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid #1346b8;background:#1346b8;color:#fff;cursor:pointer}
+button.secondary{background:#fff;color:#1346b8} input{font:inherit;padding:6px 8px;border:1px solid #98a2b3;border-radius:6px;max-width:100%}
+.row{display:flex;gap:8px;flex-wrap:wrap;align-items:center} .row form{margin:0}
+.ok{color:#137333} .bad{color:#b3261e} .flash{background:#eef3ff;border-left:4px solid #1346b8;padding:8px 12px;margin:0 0 12px}
+:focus-visible{outline:3px solid #f0a500;outline-offset:2px}
+`);
+
+const NAV: readonly [string, string][] = [
+  ['/admin', 'Dashboard'],
+  ['/admin/preview', 'Preview'],
+  ['/editions', 'Archive'],
+];
+
+export function adminPage(request: FastifyRequest, deps: WebDeps, title: string, body: SafeHtml): SafeHtml {
+  const path = request.url.split('?')[0];
+  const session = sessionOf(request);
+  const nav = [...NAV, ...(deps.catcher ? [['/inbox', 'Inbox'] as [string, string]] : [])];
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>${title} · ${deps.config.site.name} admin</title><style>${STYLE}</style></head>
+<body><header class="bar"><strong>${deps.config.site.name} admin</strong>
+${nav.map(([href, label]) => html`<a href="${href}" ${href === path ? raw('aria-current="page"') : ''}>${label}</a>`)}
+${session ? html`<form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${csrfToken(deps.config.keys.current, session)}"><button type="submit">Log out</button></form>` : ''}
+</header><main id="main"><h1>${title}</h1>${body}</main></body></html>`;
+}
+
+/** A hidden CSRF field for a form on an admin page (empty for Bearer-authorised requests). */
+export function csrfField(request: FastifyRequest, deps: WebDeps): SafeHtml {
+  const session = sessionOf(request);
+  return session ? html`<input type="hidden" name="_csrf" value="${csrfToken(deps.config.keys.current, session)}">` : html``;
+}
+
+export function sendAdminPage(reply: FastifyReply, status: number, page: SafeHtml): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'same-origin')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+    .send(page.value);
+}

@@ -1,0 +1,16 @@
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import type { WebDeps } from '../web-deps.js';
+import { dashboardRoutes } from './dashboard.route.js';
+import { loginRoutes } from './login.route.js';
+
+/** The operator's pages, in one scope with its own cookie parser and login rate limit. */
+export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
+  void app.register(async (scope) => {
+    await scope.register(cookie);
+    await scope.register(rateLimit, { global: false });
+    loginRoutes(scope, deps);
+    dashboardRoutes(scope, deps);
+  });
+}
