@@ -1,1 +1,15 @@
 export { createMailer, createSmtpTransport, type Mailer, type OutgoingMail, type SmtpOptions } from './mailer.js';
+export { classifySmtpFailure, NEVER_CONNECTED, type Classified, type SmtpFailure, type SmtpOutcome } from './smtp-reply.js';
+export { nextRetry, type RetryDecision, type RetryPolicy } from './retry-policy.js';
+export { addressDomain, bareAddress, deliveryMessageId, parseVerpAddress, verpAddress } from './verp.js';
+export { cutoffOf, dailySpecs, hourlySpec, readerSendAt, weeklySpec, type EditionSpec } from './edition.spec.js';
+export { expireEdition, finishEditionIfDone } from './edition.states.js';
+export { prepareEdition, type PrepareOutcome, type PreparedEdition } from './edition.service.js';
+export { pickForEdition } from './edition.pick.js';
+export { createDeliveries } from './deliveries.create.js';
+export { claimDeliveries, extendLeases, type ClaimedDelivery, type ClaimResult } from './deliveries.claim.js';
+export { failPastCutoff, markFailed, markRetry, markSent, releaseClaims, type SentMark } from './deliveries.complete.js';
+export { digestMessageSource, type ComposeDelivery, type MessageSource } from './edition.messages.js';
+export { DeliveryWorker, type WorkerDeps, type WorkerEvent, type WorkerOptions } from './delivery.worker.js';
+export { runEdition, type SendDeps, type SendOptions } from './send-edition.js';
+export { deliveryCounts, deliveryOverview, type DeliveryCounts, type DeliveryOverview, type EditionStatusRow } from './delivery.stats.js';

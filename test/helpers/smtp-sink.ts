@@ -74,7 +74,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         const verdict = options.onData?.({ to }, datas);
         await delay();
         if (verdict === 'drop') {
-          (session as unknown as { _socket?: { destroy(): void } })._socket?.destroy();
+          // The session object has no socket: find the connection that owns it and cut it.
+          const connections = (server as unknown as { connections: Set<{ session: unknown; _socket?: { destroy(): void } }> }).connections;
+          for (const c of connections) if (c.session === session) c._socket?.destroy();
           return;
         }
         if (verdict) {

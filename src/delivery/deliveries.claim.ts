@@ -1,0 +1,114 @@
+import { sql } from 'kysely';
+import type { Db, DigestSection } from '../db/index.js';
+import { isSuppressedSql } from './deliveries.create.js';
+
+/** One claimed delivery, with what the message needs about its reader. */
+export interface ClaimedDelivery {
+  readonly id: number;
+  readonly editionId: number;
+  readonly subscriberId: number;
+  /** Attempts so far, this one included. */
+  readonly attempts: number;
+  readonly uncertain: number;
+  readonly email: string;
+  readonly name: string | null;
+  readonly tokenVersion: number;
+  readonly sections: DigestSection[];
+}
+
+export interface ClaimResult {
+  readonly claimed: ClaimedDelivery[];
+  /** Deliveries found due whose reader is no longer active or is suppressed: marked `skipped`. */
+  readonly skipped: number;
+}
+
+/**
+ * THE claim. One statement, so every guarantee holds at the instant of the claim:
+ *
+ * - `FOR UPDATE SKIP LOCKED`: any number of workers in any number of processes take disjoint rows and
+ *   never wait on each other (graphile-worker, pg-boss).
+ * - A claim is a lease: status `sending` with `lease_until`, and `next_attempt_at` moved to the same
+ *   instant. So "due" is one range on the deliveries_due partial index (`next_attempt_at <= now()` over
+ *   queued, retry and sending rows): queued rows are due at once, retries after their backoff, and a
+ *   claimed row again when its lease runs out because its worker died (kill -9, lost machine).
+ * - The reader is re-read here, not when the deliveries were created: a reader who unsubscribed or was
+ *   suppressed since is marked `skipped` in the same statement and never handed to SMTP.
+ * - `attempts` counts claims, so a delivery whose worker keeps dying is still bounded.
+ *
+ * Rejected: a cursor or checkpoint per edition that moves when a batch is fetched (listmonk #3022,
+ * #2070: a crash between fetch and send lost or duplicated whole batches).
+ */
+export async function claimDeliveries(
+  db: Db,
+  editionIds: readonly number[],
+  limit: number,
+  leaseSeconds: number,
+): Promise<ClaimResult> {
+  if (editionIds.length === 0 || limit <= 0) return { claimed: [], skipped: 0 };
+  const result = await sql<{
+    id: number;
+    edition_id: number;
+    subscriber_id: number;
+    attempts: number;
+    uncertain: number;
+    status: string;
+    email: string;
+    name: string | null;
+    token_version: number;
+    sections: DigestSection[];
+  }>`
+    WITH due AS (
+      SELECT d.id, d.subscriber_id
+        FROM deliveries d
+       WHERE d.edition_id = ANY(${sql.val(editionIds)}::bigint[])
+         AND d.status IN ('queued', 'retry', 'sending')
+         AND d.next_attempt_at <= now()
+       ORDER BY d.edition_id, d.next_attempt_at
+       LIMIT ${limit}
+       FOR UPDATE SKIP LOCKED
+    ), judged AS (
+      SELECT due.id, s.email, s.name, s.token_version, s.sections,
+             (s.status = 'active' AND NOT ${isSuppressedSql(sql.ref('s.email'))}) AS ok
+        FROM due JOIN subscribers s ON s.id = due.subscriber_id
+    )
+    UPDATE deliveries d
+       SET status          = CASE WHEN j.ok THEN 'sending' ELSE 'skipped' END,
+           attempts        = d.attempts + CASE WHEN j.ok THEN 1 ELSE 0 END,
+           lease_until     = CASE WHEN j.ok THEN now() + make_interval(secs => ${leaseSeconds}) END,
+           next_attempt_at = CASE WHEN j.ok THEN now() + make_interval(secs => ${leaseSeconds}) ELSE d.next_attempt_at END,
+           error           = CASE WHEN j.ok THEN d.error ELSE 'reader not active or suppressed at send time' END
+      FROM judged j
+     WHERE d.id = j.id
+    RETURNING d.id, d.edition_id, d.subscriber_id, d.attempts, d.uncertain, d.status,
+              j.email::text AS email, j.name, j.token_version, j.sections`.execute(db);
+  const claimed: ClaimedDelivery[] = [];
+  let skipped = 0;
+  for (const r of result.rows) {
+    if (r.status !== 'sending') {
+      skipped += 1;
+      continue;
+    }
+    claimed.push({
+      id: r.id,
+      editionId: r.edition_id,
+      subscriberId: r.subscriber_id,
+      attempts: r.attempts,
+      uncertain: r.uncertain,
+      email: r.email,
+      name: r.name,
+      tokenVersion: r.token_version,
+      sections: r.sections,
+    });
+  }
+  return { claimed, skipped };
+}
+
+/** Keeps claims alive while they wait in a worker's queue (a live worker never loses its lease). */
+export async function extendLeases(db: Db, ids: readonly number[], leaseSeconds: number): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`
+    UPDATE deliveries
+       SET lease_until = now() + make_interval(secs => ${leaseSeconds}),
+           next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
+     WHERE id = ANY(${sql.val(ids)}::bigint[]) AND status = 'sending'`.execute(db);
+}

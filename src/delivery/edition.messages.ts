@@ -1,0 +1,82 @@
+import type { Config } from '../config/index.js';
+import type { Db, DigestSection, Edition } from '../db/index.js';
+import { ALL_SECTIONS, composeMessage, personalise, renderEdition, sectionKey } from '../render/index.js';
+import { preferencesUrl, unsubscribeUrl } from '../subscribers/index.js';
+import type { ClaimedDelivery } from './deliveries.claim.js';
+
+/** Builds the raw MIME of one delivery of one edition. */
+export type ComposeDelivery = (delivery: ClaimedDelivery, messageId: string) => Promise<Buffer>;
+
+/** Per edition, once per process: what a worker needs to build that edition's messages. */
+export type MessageSource = (editionId: number) => Promise<ComposeDelivery>;
+
+interface Rendered {
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+}
+
+/**
+ * The digest's messages: the edition as rendered once (editions.html/text, with personal markers)
+ * for readers of both sections; a reader who chose fewer sections gets a rendering for that choice,
+ * made once per process and edition. Each reader's copy is personalise() (string joins) and
+ * composeMessage() (MIME): never MJML per reader.
+ */
+export function digestMessageSource(db: Db, config: Config): MessageSource {
+  const editions = new Map<number, Promise<ComposeDelivery>>();
+  return (editionId) => {
+    let found = editions.get(editionId);
+    if (!found) {
+      found = load(db, config, editionId);
+      found.catch(() => editions.delete(editionId));
+      editions.set(editionId, found);
+    }
+    return found;
+  };
+}
+
+async function load(db: Db, config: Config, editionId: number): Promise<ComposeDelivery> {
+  const edition = await db.selectFrom('editions').selectAll().where('id', '=', editionId).executeTakeFirstOrThrow();
+  const full = sectionKey(ALL_SECTIONS);
+  const renders = new Map<string, Promise<Rendered>>();
+  renders.set(full, Promise.resolve({ subject: edition.subject ?? config.site.name, html: edition.html ?? '', text: edition.text ?? '' }));
+  const renderFor = (sections: DigestSection[]) => {
+    const key = sectionKey(sections);
+    let r = renders.get(key);
+    if (!r) {
+      r = renderSections(db, config, edition, sections);
+      renders.set(key, r);
+    }
+    return r;
+  };
+  return async (delivery, messageId) => {
+    const rendered = await renderFor(delivery.sections);
+    const link = { id: delivery.subscriberId, token_version: delivery.tokenVersion };
+    const unsubscribe = unsubscribeUrl(config, link, editionId);
+    const parts = personalise(rendered, { name: delivery.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferencesUrl(config, link, editionId) });
+    return composeMessage({
+      from: config.mailFrom,
+      to: delivery.name ? { name: delivery.name, address: delivery.email } : delivery.email,
+      subject: rendered.subject,
+      html: parts.html,
+      text: parts.text,
+      messageId,
+      listUnsubscribe: { url: unsubscribe },
+    });
+  };
+}
+
+async function renderSections(db: Db, config: Config, edition: Edition, sections: DigestSection[]): Promise<Rendered> {
+  const ids = edition.story_ids;
+  const stories = ids.length ? await db.selectFrom('stories').selectAll().where('id', 'in', ids).execute() : [];
+  const order = new Map(ids.map((id, i) => [id, i]));
+  stories.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  return renderEdition({
+    date: edition.date,
+    site: { name: config.site.name, postalAddress: config.site.postalAddress },
+    publicUrl: config.publicUrl,
+    stories: stories.filter((s) => s.kind === 'story'),
+    blogs: stories.filter((s) => s.kind === 'blog'),
+    sections,
+  });
+}

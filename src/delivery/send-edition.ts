@@ -1,0 +1,58 @@
+import type { Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type { Config, Logger } from '../config/index.js';
+import type { Db, Edition } from '../db/index.js';
+import { DeliveryWorker, type WorkerEvent } from './delivery.worker.js';
+import { deliveryCounts, type DeliveryCounts } from './delivery.stats.js';
+import type { MessageSource } from './edition.messages.js';
+import { finishEditionIfDone, expireEdition } from './edition.states.js';
+import { failPastCutoff } from './deliveries.complete.js';
+import { cutoffOf } from './edition.spec.js';
+
+export interface SendDeps {
+  readonly db: Db;
+  readonly config: Config;
+  readonly log: Logger;
+  readonly transport: Transporter<SMTPPool.SentMessageInfo>;
+  readonly messages: MessageSource;
+}
+
+export interface SendOptions {
+  /** In-process workers (default WORKERS; 1 on PGlite, which is one connection). */
+  readonly workers?: number;
+  readonly onEvent?: (event: WorkerEvent) => void;
+  /** Stops the send early (SIGINT): workers release their claims. */
+  readonly signal?: AbortSignal;
+  readonly workerOptions?: { batchSize?: number; concurrency?: number; idleMs?: number; markBatch?: number };
+}
+
+/**
+ * Sends one edition in the foreground until nothing is left to send (retries included, bounded by
+ * the cutoff), then marks it `sent`. Other processes (`digest worker`) may share the work.
+ */
+export async function runEdition(deps: SendDeps, edition: Edition, options: SendOptions = {}): Promise<DeliveryCounts> {
+  const n = Math.max(1, options.workers ?? deps.config.workers);
+  const workers = Array.from({ length: n }, (_, i) =>
+    new DeliveryWorker(deps, { ...options.workerOptions, editionId: edition.id, untilDone: true, name: `send-${i + 1}`, onEvent: options.onEvent }),
+  );
+  const stop = () => void Promise.all(workers.map((w) => w.stop()));
+  options.signal?.addEventListener('abort', stop, { once: true });
+  // Past the cutoff, what is still waiting is failed rather than sent late.
+  const cutoff = cutoffOf(deps.config, edition.send_at);
+  const untilCutoff = cutoff.getTime() - Date.now();
+  const cutoffTimer = setTimeout(() => {
+    void failPastCutoff(deps.db, edition.id).then(() => expireEdition(deps.db, edition.id, 'cutoff reached while sending'));
+    stop();
+  }, Math.max(0, Math.min(untilCutoff, 2 ** 31 - 1)));
+  cutoffTimer.unref();
+  try {
+    await Promise.all(workers.map((w) => w.start()));
+  } finally {
+    clearTimeout(cutoffTimer);
+    options.signal?.removeEventListener('abort', stop);
+  }
+  if (!options.signal?.aborted && (await finishEditionIfDone(deps.db, edition.id))) {
+    deps.log.info({ event: 'edition.sent', edition: edition.id, date: edition.date, slot: edition.slot }, 'edition sent');
+  }
+  return deliveryCounts(deps.db, edition.id);
+}

@@ -1,0 +1,40 @@
+/**
+ * VERP (variable envelope return path): each message's envelope sender names its delivery, so a
+ * bounce that comes back, however mangled its body, says which delivery (and reader) it is about.
+ * BOUNCE_ADDRESS bounces@example.com → bounces+<delivery id>@example.com.
+ */
+export function verpAddress(bounceAddress: string, deliveryId: number): string {
+  const at = bounceAddress.lastIndexOf('@');
+  return `${bounceAddress.slice(0, at)}+${deliveryId}@${bounceAddress.slice(at + 1)}`;
+}
+
+/** The delivery id of a VERP address, or undefined when `address` is not one of ours. */
+export function parseVerpAddress(bounceAddress: string, address: string): number | undefined {
+  const at = bounceAddress.lastIndexOf('@');
+  const local = bounceAddress.slice(0, at).toLowerCase();
+  const domain = bounceAddress.slice(at + 1).toLowerCase();
+  const m = /^([^@+]+)\+(\d{1,15})@(.+)$/.exec(address.trim().replace(/^<|>$/g, '').toLowerCase());
+  if (!m || m[1] !== local || m[3] !== domain) return undefined;
+  const id = Number(m[2]);
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
+/**
+ * The Message-ID of a delivery: a function of its id alone, so a message resent after a crash carries
+ * the same Message-ID as the copy that may already have gone (and the reader's client can fold them).
+ */
+export function deliveryMessageId(deliveryId: number, editionId: number, domain: string): string {
+  return `<digest.${editionId}.${deliveryId}@${domain}>`;
+}
+
+/** The domain of an address such as `Daily Digest <digest@example.com>`. */
+export function addressDomain(from: string): string {
+  const m = /@([^>\s]+)>?\s*$/.exec(from);
+  return m?.[1]?.toLowerCase() ?? 'localhost';
+}
+
+/** The bare address of `Name <addr>` or `addr`. */
+export function bareAddress(from: string): string {
+  const m = /<([^>]+)>/.exec(from);
+  return (m?.[1] ?? from).trim();
+}

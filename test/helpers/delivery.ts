@@ -1,0 +1,51 @@
+import type { Config } from '../../src/config/index.js';
+import { silentLogger } from '../../src/config/index.js';
+import type { Db } from '../../src/db/index.js';
+import { createSmtpTransport, dailySpecs, digestMessageSource, prepareEdition, runEdition, type SendOptions } from '../../src/delivery/index.js';
+
+/** Seeds `n` active readers r0001@example.com… and returns their ids. */
+export async function seedReaders(db: Db, n: number, extra: Partial<{ status: 'pending' | 'active' | 'unsubscribed' | 'bounced'; prefix: string }> = {}): Promise<number[]> {
+  if (n === 0) return [];
+  const prefix = extra.prefix ?? 'r';
+  const rows = await db
+    .insertInto('subscribers')
+    .values(Array.from({ length: n }, (_, i) => ({ email: `${prefix}${String(i).padStart(4, '0')}@example.com`, name: `Reader ${i}`, status: extra.status ?? 'active' })))
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** A few stories inside the window ending at `end`. */
+export async function seedStories(db: Db, end: Date, n = 3): Promise<void> {
+  await db
+    .insertInto('stories')
+    .values(Array.from({ length: n }, (_, i) => ({
+      url: `https://news.example.com/${end.getTime()}/${i}`,
+      kind: i === n - 1 ? ('blog' as const) : ('story' as const),
+      title: `Story ${i}`,
+      summary: `Summary ${i}`,
+      published_at: new Date(end.getTime() - (i + 1) * 3_600_000),
+      votes: 10 - i,
+    })))
+    .execute();
+}
+
+/** A date and a DIGEST_CRON whose slot was `minutesAgo` minutes ago (UTC), so an edition is due now. */
+export function slotMinutesAgo(minutesAgo = 5): { date: string; cron: string; sendAt: Date } {
+  const t = new Date(Date.now() - minutesAgo * 60_000);
+  t.setUTCSeconds(0, 0);
+  return { date: t.toISOString().slice(0, 10), cron: `${t.getUTCMinutes()} ${t.getUTCHours()} * * *`, sendAt: t };
+}
+
+/** Prepares the daily edition of `date` and sends it in-process to `smtpUrl`. */
+export async function sendDaily(db: Db, config: Config, date: string, options: SendOptions = {}) {
+  const spec = dailySpecs(config, date)[0]!;
+  const prepared = await prepareEdition({ db, config, log: silentLogger }, spec);
+  const transport = createSmtpTransport({ url: config.smtp.url!, from: config.mailFrom, maxConnections: config.smtp.maxConnections });
+  try {
+    const counts = await runEdition({ db, config, log: silentLogger, transport, messages: digestMessageSource(db, config) }, prepared.edition, options);
+    return { prepared, counts };
+  } finally {
+    transport.close();
+  }
+}
