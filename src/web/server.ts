@@ -5,6 +5,7 @@ import { adminRoutes } from './admin/admin.routes.js';
 import { editionsRoutes } from './editions.route.js';
 import { healthRoutes } from './health.route.js';
 import { inboxRoutes } from './inbox.route.js';
+import { metricsRoutes } from './metrics.route.js';
 import { storiesRoutes } from './stories.route.js';
 import { subscriberRoutes } from './subscriber.routes.js';
 import type { WebDeps } from './web-deps.js';
@@ -24,6 +25,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
     if (status >= 500) request.log.error({ event: 'http.error', err }, 'request failed');
     return reply.code(status).send({ error: err.code ?? 'error', message: status >= 500 ? 'Internal error' : err.message });
   });
+  metricsRoutes(app, deps);
   healthRoutes(app, deps);
   storiesRoutes(app, deps);
   editionsRoutes(app, deps);

@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { deliveryGauges } from '../delivery/delivery-metrics.js';
+import { subscriberCounts } from '../subscribers/index.js';
+import { sql } from 'kysely';
+import { requireAdminToken } from './admin-auth.js';
+import type { WebDeps } from './web-deps.js';
+
+/**
+ * GET /metrics in Prometheus text format (Bearer ADMIN_TOKEN: Prometheus supports bearer auth).
+ * Sending, queue and subscriber numbers are read from the database at scrape time, so they cover all
+ * workers; HTTP counts are this process's. A registry per server keeps tests independent.
+ */
+export function metricsRoutes(app: FastifyInstance, deps: WebDeps): void {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'digest_' });
+
+  const http = new Counter({ name: 'digest_http_requests_total', help: 'HTTP requests answered, by route and status class', labelNames: ['route', 'status'], registers: [registry] });
+  app.addHook('onResponse', async (request, reply) => {
+    http.inc({ route: request.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` });
+  });
+
+  const deliveries = new Gauge({ name: 'digest_deliveries', help: 'Deliveries of the last 7 days of editions, by state', labelNames: ['state'], registers: [registry] });
+  const sent = new Gauge({ name: 'digest_deliveries_sent', help: 'Messages the relay accepted (250) in the last 7 days of editions; rate() gives the send rate', registers: [registry] });
+  const uncertain = new Gauge({ name: 'digest_deliveries_uncertain', help: 'Messages whose relay reply was lost after DATA (resent once)', registers: [registry] });
+  const queue = new Gauge({ name: 'digest_queue_depth', help: 'Deliveries not yet done (queued, sending, retry)', registers: [registry] });
+  const retry = new Gauge({ name: 'digest_retry_queue', help: 'Deliveries waiting for a retry after a 4xx or a dropped connection', registers: [registry] });
+  const lease = new Gauge({ name: 'digest_oldest_lease_age_seconds', help: 'Age of the oldest claim held by a worker', registers: [registry] });
+  const editions = new Gauge({ name: 'digest_editions', help: 'Editions by state', labelNames: ['state'], registers: [registry] });
+  const subscribers = new Gauge({ name: 'digest_subscribers', help: 'Subscribers by state', labelNames: ['state'], registers: [registry] });
+  const events = new Gauge({ name: 'digest_subscriber_events', help: 'Subscriber events ever recorded (sign-ups, confirmations, unsubscribes, bounces…), by type', labelNames: ['type'], registers: [registry] });
+
+  async function refresh(): Promise<void> {
+    const [g, s, e] = await Promise.all([
+      deliveryGauges(deps.db),
+      subscriberCounts(deps.db),
+      sql<{ type: string; n: number }>`SELECT type, count(*)::int AS n FROM subscriber_events GROUP BY type`.execute(deps.db),
+    ]);
+    for (const [state, n] of Object.entries(g.byState)) deliveries.set({ state }, n);
+    sent.set(g.sent);
+    uncertain.set(g.uncertain);
+    queue.set(g.queueDepth);
+    retry.set(g.retryQueue);
+    lease.set(g.oldestLeaseAgeSeconds);
+    for (const state of ['planned', 'rendering', 'sending', 'sent', 'empty', 'expired', 'paused', 'failed']) editions.set({ state }, g.editionsByStatus[state] ?? 0);
+    for (const [state, n] of Object.entries(s)) subscribers.set({ state }, n);
+    for (const r of e.rows) events.set({ type: r.type }, Number(r.n));
+  }
+
+  app.get('/metrics', { preHandler: requireAdminToken(deps.config.adminToken) }, async (_request, reply) => {
+    await refresh();
+    return reply.type(registry.contentType).header('cache-control', 'no-store').send(await registry.metrics());
+  });
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
+import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
+import { startTestServer, type TestServer } from '../helpers/http.js';
+import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
+
+describe('GET /metrics', () => {
+  let t: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    t = await createTestDatabase(SERVICE_ENGINE);
+    server = await startTestServer(t, testConfig());
+  });
+  afterAll(async () => {
+    await server?.close();
+    await t?.close();
+  });
+
+  const scrape = async () => {
+    const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    return parsePrometheus(await res.text());
+  };
+
+  it('needs the admin token', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+  });
+
+  it('parses as Prometheus text and its numbers follow the database and the traffic', async () => {
+    const before = await scrape();
+    expect(sampleValue(before, 'digest_subscribers', { state: 'active' })).toBe(0);
+    expect(sampleValue(before, 'digest_queue_depth')).toBe(0);
+    expect(sampleValue(before, 'digest_process_resident_memory_bytes')).toBeGreaterThan(0);
+
+    const [a, b] = await t.db
+      .insertInto('subscribers')
+      .values([
+        { email: 'a@example.com', status: 'active' },
+        { email: 'b@example.com', status: 'active' },
+        { email: 'c@example.com', status: 'unsubscribed' },
+      ])
+      .returning('id')
+      .execute();
+    const edition = await t.db
+      .insertInto('editions')
+      .values({ date: '2026-11-26', slot: '06:00', status: 'sending', send_at: new Date(), window_start: new Date(Date.now() - 86_400_000), window_end: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await t.db
+      .insertInto('deliveries')
+      .values([
+        { edition_id: edition.id, subscriber_id: a!.id, status: 'sent' },
+        { edition_id: edition.id, subscriber_id: b!.id, status: 'retry' },
+      ])
+      .execute();
+    await t.db.insertInto('subscriber_events').values([{ subscriber_id: a!.id, type: 'confirmed' }, { subscriber_id: b!.id, type: 'confirmed' }]).execute();
+
+    const after = await scrape();
+    expect(sampleValue(after, 'digest_subscribers', { state: 'active' })).toBe(2);
+    expect(sampleValue(after, 'digest_subscribers', { state: 'unsubscribed' })).toBe(1);
+    expect(sampleValue(after, 'digest_deliveries_sent')).toBe(1);
+    expect(sampleValue(after, 'digest_deliveries', { state: 'retry' })).toBe(1);
+    expect(sampleValue(after, 'digest_retry_queue')).toBe(1);
+    expect(sampleValue(after, 'digest_queue_depth')).toBe(1);
+    expect(sampleValue(after, 'digest_editions', { state: 'sending' })).toBe(1);
+    expect(sampleValue(after, 'digest_subscriber_events', { type: 'confirmed' })).toBe(2);
+    // The scrapes themselves were counted.
+    expect(sampleValue(after, 'digest_http_requests_total', { route: '/metrics', status: '2xx' })).toBeGreaterThanOrEqual(1);
+  });
+});
