@@ -14,6 +14,8 @@ export interface OutgoingMail {
 /** Sends one email and resolves once the relay has accepted it (250). */
 export interface Mailer {
   send(mail: OutgoingMail): Promise<{ messageId: string }>;
+  /** Opens a connection and says hello (and logs in): throws when the relay cannot be reached. */
+  verify(): Promise<void>;
   close(): void;
 }
 
@@ -62,6 +64,9 @@ export function createMailer(options: SmtpOptions): Mailer {
         ...(mail.messageId ? { messageId: mail.messageId } : {}),
       });
       return { messageId: info.messageId };
+    },
+    async verify() {
+      await transport.verify();
     },
     close: () => transport.close(),
   };

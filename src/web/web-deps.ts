@@ -2,6 +2,7 @@ import type { MailCatcher } from '../catcher/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
 import type { Mailer } from '../delivery/index.js';
+import type { HealthCheck } from './health.route.js';
 
 /** What the HTTP layer is given; it constructs no clients of its own. */
 export interface WebDeps {
@@ -13,4 +14,6 @@ export interface WebDeps {
   readonly mailer: Mailer;
   /** The built-in mail catcher, when SMTP_URL is unset: its inbox page is mounted at /inbox. */
   readonly catcher?: MailCatcher | undefined;
+  /** More /healthz checks from the composition root (the scheduler's state, say). */
+  readonly healthChecks?: Readonly<Record<string, () => Promise<HealthCheck>>>;
 }
