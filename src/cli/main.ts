@@ -3,8 +3,12 @@ import { ConfigError } from '../config/index.js';
 import { DataDirLockedError } from '../db/index.js';
 import { migrateCommand } from './migrate.command.js';
 import { previewCommand } from './preview.command.js';
+import { sendCommand } from './send.command.js';
+import { statusCommand } from './status.command.js';
+import { workerCommand } from './worker.command.js';
 import { serveCommand } from './serve.command.js';
 import { storiesCommand } from './stories.command.js';
+import { subscribersCommand } from './subscribers.command.js';
 import { topCommand } from './top.command.js';
 
 /** Exit codes: 0 ok, 1 failure, 2 usage. */
@@ -16,8 +20,12 @@ const program = new Command('digest')
 serveCommand(program);
 migrateCommand(program);
 storiesCommand(program);
+subscribersCommand(program);
 topCommand(program);
 previewCommand(program);
+sendCommand(program);
+workerCommand(program);
+statusCommand(program);
 
 function fail(message: string, code: number): never {
   process.stderr.write(message.endsWith('\n') ? message : message + '\n');

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { deliveryOverview } from '../delivery/index.js';
+import { withContext } from './context.js';
+
+export function statusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('editions with their deliveries per state, the retry queue and the oldest lease')
+    .option('--limit <n>', 'editions to show', (v) => Number(v), 10)
+    .option('--json', 'print JSON')
+    .action(async (opts: { limit: number; json?: boolean }) => {
+      await withContext('status', async ({ database }) => {
+        const o = await deliveryOverview(database.db, opts.limit);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(o, null, 2) + '\n');
+          return;
+        }
+        const lines = ['edition            slot          kind    status    queued sending    sent   retry  failed skipped uncert.'];
+        for (const { edition: e, counts: c } of o.editions) {
+          lines.push(
+            `${String(e.id).padStart(4)} ${e.date}  ${e.slot.padEnd(12)}  ${e.kind.padEnd(6)}  ${e.status.padEnd(8)} ${[c.queued, c.sending, c.sent, c.retry, c.failed, c.skipped, c.uncertain].map((n) => String(n).padStart(7)).join(' ')}${e.error ? `  (${e.error})` : ''}`,
+          );
+        }
+        if (o.editions.length === 0) lines.push('  (no editions yet)');
+        lines.push('');
+        lines.push(`retry queue: ${o.retryQueue.count}${o.retryQueue.nextAt ? `, next due ${o.retryQueue.nextAt.toISOString()}` : ''}`);
+        lines.push(o.oldestLease ? `oldest lease: delivery ${o.oldestLease.deliveryId}, until ${o.oldestLease.leaseUntil.toISOString()}` : 'oldest lease: none (nothing is being sent)');
+        process.stdout.write(lines.join('\n') + '\n');
+      });
+    });
+}

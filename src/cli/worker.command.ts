@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { DeliveryWorker } from '../delivery/index.js';
+import { withContext } from './context.js';
+import { openDelivery, withShutdownSignal } from './delivery-runtime.js';
+
+export function workerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('run delivery workers for every edition being sent, until SIGTERM / SIGINT (needs PostgreSQL to share the work)')
+    .option('--concurrency <n>', 'workers in this process (default WORKERS)', (v) => Number(v))
+    .action(async (opts: { concurrency?: number }) => {
+      await withContext('worker', async ({ config, log, database }) => {
+        const delivery = await openDelivery(database.db, config, log);
+        const n = database.engine === 'pglite' ? 1 : Math.max(1, opts.concurrency ?? config.workers);
+        try {
+          await withShutdownSignal(log, async (signal) => {
+            const workers = Array.from({ length: n }, (_, i) => new DeliveryWorker(delivery, { name: `worker-${i + 1}`, idleMs: 500 }));
+            log.info({ event: 'worker.started', workers: n, pid: process.pid }, `${n} delivery worker(s) running`);
+            signal.addEventListener('abort', () => void Promise.all(workers.map((w) => w.stop())), { once: true });
+            await Promise.all(workers.map((w) => w.start()));
+            log.info({ event: 'worker.stopped', pid: process.pid }, 'workers stopped');
+          });
+        } finally {
+          await delivery.close();
+        }
+      });
+    });
+}

@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/config/index.js';
+import { dailySpecs, deliveryCounts, prepareEdition } from '../../src/delivery/index.js';
+import { testConfig } from '../helpers/config.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { seedReaders, seedStories, slotMinutesAgo } from '../helpers/delivery.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+
+/**
+ * The guarantees that need real processes: kill -9 in the middle of a send, and several `digest
+ * worker` processes sharing one edition. PostgreSQL only: PGlite is one process by design.
+ */
+const READERS = 240;
+const MAX_CONNECTIONS = 2;
+const MARK_BATCH = 50; // DeliveryWorker's default
+const CONCURRENCY = MAX_CONNECTIONS * 2; // DeliveryWorker's default
+
+function digest(args: string[], env: Record<string, string>): ChildProcess & { exited: Promise<number | null>; output: () => string } {
+  const child = spawn(process.execPath, ['bin/digest.js', ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return Object.assign(child, { exited, output: () => out });
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
+}
+
+describe('delivery across processes (postgres)', () => {
+  let t: TestDatabase | undefined;
+  let sink: SmtpSink | undefined;
+  let dataDir: string | undefined;
+  const children: ChildProcess[] = [];
+  afterEach(async () => {
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await sink?.close();
+    await t?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    sink = t = dataDir = undefined;
+  });
+
+  async function setup() {
+    t = await createTestDatabase('postgres');
+    sink = await startSmtpSink({ latencyMs: 3 });
+    dataDir = mkdtempSync(join(tmpdir(), 'digest-proc-'));
+    const slot = slotMinutesAgo(5);
+    await seedStories(t.db, slot.sendAt);
+    await seedReaders(t.db, READERS);
+    const env = {
+      DATABASE_URL: t.url!,
+      SMTP_URL: sink.url,
+      SECRET: 'test-secret-0123456789abcdef',
+      DATA_DIR: dataDir,
+      DIGEST_CRON: slot.cron,
+      LOG_LEVEL: 'warn',
+      SMTP_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
+      DELIVERY_BATCH: '20',
+      DELIVERY_LEASE_SECONDS: '2',
+      WORKERS: '1',
+    };
+    return { db: t.db, sink, env, slot };
+  }
+
+  function tally(sink: SmtpSink) {
+    const byRecipient = new Map<string, Set<string>>();
+    for (const m of sink.messages) {
+      const ids = byRecipient.get(m.to[0]!) ?? new Set();
+      ids.add(m.parsed.messageId!);
+      byRecipient.set(m.to[0]!, ids);
+    }
+    return { unique: byRecipient.size, duplicates: sink.messages.length - byRecipient.size, byRecipient };
+  }
+
+  it('resumes after kill -9 of `digest send`: none missed, duplicates within the in-flight window, same Message-ID', async () => {
+    const { db, sink, env } = await setup();
+    const first = digest(['send'], env);
+    children.push(first);
+    await until('a third of the messages', () => sink.messages.length >= READERS / 3, 60_000);
+    first.kill('SIGKILL');
+    await withTimeout(first.exited, 10_000, 'killed send to exit');
+    const atKill = sink.messages.length;
+
+    const second = digest(['send'], env);
+    children.push(second);
+    const code = await withTimeout(second.exited, 90_000, 'second send');
+    expect(code, second.output()).toBe(0);
+    expect(second.output()).toMatch(/resuming/);
+
+    const { unique, duplicates, byRecipient } = tally(sink);
+    expect(unique).toBe(READERS);
+    // Duplicates are messages accepted by the relay whose `sent` mark was not yet written: those in
+    // the SMTP conversation plus the marks waiting for their batched UPDATE.
+    expect(duplicates).toBeLessThanOrEqual(CONCURRENCY + MARK_BATCH);
+    for (const ids of byRecipient.values()) expect(ids.size).toBe(1); // a resend carries the same Message-ID
+    const edition = await db.selectFrom('editions').selectAll().executeTakeFirstOrThrow();
+    expect(edition.status).toBe('sent');
+    expect(await deliveryCounts(db, edition.id)).toMatchObject({ sent: READERS, failed: 0 });
+    console.info(`kill -9 after ${atKill} messages: ${duplicates} duplicate(s) after the restart (window ${CONCURRENCY + MARK_BATCH})`);
+  });
+
+  it('three `digest worker` processes share one edition: every reader once, no duplicates, and SIGTERM exits 0', async () => {
+    const { db, sink, env } = await setup();
+    const config = testConfig({ DIGEST_CRON: env.DIGEST_CRON });
+    const prepared = await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slotMinutesAgo(5).date)[0]!);
+    expect(prepared.deliveriesCreated).toBe(READERS);
+
+    const workers = [1, 2, 3].map(() => digest(['worker'], { ...env, DELIVERY_LEASE_SECONDS: '60' }));
+    children.push(...workers);
+    await until('every reader mailed', () => sink.messages.length >= READERS, 90_000);
+    await until('every delivery marked sent', async () => (await deliveryCounts(db, prepared.edition.id)).sent === READERS, 30_000);
+
+    for (const w of workers) w.kill('SIGTERM');
+    const codes = await withTimeout(Promise.all(workers.map((w) => w.exited)), 25_000, 'workers to stop');
+    expect(codes).toEqual([0, 0, 0]);
+    const { unique, duplicates } = tally(sink);
+    expect(unique).toBe(READERS);
+    expect(duplicates).toBe(0);
+  });
+});
