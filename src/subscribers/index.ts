@@ -4,3 +4,9 @@ export { confirmSubscriber, markBounced, resubscribe, unsubscribe, type ChangeRe
 export { emailHash, isSuppressed, suppress, unsuppress, type SuppressionReason } from './suppression.repository.js';
 export { signToken, verifyToken, type TokenFailure, type TokenKeys, type TokenPurpose, type TokenSubject, type VerifiedToken } from './tokens.js';
 export { subscriberCounts, subscriberGrowth, unsubscribeReasons, type GrowthDay, type UnsubscribeReasons } from './subscriber-stats.js';
+export { parseSubscriberCsv, type ImportRow, type ParsedCsv, type RowProblem } from './csv-rows.js';
+export { importSubscribers, type ImportResult } from './import-subscribers.js';
+export { EXPORT_COLUMNS, exportSubscribers } from './export-subscribers.js';
+export { eraseSubscriber } from './erase-subscriber.js';
+export { purgeExpiredPending, requestManageLink, requestSignup, type SignupOutcome, type SignupResult, type SubscriberDeps } from './signup.service.js';
+export { findByToken, savePreferences } from './preferences.repository.js';

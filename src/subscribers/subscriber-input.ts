@@ -18,7 +18,7 @@ export function parseSections(input: unknown): DigestSection[] | null {
   return picked.length > 0 ? picked : null;
 }
 
-export function isTimeZone(tz: unknown): tz is string {
+export function isTimeZone(tz: unknown): boolean {
   if (typeof tz !== 'string' || tz.length === 0 || tz.length > 64) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
