@@ -2,7 +2,8 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { startMailCatcher, type MailCatcher } from './catcher/index.js';
 import type { Config, Logger } from './config/index.js';
 import { migrate, openDatabase, type OpenDatabase } from './db/index.js';
-import { createMailer } from './delivery/index.js';
+import { createMailer, createSmtpTransport, DeliveryWorker, digestMessageSource } from './delivery/index.js';
+import { Scheduler } from './scheduler/index.js';
 import { pollFeeds } from './stories/index.js';
 import { buildServer } from './web/index.js';
 
@@ -21,7 +22,11 @@ export interface RunningService {
  * The composition root of `digest serve`: the only place (with the CLI) that constructs clients.
  * Migrates, serves HTTP, and runs the schedules.
  */
-export async function startService(config: Config, log: Logger, options: { database?: OpenDatabase } = {}): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  log: Logger,
+  options: { database?: OpenDatabase; demo?: boolean } = {},
+): Promise<RunningService> {
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, command: 'serve' }));
   const applied = await migrate(database.db);
   if (applied.length > 0) log.info({ event: 'db.migrated', applied }, `applied ${applied.length} migration(s)`);
@@ -32,7 +37,7 @@ export async function startService(config: Config, log: Logger, options: { datab
     : await startMailCatcher({ dir: config.dataDir.startsWith('memory:') ? undefined : `${config.dataDir}/catcher`, log });
   const smtpUrl = config.smtp.url ?? catcher!.url;
   const mailer = createMailer({ url: smtpUrl, from: config.mailFrom, maxConnections: config.smtp.maxConnections, ratePerSecond: config.smtp.ratePerSecond });
-  const app = await buildServer({ db: database.db, engine: database.engine, config, log, mailer, catcher });
+  const app = await buildServer({ db: database.db, engine: database.engine, config, log, mailer, catcher, demo: options.demo ?? false });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
 
@@ -43,6 +48,18 @@ export async function startService(config: Config, log: Logger, options: { datab
     void poll();
   }
 
+  // The morning send: the scheduler creates editions (one instance at a time), and this process's
+  // workers (WORKERS; one on PGlite, a single connection) send any edition being sent. Bulk mail has
+  // its own pooled transport so SMTP_RATE holds across all of them.
+  const sendTransport = createSmtpTransport({ url: smtpUrl, from: config.mailFrom, maxConnections: config.smtp.maxConnections, ratePerSecond: config.smtp.ratePerSecond });
+  const deliveryDeps = { db: database.db, config, log, transport: sendTransport, messages: digestMessageSource(database.db, config) };
+  const workerCount = database.engine === 'pglite' ? Math.min(1, config.workers) : config.workers;
+  const workers = Array.from({ length: workerCount }, (_, i) => new DeliveryWorker(deliveryDeps, { name: `serve-${i + 1}` }));
+  for (const w of workers) void w.start();
+  const pollBeforeSend = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log).then(() => undefined) : undefined;
+  const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: pollBeforeSend });
+  scheduler.start();
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -52,6 +69,10 @@ export async function startService(config: Config, log: Logger, options: { datab
     close() {
       closing ??= (async () => {
         for (const t of tasks) await t.destroy();
+        await scheduler.stop();
+        // Stop claiming; messages in the SMTP conversation finish, the rest are released (bounded).
+        await Promise.all(workers.map((w) => w.stop(10_000)));
+        sendTransport.close();
         await app.close();
         mailer.close();
         await catcher?.close();

@@ -1,47 +1,82 @@
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { createLogger, loadConfig, readEnvironment } from '../config/index.js';
+import { createLogger, loadConfig, readEnvironment, type Config } from '../config/index.js';
+import { seedDemo } from '../demo/seed-demo.js';
 import { startService } from '../main.js';
+import { editionWindows, localDate } from '../ranking/index.js';
+
+/** The next send slot after `now`, looking a week ahead (a weekday-only schedule skips days). */
+export function nextSendAt(config: Config, now = new Date()): Date | undefined {
+  for (let d = 0; d < 8; d++) {
+    const date = localDate(new Date(now.getTime() + d * 86_400_000), config.digest.timeZone);
+    const next = editionWindows(date, config.digest.cron, config.digest.timeZone).find((w) => w.sendAt > now);
+    if (next) return next.sendAt;
+  }
+  return undefined;
+}
+
+async function serve(options: { demo: boolean }): Promise<void> {
+  let config = loadConfig(readEnvironment());
+  const log = createLogger({ level: config.logLevel });
+  if (config.secretGenerated) {
+    log.warn({ event: 'config.secret_generated', dataDir: config.dataDir }, 'SECRET is not set: using one generated and kept in DATA_DIR. Production needs its own SECRET.');
+  }
+  // Zero configuration must still open the admin to the person at the console, and to nobody else:
+  // a one-time token, printed below, never logged. Production (NODE_ENV=production) stays closed.
+  let oneTimeToken: string | undefined;
+  if (!config.adminToken && !config.production) {
+    oneTimeToken = randomBytes(18).toString('base64url');
+    config = Object.freeze({ ...config, adminToken: oneTimeToken });
+  }
+  const service = await startService(config, log, { demo: options.demo });
+  const demo = options.demo ? await seedDemo(service.database.db, config) : undefined;
+  const next = nextSendAt(config);
+  const p = config.publicUrl;
+  const lines = [
+    '',
+    `  daily-digest is running (${service.database.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`,
+    `  listening on  ${service.url}`,
+    `  sign-up page  ${p}/`,
+    service.catcher
+      ? `  mail inbox    ${p}/inbox   (built-in catcher on ${service.smtpUrl}: set SMTP_URL to send for real)`
+      : `  mail relay    ${new URL(service.smtpUrl).host}`,
+    config.adminToken
+      ? `  admin         ${p}/admin   ${oneTimeToken ? `(one-time token: ${oneTimeToken} — set ADMIN_TOKEN to keep one)` : '(log in with ADMIN_TOKEN)'}`
+      : '  admin         closed: set ADMIN_TOKEN to open it',
+    `  next send     ${next ? `${next.toISOString()} (DIGEST_CRON "${config.digest.cron}" in ${config.digest.timeZone})` : 'none in the next week'}`,
+    ...(demo ? [`  demo          ${demo.stories} stories and ${demo.subscribers} readers loaded for ${demo.date}: press "Send now" in the admin`] : []),
+    `  health        ${p}/healthz`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ event: 'service.stopping', signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    service.close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ event: 'service.stop_failed', err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
 
 export function serveCommand(program: Command): void {
   program
     .command('serve')
     .description('migrate, then serve HTTP and run the scheduler (what `npm start` runs)')
-    .action(async () => {
-      const config = loadConfig(readEnvironment());
-      const log = createLogger({ level: config.logLevel });
-      if (config.secretGenerated) {
-        log.warn({ event: 'config.secret_generated', dataDir: config.dataDir }, 'SECRET is not set: using one generated and kept in DATA_DIR. Production needs its own SECRET.');
-      }
-      const service = await startService(config, log);
-      const banner = [
-        '',
-        `  daily-digest is running (${service.database.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`,
-        `  listening on  ${service.url}`,
-        `  sign-up page  ${config.publicUrl}/`,
-        service.catcher
-          ? `  mail inbox    ${config.publicUrl}/inbox   (built-in catcher on ${service.smtpUrl}: set SMTP_URL to send for real)`
-          : `  mail relay    ${new URL(service.smtpUrl).host}`,
-        `  health        ${config.publicUrl}/healthz`,
-        '',
-      ].join('\n');
-      process.stdout.write(banner + '\n');
-
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ event: 'service.stopping', signal }, 'stopping');
-        const force = setTimeout(() => process.exit(1), 30_000);
-        force.unref();
-        service.close().then(
-          () => process.exit(0),
-          (err) => {
-            log.error({ event: 'service.stop_failed', err }, 'stop failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
-    });
+    .option('--demo', 'load a day of sample stories and a few readers (see `digest demo`)')
+    .action(async (opts: { demo?: boolean }) => serve({ demo: Boolean(opts.demo) }));
+  program
+    .command('demo')
+    .description('serve with a day of realistic sample stories and a handful of readers, to try "send now"')
+    .action(async () => serve({ demo: true }));
 }

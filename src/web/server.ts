@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { adminPreviewRoutes } from './admin-preview.route.js';
 import { adminRoutes } from './admin/admin.routes.js';
+import { demoRoutes } from './demo.route.js';
 import { editionsRoutes } from './editions.route.js';
 import { healthRoutes } from './health.route.js';
 import { inboxRoutes } from './inbox.route.js';
@@ -33,5 +34,6 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   subscriberRoutes(app, deps);
   adminRoutes(app, deps);
   if (deps.catcher) inboxRoutes(app, deps.catcher);
+  if (deps.demo) demoRoutes(app, deps);
   return app;
 }

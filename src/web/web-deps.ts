@@ -14,6 +14,8 @@ export interface WebDeps {
   readonly mailer: Mailer;
   /** The built-in mail catcher, when SMTP_URL is unset: its inbox page is mounted at /inbox. */
   readonly catcher?: MailCatcher | undefined;
+  /** Demo mode (`digest demo`): the sample stories' pages and images are served. */
+  readonly demo?: boolean;
   /** More /healthz checks from the composition root (the scheduler's state, say). */
   readonly healthChecks?: Readonly<Record<string, () => Promise<HealthCheck>>>;
 }
