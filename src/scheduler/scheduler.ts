@@ -1,0 +1,125 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Config, Logger } from '../config/index.js';
+import type { Db, Engine } from '../db/index.js';
+import { cutoffOf, expireEdition, failPastCutoff, finishEditionIfDone, prepareEdition, type PrepareOutcome } from '../delivery/index.js';
+import { dueEditions } from './due-editions.js';
+import { createLeaderLock, type LeaderLock } from './leader-lock.js';
+
+export interface SchedulerDeps {
+  readonly db: Db;
+  readonly engine: Engine;
+  readonly config: Config;
+  readonly log: Logger;
+  /** Polls FEED_URLS; run before an edition is prepared, so the send has the latest stories. */
+  readonly pollFeeds?: (() => Promise<void>) | undefined;
+}
+
+export interface TickResult {
+  readonly leader: boolean;
+  readonly editions: { readonly date: string; readonly slot: string; readonly outcome: PrepareOutcome; readonly late: boolean }[];
+}
+
+const CATCH_UP_AFTER_MS = 2 * 60_000;
+
+/**
+ * Fires the send at DIGEST_CRON in DIGEST_TZ, checks every minute for readers' own hours and for
+ * editions to finish or expire, and catches up on start. Creating editions happens under the leader
+ * lock; the sending itself is done by every instance's workers (they claim from any `sending` edition).
+ */
+export class Scheduler {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly lock: LeaderLock;
+  private ticking: Promise<TickResult> | undefined;
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.lock = createLeaderLock(deps.db, deps.engine);
+  }
+
+  start(): void {
+    const { config } = this.deps;
+    this.tasks.push(
+      cron.schedule(config.digest.cron, () => void this.tick(new Date(), { pollFeeds: true }), { timezone: config.digest.timeZone, name: 'digest', noOverlap: true }),
+      cron.schedule('* * * * *', () => void this.tick(new Date()), { timezone: 'UTC', name: 'digest-minutely', noOverlap: true }),
+    );
+    // Catch-up: a slot missed while this instance was down is sent now if still before its cutoff.
+    void this.tick(new Date(), { pollFeeds: true });
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.tasks.splice(0)) await t.destroy();
+    await this.ticking?.catch(() => undefined);
+  }
+
+  /** One pass: prepare what is due, finish what is done, expire what is past its cutoff. */
+  tick(now: Date, options: { pollFeeds?: boolean } = {}): Promise<TickResult> {
+    const run = this.runTick(now, options).catch((err: Error) => {
+      this.deps.log.error({ event: 'scheduler.failed', err: err.message }, 'scheduler tick failed');
+      return { leader: false, editions: [] };
+    });
+    this.ticking = run;
+    return run;
+  }
+
+  private async runTick(now: Date, options: { pollFeeds?: boolean }): Promise<TickResult> {
+    const { db, config, log } = this.deps;
+    const result = await this.lock.runIfLeader(async () => {
+      const due = await dueEditions(db, config, now);
+      const fresh = await this.withoutFinished(due.map((d) => d.spec));
+      const existing = await this.existingKeys(fresh);
+      for (const d of due) {
+        const key = `${d.spec.date} ${d.spec.slot}`;
+        // A slot missed past its cutoff with no edition row: said in the log (once), never sent.
+        if (d.expired && !existing.has(key) && fresh.includes(d.spec)) {
+          fresh.splice(fresh.indexOf(d.spec), 1);
+          if (!this.reported.has(key)) {
+            this.reported.add(key);
+            log.warn({ event: 'edition.expired', date: d.spec.date, slot: d.spec.slot }, `edition ${key} was missed and is past its cutoff (${config.digest.cutoffHours} h): not sent`);
+          }
+        }
+      }
+      if (fresh.length > 0 && options.pollFeeds && this.deps.pollFeeds) await this.deps.pollFeeds().catch(() => undefined);
+      const editions: TickResult['editions'][number][] = [];
+      for (const spec of fresh) {
+        const prepared = await prepareEdition({ db, config, log }, spec, now);
+        const late = now.getTime() - spec.sendAt.getTime() > CATCH_UP_AFTER_MS;
+        if (late && prepared.outcome === 'created') {
+          log.warn({ event: 'edition.catch_up', edition: prepared.edition.id, date: spec.date, slot: spec.slot, lateMinutes: Math.round((now.getTime() - spec.sendAt.getTime()) / 60_000) }, `catching up: edition ${spec.date} ${spec.slot} was missed and is sent now, before its cutoff ${cutoffOf(config, spec.sendAt).toISOString()}`);
+        }
+        editions.push({ date: spec.date, slot: spec.slot, outcome: prepared.outcome, late });
+      }
+      await this.housekeeping(now);
+      return editions;
+    });
+    return result.leader ? { leader: true, editions: result.value } : { leader: false, editions: [] };
+  }
+
+  /** Specs whose edition is not already past `rendering` (saves a transaction per tick). */
+  private async withoutFinished(specs: readonly import('../delivery/index.js').EditionSpec[]) {
+    if (specs.length === 0) return [];
+    const rows = await this.deps.db.selectFrom('editions').select(['date', 'slot', 'status']).where('date', 'in', [...new Set(specs.map((s) => s.date))]).execute();
+    const settled = new Set(rows.filter((r) => r.status !== 'planned' && r.status !== 'rendering').map((r) => `${r.date} ${r.slot}`));
+    return specs.filter((s) => !settled.has(`${s.date} ${s.slot}`));
+  }
+
+  private async existingKeys(specs: readonly import('../delivery/index.js').EditionSpec[]): Promise<Set<string>> {
+    if (specs.length === 0) return new Set();
+    const rows = await this.deps.db.selectFrom('editions').select(['date', 'slot']).where('date', 'in', [...new Set(specs.map((s) => s.date))]).execute();
+    return new Set(rows.map((r) => `${r.date} ${r.slot}`));
+  }
+
+  /** `sending` editions with nothing left become `sent`; past their cutoff, `expired`. */
+  private async housekeeping(now: Date): Promise<void> {
+    const { db, config, log } = this.deps;
+    const sending = await db.selectFrom('editions').select(['id', 'date', 'slot', 'send_at']).where('status', '=', 'sending').execute();
+    for (const e of sending) {
+      if (await finishEditionIfDone(db, e.id)) {
+        log.info({ event: 'edition.sent', edition: e.id, date: e.date, slot: e.slot }, 'edition sent');
+      } else if (now > cutoffOf(config, e.send_at)) {
+        const failed = await failPastCutoff(db, e.id);
+        await expireEdition(db, e.id, `cutoff reached while sending; ${failed} deliveries given up`);
+        log.warn({ event: 'edition.expired', edition: e.id, date: e.date, slot: e.slot, givenUp: failed }, 'edition reached its cutoff while sending');
+      }
+    }
+  }
+}
