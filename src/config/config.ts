@@ -14,6 +14,8 @@ export interface Config {
     readonly ratePerSecond: number | undefined;
   };
   readonly mailFrom: string;
+  /** DKIM signing by nodemailer, when DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE are all set. */
+  readonly dkim: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string } | undefined;
   readonly publicUrl: string;
   readonly host: string;
   readonly port: number;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config, SigningKey } from './config.js';
@@ -34,7 +35,13 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     if (options.generateSecret === false) {
       throw new ConfigError([{ variable: 'SECRET', message: 'SECRET is not set' }]);
     }
-    secret = readOrCreateSecret(dataDir);
+    try {
+      secret = readOrCreateSecret(dataDir);
+    } catch (err) {
+      // DATA_DIR is a file, read-only or full: say so in one line rather than with a stack trace.
+      const reason = (err as Error).message;
+      throw new ConfigError([{ variable: 'DATA_DIR', message: `DATA_DIR ${dataDir} cannot keep the generated SECRET (${reason}); make it a writable directory or set SECRET` }]);
+    }
     secretGenerated = true;
   }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
@@ -43,6 +50,7 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     databaseUrl: e.DATABASE_URL,
     smtp: { url: e.SMTP_URL, maxConnections: e.SMTP_MAX_CONNECTIONS, ratePerSecond: e.SMTP_RATE },
     mailFrom: e.MAIL_FROM,
+    dkim: dkimOf(e),
     publicUrl,
     host: e.HOST,
     port: e.PORT,
@@ -77,6 +85,25 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     production: e.NODE_ENV === 'production',
   };
   return deepFreeze(config);
+}
+
+/** DKIM needs all three settings; a key that is missing or not a PEM private key stops start-up. */
+function dkimOf(e: { DKIM_DOMAIN?: string | undefined; DKIM_SELECTOR?: string | undefined; DKIM_PRIVATE_KEY_FILE?: string | undefined }): Config['dkim'] {
+  const given = [e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY_FILE].filter(Boolean).length;
+  if (given === 0) return undefined;
+  if (given < 3) {
+    throw new ConfigError([{ variable: 'DKIM_DOMAIN', message: 'DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together (or none of them)' }]);
+  }
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(e.DKIM_PRIVATE_KEY_FILE!, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ variable: 'DKIM_PRIVATE_KEY_FILE', message: `DKIM_PRIVATE_KEY_FILE ${e.DKIM_PRIVATE_KEY_FILE} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
+  }
+  if (!/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(privateKey)) {
+    throw new ConfigError([{ variable: 'DKIM_PRIVATE_KEY_FILE', message: `DKIM_PRIVATE_KEY_FILE ${e.DKIM_PRIVATE_KEY_FILE} is not a PEM private key` }]);
+  }
+  return { domainName: e.DKIM_DOMAIN!.toLowerCase(), keySelector: e.DKIM_SELECTOR!, privateKey };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,4 +1,4 @@
-export { createMailer, createSmtpTransport, type Mailer, type OutgoingMail, type SmtpOptions } from './mailer.js';
+export { createMailer, createSmtpTransport, smtpOptions, type Mailer, type OutgoingMail, type SmtpOptions } from './mailer.js';
 export { classifySmtpFailure, NEVER_CONNECTED, type Classified, type SmtpFailure, type SmtpOutcome } from './smtp-reply.js';
 export { nextRetry, type RetryDecision, type RetryPolicy } from './retry-policy.js';
 export { addressDomain, bareAddress, deliveryMessageId, parseVerpAddress, verpAddress } from './verp.js';
@@ -13,3 +13,6 @@ export { digestMessageSource, type ComposeDelivery, type MessageSource } from '.
 export { DeliveryWorker, type WorkerDeps, type WorkerEvent, type WorkerOptions } from './delivery.worker.js';
 export { runEdition, type SendDeps, type SendOptions } from './send-edition.js';
 export { deliveryCounts, deliveryOverview, type DeliveryCounts, type DeliveryOverview, type EditionStatusRow } from './delivery.stats.js';
+export { parseDeliveryStatus, parseFeedbackReport, type BounceKind, type BounceReport } from './dsn.parse.js';
+export { recordBounce, type BounceInput, type BounceResult } from './bounce.service.js';
+export { startBounceInbox, type BounceInbox } from './bounce.inbox.js';

@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type { Config } from '../config/index.js';
 
 /** A single transactional email (confirmation, "manage my subscription" link, test send). */
 export interface OutgoingMail {
@@ -24,6 +25,19 @@ export interface SmtpOptions {
   readonly from: string;
   readonly maxConnections?: number;
   readonly ratePerSecond?: number | undefined;
+  /** Sign every message (raw ones included) with this DKIM key. */
+  readonly dkim?: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string } | undefined;
+}
+
+/** The transport settings of a process: one place, so every sender signs and paces alike. */
+export function smtpOptions(config: Config, url: string): SmtpOptions {
+  return {
+    url,
+    from: config.mailFrom,
+    maxConnections: config.smtp.maxConnections,
+    ratePerSecond: config.smtp.ratePerSecond,
+    dkim: config.dkim,
+  };
 }
 
 /**
@@ -42,6 +56,7 @@ export function createSmtpTransport(options: SmtpOptions): Transporter<SMTPPool.
     maxConnections: options.maxConnections ?? 4,
     maxMessages: Infinity,
     ...(options.ratePerSecond ? { rateDelta: 1000, rateLimit: options.ratePerSecond } : {}),
+    ...(options.dkim ? { dkim: { ...options.dkim } } : {}),
     // Loopback relays (the built-in catcher, test servers) speak plain SMTP; real relays get STARTTLS.
     ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(u.hostname),
     connectionTimeout: 15_000,
