@@ -1,9 +1,11 @@
 import { PGlite } from '@electric-sql/pglite';
 import { citext } from '@electric-sql/pglite/contrib/citext';
 import { Kysely, PostgresDialect } from 'kysely';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { DataDirError, describeStorageError } from './data-dir-error.js';
+import { DataDirLockedError, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 import { pgliteParsers, pgTypes } from './type-parsers.js';
@@ -54,13 +56,22 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
 
   const inMemory = !options.dataDir || options.dataDir.startsWith('memory://');
   let lock: DataDirLock | undefined;
-  if (!inMemory) lock = lockDataDir(options.dataDir!, options.command ?? 'serve');
   try {
+    if (!inMemory) lock = lockDataDir(options.dataDir!, options.command ?? 'serve');
+  } catch (err) {
+    if (err instanceof DataDirLockedError) throw err;
+    throw new DataDirError(options.dataDir!, describeStorageError(err));
+  }
+  try {
+    if (!inMemory && !options.loadDataDir) await initialiseOnce(options.dataDir!);
     const pglite = await PGlite.create({
       ...(inMemory ? {} : { dataDir: join(options.dataDir!, 'pgdata') }),
       extensions: { citext },
       parsers: pgliteParsers,
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    }).catch((err: unknown) => {
+      if (inMemory || err instanceof DataDirError) throw err;
+      throw new DataDirError(options.dataDir!, `${join(options.dataDir!, 'pgdata')} could not be opened (${describeStorageError(err)})`);
     });
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     return {
@@ -75,5 +86,30 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
   } catch (err) {
     lock?.release();
     throw err;
+  }
+}
+
+/**
+ * The first start runs initdb into `pgdata.initdb` and renames it to `pgdata` only once it is
+ * complete, so a first start that fails half-way (disk full, killed) leaves no half-written `pgdata`
+ * that every later start would abort on; the leftover is removed and the next start tries afresh.
+ * Costs one extra open (about 0.35 s) on the very first start only.
+ */
+async function initialiseOnce(dataDir: string): Promise<void> {
+  const target = join(dataDir, 'pgdata');
+  if (existsSync(target)) return;
+  const staging = join(dataDir, 'pgdata.initdb');
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const fresh = await PGlite.create({ dataDir: staging, extensions: { citext } });
+    await fresh.close();
+    renameSync(staging, target);
+  } catch (err) {
+    try {
+      rmSync(staging, { recursive: true, force: true });
+    } catch {
+      /* the same fault that stopped initdb may stop the clean-up; the next start removes it */
+    }
+    throw new DataDirError(dataDir, `the first start could not create the database in ${target} (${describeStorageError(err)})`);
   }
 }
