@@ -2,7 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { startMailCatcher, type MailCatcher } from './catcher/index.js';
 import type { Config, Logger } from './config/index.js';
 import { migrate, openDatabase, type OpenDatabase } from './db/index.js';
-import { createMailer, createSmtpTransport, DeliveryWorker, digestMessageSource } from './delivery/index.js';
+import { createMailer, createSmtpTransport, DeliveryWorker, digestMessageSource, startBounceInbox } from './delivery/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { pollFeeds } from './stories/index.js';
 import { buildServer } from './web/index.js';
@@ -59,6 +59,11 @@ export async function startService(
   const pollBeforeSend = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log).then(() => undefined) : undefined;
   const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: pollBeforeSend });
   scheduler.start();
+  // DSNs for the VERP addresses, when BOUNCE_ADDRESS's MX points here (SMTP_INBOUND_PORT).
+  const bounceInbox =
+    config.delivery.bounceAddress && config.delivery.inboundPort !== undefined
+      ? await startBounceInbox({ db: database.db, log, bounceAddress: config.delivery.bounceAddress, port: config.delivery.inboundPort, host: config.host })
+      : undefined;
 
   let closing: Promise<void> | undefined;
   return {
@@ -70,6 +75,7 @@ export async function startService(
       closing ??= (async () => {
         for (const t of tasks) await t.destroy();
         await scheduler.stop();
+        await bounceInbox?.close();
         // Stop claiming; messages in the SMTP conversation finish, the rest are released (bounded).
         await Promise.all(workers.map((w) => w.stop(10_000)));
         sendTransport.close();

@@ -13,6 +13,6 @@ export { digestMessageSource, type ComposeDelivery, type MessageSource } from '.
 export { DeliveryWorker, type WorkerDeps, type WorkerEvent, type WorkerOptions } from './delivery.worker.js';
 export { runEdition, type SendDeps, type SendOptions } from './send-edition.js';
 export { deliveryCounts, deliveryOverview, type DeliveryCounts, type DeliveryOverview, type EditionStatusRow } from './delivery.stats.js';
-export { parseDeliveryStatus, parseFeedbackReport, type BounceKind, type BounceReport } from './dsn.parse.js';
+export { parseDeliveryStatus, parseFeedbackReport, reportsFromMessage, type BounceKind, type BounceReport } from './dsn.parse.js';
 export { recordBounce, type BounceInput, type BounceResult } from './bounce.service.js';
 export { startBounceInbox, type BounceInbox } from './bounce.inbox.js';

@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { adminPreviewRoutes } from './admin-preview.route.js';
 import { adminRoutes } from './admin/admin.routes.js';
+import { bouncesRoutes } from './bounces.route.js';
 import { demoRoutes } from './demo.route.js';
 import { editionsRoutes } from './editions.route.js';
 import { healthRoutes } from './health.route.js';
@@ -29,6 +30,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   metricsRoutes(app, deps);
   healthRoutes(app, deps);
   storiesRoutes(app, deps);
+  bouncesRoutes(app, deps);
   editionsRoutes(app, deps);
   adminPreviewRoutes(app, deps);
   subscriberRoutes(app, deps);
