@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A PostgreSQL cluster of the test's own (initdb into a temp dir, pg_ctl on a free loopback port), for
+ * tests that restart the server: the machine's shared cluster is never touched. initdb refuses root,
+ * so under root the cluster belongs to the `postgres` user (runuser).
+ */
+const BIN = process.env.PG_BIN || '/usr/lib/postgresql/15/bin';
+
+export interface ThrowawayCluster {
+  readonly url: string;
+  restart(): void;
+  stop(): void;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+  const root = mkdtempSync(join(tmpdir(), 'digest-pg-'));
+  const data = join(root, 'data');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    chmodSync(root, 0o755);
+    const pw = execFileSync('id', ['-u', 'postgres']).toString().trim();
+    const gr = execFileSync('id', ['-g', 'postgres']).toString().trim();
+    chownSync(root, Number(pw), Number(gr));
+  }
+  const run = (bin: string, args: string[]) =>
+    execFileSync(asRoot ? 'runuser' : join(BIN, bin), asRoot ? ['-u', 'postgres', '--', join(BIN, bin), ...args] : args, { stdio: 'pipe', timeout: 60_000 });
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
+  const ctl = (action: string, extra: string[] = []) => run('pg_ctl', ['-D', data, '-o', opts, '-l', join(root, 'log'), '-w', '-t', '30', ...extra, action]);
+  ctl('start');
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart: () => ctl('restart', ['-m', 'fast']),
+    stop: () => {
+      try {
+        ctl('stop', ['-m', 'immediate']);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
+}
