@@ -10,3 +10,4 @@ export { EXPORT_COLUMNS, exportSubscribers } from './export-subscribers.js';
 export { eraseSubscriber } from './erase-subscriber.js';
 export { purgeExpiredPending, requestManageLink, requestSignup, type SignupOutcome, type SignupResult, type SubscriberDeps } from './signup.service.js';
 export { findByToken, savePreferences } from './preferences.repository.js';
+export { findSubscriber, searchSubscribers, subscriberEvents, type SubscriberEventRow } from './subscriber-search.js';

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminLogin, form, FORM } from '../helpers/admin.js';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
 import { startTestServer, type TestServer } from '../helpers/http.js';
 
-const form = (data: Record<string, string>) => new URLSearchParams(data).toString();
-const FORM = 'application/x-www-form-urlencoded';
 
 describe('the admin requires the token', () => {
   let t: TestDatabase;
@@ -17,19 +16,6 @@ describe('the admin requires the token', () => {
     await server?.close();
     await t?.close();
   });
-
-  async function login(): Promise<{ cookie: string; csrf: string }> {
-    const res = await fetch(`${server.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: form({ token: ADMIN_TOKEN }) });
-    expect(res.status).toBe(303);
-    const setCookie = res.headers.get('set-cookie')!;
-    expect(setCookie).toMatch(/HttpOnly/i);
-    expect(setCookie).toMatch(/SameSite=Strict/i);
-    const cookie = setCookie.split(';')[0]!;
-    const page = await (await fetch(`${server.url}/admin`, { headers: { cookie, accept: 'text/html' } })).text();
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
-    expect(csrf).toBeTruthy();
-    return { cookie, csrf: csrf! };
-  }
 
   it('sends a browser without a session to the login page, and a script to 401', async () => {
     const browser = await fetch(`${server.url}/admin`, { redirect: 'manual', headers: { accept: 'text/html' } });
@@ -46,8 +32,11 @@ describe('the admin requires the token', () => {
     expect((await fetch(`${server.url}/admin`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
   });
 
-  it('logs in with the token and shows the dashboard with its charts', async () => {
-    const { cookie } = await login();
+  it('logs in with the token into an HttpOnly, SameSite=Strict session and shows the dashboard with its charts', async () => {
+    const res0 = await fetch(`${server.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: form({ token: ADMIN_TOKEN }) });
+    expect(res0.headers.get('set-cookie')).toMatch(/HttpOnly/i);
+    expect(res0.headers.get('set-cookie')).toMatch(/SameSite=Strict/i);
+    const { cookie } = await adminLogin(server.url);
     const res = await fetch(`${server.url}/admin`, { headers: { cookie } });
     expect(res.status).toBe(200);
     const page = await res.text();
@@ -57,7 +46,7 @@ describe('the admin requires the token', () => {
   });
 
   it('refuses a POST from another site and a POST without the CSRF token, and accepts its own form', async () => {
-    const { cookie, csrf } = await login();
+    const { cookie, csrf } = await adminLogin(server.url);
     const crossSite = await fetch(`${server.url}/admin/logout`, {
       method: 'POST',
       redirect: 'manual',

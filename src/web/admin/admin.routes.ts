@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebDeps } from '../web-deps.js';
 import { dashboardRoutes } from './dashboard.route.js';
 import { loginRoutes } from './login.route.js';
+import { subscribersAdminRoutes } from './subscribers.route.js';
 
 /** The operator's pages, in one scope with its own cookie parser and login rate limit. */
 export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
@@ -12,5 +13,6 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
     await scope.register(rateLimit, { global: false });
     loginRoutes(scope, deps);
     dashboardRoutes(scope, deps);
+    subscribersAdminRoutes(scope, deps);
   });
 }
