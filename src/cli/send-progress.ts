@@ -49,6 +49,6 @@ export class SendProgress {
   finish(counts: DeliveryCounts): void {
     if (this.timer) clearInterval(this.timer);
     this.total = counts.total;
-    if (this.tty) this.out.write(`\r\x1b[2K${this.line()}\n`);
+    this.out.write(this.tty ? `\r\x1b[2K${this.line()}\n` : `${this.line()}\n`);
   }
 }
