@@ -38,7 +38,7 @@ export function safeHttpUrl(value: string | null | undefined): string | undefine
 export function truncate(value: string, max: number): string {
   const text = value.replace(/\s+/g, ' ').trim();
   if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1);
+  const cut = text.slice(0, max - 1).replace(/[\ud800-\udbff]$/, ''); // never half an emoji
   const space = cut.lastIndexOf(' ');
   return (space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.\-–—]+$/, '') + '…';
 }

@@ -26,7 +26,7 @@ export function htmlToText(html: string): string {
 /** A teaser cut at a word boundary: feeds often carry the whole article where a teaser belongs. */
 export function truncateText(s: string, max: number): string {
   if (s.length <= max) return s;
-  const cut = s.slice(0, max);
+  const cut = s.slice(0, max).replace(/[\ud800-\udbff]$/, ''); // never half an emoji
   const space = cut.lastIndexOf(' ');
   return (space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s.,;:–—-]+$/, '') + '…';
 }

@@ -3,11 +3,21 @@ import type { DigestSection, Frequency } from '../db/index.js';
 /** Parsing of the reader-supplied fields other than the address (forms, JSON, CSV). */
 export const SECTIONS: readonly DigestSection[] = ['stories', 'blogs'];
 
-/** A display name: controls removed (it reaches mail headers' neighbourhood), whitespace collapsed, 100 chars. */
+/**
+ * A display name: controls removed (it reaches mail headers' neighbourhood), and bidi overrides and
+ * isolates too (an unclosed U+202E would reverse the rest of the greeting line, as cleanLine does for
+ * stories); whitespace collapsed; 100 characters, never cutting an emoji's surrogate pair in half.
+ */
 export function cleanName(input: unknown): string | null {
   if (typeof input !== 'string') return null;
-  // eslint-disable-next-line no-control-regex
-  const name = input.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
+  const name = input
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+    .replace(/[\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 100)
+    .replace(/[\ud800-\udbff]$/, '');
   return name === '' ? null : name;
 }
 
