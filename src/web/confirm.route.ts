@@ -6,7 +6,7 @@ import { confirmedPage, confirmPage } from './pages/confirm.page.js';
 import { html } from './pages/html.js';
 import { sendPage } from './pages/layout.js';
 import { messagePage } from './pages/signup.page.js';
-import { badLinkPage } from './reader-request.js';
+import { badLinkPage, pathOf } from './reader-request.js';
 import type { WebDeps } from './web-deps.js';
 
 /**
@@ -20,7 +20,7 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   /** The page for a link whose subscriber is not (or no longer) pending. */
   const settled = (s: Subscriber | undefined) => {
-    if (s?.status === 'active') return { status: 200, page: confirmedPage(config, preferencesUrl(config, s), true) };
+    if (s?.status === 'active') return { status: 200, page: confirmedPage(config, pathOf(preferencesUrl(config, s)), true) };
     if (s?.status === 'pending' && expired(s)) {
       return { status: 410, page: messagePage(config, 'Link expired', [html`This confirmation link has expired. <a href="/">Sign up again</a> to get a new one.`]) };
     }
@@ -49,7 +49,7 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
     const s = await findByToken(db, v.subject);
     if (result.changed && s) {
       request.log.info({ event: 'subscriber.confirmed', subscriberId: s.id }, 'subscriber confirmed');
-      return sendPage(reply, 200, confirmedPage(config, preferencesUrl(config, s), false));
+      return sendPage(reply, 200, confirmedPage(config, pathOf(preferencesUrl(config, s)), false));
     }
     const done = settled(s);
     if (done) return sendPage(reply, done.status, done.page);

@@ -4,7 +4,7 @@ import { findByToken, savePreferences } from '../subscribers/preferences.reposit
 import { parsePreferences } from '../subscribers/subscriber-input.js';
 import { sendPage } from './pages/layout.js';
 import { preferencesPage } from './pages/preferences.page.js';
-import { badLinkPage, bodyOf } from './reader-request.js';
+import { badLinkPage, bodyOf, pathOf } from './reader-request.js';
 import type { WebDeps } from './web-deps.js';
 
 /** GET|POST /p/:token: the preference page reached from every email; the signed link is the login. */
@@ -19,7 +19,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: WebDeps): void {
     return sendPage(
       reply,
       200,
-      preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: unsubscribeUrl(config, s, v.subject.editionId), fewer: request.query.fewer === '1' }),
+      preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: pathOf(unsubscribeUrl(config, s, v.subject.editionId)), fewer: request.query.fewer === '1' }),
     );
   });
 
@@ -29,7 +29,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: WebDeps): void {
     const s = await findByToken(db, v.subject);
     if (!s || s.status === 'bounced') return badLinkPage(reply, config, 410, 'stale');
     const parsed = parsePreferences(bodyOf(request));
-    const unsub = unsubscribeUrl(config, s, v.subject.editionId);
+    const unsub = pathOf(unsubscribeUrl(config, s, v.subject.editionId));
     if (!parsed.ok) {
       return sendPage(reply, 400, preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: unsub, errors: parsed.errors }));
     }

@@ -5,7 +5,7 @@ import { html } from './pages/html.js';
 import { sendPage } from './pages/layout.js';
 import { messagePage } from './pages/signup.page.js';
 import { reasonText, unsubscribedPage, unsubscribePage } from './pages/unsubscribe.page.js';
-import { badLinkPage, bodyOf } from './reader-request.js';
+import { badLinkPage, bodyOf, pathOf } from './reader-request.js';
 import type { WebDeps } from './web-deps.js';
 
 /**
@@ -20,7 +20,7 @@ import type { WebDeps } from './web-deps.js';
  */
 export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { config, db } = deps;
-  const prefsFor = (s: { id: number; token_version: number }, subject: TokenSubject) => preferencesUrl(config, s, subject.editionId);
+  const prefsFor = (s: { id: number; token_version: number }, subject: TokenSubject) => pathOf(preferencesUrl(config, s, subject.editionId));
 
   app.get<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
     const v = verifyToken(config.keys, 'unsubscribe', request.params.token);

@@ -36,7 +36,7 @@ export function unsubscribedPage(config: Config, o: { token: string; preferences
     postalAddress: config.site.postalAddress,
     body: html`<div class="card" role="status">
 <h1>You are unsubscribed</h1>
-<p>You will not receive any more digests, including one that is being sent right now.</p>
+<p>You will not receive any more digests from us.</p>
 <div class="row">
   <form method="post" action="/u/${o.token}/resubscribe"><button type="submit" class="secondary">Undo: resubscribe</button></form>
   <a href="${o.preferencesUrl}?fewer=1">Get fewer emails instead</a>
