@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../../src/config/index.js';
 import { silentLogger } from '../../src/config/index.js';
-import type { OpenDatabase } from '../../src/db/index.js';
+import type { Engine, OpenDatabase } from '../../src/db/index.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 import { createMailer, type Mailer } from '../../src/delivery/index.js';
 import { buildServer } from '../../src/web/index.js';
 
@@ -31,6 +33,39 @@ export async function startTestServer(
     close: async () => {
       await app.close();
       mailer.close();
+    },
+  };
+}
+
+/**
+ * A database and a listening server for a whole describe block, made in beforeAll and closed in
+ * afterAll. Read `.t` and `.url` inside tests (they are set once beforeAll has run).
+ */
+export function useTestServer(
+  engine: Engine,
+  config: Config | (() => Config),
+  options: { smtpUrl?: string | (() => string); poolSize?: number } = {},
+): { readonly t: TestDatabase; readonly url: string; readonly server: TestServer } {
+  let t: TestDatabase | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    t = await createTestDatabase(engine, options.poolSize ? { poolSize: options.poolSize } : {});
+    const smtpUrl = typeof options.smtpUrl === 'function' ? options.smtpUrl() : options.smtpUrl;
+    server = await startTestServer(t, typeof config === 'function' ? config() : config, smtpUrl ? { smtpUrl } : {});
+  });
+  afterAll(async () => {
+    await server?.close();
+    await t?.close();
+  });
+  return {
+    get t() {
+      return t!;
+    },
+    get url() {
+      return server!.url;
+    },
+    get server() {
+      return server!;
     },
   };
 }

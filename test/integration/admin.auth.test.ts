@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adminLogin, form, FORM } from '../helpers/admin.js';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
-import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
-import { startTestServer, type TestServer } from '../helpers/http.js';
+import { createTestDatabase, SERVICE_ENGINE } from '../helpers/database.js';
+import { startTestServer, useTestServer } from '../helpers/http.js';
 
 
 describe('the admin requires the token', () => {
-  let t: TestDatabase;
-  let server: TestServer;
-  beforeAll(async () => {
-    t = await createTestDatabase(SERVICE_ENGINE);
-    server = await startTestServer(t, testConfig());
-  });
-  afterAll(async () => {
-    await server?.close();
-    await t?.close();
-  });
+  const ctx = useTestServer(SERVICE_ENGINE, testConfig());
+  const server = { get url() { return ctx.url; } };
 
   it('sends a browser without a session to the login page, and a script to 401', async () => {
     const browser = await fetch(`${server.url}/admin`, { redirect: 'manual', headers: { accept: 'text/html' } });

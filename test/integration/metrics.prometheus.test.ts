@@ -1,30 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
-import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
-import { startTestServer, type TestServer } from '../helpers/http.js';
+import { SERVICE_ENGINE } from '../helpers/database.js';
+import { useTestServer } from '../helpers/http.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 
 describe('GET /metrics', () => {
-  let t: TestDatabase;
-  let server: TestServer;
-  beforeAll(async () => {
-    t = await createTestDatabase(SERVICE_ENGINE);
-    server = await startTestServer(t, testConfig());
-  });
-  afterAll(async () => {
-    await server?.close();
-    await t?.close();
-  });
+  const ctx = useTestServer(SERVICE_ENGINE, testConfig());
 
   const scrape = async () => {
-    const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await fetch(`${ctx.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     return parsePrometheus(await res.text());
   };
 
   it('needs the admin token', async () => {
-    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${ctx.url}/metrics`)).status).toBe(401);
   });
 
   it('parses as Prometheus text and its numbers follow the database and the traffic', async () => {
@@ -33,7 +24,7 @@ describe('GET /metrics', () => {
     expect(sampleValue(before, 'digest_queue_depth')).toBe(0);
     expect(sampleValue(before, 'digest_process_resident_memory_bytes')).toBeGreaterThan(0);
 
-    const [a, b] = await t.db
+    const [a, b] = await ctx.t.db
       .insertInto('subscribers')
       .values([
         { email: 'a@example.com', status: 'active' },
@@ -42,19 +33,19 @@ describe('GET /metrics', () => {
       ])
       .returning('id')
       .execute();
-    const edition = await t.db
+    const edition = await ctx.t.db
       .insertInto('editions')
       .values({ date: '2026-11-26', slot: '06:00', status: 'sending', send_at: new Date(), window_start: new Date(Date.now() - 86_400_000), window_end: new Date() })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await t.db
+    await ctx.t.db
       .insertInto('deliveries')
       .values([
         { edition_id: edition.id, subscriber_id: a!.id, status: 'sent' },
         { edition_id: edition.id, subscriber_id: b!.id, status: 'retry' },
       ])
       .execute();
-    await t.db.insertInto('subscriber_events').values([{ subscriber_id: a!.id, type: 'confirmed' }, { subscriber_id: b!.id, type: 'confirmed' }]).execute();
+    await ctx.t.db.insertInto('subscriber_events').values([{ subscriber_id: a!.id, type: 'confirmed' }, { subscriber_id: b!.id, type: 'confirmed' }]).execute();
 
     const after = await scrape();
     expect(sampleValue(after, 'digest_subscribers', { state: 'active' })).toBe(2);

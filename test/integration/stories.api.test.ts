@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
-import { startTestServer, type TestServer } from '../helpers/http.js';
+import { createTestDatabase, ENGINES } from '../helpers/database.js';
+import { startTestServer, useTestServer } from '../helpers/http.js';
 
 describe.each(ENGINES)('POST /api/stories on %s', (engine) => {
-  let t: TestDatabase;
-  let server: TestServer;
-  beforeAll(async () => {
-    t = await createTestDatabase(engine);
-    server = await startTestServer(t, testConfig());
-  });
-  afterAll(async () => {
-    await server?.close();
-    await t?.close();
-  });
+  const ctx = useTestServer(engine, testConfig());
 
   const post = (body: unknown, token: string | null = ADMIN_TOKEN) =>
-    fetch(`${server.url}/api/stories`, {
+    fetch(`${ctx.url}/api/stories`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
@@ -25,7 +16,7 @@ describe.each(ENGINES)('POST /api/stories on %s', (engine) => {
   it('refuses a missing or wrong token and stores nothing', async () => {
     expect((await post({ url: 'https://n.example/x', title: 'x' }, null)).status).toBe(401);
     expect((await post({ url: 'https://n.example/x', title: 'x' }, 'wrong-token-123456')).status).toBe(401);
-    expect(await t.db.selectFrom('stories').select('id').execute()).toEqual([]);
+    expect(await ctx.t.db.selectFrom('stories').select('id').execute()).toEqual([]);
   });
 
   it('stores one story and answers 200 with the counts', async () => {
@@ -50,12 +41,12 @@ describe.each(ENGINES)('POST /api/stories on %s', (engine) => {
       [2, 'votes'],
     ]);
     expect(body.errors[1]!.message).toBe('item 3 (https://n.example/three): votes must be a whole number from 0 (got -5)');
-    const urls = (await t.db.selectFrom('stories').select('url').orderBy('url').execute()).map((r) => r.url);
+    const urls = (await ctx.t.db.selectFrom('stories').select('url').orderBy('url').execute()).map((r) => r.url);
     expect(urls).toEqual(['https://n.example/four', 'https://n.example/one']);
   });
 
   it('answers 400 to a body that is not JSON', async () => {
-    const res = await fetch(`${server.url}/api/stories`, {
+    const res = await fetch(`${ctx.url}/api/stories`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
       body: '{"url": ',
