@@ -126,6 +126,22 @@ describe.each(ENGINES)('delivery on %s', (engine) => {
     expect(counts.skipped).toBe(1);
   });
 
+  it('an empty day is skipped and logged as empty by default, or sends a quiet-day note with EMPTY_DAY=note', async () => {
+    t = await createTestDatabase(engine);
+    sink = await startSmtpSink();
+    const slot = slotMinutesAgo(5);
+    await seedReaders(t.db, 2);
+    const skip = testConfig({ SMTP_URL: sink.url, DIGEST_CRON: slot.cron });
+    const skipped = await sendDaily(t.db, skip, slot.date, FAST);
+    expect(skipped.prepared.outcome).toBe('empty');
+    expect(sink.messages).toHaveLength(0);
+    await t.db.deleteFrom('editions').execute();
+    const note = testConfig({ SMTP_URL: sink.url, DIGEST_CRON: slot.cron, EMPTY_DAY: 'note' });
+    const noted = await sendDaily(t.db, note, slot.date, FAST);
+    expect(noted.counts.sent).toBe(2);
+    expect(sink.messages[0]!.parsed.text).toContain('Nothing new today');
+  });
+
   it('expires an edition whose cutoff has passed and sends nothing', async () => {
     const { db, config } = await setup();
     await seedReaders(db, 3);
