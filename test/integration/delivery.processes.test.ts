@@ -112,6 +112,24 @@ describe('delivery across processes (postgres)', () => {
     console.info(`kill -9 after ${atKill} messages: ${duplicates} duplicate(s) after the restart (window ${CONCURRENCY + MARK_BATCH})`);
   });
 
+  it('stops `digest send` on SIGTERM within the bound, exits 0 and releases its claims; a new send finishes the edition', async () => {
+    const { db, sink, env } = await setup();
+    const send = digest(['send'], { ...env, DELIVERY_LEASE_SECONDS: '300' });
+    children.push(send);
+    await until('some messages', () => sink.messages.length >= 30, 60_000);
+    const stoppedAt = Date.now();
+    send.kill('SIGTERM');
+    expect(await withTimeout(send.exited, 25_000, 'send to stop'), send.output()).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(20_000);
+    // Nothing is left claimed: a 300 s lease would otherwise hold those readers back.
+    expect(await db.selectFrom('deliveries').select('id').where('status', '=', 'sending').execute()).toEqual([]);
+    const again = digest(['send'], env);
+    children.push(again);
+    expect(await withTimeout(again.exited, 60_000, 'second send'), again.output()).toBe(0);
+    expect(tally(sink).unique).toBe(READERS);
+    expect(tally(sink).duplicates).toBe(0);
+  });
+
   it('three `digest worker` processes share one edition: every reader once, no duplicates, and SIGTERM exits 0', async () => {
     const { db, sink, env } = await setup();
     const config = testConfig({ DIGEST_CRON: env.DIGEST_CRON });

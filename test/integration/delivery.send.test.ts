@@ -6,6 +6,7 @@ import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, sendDaily, slotMinutesAgo } from '../helpers/delivery.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { startTestServer } from '../helpers/http.js';
 
 const FAST = { workerOptions: { idleMs: 50, batchSize: 7 } };
 
@@ -56,6 +57,18 @@ describe.each(ENGINES)('delivery on %s', (engine) => {
     expect(verified).toMatchObject({ ok: true, subject: { subscriberId: reader.id, editionId: prepared.edition.id } });
     expect(m.parsed.text).toContain(`/u/${token}`);
     expect(active).toContain(reader.id);
+
+    // The link works: the RFC 8058 one-click POST a mail client makes unsubscribes this reader.
+    const server = await startTestServer(t!, config);
+    try {
+      const url = lu.slice(lu.indexOf('<') + 1, lu.lastIndexOf('>')).replace('https://digest.example.com', server.url);
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+      expect(res.status).toBeLessThan(300);
+      const after = await db.selectFrom('subscribers').select('status').where('id', '=', reader.id).executeTakeFirstOrThrow();
+      expect(after.status).toBe('unsubscribed');
+    } finally {
+      await server.close();
+    }
 
     const edition = await db.selectFrom('editions').selectAll().where('id', '=', prepared.edition.id).executeTakeFirstOrThrow();
     expect(edition.status).toBe('sent');
