@@ -192,6 +192,8 @@ export function parseStoryBatch(raw: unknown, defaults: Parameters<typeof parseS
   return { items, problems };
 }
 
+/** One line per problem: a URL from a hostile file cannot break it into forged lines (CR/LF, NUL, bidi). */
 export function describeProblem(p: ItemProblem): string {
-  return `item ${p.index + 1}${p.url ? ` (${p.url})` : ''}: ${p.message}`;
+  const url = p.url?.slice(0, 200).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => encodeURIComponent(c));
+  return `item ${p.index + 1}${url ? ` (${url})` : ''}: ${p.message}`;
 }

@@ -67,6 +67,14 @@ function headerColumns(cells: string[]): Columns | undefined {
   return c;
 }
 
+/**
+ * A cell quoted for a problem line: JSON escapes keep a CR/LF or NUL in a hostile file from breaking
+ * the report into forged lines on the operator's terminal (bidi overrides and C1 controls too).
+ */
+function quoted(cell: string, max: number): string {
+  return JSON.stringify(cell.slice(0, max)).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function parseSubscriberCsv(text: string): ParsedCsv {
   const problems: RowProblem[] = [];
   // One line ending throughout: csv-parse counts a CRLF inside a quoted field as two lines.
@@ -102,7 +110,7 @@ export function parseSubscriberCsv(text: string): ParsedCsv {
     if (record.every((c) => c.trim() === '')) continue;
     const address = parseEmailAddress(cell(columns.email));
     if (!address.ok) {
-      problems.push({ line, message: `"${cell(columns.email).slice(0, 80)}" is not a valid address (${address.problem.replace('_', ' ')})` });
+      problems.push({ line, message: `${quoted(cell(columns.email), 80)} is not a valid address (${address.problem.replace('_', ' ')})` });
       continue;
     }
     const status = cell(columns.status).toLowerCase();
@@ -115,7 +123,7 @@ export function parseSubscriberCsv(text: string): ParsedCsv {
     let timezone: string | null = null;
     if (tzText !== '') {
       if (isTimeZone(tzText)) timezone = tzText;
-      else problems.push({ line, message: `time zone "${tzText.slice(0, 40)}" is not an IANA zone: imported without it` });
+      else problems.push({ line, message: `time zone ${quoted(tzText, 40)} is not an IANA zone: imported without it` });
     }
     const key = address.email.toLowerCase();
     const earlier = byAddress.get(key);
