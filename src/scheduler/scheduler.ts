@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
-import { cutoffOf, expireEdition, failPastCutoff, finishEditionIfDone, prepareEdition, type PrepareOutcome } from '../delivery/index.js';
+import { cutoffOf, expireEdition, failPastCutoff, finishEditionIfDone, prepareEdition, type EditionSpec, type PrepareOutcome } from '../delivery/index.js';
 import { dueEditions } from './due-editions.js';
 import { createLeaderLock, type LeaderLock } from './leader-lock.js';
 
@@ -95,14 +95,14 @@ export class Scheduler {
   }
 
   /** Specs whose edition is not already past `rendering` (saves a transaction per tick). */
-  private async withoutFinished(specs: readonly import('../delivery/index.js').EditionSpec[]) {
+  private async withoutFinished(specs: readonly EditionSpec[]) {
     if (specs.length === 0) return [];
     const rows = await this.deps.db.selectFrom('editions').select(['date', 'slot', 'status']).where('date', 'in', [...new Set(specs.map((s) => s.date))]).execute();
     const settled = new Set(rows.filter((r) => r.status !== 'planned' && r.status !== 'rendering').map((r) => `${r.date} ${r.slot}`));
     return specs.filter((s) => !settled.has(`${s.date} ${s.slot}`));
   }
 
-  private async existingKeys(specs: readonly import('../delivery/index.js').EditionSpec[]): Promise<Set<string>> {
+  private async existingKeys(specs: readonly EditionSpec[]): Promise<Set<string>> {
     if (specs.length === 0) return new Set();
     const rows = await this.deps.db.selectFrom('editions').select(['date', 'slot']).where('date', 'in', [...new Set(specs.map((s) => s.date))]).execute();
     return new Set(rows.map((r) => `${r.date} ${r.slot}`));
