@@ -5,6 +5,7 @@ import {
   emailHash,
   isSuppressed,
   markBounced,
+  purgeExpiredPending,
   resubscribe,
   suppress,
   unsubscribe,
@@ -117,5 +118,17 @@ describe.each(ENGINES)('subscriber state changes on %s', (engine) => {
     expect(JSON.stringify(rows)).not.toContain('example');
     await unsuppress(t.db, 'reader@example.com');
     expect(await isSuppressed(t.db, 'reader@example.com')).toBe(false);
+  });
+
+  it('purges expired sign-ups: a first-time one is deleted, a returning reader goes back to unsubscribed', async () => {
+    t = await createTestDatabase(engine);
+    const old = new Date(Date.now() - 10 * 86_400_000);
+    const fresh = await subscriber('pending');
+    const stale = await t.db.insertInto('subscribers').values({ email: 'stale@example.com', status: 'pending', confirmation_sent_at: old, created_at: old }).returning('id').executeTakeFirstOrThrow();
+    const returning = await t.db.insertInto('subscribers').values({ email: 'back@example.com', status: 'pending', confirmation_sent_at: old, confirmed_at: old }).returning('id').executeTakeFirstOrThrow();
+    expect(await purgeExpiredPending(t.db, 7)).toBe(2);
+    const rows = await t.db.selectFrom('subscribers').select(['id', 'status']).orderBy('id').execute();
+    expect(rows).toEqual([{ id: fresh.id, status: 'pending' }, { id: returning.id, status: 'unsubscribed' }]);
+    expect(rows.find((r) => r.id === stale.id)).toBeUndefined();
   });
 });
