@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Edition } from '../db/index.js';
-import { renderEdition } from '../render/index.js';
+import { describePreflight, preflightEdition, renderEdition } from '../render/index.js';
 import { createDeliveries } from './deliveries.create.js';
 import { cutoffOf, type EditionSpec } from './edition.spec.js';
 import { pickForEdition } from './edition.pick.js';
@@ -86,6 +86,14 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, now: 
       });
     } catch (err) {
       await markRenderFailed(trx, edition.id, `render failed: ${(err as Error).message}`.slice(0, 1000));
+      return done('failed');
+    }
+    // Preflight: an edition that would hurt deliverability (over Gmail's clipping size, links that are
+    // not absolute http(s), a broken unsubscribe, folded List-Unsubscribe, leftover placeholders) never
+    // leaves; the reason is kept on the edition for `digest status` and the admin.
+    const report = await preflightEdition(rendered, { publicUrl: config.publicUrl, from: config.mailFrom });
+    if (!report.ok) {
+      await markRenderFailed(trx, edition.id, describePreflight(report).slice(0, 2000));
       return done('failed');
     }
     await trx
