@@ -7,7 +7,7 @@ import validator from 'validator';
  * lowercased and the local part kept as typed (it is case-sensitive in principle; the citext column
  * still makes uniqueness case-insensitive). Anything that could break a mail header is refused.
  */
-export type AddressProblem = 'empty' | 'too_long' | 'header_characters' | 'invalid';
+export type AddressProblem = 'empty' | 'too_long' | 'header_characters' | 'quoted' | 'invalid';
 
 export type ParsedAddress = { ok: true; email: string } | { ok: false; problem: AddressProblem };
 
@@ -25,6 +25,10 @@ export function parseEmailAddress(input: unknown): ParsedAddress {
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1) return { ok: false, problem: 'invalid' };
   const local = trimmed.slice(0, at);
+  // Quoted local parts ("john doe"@x) are legal but refused: relays (smtp-server among them) answer
+  // 501 to the spaced ones, and nodemailer unquotes "jd"@x to jd@x, so one mailbox could hold two
+  // subscriptions and get every digest twice.
+  if (local.includes('"')) return { ok: false, problem: 'quoted' };
   const domain = domainToASCII(trimmed.slice(at + 1).toLowerCase());
   if (domain === '') return { ok: false, problem: 'invalid' };
   const email = `${local}@${domain}`;
@@ -43,6 +47,8 @@ export function describeAddressProblem(problem: AddressProblem): string {
       return 'That email address is too long.';
     case 'header_characters':
       return 'That email address contains characters that are not allowed.';
+    case 'quoted':
+      return 'Email addresses with quotation marks are not supported; please use the plain form.';
     case 'invalid':
       return 'That does not look like an email address.';
   }

@@ -6,7 +6,7 @@ import { describeAddressProblem, parseEmailAddress } from '../../src/subscribers
 
 /**
  * Hostile addresses against parseEmailAddress: whatever the input, it answers (never throws), a
- * refusal names the problem, and an accepted address is one printable-ASCII address that a mail
+ * refusal names the problem, and an accepted address is one printable-ASCII address (no quotes) that a mail
  * header or an SMTP envelope reads as exactly one recipient: itself.
  */
 const RUNS = { numRuns: 2000 };
@@ -19,7 +19,7 @@ const hostileChar = fc.constantFrom(
 );
 const hostileString = fc.array(hostileChar, { maxLength: 60 }).map((cs) => cs.join(''));
 const addressLike = fc
-  .tuple(hostileString, fc.constantFrom('', 'user', '"quoted local"', 'a.b+c'), fc.constantFrom('example.com', 'bücher.example', 'раураl.com', 'ｅｘａｍｐｌｅ.com', 'x'), hostileString)
+  .tuple(hostileString, fc.constantFrom('', 'user', '"quoted local"', '"jd"', 'a.b+c'), fc.constantFrom('example.com', 'bücher.example', 'раураl.com', 'ｅｘａｍｐｌｅ.com', 'x'), hostileString)
   .map(([pre, local, domain, post]) => `${pre}${local}@${domain}${post}`);
 
 describe('hostile email addresses', () => {
@@ -38,7 +38,7 @@ describe('hostile email addresses', () => {
       fc.property(fc.oneof(hostileString, addressLike, fc.emailAddress()), (input) => {
         const r = parseEmailAddress(input);
         if (!r.ok) return;
-        expect(r.email).toMatch(/^[\x20-\x7e]+$/);
+        expect(r.email).toMatch(/^[\x21\x23-\x7e]+$/);
         expect(r.email.length).toBeLessThanOrEqual(254);
         const parsed = addressparser(r.email, { flatten: true });
         expect(parsed).toEqual([{ address: r.email, name: '' }]);
@@ -111,13 +111,12 @@ describe('hostile email addresses', () => {
     expect(parseEmailAddress('user@exa\u2066mple.com').ok).toBe(false);
   });
 
-  it('accepts quoted local parts as one address, even with commas, spaces and brackets inside', () => {
-    for (const quoted of ['"john doe"@example.com', '"a,b"@example.com', '"victim@evil.example, x"@example.com', '"<b>"@example.com']) {
-      const r = parseEmailAddress(quoted);
-      expect(r, quoted).toEqual({ ok: true, email: quoted });
-      expect(addressparser(quoted, { flatten: true }), quoted).toEqual([{ address: quoted, name: '' }]);
+  it('refuses quoted local parts, which relays refuse or unquote into a second subscription of one mailbox', () => {
+    // smtp-server answers 501 to RCPT TO:<"john doe"@x>; nodemailer sends "jd"@x as jd@x.
+    for (const quoted of ['"john doe"@example.com', '"a,b"@example.com', '"victim@evil.example, x"@example.com', '"<b>"@example.com', '"jd"@example.com', 'j"d@example.com']) {
+      expect(parseEmailAddress(quoted), quoted).toEqual({ ok: false, problem: 'quoted' });
     }
-    expect(parseEmailAddress('"unterminated@example.com').ok).toBe(false);
+    expect(describeAddressProblem('quoted')).toMatch(/quotation marks/);
     expect(parseEmailAddress('"a\r\nb"@example.com')).toEqual({ ok: false, problem: 'header_characters' });
   });
 });
