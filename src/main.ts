@@ -2,7 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { startMailCatcher, type MailCatcher } from './catcher/index.js';
 import type { Config, Logger } from './config/index.js';
 import { migrate, openDatabase, type OpenDatabase } from './db/index.js';
-import { createMailer, createSmtpTransport, DeliveryWorker, digestMessageSource, startBounceInbox } from './delivery/index.js';
+import { createMailer, createSmtpTransport, DeliveryWorker, digestMessageSource, smtpOptions, startBounceInbox } from './delivery/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { pollFeeds } from './stories/index.js';
 import { buildServer } from './web/index.js';
@@ -36,8 +36,18 @@ export async function startService(
     ? undefined
     : await startMailCatcher({ dir: config.dataDir.startsWith('memory:') ? undefined : `${config.dataDir}/catcher`, log });
   const smtpUrl = config.smtp.url ?? catcher!.url;
-  const mailer = createMailer({ url: smtpUrl, from: config.mailFrom, maxConnections: config.smtp.maxConnections, ratePerSecond: config.smtp.ratePerSecond });
-  const app = await buildServer({ db: database.db, engine: database.engine, config, log, mailer, catcher, demo: options.demo ?? false });
+  const mailer = createMailer(smtpOptions(config, smtpUrl));
+  const pollBeforeSend = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log).then(() => undefined) : undefined;
+  const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: pollBeforeSend });
+  const healthChecks = {
+    // The scheduler ticks every minute: silent for five, or failing, is unhealthy.
+    scheduler: async () => {
+      const st = scheduler.status();
+      const fresh = st.lastTickAt !== null && Date.now() - st.lastTickAt.getTime() < 5 * 60_000;
+      return { ok: st.running && fresh && st.lastTickOk, leader: st.leader, lastTickAt: st.lastTickAt, ...(st.error ? { error: st.error } : {}) };
+    },
+  };
+  const app = await buildServer({ db: database.db, engine: database.engine, config, log, mailer, catcher, demo: options.demo ?? false, healthChecks });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
 
@@ -51,13 +61,11 @@ export async function startService(
   // The morning send: the scheduler creates editions (one instance at a time), and this process's
   // workers (WORKERS; one on PGlite, a single connection) send any edition being sent. Bulk mail has
   // its own pooled transport so SMTP_RATE holds across all of them.
-  const sendTransport = createSmtpTransport({ url: smtpUrl, from: config.mailFrom, maxConnections: config.smtp.maxConnections, ratePerSecond: config.smtp.ratePerSecond });
+  const sendTransport = createSmtpTransport(smtpOptions(config, smtpUrl));
   const deliveryDeps = { db: database.db, config, log, transport: sendTransport, messages: digestMessageSource(database.db, config) };
   const workerCount = database.engine === 'pglite' ? Math.min(1, config.workers) : config.workers;
   const workers = Array.from({ length: workerCount }, (_, i) => new DeliveryWorker(deliveryDeps, { name: `serve-${i + 1}` }));
   for (const w of workers) void w.start();
-  const pollBeforeSend = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log).then(() => undefined) : undefined;
-  const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: pollBeforeSend });
   scheduler.start();
   // DSNs for the VERP addresses, when BOUNCE_ADDRESS's MX points here (SMTP_INBOUND_PORT).
   const bounceInbox =

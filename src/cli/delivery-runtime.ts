@@ -1,7 +1,7 @@
 import { startMailCatcher, type MailCatcher } from '../catcher/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
-import { createSmtpTransport, digestMessageSource, type SendDeps } from '../delivery/index.js';
+import { createSmtpTransport, digestMessageSource, smtpOptions, type SendDeps } from '../delivery/index.js';
 
 /**
  * The clients a sending command needs: the pooled SMTP transport (to SMTP_URL, or with none set to the
@@ -13,7 +13,7 @@ export async function openDelivery(db: Db, config: Config, log: Logger): Promise
     catcher = await startMailCatcher({ dir: config.dataDir.startsWith('memory:') ? undefined : `${config.dataDir}/catcher`, log });
     log.warn({ event: 'smtp.catcher' }, `SMTP_URL is not set: mail goes to the built-in catcher (${catcher.url}), not to readers`);
   }
-  const transport = createSmtpTransport({ url: config.smtp.url ?? catcher!.url, from: config.mailFrom, maxConnections: config.smtp.maxConnections, ratePerSecond: config.smtp.ratePerSecond });
+  const transport = createSmtpTransport(smtpOptions(config, config.smtp.url ?? catcher!.url));
   return {
     db,
     config,

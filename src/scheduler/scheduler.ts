@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
 import { cutoffOf, expireEdition, failPastCutoff, finishEditionIfDone, prepareEdition, type EditionSpec, type PrepareOutcome } from '../delivery/index.js';
+import { purgeExpiredPending } from '../subscribers/index.js';
 import { dueEditions } from './due-editions.js';
 import { createLeaderLock, type LeaderLock } from './leader-lock.js';
 
@@ -20,6 +21,16 @@ export interface TickResult {
 }
 
 const CATCH_UP_AFTER_MS = 2 * 60_000;
+const PURGE_EVERY_MS = 3_600_000;
+
+/** What /healthz reports about this instance's scheduler. */
+export interface SchedulerStatus {
+  readonly running: boolean;
+  readonly lastTickAt: Date | null;
+  readonly lastTickOk: boolean;
+  readonly leader: boolean;
+  readonly error?: string;
+}
 
 /**
  * Fires the send at DIGEST_CRON in DIGEST_TZ, checks every minute for readers' own hours and for
@@ -31,6 +42,8 @@ export class Scheduler {
   private readonly lock: LeaderLock;
   private ticking: Promise<TickResult> | undefined;
   private readonly reported = new Set<string>();
+  private last: { at: Date; ok: boolean; leader: boolean; error?: string } | undefined;
+  private lastPurge = 0;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.lock = createLeaderLock(deps.db, deps.engine);
@@ -52,11 +65,29 @@ export class Scheduler {
   }
 
   /** One pass: prepare what is due, finish what is done, expire what is past its cutoff. */
+  /** Alive when it ticked in the last few minutes without an error (it ticks every minute). */
+  status(): SchedulerStatus {
+    return {
+      running: this.tasks.length > 0,
+      lastTickAt: this.last?.at ?? null,
+      lastTickOk: this.last?.ok ?? false,
+      leader: this.last?.leader ?? false,
+      ...(this.last?.error ? { error: this.last.error } : {}),
+    };
+  }
+
   tick(now: Date, options: { pollFeeds?: boolean } = {}): Promise<TickResult> {
-    const run = this.runTick(now, options).catch((err: Error) => {
-      this.deps.log.error({ event: 'scheduler.failed', err: err.message }, 'scheduler tick failed');
-      return { leader: false, editions: [] };
-    });
+    const run = this.runTick(now, options).then(
+      (r) => {
+        this.last = { at: new Date(), ok: true, leader: r.leader };
+        return r;
+      },
+      (err: Error) => {
+        this.last = { at: new Date(), ok: false, leader: false, error: err.message };
+        this.deps.log.error({ event: 'scheduler.failed', err: err.message }, 'scheduler tick failed');
+        return { leader: false, editions: [] };
+      },
+    );
     this.ticking = run;
     return run;
   }
@@ -111,6 +142,12 @@ export class Scheduler {
   /** `sending` editions with nothing left become `sent`; past their cutoff, `expired`. */
   private async housekeeping(now: Date): Promise<void> {
     const { db, config, log } = this.deps;
+    // Sign-ups never confirmed expire (PENDING_EXPIRY_DAYS), once an hour.
+    if (now.getTime() - this.lastPurge >= PURGE_EVERY_MS) {
+      this.lastPurge = now.getTime();
+      const purged = await purgeExpiredPending(db, config.signup.pendingExpiryDays);
+      if (purged > 0) log.info({ event: 'subscribers.pending_expired', count: purged }, 'expired unconfirmed sign-ups removed');
+    }
     const sending = await db.selectFrom('editions').select(['id', 'date', 'slot', 'send_at']).where('status', '=', 'sending').execute();
     for (const e of sending) {
       if (await finishEditionIfDone(db, e.id)) {

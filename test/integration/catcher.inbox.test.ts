@@ -48,6 +48,14 @@ describe('the built-in mail catcher (no SMTP_URL)', () => {
     expect(await html.text()).toContain('<head><base target="_top">');
   });
 
+  it('reports the database, the catcher and the scheduler healthy', async () => {
+    const res = await fetch(`${service.url}/healthz`);
+    const body = (await res.json()) as { checks: Record<string, { ok: boolean; leader?: boolean }> };
+    expect(res.status).toBe(200);
+    expect(Object.keys(body.checks).sort()).toEqual(['database', 'scheduler', 'smtp']);
+    expect(body.checks.scheduler).toMatchObject({ ok: true, leader: true });
+  });
+
   it('answers 404 for a message it does not hold', async () => {
     expect((await fetch(`${service.url}/inbox/nope`)).status).toBe(404);
   });
