@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { Db, DigestSection, Edition } from '../db/index.js';
-import { ALL_SECTIONS, composeMessage, personalise, renderEdition, sectionKey } from '../render/index.js';
+import { ALL_SECTIONS, compileMessageTemplate, composeMessage, personalise, renderEdition, sectionKey, type MessageTemplate } from '../render/index.js';
 import { preferencesUrl, unsubscribeUrl } from '../subscribers/index.js';
 import type { ClaimedDelivery } from './deliveries.claim.js';
 
@@ -14,13 +14,17 @@ interface Rendered {
   readonly subject: string;
   readonly html: string;
   readonly text: string;
+  /** The MIME message built once for this rendering; each reader's copy is spliced from it. */
+  readonly template: MessageTemplate;
 }
 
 /**
  * The digest's messages: the edition as rendered once (editions.html/text, with personal markers)
  * for readers of both sections; a reader who chose fewer sections gets a rendering for that choice,
- * made once per process and edition. Each reader's copy is personalise() (string joins) and
- * composeMessage() (MIME): never MJML per reader.
+ * made once per process and edition. Each reader's copy is spliced from a MIME message built once
+ * per rendering (compileMessageTemplate: string joins of pre-encoded pieces, about 20 µs); a reader
+ * the template refuses (a hostile name holding the boundary) gets personalise() + composeMessage().
+ * Never MJML per reader.
  */
 export function digestMessageSource(db: Db, config: Config): MessageSource {
   const editions = new Map<number, Promise<ComposeDelivery>>();
@@ -39,12 +43,12 @@ async function load(db: Db, config: Config, editionId: number): Promise<ComposeD
   const edition = await db.selectFrom('editions').selectAll().where('id', '=', editionId).executeTakeFirstOrThrow();
   const full = sectionKey(ALL_SECTIONS);
   const renders = new Map<string, Promise<Rendered>>();
-  renders.set(full, Promise.resolve({ subject: edition.subject ?? config.site.name, html: edition.html ?? '', text: edition.text ?? '' }));
+  renders.set(full, withTemplate(config, { subject: edition.subject ?? config.site.name, html: edition.html ?? '', text: edition.text ?? '' }));
   const renderFor = (sections: DigestSection[]) => {
     const key = sectionKey(sections);
     let r = renders.get(key);
     if (!r) {
-      r = renderSections(db, config, edition, sections);
+      r = renderSections(db, config, edition, sections).then((x) => withTemplate(config, x));
       renders.set(key, r);
     }
     return r;
@@ -53,10 +57,14 @@ async function load(db: Db, config: Config, editionId: number): Promise<ComposeD
     const rendered = await renderFor(delivery.sections);
     const link = { id: delivery.subscriberId, token_version: delivery.tokenVersion };
     const unsubscribe = unsubscribeUrl(config, link, editionId);
-    const parts = personalise(rendered, { name: delivery.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferencesUrl(config, link, editionId) });
+    const reader = { name: delivery.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferencesUrl(config, link, editionId) };
+    const to = delivery.name ? { name: delivery.name, address: delivery.email } : delivery.email;
+    const spliced = rendered.template({ ...reader, to, messageId });
+    if (spliced) return spliced;
+    const parts = personalise(rendered, reader);
     return composeMessage({
       from: config.mailFrom,
-      to: delivery.name ? { name: delivery.name, address: delivery.email } : delivery.email,
+      to,
       subject: rendered.subject,
       html: parts.html,
       text: parts.text,
@@ -66,7 +74,11 @@ async function load(db: Db, config: Config, editionId: number): Promise<ComposeD
   };
 }
 
-async function renderSections(db: Db, config: Config, edition: Edition, sections: DigestSection[]): Promise<Rendered> {
+async function withTemplate(config: Config, r: Omit<Rendered, 'template'>): Promise<Rendered> {
+  return { ...r, template: await compileMessageTemplate({ from: config.mailFrom, subject: r.subject, html: r.html, text: r.text }) };
+}
+
+async function renderSections(db: Db, config: Config, edition: Edition, sections: DigestSection[]): Promise<Omit<Rendered, 'template'>> {
   const ids = edition.story_ids;
   const stories = ids.length ? await db.selectFrom('stories').selectAll().where('id', 'in', ids).execute() : [];
   const order = new Map(ids.map((id, i) => [id, i]));

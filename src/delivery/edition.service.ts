@@ -23,6 +23,8 @@ export interface PreparedEdition {
   readonly outcome: PrepareOutcome;
   /** Deliveries created by this call (0 unless `created`). */
   readonly deliveriesCreated: number;
+  /** Milliseconds spent on each step of this call (ranking, MJML, the deliveries INSERT … SELECT). */
+  readonly timings: { readonly pickMs: number; readonly renderMs: number; readonly deliveriesMs: number };
 }
 
 export interface PrepareDeps {
@@ -40,6 +42,7 @@ export interface PrepareDeps {
  */
 export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, now: Date = new Date()): Promise<PreparedEdition> {
   const { config, log } = deps;
+  const timings = { pickMs: 0, renderMs: 0, deliveriesMs: 0 };
   const result = await deps.db.transaction().execute(async (trx) => {
     // Inside the transaction only `trx` is used (design.md: `db` here hangs PGlite for ever).
     await trx
@@ -69,13 +72,16 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, now: 
     }
     if (edition.status === 'planned') await startRendering(trx, edition.id);
 
+    let t = performance.now();
     const pick = await pickForEdition(trx, edition, config.sections);
+    timings.pickMs = performance.now() - t;
     const count = pick.stories.length + pick.blogs.length;
     if (count === 0 && config.delivery.emptyDay === 'skip') {
       await markEmpty(trx, edition.id, 'no stories published in the window (EMPTY_DAY=skip)');
       return done('empty');
     }
     let rendered;
+    t = performance.now();
     try {
       rendered = await renderEdition({
         date: edition.date,
@@ -96,12 +102,15 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, now: 
       await markRenderFailed(trx, edition.id, describePreflight(report).slice(0, 2000));
       return done('failed');
     }
+    timings.renderMs = performance.now() - t;
     await trx
       .updateTable('editions')
       .set({ subject: rendered.subject, html: rendered.html, text: rendered.text, story_ids: [...rendered.storyIds], updated_at: sql`now()` })
       .where('id', '=', edition.id)
       .execute();
+    t = performance.now();
     const created = await createDeliveries(trx, edition, config.digest.timeZone);
+    timings.deliveriesMs = performance.now() - t;
     await startSending(trx, edition.id);
     return done('created', created);
   });
@@ -109,7 +118,7 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, now: 
   const base = { edition: edition.id, date: edition.date, slot: edition.slot, kind: edition.kind };
   switch (result.outcome) {
     case 'created':
-      log.info({ event: 'edition.sending', ...base, deliveries: result.deliveriesCreated, stories: edition.story_ids.length }, 'edition rendered, deliveries created');
+      log.info({ event: 'edition.sending', ...base, deliveries: result.deliveriesCreated, stories: edition.story_ids.length, timings }, 'edition rendered, deliveries created');
       break;
     case 'empty':
       log.info({ event: 'edition.empty', ...base }, `edition ${edition.date} ${edition.slot} is empty: ${edition.error}`);
@@ -123,5 +132,5 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, now: 
     default:
       log.debug({ event: 'edition.found', ...base, status: edition.status }, 'edition already prepared');
   }
-  return { edition, outcome: result.outcome, deliveriesCreated: result.deliveriesCreated };
+  return { edition, outcome: result.outcome, deliveriesCreated: result.deliveriesCreated, timings };
 }

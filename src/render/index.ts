@@ -3,6 +3,7 @@
  *   renderEdition()   MJML → HTML once per edition and section choice (personal parts as markers)
  *   personalise()     one reader's html + text from a rendered edition: string joins, no MJML
  *   composeMessage()  one reader's raw MIME (multipart/alternative, List-Unsubscribe on one line)
+ *   compileMessageTemplate()  the same MIME built once per edition, each reader's copy spliced
  *   preflight*()      the checks that stop a send (size, text part, links, unsubscribe, headers)
  */
 export { renderConfirmation, type ConfirmationInput, type RenderedMail } from './confirmation.render.js';
@@ -17,6 +18,7 @@ export {
 } from './edition.render.js';
 export { compilePersonaliser, greetingFor, personalise, PersonaliseError, type PersonalisedParts, type Personaliser, type Reader } from './personalise.js';
 export { composeMessage, ComposeError, listUnsubscribeValue, type ComposeInput } from './compose-message.js';
+export { compileMessageTemplate, type MessageTemplate, type TemplateInput, type TemplateReader } from './message.template.js';
 export { RenderError } from './mjml.js';
 export { escapeHtml, escapeText, safeHttpUrl, truncate } from './escape.js';
 export { LEFTOVER, PLACEHOLDERS, type Placeholder } from './placeholders.js';

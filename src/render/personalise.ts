@@ -21,14 +21,15 @@ export class PersonaliseError extends Error {
   readonly code = 'personalise_invalid';
 }
 
-interface Compiled {
+/** A text split once at its markers: slices[0] key[0] slices[1] … key[n-1] slices[n]. */
+export interface Compiled {
   readonly slices: readonly string[];
   readonly keys: readonly Placeholder[];
 }
 
 const MARKER = new RegExp(`%%(${PLACEHOLDERS.join('|')})%%`, 'g');
 
-function compile(source: string): Compiled {
+export function compile(source: string): Compiled {
   const slices: string[] = [];
   const keys: Placeholder[] = [];
   let last = 0;
@@ -63,18 +64,24 @@ export interface Personaliser {
   (reader: Reader): PersonalisedParts;
 }
 
+/** One reader's values for the markers, escaped for each part (the message template uses them too). */
+export function readerValues(reader: Reader): { html: Record<Placeholder, string>; text: Record<Placeholder, string> } {
+  const greeting = greetingFor(reader.name);
+  const unsubscribe = checkedUrl(reader.unsubscribeUrl, 'unsubscribeUrl');
+  const preferences = checkedUrl(reader.preferencesUrl, 'preferencesUrl');
+  return {
+    html: { greeting: escapeHtml(greeting), unsubscribe_url: escapeHtml(unsubscribe), preferences_url: escapeHtml(preferences) },
+    text: { greeting: escapeText(greeting), unsubscribe_url: unsubscribe, preferences_url: preferences },
+  };
+}
+
 /** Splits a rendered edition once; the returned function makes each reader's copy. */
 export function compilePersonaliser(rendered: { readonly html: string; readonly text: string }): Personaliser {
   const html = compile(rendered.html);
   const text = compile(rendered.text);
   return (reader) => {
-    const greeting = greetingFor(reader.name);
-    const unsubscribe = checkedUrl(reader.unsubscribeUrl, 'unsubscribeUrl');
-    const preferences = checkedUrl(reader.preferencesUrl, 'preferencesUrl');
-    return {
-      html: fill(html, { greeting: escapeHtml(greeting), unsubscribe_url: escapeHtml(unsubscribe), preferences_url: escapeHtml(preferences) }),
-      text: fill(text, { greeting: escapeText(greeting), unsubscribe_url: unsubscribe, preferences_url: preferences }),
-    };
+    const values = readerValues(reader);
+    return { html: fill(html, values.html), text: fill(text, values.text) };
   };
 }
 

@@ -1,0 +1,82 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { compileMessageTemplate, composeMessage, personalise, renderEdition, type TemplateReader } from '../../src/render/index.js';
+import { fixtureStory, referenceArticle } from '../helpers/stories.js';
+
+const rendered = await renderEdition({
+  date: '2026-11-26',
+  site: { name: 'The Morning Post · Früh', postalAddress: '1 Main Street' },
+  publicUrl: 'https://digest.example.com',
+  stories: [referenceArticle(), fixtureStory({ title: 'Ünïcode headline = “quoted” 🚀', summary: 'Teaser with = signs and trailing spaces   \nand a line. '.repeat(12) })],
+  blogs: [fixtureStory({ kind: 'blog' })],
+});
+const from = 'The Morning Post <digest@example.com>';
+const template = await compileMessageTemplate({ from, subject: rendered.subject, html: rendered.html, text: rendered.text });
+
+const HOSTILE_NAMES = [
+  'Ann',
+  null,
+  'Zoë "Q" <zoe@evil.example>',
+  '=?utf-8?q?evil?= \r\nBcc: victim@example.com',
+  `${'a'.repeat(120)} ü & <b>bold</b>`,
+  '%%unsubscribe_url%% %%greeting%%',
+  '\u202Eevil\u202C 👩‍👩‍👧 名前',
+  '--',
+  ' ',
+];
+
+function reader(name: string | null, i: number): TemplateReader {
+  return {
+    name,
+    unsubscribeUrl: `https://digest.example.com/u/${'T'.repeat(90)}${i}`,
+    preferencesUrl: `https://digest.example.com/p/${i}`,
+    to: name ? { name, address: `reader${i}@example.com` } : `reader${i}@example.com`,
+    messageId: `<7.${i}@digest.example.com>`,
+    date: new Date('2026-11-26T06:00:00Z'),
+  };
+}
+
+async function viaComposer(r: TemplateReader): Promise<Buffer> {
+  const parts = personalise(rendered, r);
+  return composeMessage({ from, to: r.to, subject: rendered.subject, html: parts.html, text: parts.text, messageId: r.messageId, date: r.date, listUnsubscribe: { url: r.unsubscribeUrl } });
+}
+
+function essentials(m: ParsedMail) {
+  return {
+    text: m.text,
+    html: m.html,
+    subject: m.subject,
+    from: m.from?.value,
+    to: m.to && !Array.isArray(m.to) ? m.to.value : m.to,
+    messageId: m.messageId,
+    date: m.date?.toISOString(),
+    contentType: m.headers.get('content-type') && (m.headers.get('content-type') as { value: string }).value,
+    list: m.headerLines.filter((h) => h.key.startsWith('list-')).map((h) => h.line),
+  };
+}
+
+describe('compileMessageTemplate', () => {
+  it('splices a copy that parses exactly like composeMessage() for the same reader, hostile names included', async () => {
+    for (const [i, name] of HOSTILE_NAMES.entries()) {
+      const r = reader(name, i);
+      const spliced = template(r);
+      expect(spliced, `name ${JSON.stringify(name)}`).not.toBeNull();
+      expect(essentials(await simpleParser(spliced!))).toEqual(essentials(await simpleParser(await viaComposer(r))));
+    }
+  });
+
+  it('keeps every line within 998 octets and List-Unsubscribe on one line', async () => {
+    const raw = template(reader('Ann', 1))!.toString('latin1');
+    expect(Math.max(...raw.split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(998);
+    expect(raw).not.toMatch(/[^\r]\n/);
+    expect(raw).toMatch(/^List-Unsubscribe: <https:\/\/digest\.example\.com\/u\/T{90}1>$/m);
+    expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
+    expect(raw).not.toMatch(/%%[a-z_]+%%/);
+  });
+
+  it('refuses a reader whose values would contain the multipart boundary, so the caller composes that copy', async () => {
+    const raw = template(reader('Ann', 1))!.toString('latin1');
+    const boundary = /boundary="([^"]+)"/.exec(raw)![1]!;
+    expect(template(reader(boundary.slice(0, 60), 2))).toBeNull();
+  });
+});
