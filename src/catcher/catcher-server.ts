@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { Logger } from '../config/index.js';
 import { MailStore, type CaughtSummary } from './mail-store.js';
@@ -13,16 +14,21 @@ export interface MailCatcher {
 
 const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
-function subjectOf(raw: Buffer): string {
-  const head = raw.subarray(0, Math.min(raw.length, 64 * 1024)).toString('utf8').split(/\r?\n\r?\n/)[0] ?? '';
-  const m = /^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(head);
-  return m?.[1]?.replace(/\r?\n[ \t]/g, ' ').trim() ?? '';
+/** The decoded Subject (RFC 2047 encoded words included), read by mailparser from the headers. */
+async function subjectOf(raw: Buffer): Promise<string> {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = end >= 0 ? raw.subarray(0, end + 4) : raw;
+  try {
+    return (await simpleParser(head)).subject ?? '';
+  } catch {
+    return '';
+  }
 }
 
 /**
  * The built-in mail catcher: with no SMTP_URL, everything the service sends lands here (on loopback
  * only, never relayed), and the inbox page shows it, so the whole reader journey can be walked on one
- * machine. The same smtp-server the tests use; the subject is decoded when the inbox shows it.
+ * machine. The same smtp-server the tests use.
  */
 export async function startMailCatcher(options: { dir?: string; port?: number; log: Logger; limit?: number }): Promise<MailCatcher> {
   const store = new MailStore(options.dir, options.limit);
@@ -39,7 +45,7 @@ export async function startMailCatcher(options: { dir?: string; port?: number; l
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
+      stream.on('end', async () => {
         if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
           const err = new Error('message too large') as Error & { responseCode: number };
           err.responseCode = 552;
@@ -49,7 +55,7 @@ export async function startMailCatcher(options: { dir?: string; port?: number; l
         const summary: CaughtSummary = store.add(raw, {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
-          subject: subjectOf(raw),
+          subject: await subjectOf(raw),
         });
         options.log.debug({ event: 'catcher.received', id: summary.id, size: summary.size }, 'mail caught');
         cb();

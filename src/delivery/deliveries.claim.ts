@@ -61,6 +61,9 @@ export async function claimDeliveries(
       SELECT d.id, d.subscriber_id
         FROM deliveries d
        WHERE d.edition_id = ANY(${sql.val(editionIds)}::bigint[])
+         -- Only editions being sent: an operator's pause (or an expiry) stops claims at once, in
+         -- every worker process, whatever list of editions a worker was started with.
+         AND d.edition_id IN (SELECT e.id FROM editions e WHERE e.id = ANY(${sql.val(editionIds)}::bigint[]) AND e.status = 'sending')
          AND d.status IN ('queued', 'retry', 'sending')
          AND d.next_attempt_at <= now()
        ORDER BY d.edition_id, d.next_attempt_at

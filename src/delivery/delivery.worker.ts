@@ -170,6 +170,11 @@ export class DeliveryWorker {
     try {
       const editions = await this.currentEditions();
       if (editions.length === 0) return true;
+      if (this.opts.editionId !== undefined) {
+        // A foreground send of a paused (or expired) edition ends here; a resume is another send.
+        const e = await this.deps.db.selectFrom('editions').select('status').where('id', '=', this.opts.editionId).executeTakeFirst();
+        if (!e || e.status !== 'sending') return true;
+      }
       const row = await this.deps.db
         .selectFrom('deliveries')
         .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -7,7 +7,8 @@ import type { Database, EditionStatus } from '../db/index.js';
  *   planned ──► rendering ──► sending ──► sent
  *                  │    └──► empty        (no stories: nothing to send, EMPTY_DAY=skip)
  *                  └──► failed            (the render threw)
- *   planned | rendering | sending ──► expired   (past the cutoff: never sent late)
+ *   planned | rendering | sending | paused ──► expired   (past the cutoff: never sent late)
+ *   sending ◄──► paused   (an operator's pause: workers stop claiming; in-flight messages finish)
  *
  * One function per change, each naming its allowed `from` states in the WHERE clause: a change from a
  * state not listed does nothing and returns false, so two instances racing cannot both make it.
@@ -35,7 +36,9 @@ export const startSending = (db: Handle, id: number) => transition(db, id, ['ren
 export const markEmpty = (db: Handle, id: number, why: string) => transition(db, id, ['rendering'], 'empty', { error: why });
 export const markRenderFailed = (db: Handle, id: number, why: string) => transition(db, id, ['rendering'], 'failed', { error: why });
 export const expireEdition = (db: Handle, id: number, why: string) =>
-  transition(db, id, ['planned', 'rendering', 'sending'], 'expired', { error: why });
+  transition(db, id, ['planned', 'rendering', 'sending', 'paused'], 'expired', { error: why });
+export const pauseEdition = (db: Handle, id: number) => transition(db, id, ['sending'], 'paused');
+export const resumeEdition = (db: Handle, id: number) => transition(db, id, ['paused'], 'sending');
 
 /**
  * sending → sent, only once no delivery is left to send (queued, retry, or claimed). Checked in the

@@ -3,7 +3,7 @@ export { classifySmtpFailure, NEVER_CONNECTED, type Classified, type SmtpFailure
 export { nextRetry, type RetryDecision, type RetryPolicy } from './retry-policy.js';
 export { addressDomain, bareAddress, deliveryMessageId, parseVerpAddress, verpAddress } from './verp.js';
 export { cutoffOf, dailySpecs, hourlySpec, readerSendAt, weeklySpec, type EditionSpec } from './edition.spec.js';
-export { expireEdition, finishEditionIfDone } from './edition.states.js';
+export { expireEdition, finishEditionIfDone, pauseEdition, resumeEdition } from './edition.states.js';
 export { prepareEdition, type PrepareOutcome, type PreparedEdition } from './edition.service.js';
 export { pickForEdition } from './edition.pick.js';
 export { createDeliveries } from './deliveries.create.js';
@@ -16,3 +16,4 @@ export { deliveryCounts, deliveryOverview, type DeliveryCounts, type DeliveryOve
 export { parseDeliveryStatus, parseFeedbackReport, reportsFromMessage, type BounceKind, type BounceReport } from './dsn.parse.js';
 export { recordBounce, type BounceInput, type BounceResult } from './bounce.service.js';
 export { startBounceInbox, type BounceInbox } from './bounce.inbox.js';
+export { editionFailures, editionStories, type FailureGroup } from './edition-report.js';

@@ -148,7 +148,8 @@ export class Scheduler {
       const purged = await purgeExpiredPending(db, config.signup.pendingExpiryDays);
       if (purged > 0) log.info({ event: 'subscribers.pending_expired', count: purged }, 'expired unconfirmed sign-ups removed');
     }
-    const sending = await db.selectFrom('editions').select(['id', 'date', 'slot', 'send_at']).where('status', '=', 'sending').execute();
+    // Paused editions are included: a pause does not stop the clock, and past the cutoff they expire.
+    const sending = await db.selectFrom('editions').select(['id', 'date', 'slot', 'send_at']).where('status', 'in', ['sending', 'paused']).execute();
     for (const e of sending) {
       if (await finishEditionIfDone(db, e.id)) {
         log.info({ event: 'edition.sent', edition: e.id, date: e.date, slot: e.slot }, 'edition sent');

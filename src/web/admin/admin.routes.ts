@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { WebDeps } from '../web-deps.js';
 import { dashboardRoutes } from './dashboard.route.js';
+import { editionsAdminRoutes } from './editions.route.js';
 import { loginRoutes } from './login.route.js';
 import { subscribersAdminRoutes } from './subscribers.route.js';
 
@@ -14,5 +15,6 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
     loginRoutes(scope, deps);
     dashboardRoutes(scope, deps);
     subscribersAdminRoutes(scope, deps);
+    editionsAdminRoutes(scope, deps);
   });
 }
