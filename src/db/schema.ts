@@ -115,6 +115,16 @@ export interface SuppressionTable {
   created_at: DefaultedTimestamp;
 }
 
+export type StoryOverrideAction = 'pin' | 'exclude';
+
+export interface StoryOverrideTable {
+  /** 'YYYY-MM-DD' */
+  edition_date: string;
+  story_id: number;
+  action: StoryOverrideAction;
+  created_at: DefaultedTimestamp;
+}
+
 export interface Database {
   stories: StoryTable;
   subscribers: SubscriberTable;
@@ -122,6 +132,7 @@ export interface Database {
   editions: EditionTable;
   deliveries: DeliveryTable;
   suppressions: SuppressionTable;
+  story_overrides: StoryOverrideTable;
 }
 
 export type Story = Selectable<StoryTable>;

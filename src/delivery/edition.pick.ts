@@ -1,26 +1,22 @@
-import type { Kysely } from 'kysely';
-import type { Database, Edition, Story } from '../db/index.js';
-import { selectTop, type TopPick } from '../ranking/index.js';
+import type { Db, Edition, Story } from '../db/index.js';
+import { pickTop, type TopPick } from '../ranking/index.js';
 
 /**
- * The stories of an edition: the ranking's selectTop over the stories published in its window.
+ * The stories of an edition: the ranking's pick over its window, with the editor's pins and
+ * exclusions for its date.
  *
- * Unlike stories/findCandidates, stories sent in other editions are not excluded: one reader's
- * editions (same slot every day, or every week) have windows that do not overlap, so nothing repeats
- * for them; excluding other slots' stories would give readers at 07:00 and 08:00 different news.
- * With one DIGEST_CRON slot a day the two picks are the same, so `digest top` shows what is sent.
+ * Daily editions leave out stories an earlier daily edition already sent (two DIGEST_CRON slots a
+ * day go to the same readers). Hourly and weekly editions do not: one reader's editions of those
+ * kinds (same slot every day, or every week) have windows that never overlap, and excluding another
+ * slot's stories would give readers at 07:00 and 08:00 different news. `digest top` makes the daily
+ * pick, so it shows what the daily edition sends.
  */
-export async function pickForEdition(
-  db: Kysely<Database>,
-  edition: Pick<Edition, 'window_start' | 'window_end'>,
+export function pickForEdition(
+  db: Db,
+  edition: Pick<Edition, 'window_start' | 'window_end' | 'date' | 'kind'>,
   sections: { topStories: number; topBlogs: number },
 ): Promise<TopPick<Story>> {
-  const candidates = await db
-    .selectFrom('stories')
-    .selectAll()
-    .where('kind', 'in', ['story', 'blog'])
-    .where('published_at', '>=', edition.window_start)
-    .where('published_at', '<', edition.window_end)
-    .execute();
-  return selectTop(candidates, { at: edition.window_end, ...sections });
+  return pickTop(db, { start: edition.window_start, end: edition.window_end, date: edition.date }, sections, {
+    excludeSentDaily: edition.kind === 'daily',
+  });
 }

@@ -7,7 +7,13 @@ export interface Candidate extends Scorable {
   readonly kind: StoryKind;
 }
 
-export type Ranked<T extends Candidate> = T & { readonly score: number; readonly rank: number };
+export type Ranked<T extends Candidate> = T & { readonly score: number; readonly rank: number; readonly pinned: boolean };
+
+/** An editor's choices for one day: pinned stories lead their section, excluded ones are left out. */
+export interface EditorChoices {
+  readonly pinned?: ReadonlySet<number>;
+  readonly excluded?: ReadonlySet<number>;
+}
 
 export interface TopPick<T extends Candidate> {
   /** "Top stories": kind = story */
@@ -29,12 +35,22 @@ export function compareRanked(a: Candidate & { score: number }, b: Candidate & {
   );
 }
 
-/** Ranks one kind of story and keeps the first `limit`. Pure: same input, same output. */
-export function rankKind<T extends Candidate>(candidates: readonly T[], kind: StoryKind, at: Date, limit: number): Ranked<T>[] {
+/**
+ * Ranks one kind of story and keeps the first `limit`. Pure: same input, same output. Pinned stories
+ * come first (in score order among themselves) and count towards the limit; excluded ones never show.
+ */
+export function rankKind<T extends Candidate>(
+  candidates: readonly T[],
+  kind: StoryKind,
+  at: Date,
+  limit: number,
+  choices: EditorChoices = {},
+): Ranked<T>[] {
+  const pinned = choices.pinned ?? new Set<number>();
   return candidates
-    .filter((c) => c.kind === kind)
-    .map((c) => ({ ...c, score: score(c, at) }))
-    .sort(compareRanked)
+    .filter((c) => c.kind === kind && !choices.excluded?.has(c.id))
+    .map((c) => ({ ...c, score: score(c, at), pinned: pinned.has(c.id) }))
+    .sort((a, b) => Number(b.pinned) - Number(a.pinned) || compareRanked(a, b))
     .slice(0, Math.max(0, limit))
     .map((c, i) => ({ ...c, rank: i + 1 }));
 }
@@ -42,10 +58,10 @@ export function rankKind<T extends Candidate>(candidates: readonly T[], kind: St
 /** The day's pick: the top `topStories` stories and the top `topBlogs` blog posts. */
 export function selectTop<T extends Candidate>(
   candidates: readonly T[],
-  options: { at: Date; topStories: number; topBlogs: number },
+  options: { at: Date; topStories: number; topBlogs: number } & EditorChoices,
 ): TopPick<T> {
   return {
-    stories: rankKind(candidates, 'story', options.at, options.topStories),
-    blogs: rankKind(candidates, 'blog', options.at, options.topBlogs),
+    stories: rankKind(candidates, 'story', options.at, options.topStories, options),
+    blogs: rankKind(candidates, 'blog', options.at, options.topBlogs, options),
   };
 }

@@ -2,7 +2,8 @@ export { cleanLine, htmlToText, truncateText } from './clean-text.js';
 export { importStories, parseStoriesDocument, type ImportResult } from './import-stories.js';
 export { loadDocument } from './load-document.js';
 export { FeedError, MAX_FEED_BYTES, parseFeedDocument } from './parse-feed.js';
-export { candidatesQuery, findCandidates } from './find-candidates.js';
+export { candidatesQuery, findCandidates, type CandidateOptions } from './find-candidates.js';
+export { NO_OVERRIDES, overridesFor, setOverride, type Overrides } from './story-overrides.js';
 export { feedSource, pollFeeds, type FeedPollResult, type FeedSource } from './poll-feeds.js';
 export {
   describeProblem,

@@ -91,3 +91,27 @@ describe('ranking', () => {
     ]);
   });
 });
+
+describe('editor choices', () => {
+  it('always shows a pinned story first (up to the section size) and never an excluded one', () => {
+    fc.assert(
+      fc.property(uniqueCandidates, fc.nat(8), fc.nat(), (list: Candidate[], size, seed) => {
+        const ids = list.map((c) => c.id);
+        const pinned = new Set(ids.filter((id) => (id + seed) % 5 === 0));
+        const excluded = new Set(ids.filter((id) => (id + seed) % 7 === 0 && !pinned.has(id)));
+        const pick = selectTop(list, { at: AT, topStories: size, topBlogs: size, pinned, excluded });
+        for (const section of [pick.stories, pick.blogs]) {
+          expect(section.some((s) => excluded.has(s.id))).toBe(false);
+          // Pinned ones lead: no unpinned story stands before a pinned one.
+          const firstUnpinned = section.findIndex((s) => !s.pinned);
+          if (firstUnpinned >= 0) expect(section.slice(firstUnpinned).some((s) => s.pinned)).toBe(false);
+        }
+        for (const kind of ['story', 'blog'] as const) {
+          const section = kind === 'story' ? pick.stories : pick.blogs;
+          const pinnedOfKind = list.filter((c) => c.kind === kind && pinned.has(c.id)).length;
+          expect(section.filter((s) => s.pinned).length).toBe(Math.min(size, pinnedOfKind));
+        }
+      }),
+    );
+  });
+});
