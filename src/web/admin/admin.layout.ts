@@ -28,6 +28,7 @@ button.secondary{background:#fff;color:#1346b8} input{font:inherit;padding:6px 8
 const NAV: readonly [string, string][] = [
   ['/admin', 'Dashboard'],
   ['/admin/editions', 'Editions'],
+  ['/admin/stories', 'Stories'],
   ['/admin/subscribers', 'Subscribers'],
   ['/admin/preview', 'Preview'],
   ['/editions', 'Archive'],

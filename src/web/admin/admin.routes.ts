@@ -5,6 +5,7 @@ import type { WebDeps } from '../web-deps.js';
 import { dashboardRoutes } from './dashboard.route.js';
 import { editionsAdminRoutes } from './editions.route.js';
 import { loginRoutes } from './login.route.js';
+import { storiesAdminRoutes } from './stories.route.js';
 import { subscribersAdminRoutes } from './subscribers.route.js';
 
 /** The operator's pages, in one scope with its own cookie parser and login rate limit. */
@@ -16,5 +17,6 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
     dashboardRoutes(scope, deps);
     subscribersAdminRoutes(scope, deps);
     editionsAdminRoutes(scope, deps);
+    storiesAdminRoutes(scope, deps);
   });
 }
