@@ -23,9 +23,14 @@ export interface RecipientReply {
 export interface SmtpSinkOptions {
   /** Called for each RCPT TO; return a reply to refuse that recipient. `n` counts RCPTs so far. */
   readonly onRecipient?: (address: string, n: number) => RecipientReply | undefined;
-  /** Called after DATA: return a reply to refuse the message, or 'drop' to cut the connection. */
-  readonly onData?: (message: { to: string[] }, n: number) => RecipientReply | 'drop' | undefined;
-  readonly latencyMs?: number;
+  /**
+   * Called after DATA: return a reply to refuse the message, 'drop' to cut the connection without
+   * keeping it, or 'keep-and-drop' to keep it (it counts as received) and then cut the connection
+   * before the 250: the relay has the message, the sender cannot know ("uncertain").
+   */
+  readonly onData?: (message: { to: string[] }, n: number) => RecipientReply | 'drop' | 'keep-and-drop' | undefined;
+  /** Delay before each reply to RCPT TO and to DATA: a number, or per recipient address. */
+  readonly latencyMs?: number | ((address: string) => number);
 }
 
 export interface SmtpSink {
@@ -42,7 +47,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const waiters: { count: number; resolve: () => void }[] = [];
   let rcpts = 0;
   let datas = 0;
-  const delay = () => (options.latencyMs ? new Promise((r) => setTimeout(r, options.latencyMs)) : Promise.resolve());
+  const delay = (address: string | undefined) => {
+    const ms = typeof options.latencyMs === 'function' ? (address === undefined ? 0 : options.latencyMs(address)) : options.latencyMs;
+    return ms ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+  };
 
   const server = new SMTPServer({
     authOptional: true,
@@ -57,7 +65,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     onRcptTo(address, _session, cb) {
       rcpts += 1;
       const reply = options.onRecipient?.(address.address, rcpts);
-      void delay().then(() => {
+      void delay(address.address).then(() => {
         if (reply) {
           const err = new Error(reply.message) as Error & { responseCode: number };
           err.responseCode = reply.code;
@@ -72,8 +80,16 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         datas += 1;
         const to = session.envelope.rcptTo.map((r) => r.address);
         const verdict = options.onData?.({ to }, datas);
-        await delay();
-        if (verdict === 'drop') {
+        await delay(to[0]);
+        const keep = async () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          const parsed = await simpleParser(raw);
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          messages.push({ from, to, raw, parsed, headerLines: parsed.headerLines });
+          for (const w of waiters) if (messages.length >= w.count) w.resolve();
+        };
+        if (verdict === 'drop' || verdict === 'keep-and-drop') {
+          if (verdict === 'keep-and-drop') await keep();
           // The session object has no socket: find the connection that owns it and cut it.
           const connections = (server as unknown as { connections: Set<{ session: unknown; _socket?: { destroy(): void } }> }).connections;
           for (const c of connections) if (c.session === session) c._socket?.destroy();
@@ -84,11 +100,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           err.responseCode = verdict.code;
           return cb(err);
         }
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const parsed = await simpleParser(raw);
-        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        messages.push({ from, to, raw, parsed, headerLines: parsed.headerLines });
-        for (const w of waiters) if (messages.length >= w.count) w.resolve();
+        await keep();
         cb();
       });
     },

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { dailySpecs, deliveryCounts, prepareEdition } from '../../src/delivery/i
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, slotMinutesAgo } from '../helpers/delivery.js';
+import { spawnDigest as digest, tally, until, withTimeout } from '../helpers/send-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 /**
@@ -18,27 +19,6 @@ const READERS = 240;
 const MAX_CONNECTIONS = 2;
 const MARK_BATCH = 50; // DeliveryWorker's default
 const CONCURRENCY = MAX_CONNECTIONS * 2; // DeliveryWorker's default
-
-function digest(args: string[], env: Record<string, string>): ChildProcess & { exited: Promise<number | null>; output: () => string } {
-  const child = spawn(process.execPath, ['bin/digest.js', ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return Object.assign(child, { exited, output: () => out });
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
-}
 
 describe('delivery across processes (postgres)', () => {
   let t: TestDatabase | undefined;
@@ -75,16 +55,6 @@ describe('delivery across processes (postgres)', () => {
     return { db: t.db, sink, env, slot };
   }
 
-  function tally(sink: SmtpSink) {
-    const byRecipient = new Map<string, Set<string>>();
-    for (const m of sink.messages) {
-      const ids = byRecipient.get(m.to[0]!) ?? new Set();
-      ids.add(m.parsed.messageId!);
-      byRecipient.set(m.to[0]!, ids);
-    }
-    return { unique: byRecipient.size, duplicates: sink.messages.length - byRecipient.size, byRecipient };
-  }
-
   it('resumes after kill -9 of `digest send`: none missed, duplicates within the in-flight window, same Message-ID', async () => {
     const { db, sink, env } = await setup();
     const first = digest(['send'], env);
@@ -105,11 +75,50 @@ describe('delivery across processes (postgres)', () => {
     // Duplicates are messages accepted by the relay whose `sent` mark was not yet written: those in
     // the SMTP conversation plus the marks waiting for their batched UPDATE.
     expect(duplicates).toBeLessThanOrEqual(CONCURRENCY + MARK_BATCH);
-    for (const ids of byRecipient.values()) expect(ids.size).toBe(1); // a resend carries the same Message-ID
+    for (const r of byRecipient.values()) expect(r.ids.size).toBe(1); // a resend carries the same Message-ID
     const edition = await db.selectFrom('editions').selectAll().executeTakeFirstOrThrow();
     expect(edition.status).toBe('sent');
     expect(await deliveryCounts(db, edition.id)).toMatchObject({ sent: READERS, failed: 0 });
     console.info(`kill -9 after ${atKill} messages: ${duplicates} duplicate(s) after the restart (window ${CONCURRENCY + MARK_BATCH})`);
+  });
+
+  it('survives kill -9 at random points, again and again: none missed, duplicates within the in-flight window of each kill', async () => {
+    const { db, sink, env: base } = await setup();
+    const WORKERS = 2;
+    const env = { ...base, WORKERS: String(WORKERS) };
+    // Per kill, at most what was handed to SMTP but not yet marked `sent`: each worker's concurrent
+    // messages plus its unflushed marks (DeliveryWorker: 2 × SMTP_MAX_CONNECTIONS, batches of 50).
+    const WINDOW = WORKERS * (CONCURRENCY + MARK_BATCH);
+    // A seeded generator, so a failing run can be replayed (KILL_SEED=…).
+    let seed = Number(process.env.KILL_SEED ?? Date.now() % 2_147_483_647);
+    const firstSeed = seed;
+    const random = () => ((seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647);
+    const kills: { after: number; at: number }[] = [];
+    for (let round = 0; round < 4; round++) {
+      const send = digest(['send'], env);
+      children.push(send);
+      const target = sink.messages.length + 1 + Math.floor(random() * 50);
+      await until(`${target} messages (round ${round + 1}, seed ${firstSeed})`, () => sink.messages.length >= target || send.exitCode !== null, 60_000);
+      if (send.exitCode !== null) break; // it finished before this round's kill point
+      send.kill('SIGKILL');
+      await withTimeout(send.exited, 10_000, 'killed send to exit');
+      kills.push({ after: target, at: sink.messages.length });
+    }
+    const last = digest(['send'], env);
+    children.push(last);
+    expect(await withTimeout(last.exited, 90_000, 'final send'), last.output()).toBe(0);
+
+    const { unique, duplicates, byRecipient } = tally(sink);
+    expect(unique, `seed ${firstSeed}`).toBe(READERS);
+    expect(duplicates, `seed ${firstSeed}, kills ${JSON.stringify(kills)}`).toBeLessThanOrEqual(kills.length * WINDOW);
+    for (const r of byRecipient.values()) {
+      expect(r.ids.size).toBe(1); // a resend carries the same Message-ID
+      expect(r.count).toBeLessThanOrEqual(1 + kills.length); // each kill can repeat a message at most once
+    }
+    const edition = await db.selectFrom('editions').selectAll().executeTakeFirstOrThrow();
+    expect(edition.status).toBe('sent');
+    expect(await deliveryCounts(db, edition.id)).toMatchObject({ sent: READERS, failed: 0, queued: 0, retry: 0, sending: 0 });
+    console.info(`kill -9 × ${kills.length} (seed ${firstSeed}) at ${kills.map((k) => k.at).join(', ')} messages: ${duplicates} duplicate(s), bound ${kills.length} × ${WINDOW}`);
   });
 
   it('stops `digest send` on SIGTERM within the bound, exits 0 and releases its claims; a new send finishes the edition', async () => {
