@@ -50,6 +50,11 @@ export interface Config {
     readonly retryBaseSeconds: number;
     readonly maxAttempts: number;
   };
+  /**
+   * Click tracking, off by default. `aggregate`: story links go through a signed redirect and are
+   * counted per story and edition, never per reader. `individual`: the reader is recorded too.
+   */
+  readonly clickTracking: 'off' | 'aggregate' | 'individual';
   readonly logLevel: string;
   readonly production: boolean;
 }

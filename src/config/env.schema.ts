@@ -97,6 +97,9 @@ export const envSchema = z.object({
   DELIVERY_LEASE_SECONDS: withDefault(int('DELIVERY_LEASE_SECONDS', 1, 3600), 120),
   RETRY_BASE_SECONDS: withDefault(int('RETRY_BASE_SECONDS', 0, 3600), 60),
   RETRY_MAX_ATTEMPTS: withDefault(int('RETRY_MAX_ATTEMPTS', 1, 20), 6),
+  CLICK_TRACKING: withDefault(z.enum(['off', 'aggregate', 'individual'], {
+    error: (i) => `CLICK_TRACKING "${String(i.input)}" must be off, aggregate or individual`,
+  }), 'off'),
   LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: (i) => `LOG_LEVEL "${String(i.input)}" must be one of fatal, error, warn, info, debug, trace, silent`,
   }), 'info'),

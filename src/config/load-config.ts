@@ -81,6 +81,7 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
       retryBaseSeconds: e.RETRY_BASE_SECONDS,
       maxAttempts: e.RETRY_MAX_ATTEMPTS,
     },
+    clickTracking: e.CLICK_TRACKING,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
   };

@@ -125,6 +125,20 @@ export interface StoryOverrideTable {
   created_at: DefaultedTimestamp;
 }
 
+export interface StoryClickTable {
+  edition_id: number;
+  story_id: number;
+  clicks: Generated<number>;
+}
+
+export interface ClickEventTable {
+  id: Generated<number>;
+  edition_id: number;
+  story_id: number;
+  subscriber_id: number;
+  at: DefaultedTimestamp;
+}
+
 export interface Database {
   stories: StoryTable;
   subscribers: SubscriberTable;
@@ -133,6 +147,8 @@ export interface Database {
   deliveries: DeliveryTable;
   suppressions: SuppressionTable;
   story_overrides: StoryOverrideTable;
+  story_clicks: StoryClickTable;
+  click_events: ClickEventTable;
 }
 
 export type Story = Selectable<StoryTable>;

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Db, DigestSection, Edition } from '../db/index.js';
-import { ALL_SECTIONS, compileMessageTemplate, composeMessage, personalise, renderEdition, sectionKey, type MessageTemplate } from '../render/index.js';
+import { ALL_SECTIONS, compileMessageTemplate, composeMessage, editionInputFor, personalise, renderEdition, sectionKey, type MessageTemplate } from '../render/index.js';
+import { clickLinks, readerClickToken } from '../stories/index.js';
 import { preferencesUrl, unsubscribeUrl } from '../subscribers/index.js';
 import type { ClaimedDelivery } from './deliveries.claim.js';
 
@@ -57,7 +58,12 @@ async function load(db: Db, config: Config, editionId: number): Promise<ComposeD
     const rendered = await renderFor(delivery.sections);
     const link = { id: delivery.subscriberId, token_version: delivery.tokenVersion };
     const unsubscribe = unsubscribeUrl(config, link, editionId);
-    const reader = { name: delivery.name, unsubscribeUrl: unsubscribe, preferencesUrl: preferencesUrl(config, link, editionId) };
+    const reader = {
+      name: delivery.name,
+      unsubscribeUrl: unsubscribe,
+      preferencesUrl: preferencesUrl(config, link, editionId),
+      ...(config.clickTracking === 'individual' ? { clickToken: readerClickToken(config.keys, link, editionId) } : {}),
+    };
     const to = delivery.name ? { name: delivery.name, address: delivery.email } : delivery.email;
     const spliced = rendered.template({ ...reader, to, messageId });
     if (spliced) return spliced;
@@ -83,12 +89,13 @@ async function renderSections(db: Db, config: Config, edition: Edition, sections
   const stories = ids.length ? await db.selectFrom('stories').selectAll().where('id', 'in', ids).execute() : [];
   const order = new Map(ids.map((id, i) => [id, i]));
   stories.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-  return renderEdition({
-    date: edition.date,
-    site: { name: config.site.name, postalAddress: config.site.postalAddress },
-    publicUrl: config.publicUrl,
-    stories: stories.filter((s) => s.kind === 'story'),
-    blogs: stories.filter((s) => s.kind === 'blog'),
-    sections,
-  });
+  return renderEdition(
+    editionInputFor(config, {
+      date: edition.date,
+      stories: stories.filter((s) => s.kind === 'story'),
+      blogs: stories.filter((s) => s.kind === 'blog'),
+      sections,
+      ...clickLinks(config, edition.id),
+    }),
+  );
 }

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Edition } from '../db/index.js';
-import { describePreflight, preflightEdition, renderEdition } from '../render/index.js';
+import { describePreflight, editionInputFor, preflightEdition, renderEdition } from '../render/index.js';
+import { clickLinks } from '../stories/index.js';
 import { createDeliveries } from './deliveries.create.js';
 import { cutoffOf, type EditionSpec } from './edition.spec.js';
 import { pickForEdition } from './edition.pick.js';
@@ -83,13 +84,9 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, now: 
     let rendered;
     t = performance.now();
     try {
-      rendered = await renderEdition({
-        date: edition.date,
-        site: { name: config.site.name, postalAddress: config.site.postalAddress },
-        publicUrl: config.publicUrl,
-        stories: pick.stories,
-        blogs: pick.blogs,
-      });
+      rendered = await renderEdition(
+        editionInputFor(config, { date: edition.date, stories: pick.stories, blogs: pick.blogs, ...clickLinks(config, edition.id) }),
+      );
     } catch (err) {
       await markRenderFailed(trx, edition.id, `render failed: ${(err as Error).message}`.slice(0, 1000));
       return done('failed');

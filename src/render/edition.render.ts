@@ -2,6 +2,7 @@ import type { DigestSection, Story } from '../db/index.js';
 import { headerText, safeHttpUrl, truncate } from './escape.js';
 import { longDate, sectionView, shortDate } from './edition.view.js';
 import { mjmlToHtml } from './mjml.js';
+import { marker } from './placeholders.js';
 import { compileTemplate } from './template.js';
 import { loadTemplates } from './template-files.js';
 
@@ -24,6 +25,17 @@ export interface EditionInput {
    * page, with no personal parts and no unsubscribe links.
    */
   readonly mode?: 'email' | 'web';
+  /**
+   * The href of a story's links, when not the story's own URL (click tracking: a signed redirect on
+   * PUBLIC_URL). Must return an absolute http(s) URL.
+   */
+  readonly linkFor?: ((story: Story) => string) | undefined;
+  /**
+   * A literal (letters and digits only) that linkFor's URLs hold where each reader's click token
+   * goes; after MJML it becomes the %%click_reader%% marker. The caller makes it unguessable, so no
+   * story text can forge it.
+   */
+  readonly readerMarker?: string | undefined;
 }
 
 /** One edition rendered for one section choice: MJML has run; personal parts are still markers. */
@@ -69,7 +81,7 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
   const publicUrl = input.publicUrl.replace(/\/+$/, '');
   const chosen = sectionKey(input.sections).split('+').filter(Boolean) as DigestSection[];
   const sections = chosen
-    .map((key) => sectionView(key, key === 'stories' ? input.stories : input.blogs))
+    .map((key) => sectionView(key, key === 'stories' ? input.stories : input.blogs, input.linkFor))
     .filter((s) => s.stories.length > 0);
   const shown = sections.flatMap((s) => (s.key === 'stories' ? input.stories : input.blogs));
   const titles = sections.flatMap((s) => s.stories.map((v) => v.title));
@@ -101,8 +113,12 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
     postalAddress: input.site.postalAddress,
   };
   const templates = loadTemplates('digest');
-  const html = await mjmlToHtml(templates.mjml(view), 'digest.mjml');
-  const text = templates.text(view).replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  let html = await mjmlToHtml(templates.mjml(view), 'digest.mjml');
+  let text = templates.text(view).replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  if (input.readerMarker && /^[A-Za-z0-9]{16,}$/.test(input.readerMarker) && !web) {
+    html = html.split(input.readerMarker).join(marker('click_reader'));
+    text = text.split(input.readerMarker).join(marker('click_reader'));
+  }
 
   const hosts = new Set<string>([new URL(publicUrl).host]);
   for (const s of shown) {

@@ -35,7 +35,7 @@ const HEADINGS: Record<DigestSection, string> = { stories: 'Top stories', blogs:
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-export function storyView(story: Story, n: number): StoryView {
+export function storyView(story: Story, n: number, linkFor?: (story: Story) => string): StoryView {
   const title = truncate(story.title, TITLE_MAX) || story.url;
   const teaser = truncate(story.summary ?? '', TEASER_MAX);
   const meta = [
@@ -51,7 +51,8 @@ export function storyView(story: Story, n: number): StoryView {
   return {
     n,
     title,
-    url: safeHttpUrl(story.url),
+    // A tracked link only stands in for a story URL that is itself safe to link to.
+    url: safeHttpUrl(story.url) && linkFor ? safeHttpUrl(linkFor(story)) : safeHttpUrl(story.url),
     teaser,
     meta,
     imageUrl: safeHttpUrl(story.image_url),
@@ -61,13 +62,13 @@ export function storyView(story: Story, n: number): StoryView {
   };
 }
 
-export function sectionView(key: DigestSection, stories: readonly Story[]): SectionView {
+export function sectionView(key: DigestSection, stories: readonly Story[], linkFor?: (story: Story) => string): SectionView {
   const heading = HEADINGS[key];
   return {
     key,
     heading,
     textHeading: `${heading.toUpperCase()}\n${'='.repeat(heading.length)}`,
-    stories: stories.map((s, i) => storyView(s, i + 1)),
+    stories: stories.map((s, i) => storyView(s, i + 1, linkFor)),
   };
 }
 

@@ -16,6 +16,7 @@ export {
   type EditionInput,
   type RenderedEdition,
 } from './edition.render.js';
+export { editionInputFor } from './edition-input.js';
 export { compilePersonaliser, greetingFor, personalise, PersonaliseError, type PersonalisedParts, type Personaliser, type Reader } from './personalise.js';
 export { composeMessage, ComposeError, listUnsubscribeValue, type ComposeInput } from './compose-message.js';
 export { compileMessageTemplate, type MessageTemplate, type TemplateInput, type TemplateReader } from './message.template.js';

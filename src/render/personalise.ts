@@ -10,6 +10,8 @@ export interface Reader {
   readonly name: string | null;
   readonly unsubscribeUrl: string;
   readonly preferencesUrl: string;
+  /** The reader's part of tracked story links (CLICK_TRACKING=individual only). */
+  readonly clickToken?: string | undefined;
 }
 
 export interface PersonalisedParts {
@@ -69,9 +71,11 @@ export function readerValues(reader: Reader): { html: Record<Placeholder, string
   const greeting = greetingFor(reader.name);
   const unsubscribe = checkedUrl(reader.unsubscribeUrl, 'unsubscribeUrl');
   const preferences = checkedUrl(reader.preferencesUrl, 'preferencesUrl');
+  // A signed token: base64url and dots only, so it cannot break out of the URL it sits in.
+  const clickToken = reader.clickToken && /^[A-Za-z0-9._-]{1,200}$/.test(reader.clickToken) ? reader.clickToken : '';
   return {
-    html: { greeting: escapeHtml(greeting), unsubscribe_url: escapeHtml(unsubscribe), preferences_url: escapeHtml(preferences) },
-    text: { greeting: escapeText(greeting), unsubscribe_url: unsubscribe, preferences_url: preferences },
+    html: { greeting: escapeHtml(greeting), unsubscribe_url: escapeHtml(unsubscribe), preferences_url: escapeHtml(preferences), click_reader: escapeHtml(clickToken) },
+    text: { greeting: escapeText(greeting), unsubscribe_url: unsubscribe, preferences_url: preferences, click_reader: clickToken },
   };
 }
 

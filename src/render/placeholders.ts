@@ -3,7 +3,7 @@
  * markers, and personalise() swaps them for one reader's values. Story text can never contain a
  * marker: escapeHtml/escapeText break up every `%%` in it.
  */
-export const PLACEHOLDERS = ['greeting', 'unsubscribe_url', 'preferences_url'] as const;
+export const PLACEHOLDERS = ['greeting', 'unsubscribe_url', 'preferences_url', 'click_reader'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export const marker = (name: Placeholder): string => `%%${name}%%`;

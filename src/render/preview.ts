@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import { editionWindow, pickTop } from '../ranking/index.js';
+import { editionInputFor } from './edition-input.js';
 import { renderEdition, type RenderedEdition } from './edition.render.js';
 import { personalise, type PersonalisedParts, type Reader } from './personalise.js';
 import { preflightEdition, type PreflightReport } from './preflight.js';
@@ -25,14 +26,7 @@ export async function buildPreview(db: Db, config: Config, date: string): Promis
   const window = editionWindow(date, config.digest.cron, config.digest.timeZone);
   const pick = await pickTop(db, window, config.sections);
   const t = performance.now();
-  const rendered = await renderEdition({
-    date,
-    site: config.site,
-    publicUrl: config.publicUrl,
-    stories: pick.stories,
-    blogs: pick.blogs,
-    subjectTemplate: config.email.subjectTemplate,
-  });
+  const rendered = await renderEdition(editionInputFor(config, { date, stories: pick.stories, blogs: pick.blogs }));
   const renderMs = performance.now() - t;
   const reader = sampleReader(config.publicUrl);
   const preflight = await preflightEdition(rendered, { publicUrl: config.publicUrl, from: config.mailFrom, sample: reader });

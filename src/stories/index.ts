@@ -16,3 +16,4 @@ export {
   type StoryInput,
 } from './story-input.js';
 export { upsertStories, type UpsertResult } from './upsert-stories.js';
+export { clickLinks, clicksForDate, clicksForEdition, readerClickToken, recordClick, verifyStoryLink, type ClickTarget } from './click-tracking.js';

@@ -2,7 +2,7 @@ export { describeAddressProblem, parseEmailAddress, type AddressProblem, type Pa
 export { confirmUrl, listUnsubscribeHeaders, preferencesUrl, unsubscribeUrl, type LinkSubscriber } from './links.js';
 export { confirmSubscriber, markBounced, resubscribe, unsubscribe, type ChangeResult } from './subscriber-state.js';
 export { emailHash, isSuppressed, suppress, unsuppress, type SuppressionReason } from './suppression.repository.js';
-export { signToken, verifyToken, type TokenFailure, type TokenKeys, type TokenPurpose, type TokenSubject, type VerifiedToken } from './tokens.js';
+export { signFields, signToken, verifyFields, verifyToken, type TokenFailure, type VerifiedFields, type TokenKeys, type TokenPurpose, type TokenSubject, type VerifiedToken } from './tokens.js';
 export { subscriberCounts, subscriberGrowth, unsubscribeReasons, type GrowthDay, type UnsubscribeReasons } from './subscriber-stats.js';
 export { parseSubscriberCsv, type ImportRow, type ParsedCsv, type RowProblem } from './csv-rows.js';
 export { importSubscribers, type ImportResult } from './import-subscribers.js';

@@ -11,9 +11,10 @@ import type { SigningKey } from '../config/index.js';
  *   resubscribe retires every earlier link, and the edition says which email an unsubscribe came from.
  * - Verification checks the length first, then compares in constant time.
  */
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'manage' | 'click';
+/** `click`: a reader's identity on tracked links (individual mode); `story`: one story of one edition. */
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'manage' | 'click' | 'story';
 
-const PURPOSES: readonly TokenPurpose[] = ['confirm', 'unsubscribe', 'preferences', 'manage', 'click'];
+const PURPOSES: readonly TokenPurpose[] = ['confirm', 'unsubscribe', 'preferences', 'manage', 'click', 'story'];
 
 export interface TokenSubject {
   readonly subscriberId: number;
@@ -32,22 +33,32 @@ function mac(key: SigningKey, payload: string): Buffer {
   return createHmac('sha256', key.key).update(payload).digest().subarray(0, SIG_BYTES);
 }
 
-function encodeSubject(s: TokenSubject): string {
-  return [s.subscriberId, s.version, ...(s.editionId !== undefined ? [s.editionId] : [])].map((n) => n.toString(36)).join('-');
+/** Signs a purpose and a short list of non-negative integers (the token's subject). */
+export function signFields(keys: TokenKeys, purpose: TokenPurpose, fields: readonly number[]): string {
+  const payload = `${purpose}.${keys.current.id}.${fields.map((n) => n.toString(36)).join('-')}`;
+  return `${payload}.${mac(keys.current, payload).toString('base64url')}`;
 }
 
 export function signToken(keys: TokenKeys, purpose: TokenPurpose, subject: TokenSubject): string {
-  const payload = `${purpose}.${keys.current.id}.${encodeSubject(subject)}`;
-  return `${payload}.${mac(keys.current, payload).toString('base64url')}`;
+  return signFields(keys, purpose, [subject.subscriberId, subject.version, ...(subject.editionId !== undefined ? [subject.editionId] : [])]);
 }
 
 export type TokenFailure = 'malformed' | 'wrong_purpose' | 'unknown_key' | 'bad_signature';
 
 export type VerifiedToken = { ok: true; subject: TokenSubject } | { ok: false; reason: TokenFailure };
+export type VerifiedFields = { ok: true; fields: number[] } | { ok: false; reason: TokenFailure };
 
 const NUM = /^[0-9a-z]{1,13}$/;
 
 export function verifyToken(keys: TokenKeys, purpose: TokenPurpose, token: unknown): VerifiedToken {
+  const v = verifyFields(keys, purpose, token, 2, 3);
+  if (!v.ok) return v;
+  const [id, version, edition] = v.fields as [number, number, number | undefined];
+  return { ok: true, subject: { subscriberId: id, version, ...(edition !== undefined ? { editionId: edition } : {}) } };
+}
+
+/** Verifies a token of `purpose` carrying between `min` and `max` integer fields. */
+export function verifyFields(keys: TokenKeys, purpose: TokenPurpose, token: unknown, min: number, max: number): VerifiedFields {
   if (typeof token !== 'string' || token.length > 200) return { ok: false, reason: 'malformed' };
   const parts = token.split('.');
   if (parts.length !== 4) return { ok: false, reason: 'malformed' };
@@ -64,8 +75,8 @@ export function verifyToken(keys: TokenKeys, purpose: TokenPurpose, token: unkno
   }
   if (tokenPurpose !== purpose) return { ok: false, reason: 'wrong_purpose' };
   const fields = subject.split('-');
-  if (fields.length < 2 || fields.length > 3 || !fields.every((f) => NUM.test(f))) return { ok: false, reason: 'malformed' };
-  const [id, version, edition] = fields.map((f) => parseInt(f, 36)) as [number, number, number | undefined];
-  if (!Number.isSafeInteger(id) || !Number.isSafeInteger(version)) return { ok: false, reason: 'malformed' };
-  return { ok: true, subject: { subscriberId: id, version, ...(edition !== undefined ? { editionId: edition } : {}) } };
+  if (fields.length < min || fields.length > max || !fields.every((f) => NUM.test(f))) return { ok: false, reason: 'malformed' };
+  const numbers = fields.map((f) => parseInt(f, 36));
+  if (!numbers.every((n) => Number.isSafeInteger(n))) return { ok: false, reason: 'malformed' };
+  return { ok: true, fields: numbers };
 }

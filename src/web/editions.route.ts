@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { generateRssFeed } from 'feedsmith';
-import { escapeHtml, findPublishedEdition, listPublishedEditions, renderEdition, storiesOfEdition, type PublishedEdition } from '../render/index.js';
+import { editionInputFor, escapeHtml, findPublishedEdition, listPublishedEditions, renderEdition, storiesOfEdition, type PublishedEdition } from '../render/index.js';
 import { longDate } from '../render/edition.view.js';
 import type { WebDeps } from './web-deps.js';
 
@@ -62,15 +62,9 @@ ${items ? `<ul>${items}</ul>` : '<p>No editions yet.</p>'}`;
     let html = cache.get(key);
     if (!html) {
       const stories = await storiesOfEdition(db, edition.story_ids);
-      const rendered = await renderEdition({
-        date,
-        site: config.site,
-        publicUrl: config.publicUrl,
-        stories: stories.filter((s) => s.kind === 'story'),
-        blogs: stories.filter((s) => s.kind === 'blog'),
-        subjectTemplate: config.email.subjectTemplate,
-        mode: 'web',
-      });
+      const rendered = await renderEdition(
+        editionInputFor(config, { date, stories: stories.filter((s) => s.kind === 'story'), blogs: stories.filter((s) => s.kind === 'blog'), mode: 'web' }),
+      );
       html = rendered.html;
       if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
       cache.set(key, html);

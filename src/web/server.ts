@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { adminPreviewRoutes } from './admin-preview.route.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { bouncesRoutes } from './bounces.route.js';
+import { clickRoutes } from './click.route.js';
 import { demoRoutes } from './demo.route.js';
 import { editionsRoutes } from './editions.route.js';
 import { healthRoutes } from './health.route.js';
@@ -30,6 +31,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   metricsRoutes(app, deps);
   healthRoutes(app, deps);
   storiesRoutes(app, deps);
+  clickRoutes(app, deps);
   bouncesRoutes(app, deps);
   editionsRoutes(app, deps);
   adminPreviewRoutes(app, deps);

@@ -10,6 +10,7 @@ import {
   resumeEdition,
 } from '../../delivery/index.js';
 import { localDate } from '../../ranking/index.js';
+import { clicksForEdition } from '../../stories/index.js';
 import { ALL_SECTIONS, personalise, type RenderedEdition } from '../../render/index.js';
 import { describeAddressProblem, parseEmailAddress } from '../../subscribers/index.js';
 import { html } from '../pages/html.js';
@@ -55,7 +56,7 @@ ${
     const id = Number(request.params.id);
     const e = Number.isSafeInteger(id) ? await db.selectFrom('editions').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!e) return sendAdminPage(reply, 404, adminPage(request, deps, 'Not found', html`<p>No such edition.</p>`));
-    const [c, failures, stories] = await Promise.all([deliveryCounts(db, e.id), editionFailures(db, e.id), editionStories(db, e.story_ids)]);
+    const [c, failures, stories, clicks] = await Promise.all([deliveryCounts(db, e.id), editionFailures(db, e.id), editionStories(db, e.story_ids), clicksForEdition(db, e.id)]);
     const body = html`
 ${request.query.msg ? html`<p class="flash" role="status">${request.query.msg}</p>` : ''}
 <p><b>${e.date} ${e.slot}</b> (${e.kind}) · status <b>${e.status}</b> · send time ${e.send_at.toISOString()} · <a href="/editions/${e.date}">view in browser</a></p>
@@ -73,7 +74,7 @@ ${e.html ? html`<form method="post" action="/admin/editions/${e.id}/test" class=
 </div>
 ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><table><thead><tr><th>Reply</th><th class="n">Deliveries</th></tr></thead><tbody>${failures.map((f) => html`<tr><td>${f.error}</td><td class="n">${n(f.count)}</td></tr>`)}</tbody></table></div>` : ''}
 <h2>Stories</h2>
-<ol>${stories.map((s) => html`<li><a href="${s.url}" rel="noreferrer noopener">${s.title}</a> <span class="muted">${s.kind} · ${s.votes} votes · ${s.comments} comments</span></li>`)}</ol>`;
+<ol>${stories.map((s) => html`<li><a href="${s.url}" rel="noreferrer noopener">${s.title}</a> <span class="muted">${s.kind} · ${s.votes} votes · ${s.comments} comments${config.clickTracking !== 'off' || clicks.size > 0 ? ` · ${clicks.get(s.id) ?? 0} clicks` : ''}</span></li>`)}</ol>`;
     return sendAdminPage(reply, 200, adminPage(request, deps, `Edition ${e.date} ${e.slot}`, body));
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Story, StoryKind } from '../../db/index.js';
 import { editionWindow, localDate, rankKind, type EditionWindow, type Ranked } from '../../ranking/index.js';
-import { findCandidates, overridesFor, setOverride } from '../../stories/index.js';
+import { clicksForDate, findCandidates, overridesFor, setOverride } from '../../stories/index.js';
 import { html } from '../pages/html.js';
 import { requireAdmin } from '../admin-session.js';
 import type { WebDeps } from '../web-deps.js';
@@ -25,7 +25,7 @@ export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
     } catch (err) {
       return sendAdminPage(reply, 400, adminPage(request, deps, 'Stories', html`<p class="bad">${(err as Error).message}</p>`));
     }
-    const [candidates, choices] = await Promise.all([findCandidates(db, window), overridesFor(db, date)]);
+    const [candidates, choices, clicks] = await Promise.all([findCandidates(db, window), overridesFor(db, date), clicksForDate(db, date)]);
     const section = (kind: StoryKind, size: number, title: string) => {
       const ranked = rankKind(candidates, kind, window.end, Number.MAX_SAFE_INTEGER, choices);
       const excluded = candidates.filter((c) => c.kind === kind && choices.excluded.has(c.id));
@@ -33,7 +33,7 @@ export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
         const state = choices.excluded.has(s.id) ? 'excluded' : r && r.rank <= size ? (r.pinned ? 'pinned, in' : 'in') : 'out';
         return html`<tr><td class="n">${r ? r.rank : '—'}</td><td class="n">${r ? r.score.toFixed(3) : '—'}</td>
 <td><a href="${s.url}" rel="noreferrer noopener">${s.title}</a><br><span class="muted">${s.byline ?? ''} · ${s.published_at.toISOString().slice(0, 16).replace('T', ' ')} UTC</span></td>
-<td class="n">${s.votes}</td><td class="n">${s.comments}</td><td>${state}</td>
+<td class="n">${s.votes}</td><td class="n">${s.comments}</td><td class="n">${clicks.get(s.id) ?? 0}</td><td>${state}</td>
 <td><div class="row">${(['pin', 'exclude', null] as const).map((action) =>
           (action === 'pin' && choices.pinned.has(s.id)) || (action === 'exclude' && choices.excluded.has(s.id)) || (action === null && !choices.pinned.has(s.id) && !choices.excluded.has(s.id))
             ? ''
@@ -41,11 +41,11 @@ export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
         )}</div></td></tr>`;
       };
       return html`<h2>${title} <span class="muted">(the first ${size} go out)</span></h2>
-<div class="scroll"><table><thead><tr><th class="n">Rank</th><th class="n">Score</th><th>Story</th><th class="n">Votes</th><th class="n">Comments</th><th>Edition</th><th>Editor</th></tr></thead>
-<tbody>${ranked.length + excluded.length === 0 ? html`<tr><td colspan="7" class="muted">No candidates in this window.</td></tr>` : ''}${ranked.map((r) => row(r, r))}${excluded.map((s) => row(s, undefined))}</tbody></table></div>`;
+<div class="scroll"><table><thead><tr><th class="n">Rank</th><th class="n">Score</th><th>Story</th><th class="n">Votes</th><th class="n">Comments</th><th class="n">Clicks</th><th>Edition</th><th>Editor</th></tr></thead>
+<tbody>${ranked.length + excluded.length === 0 ? html`<tr><td colspan="8" class="muted">No candidates in this window.</td></tr>` : ''}${ranked.map((r) => row(r, r))}${excluded.map((s) => row(s, undefined))}</tbody></table></div>`;
     };
     const body = html`<form method="get" action="/admin/stories" class="row"><label for="date">Edition date</label><input id="date" name="date" type="date" value="${date}"><button type="submit">Show</button></form>
-<p class="muted">Candidates published ${window.start.toISOString()} – ${window.end.toISOString()} (the 24 h before the ${window.slot} slot, ${config.digest.timeZone}); score = (votes + 2 × comments + 1) / (age in hours + 2)^1.5 at the send time.</p>
+<p class="muted">Click tracking is ${config.clickTracking}${config.clickTracking === 'off' ? ' (CLICK_TRACKING): no clicks are counted' : ': clicks are counted per story and edition'}. Candidates published ${window.start.toISOString()} – ${window.end.toISOString()} (the 24 h before the ${window.slot} slot, ${config.digest.timeZone}); score = (votes + 2 × comments + 1) / (age in hours + 2)^1.5 at the send time.</p>
 ${section('story', config.sections.topStories, 'Top stories')}
 ${section('blog', config.sections.topBlogs, 'From the blogs')}`;
     return sendAdminPage(reply, 200, adminPage(request, deps, 'Stories', body));
