@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import cron, { type ScheduledTask } from 'node-cron';
 import { startMailCatcher, type MailCatcher } from './catcher/index.js';
 import type { Config, Logger } from './config/index.js';
@@ -11,6 +12,8 @@ export interface RunningService {
   /** Where the HTTP server listens, e.g. http://127.0.0.1:3000 */
   readonly url: string;
   readonly database: OpenDatabase;
+  /** The settings in force (PORT=0 resolved to the port chosen). */
+  readonly config: Config;
   /** The built-in catcher when SMTP_URL is unset. */
   readonly catcher: MailCatcher | undefined;
   /** Where mail goes: SMTP_URL, or the catcher's loopback address. */
@@ -23,10 +26,11 @@ export interface RunningService {
  * Migrates, serves HTTP, and runs the schedules.
  */
 export async function startService(
-  config: Config,
+  given: Config,
   log: Logger,
   options: { database?: OpenDatabase; demo?: boolean } = {},
 ): Promise<RunningService> {
+  const config = await withConcretePort(given);
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, command: 'serve' }));
   const applied = await migrate(database.db);
   if (applied.length > 0) log.info({ event: 'db.migrated', applied }, `applied ${applied.length} migration(s)`);
@@ -77,6 +81,7 @@ export async function startService(
   return {
     url,
     database,
+    config,
     catcher,
     smtpUrl,
     close() {
@@ -95,4 +100,22 @@ export async function startService(
       return closing;
     },
   };
+}
+
+/**
+ * PORT=0 asks for any free port; links in emails and the start-up block need the real one, so it is
+ * chosen before anything is built (and PUBLIC_URL follows it when it was derived from PORT).
+ */
+async function withConcretePort(config: Config): Promise<Config> {
+  if (config.port !== 0) return config;
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, config.host, () => {
+      const p = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const derived = config.publicUrl === 'http://localhost:0';
+  return Object.freeze({ ...config, port, publicUrl: derived ? `http://localhost:${port}` : config.publicUrl });
 }

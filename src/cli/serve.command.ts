@@ -29,9 +29,9 @@ async function serve(options: { demo: boolean }): Promise<void> {
     config = Object.freeze({ ...config, adminToken: oneTimeToken });
   }
   const service = await startService(config, log, { demo: options.demo });
-  const demo = options.demo ? await seedDemo(service.database.db, config) : undefined;
+  const demo = options.demo ? await seedDemo(service.database.db, service.config) : undefined;
   const next = nextSendAt(config);
-  const p = config.publicUrl;
+  const p = service.config.publicUrl;
   const lines = [
     '',
     `  daily-digest is running (${service.database.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`,

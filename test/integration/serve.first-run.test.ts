@@ -15,7 +15,9 @@ describe('first run with no configuration at all', () => {
     try {
       const out = serve.output();
       expect(out).toMatch(/embedded database in .*data/);
-      expect(out).toMatch(/sign-up page\s+http:\/\/localhost:\d+\//);
+      // PORT=0 picks a free port, and the printed addresses (and links in emails) use it.
+      const port = new URL(serve.match[1]!).port;
+      expect(out).toContain(`sign-up page  http://localhost:${port}/`);
       expect(out).toMatch(/mail inbox\s+http:\/\/localhost:\d+\/inbox/);
       expect(out).toMatch(/SECRET is not set/);
       expect(existsSync(join(data, 'pgdata'))).toBe(true);
