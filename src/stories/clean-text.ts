@@ -8,6 +8,11 @@ export function cleanLine(s: string): string {
   return s.replace(CONTROL, '').replace(/\s+/g, ' ').trim();
 }
 
+/** Plain text of several lines (a teaser): no control or bidi-override characters, paragraphs kept. */
+export function cleanText(s: string): string {
+  return s.replace(CONTROL, '').replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+}
+
 /** Plain text from an HTML fragment (feeds carry HTML teasers): entities decoded, tags and images dropped. */
 export function htmlToText(html: string): string {
   const text = convert(html, {
@@ -20,7 +25,7 @@ export function htmlToText(html: string): string {
       { selector: 'h3', options: { uppercase: false } },
     ],
   });
-  return text.replace(CONTROL, '').replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+  return cleanText(text);
 }
 
 /** A teaser cut at a word boundary: feeds often carry the whole article where a teaser belongs. */

@@ -1,4 +1,4 @@
-export { cleanLine, htmlToText, truncateText } from './clean-text.js';
+export { cleanLine, cleanText, htmlToText, truncateText } from './clean-text.js';
 export { importStories, parseStoriesDocument, type ImportResult } from './import-stories.js';
 export { loadDocument } from './load-document.js';
 export { FeedError, MAX_FEED_BYTES, parseFeedDocument } from './parse-feed.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { NewStory, StoryKind } from '../db/index.js';
-import { cleanLine } from './clean-text.js';
+import { cleanLine, cleanText } from './clean-text.js';
 
 /** Limits on what one story may carry; the email only ever shows a teaser. */
 export const STORY_LIMITS = { url: 2048, title: 500, summary: 20_000, byline: 200, section: 100 } as const;
@@ -87,9 +87,13 @@ const itemSchema = z.object({
   kind: z.enum(['story', 'blog'], { error: 'kind must be "story" or "blog"' }).optional(),
   title: line('title', STORY_LIMITS.title).refine((s) => s.length > 0, { error: 'title is empty' }),
   summary: nullable(
-    z.string({ error: 'summary must be a string' }).refine((s) => s.length <= STORY_LIMITS.summary, {
-      error: (i) => `summary is ${String(i.input).length} characters; the limit is ${STORY_LIMITS.summary}`,
-    }),
+    z
+      .string({ error: 'summary must be a string' })
+      .refine((s) => s.length <= STORY_LIMITS.summary, {
+        error: (i) => `summary is ${String(i.input).length} characters; the limit is ${STORY_LIMITS.summary}`,
+      })
+      // A bidi override left open would reverse the rest of the teaser (and what follows it).
+      .transform(cleanText),
   ),
   byline: nullable(line('byline', STORY_LIMITS.byline)),
   section: nullable(line('section', STORY_LIMITS.section)),

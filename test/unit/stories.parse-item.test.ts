@@ -75,3 +75,10 @@ describe('story input', () => {
     );
   });
 });
+
+describe('story text hygiene', () => {
+  it('drops control and bidi-override characters from teasers, keeping paragraphs', () => {
+    const r = parseStoryItem({ url: 'https://n.example/x', title: 'T', summary: 'First\u202E reversed?\u0007\n\n\n\nSecond  paragraph' }, 0);
+    expect(r.ok && r.input.story.summary).toBe('First reversed?\n\nSecond paragraph');
+  });
+});
