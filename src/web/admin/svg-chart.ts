@@ -13,7 +13,7 @@ export interface Series {
 export function lineChart(options: { title: string; labels: readonly string[]; series: readonly Series[]; width?: number; height?: number }): SafeHtml {
   const width = options.width ?? 640;
   const height = options.height ?? 200;
-  const pad = { left: 40, right: 10, top: 10, bottom: 24 };
+  const pad = { left: 40, right: 24, top: 10, bottom: 24 };
   const n = options.labels.length;
   const max = Math.max(1, ...options.series.flatMap((s) => s.values));
   const top = niceCeil(max);
