@@ -4,6 +4,7 @@ import { DataDirLockedError } from '../db/index.js';
 import { migrateCommand } from './migrate.command.js';
 import { previewCommand } from './preview.command.js';
 import { sendCommand } from './send.command.js';
+import { statsCommand } from './stats.command.js';
 import { statusCommand } from './status.command.js';
 import { workerCommand } from './worker.command.js';
 import { serveCommand } from './serve.command.js';
@@ -26,6 +27,7 @@ previewCommand(program);
 sendCommand(program);
 workerCommand(program);
 statusCommand(program);
+statsCommand(program);
 
 function fail(message: string, code: number): never {
   process.stderr.write(message.endsWith('\n') ? message : message + '\n');

@@ -61,7 +61,7 @@ describe('the admin and the inbox in a real browser', () => {
         .poll(async () => {
           await page.goto(`${service.url}/inbox`);
           return page.locator('tbody tr a').count();
-        }, { timeout: 30_000, intervals: [500] })
+        }, { timeout: 30_000, interval: 500 })
         .toBeGreaterThanOrEqual(5);
       await check(page, `inbox-${w}`);
       await page.locator('tbody tr a').first().click();
