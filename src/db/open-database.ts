@@ -50,6 +50,11 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
     // An idle client losing its server (PostgreSQL restarting) must not crash the process; the
     // pool drops it and the next query gets a fresh connection.
     pool.on('error', () => {});
+    // The same for a client checked out but between statements (a transaction, the scheduler's lock
+    // session): pg-pool listens only while a client is idle, and node-postgres emits the server's
+    // "terminating connection" as an 'error' event, an uncaught exception with no listener. With
+    // this one the holder's next statement fails instead, and the pool discards the client.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', pglite: undefined, close: () => db.destroy() };
   }

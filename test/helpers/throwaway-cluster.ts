@@ -14,6 +14,10 @@ const BIN = process.env.PG_BIN || '/usr/lib/postgresql/15/bin';
 export interface ThrowawayCluster {
   readonly url: string;
   restart(): void;
+  /** Stops the server and keeps its data (`pg_ctl stop -m fast`); `start()` brings it back. */
+  halt(): void;
+  start(): void;
+  /** Stops the server for good and deletes the cluster. */
   stop(): void;
 }
 
@@ -37,6 +41,8 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: () => ctl('restart', ['-m', 'fast']),
+    halt: () => ctl('stop', ['-m', 'fast']),
+    start: () => ctl('start'),
     stop: () => {
       try {
         ctl('stop', ['-m', 'immediate']);

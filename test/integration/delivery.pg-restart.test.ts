@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, type OpenDatabase } from '../../src/db/index.js';
 import { deliveryCounts } from '../../src/delivery/index.js';
 import { seedReaders, seedStories, slotMinutesAgo } from '../helpers/delivery.js';
+import { spawnDigest, tally, until, withTimeout } from '../helpers/send-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../helpers/throwaway-cluster.js';
 
 /**
- * PostgreSQL restarted in the middle of a send (on a cluster of this test's own, never the machine's
- * shared one): the send waits for it, then finishes; no reader is missed.
+ * PostgreSQL restarted, or stopped for a while, in the middle of a send (on a cluster of this test's
+ * own, never the machine's shared one): the send waits for it, then finishes; no reader is missed.
  */
 const READERS = 200;
 
@@ -24,7 +26,9 @@ describe('a send through a PostgreSQL restart', () => {
   beforeAll(async () => {
     cluster = await startThrowawayCluster();
   }, 90_000);
+  let second: OpenDatabase | undefined;
   afterAll(async () => {
+    await second?.close();
     await database?.close();
     await sink?.close();
     cluster?.stop();
@@ -66,6 +70,62 @@ describe('a send through a PostgreSQL restart', () => {
       console.info(`PostgreSQL restarted after ${before} messages; ${sink.messages.length - READERS} duplicate(s)`);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('keeps running while PostgreSQL is stopped for 5 s, then finishes once it is back: no crash loop, none missed', async () => {
+    // A database of this test's own on the throw-away cluster.
+    const admin = new pg.Client({ connectionString: cluster!.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE stopped_for_a_while');
+    await admin.end();
+    const url = cluster!.url.replace(/\/postgres$/, '/stopped_for_a_while');
+    second = await openDatabase({ url, poolSize: 2 });
+    await migrate(second.db);
+    const slot = slotMinutesAgo(5);
+    await seedStories(second.db, slot.sendAt);
+    await seedReaders(second.db, READERS);
+    const stopSink = await startSmtpSink({ latencyMs: 10 });
+    const dir = mkdtempSync(join(tmpdir(), 'digest-stopped-'));
+    const WORKERS = 2;
+    const MAX_CONNECTIONS = 2;
+    const send = spawnDigest(['send'], {
+      DATABASE_URL: url, SMTP_URL: stopSink.url, SECRET: 'test-secret-0123456789abcdef', DATA_DIR: dir, DIGEST_CRON: slot.cron,
+      LOG_LEVEL: 'warn', SMTP_MAX_CONNECTIONS: String(MAX_CONNECTIONS), DELIVERY_BATCH: '20', DELIVERY_LEASE_SECONDS: '30', WORKERS: String(WORKERS),
+    });
+    let stopped = false;
+    try {
+      await until('the send to get going', () => stopSink.messages.length >= READERS / 4 || send.exitCode !== null, 60_000);
+      expect(send.exitCode, send.output()).toBeNull();
+      const before = stopSink.messages.length;
+      cluster!.halt();
+      stopped = true;
+      // Five seconds without a database: the sender drains what it holds, then waits; it must not exit.
+      const outage = Date.now();
+      while (Date.now() - outage < 5000) {
+        expect(send.exitCode, `digest send exited while PostgreSQL was down:\n${send.output()}`).toBeNull();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const duringOutage = stopSink.messages.length;
+      cluster!.start();
+      stopped = false;
+      const code = await withTimeout(send.exited, 120_000, 'digest send after PostgreSQL came back');
+      expect(code, send.output()).toBe(0);
+
+      const { unique, duplicates } = tally(stopSink);
+      expect(unique).toBe(READERS);
+      // Marks that could not be written while the database was down are kept and written after, so a
+      // duplicate needs a lost lease: at most the in-flight window of the workers.
+      expect(duplicates).toBeLessThanOrEqual(WORKERS * (MAX_CONNECTIONS * 2 + 50));
+      const edition = await second.db.selectFrom('editions').selectAll().executeTakeFirstOrThrow();
+      expect(edition.status).toBe('sent');
+      expect(await deliveryCounts(second.db, edition.id)).toMatchObject({ sent: READERS, failed: 0, queued: 0, retry: 0, sending: 0 });
+      console.info(`PostgreSQL stopped for 5 s after ${before} messages (${duringOutage} by its end); ${duplicates} duplicate(s)`);
+    } finally {
+      if (stopped) cluster!.start();
+      if (send.exitCode === null) send.kill('SIGKILL');
+      await stopSink.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
