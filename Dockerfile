@@ -8,6 +8,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY src ./src
 COPY templates ./templates
+COPY locales ./locales
 COPY migrations ./migrations
 RUN mkdir -p /data && chown node:node /data
 USER node

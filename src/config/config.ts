@@ -1,3 +1,5 @@
+import type { Locale } from './locale.js';
+
 /** The one typed, frozen view of the settings. Nothing outside config/ reads process.env. */
 export interface SigningKey {
   /** Short id carried in every token so a rotated SECRET still verifies old links. */
@@ -25,6 +27,8 @@ export interface Config {
   readonly adminToken: string | undefined;
   readonly digest: { readonly cron: string; readonly timeZone: string; readonly cutoffHours: number };
   readonly site: { readonly name: string; readonly postalAddress: string; readonly logoUrl: string | undefined };
+  /** Reader-facing text (pages and emails): locales/<lang>.json, chosen by DIGEST_LANG or LANG. */
+  readonly locale: Locale;
   /** The digest email: SUBJECT_TEMPLATE ({{headline}}, {{date}}, {{isoDate}}, {{site}}, {{count}}). */
   readonly email: { readonly subjectTemplate: string };
   readonly feeds: { readonly urls: readonly string[]; readonly cron: string };

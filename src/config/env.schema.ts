@@ -78,7 +78,8 @@ export const envSchema = z.object({
   SITE_NAME: withDefault(z.string().min(1), 'Daily Digest'),
   POSTAL_ADDRESS: withDefault(z.string(), ''),
   LOGO_URL: opt(url('LOGO_URL', ['https:', 'http:'], true)),
-  SUBJECT_TEMPLATE: withDefault(z.string().trim().min(1), '{{headline}} · {{date}}'),
+  // Unset: the locale's digest.subject_template (en: '{{headline}} · {{date}}').
+  SUBJECT_TEMPLATE: opt(z.string().trim().min(1)),
   FEED_URLS: withDefault(z.string(), ''),
   FEED_CRON: withDefault(cron('FEED_CRON'), '*/30 * * * *'),
   TOP_STORIES: withDefault(int('TOP_STORIES', 0, 100), 10),
@@ -103,6 +104,9 @@ export const envSchema = z.object({
   LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: (i) => `LOG_LEVEL "${String(i.input)}" must be one of fatal, error, warn, info, debug, trace, silent`,
   }), 'info'),
+  // Reader-facing language: DIGEST_LANG (must have a locale file) or else LANG's language part (language.ts).
+  DIGEST_LANG: opt(z.string()),
+  LANG: opt(z.string()),
   NODE_ENV: opt(z.string()),
 });
 

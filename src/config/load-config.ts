@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import type { Config, SigningKey } from './config.js';
 import { ConfigError } from './config-error.js';
 import { envSchema } from './env.schema.js';
+import { chooseLanguage } from './language.js';
+import { availableLanguages, loadLocale } from './locale.js';
 import { readOrCreateSecret } from './secret-file.js';
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -27,6 +29,9 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     );
   }
   const e = parsed.data;
+  const language = chooseLanguage(e, availableLanguages());
+  if (!language.ok) throw new ConfigError([language.problem]);
+  const locale = loadLocale(language.choice.lang, { variable: language.choice.variable });
   // 'memory://' (tests, throw-away runs) keeps the embedded database and the catcher in memory.
   const dataDir = e.DATA_DIR.startsWith('memory://') ? e.DATA_DIR : resolve(e.DATA_DIR);
   let secret = e.SECRET;
@@ -59,7 +64,8 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     adminToken: e.ADMIN_TOKEN,
     digest: { cron: e.DIGEST_CRON.trim(), timeZone: e.DIGEST_TZ, cutoffHours: e.SEND_CUTOFF_HOURS },
     site: { name: e.SITE_NAME, postalAddress: e.POSTAL_ADDRESS, logoUrl: e.LOGO_URL },
-    email: { subjectTemplate: e.SUBJECT_TEMPLATE },
+    locale,
+    email: { subjectTemplate: e.SUBJECT_TEMPLATE ?? locale.t('digest.subject_template') },
     feeds: {
       urls: e.FEED_URLS.split(',').map((s) => s.trim()).filter(Boolean),
       cron: e.FEED_CRON.trim(),

@@ -67,7 +67,7 @@ async function load(db: Db, config: Config, editionId: number): Promise<ComposeD
     const to = delivery.name ? { name: delivery.name, address: delivery.email } : delivery.email;
     const spliced = rendered.template({ ...reader, to, messageId });
     if (spliced) return spliced;
-    const parts = personalise(rendered, reader);
+    const parts = personalise(rendered, reader, config.locale);
     return composeMessage({
       from: config.mailFrom,
       to,
@@ -81,7 +81,7 @@ async function load(db: Db, config: Config, editionId: number): Promise<ComposeD
 }
 
 async function withTemplate(config: Config, r: Omit<Rendered, 'template'>): Promise<Rendered> {
-  return { ...r, template: await compileMessageTemplate({ from: config.mailFrom, subject: r.subject, html: r.html, text: r.text }) };
+  return { ...r, template: await compileMessageTemplate({ from: config.mailFrom, subject: r.subject, html: r.html, text: r.text, locale: config.locale }) };
 }
 
 async function renderSections(db: Db, config: Config, edition: Edition, sections: DigestSection[]): Promise<Omit<Rendered, 'template'>> {

@@ -1,4 +1,6 @@
-import { headerText } from './escape.js';
+import { defaultLocale, type Locale } from '../config/index.js';
+import { headerText, wrap } from './escape.js';
+import { footerWords } from './mail-words.js';
 import { mjmlToHtml } from './mjml.js';
 import { loadTemplates } from './template-files.js';
 
@@ -7,6 +9,8 @@ export interface ConfirmationInput {
   readonly publicUrl: string;
   readonly confirmUrl: string;
   readonly name: string | null;
+  /** The reader-facing words (config.locale); default English. */
+  readonly locale?: Locale | undefined;
 }
 
 export interface RenderedMail {
@@ -20,19 +24,33 @@ export interface RenderedMail {
  * compared with the morning send, and the mail carries the reader's own confirm link.
  */
 export async function renderConfirmation(input: ConfirmationInput): Promise<RenderedMail> {
+  const locale = input.locale ?? defaultLocale();
+  const site = input.site.name;
   const templates = loadTemplates('confirm');
-  const subject = headerText(`Confirm your subscription to ${input.site.name}`);
+  const subject = headerText(locale.t('confirmation.subject', { site }));
   const name = input.name?.trim();
+  const ignore = locale.t('confirmation.ignore');
   const view = {
+    lang: locale.lang,
     title: subject,
-    preheader: `One click to start receiving ${input.site.name}.`,
-    siteName: input.site.name,
+    preheader: locale.t('confirmation.preheader', { site }),
+    siteName: site,
     longDate: '',
-    greeting: name ? `Hello ${name},` : 'Hello,',
+    greeting: name ? locale.t('mail.greeting_named', { name }) : locale.t('mail.greeting'),
     confirmUrl: input.confirmUrl,
-    reason: `You are receiving this because this address was entered on the sign-up form at ${input.publicUrl}.`,
+    reason: locale.t('confirmation.reason', { url: input.publicUrl }),
     unsubscribable: false,
     postalAddress: input.site.postalAddress,
+    t: {
+      ...footerWords(locale),
+      ask: locale.t('confirmation.ask', { site }),
+      until: locale.t('confirmation.until'),
+      button: locale.t('confirmation.button'),
+      textButton: locale.t('confirmation.text.button'),
+      orLink: locale.t('confirmation.or_link'),
+      ignore,
+      textIgnore: wrap(ignore, 76),
+    },
   };
   const html = await mjmlToHtml(templates.mjml(view), 'confirm.mjml');
   return { subject, html, text: templates.text(view).replace(/\n{3,}/g, '\n\n').trim() + '\n' };

@@ -4,7 +4,7 @@ import type { EditionInput } from './edition.render.js';
 
 /**
  * The one place an edition's render input is made from the settings (site name, logo, postal
- * address, PUBLIC_URL, SUBJECT_TEMPLATE), so the stored render, the per-section renders of a send, the
+ * address, PUBLIC_URL, SUBJECT_TEMPLATE, the locale), so the stored render, the per-section renders of a send, the
  * preview and the "view in browser" page cannot drift apart.
  */
 export function editionInputFor(
@@ -22,6 +22,7 @@ export function editionInputFor(
   return {
     site: config.site,
     publicUrl: config.publicUrl,
+    locale: config.locale,
     subjectTemplate: config.email.subjectTemplate,
     ...parts,
   };

@@ -1,12 +1,15 @@
+import { defaultLocale, type Locale } from '../config/index.js';
 import type { DigestSection, Story } from '../db/index.js';
 import { headerText, safeHttpUrl, truncate } from './escape.js';
 import { longDate, sectionView, shortDate } from './edition.view.js';
+import { footerWords } from './mail-words.js';
 import { mjmlToHtml } from './mjml.js';
 import { marker } from './placeholders.js';
 import { compileTemplate } from './template.js';
 import { loadTemplates } from './template-files.js';
 
 export const ALL_SECTIONS: readonly DigestSection[] = ['stories', 'blogs'];
+/** English's; a render without subjectTemplate uses its locale's digest.subject_template. */
 export const DEFAULT_SUBJECT_TEMPLATE = '{{headline}} · {{date}}';
 
 export interface EditionInput {
@@ -18,6 +21,8 @@ export interface EditionInput {
   readonly blogs: readonly Story[];
   /** The sections this rendering contains (a reader's choice); default both. Order is fixed. */
   readonly sections?: readonly DigestSection[];
+  /** The reader-facing words and date format (config.locale); default English. */
+  readonly locale?: Locale | undefined;
   /** SUBJECT_TEMPLATE: {{headline}}, {{date}}, {{isoDate}}, {{site}}, {{count}}. */
   readonly subjectTemplate?: string;
   /**
@@ -79,9 +84,10 @@ export function renderSubject(template: string, values: { headline: string; date
  */
 export async function renderEdition(input: EditionInput): Promise<RenderedEdition> {
   const publicUrl = input.publicUrl.replace(/\/+$/, '');
+  const locale = input.locale ?? defaultLocale();
   const chosen = sectionKey(input.sections).split('+').filter(Boolean) as DigestSection[];
   const sections = chosen
-    .map((key) => sectionView(key, key === 'stories' ? input.stories : input.blogs, input.linkFor))
+    .map((key) => sectionView(key, key === 'stories' ? input.stories : input.blogs, input.linkFor, locale))
     .filter((s) => s.stories.length > 0);
   const shown = sections.flatMap((s) => (s.key === 'stories' ? input.stories : input.blogs));
   const titles = sections.flatMap((s) => s.stories.map((v) => v.title));
@@ -89,28 +95,37 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
   const logoUrl = safeHttpUrl(input.site.logoUrl);
   const web = input.mode === 'web';
 
-  const subject = renderSubject(input.subjectTemplate ?? DEFAULT_SUBJECT_TEMPLATE, {
+  const subject = renderSubject(input.subjectTemplate ?? locale.t('digest.subject_template'), {
     headline: titles[0] ? truncate(titles[0], 90) : `${input.site.name}`,
-    date: shortDate(input.date),
+    date: shortDate(input.date, locale),
     isoDate: input.date,
     site: input.site.name,
     count: shown.length,
   });
-  const preheader = truncate(titles.slice(0, 3).join(' · ') || `${input.site.name}, ${longDate(input.date)}`, 140);
+  const preheader = truncate(titles.slice(0, 3).join(' · ') || locale.t('digest.preheader_empty', { site: input.site.name, date: longDate(input.date, locale) }), 140);
 
   const view = {
+    lang: locale.lang,
     title: subject,
     preheader,
     siteName: input.site.name,
     logoUrl,
-    longDate: longDate(input.date),
+    longDate: longDate(input.date, locale),
     sections,
     single: shown.length === 1,
     web,
     unsubscribable: !web,
     viewUrl: web ? undefined : viewUrl,
-    reason: web ? `Get it by email every morning: ${publicUrl}/` : `You are receiving this because you subscribed to ${input.site.name} at ${publicUrl}.`,
+    reason: web ? locale.t('digest.web_reason', { url: `${publicUrl}/` }) : locale.t('digest.reason', { site: input.site.name, url: publicUrl }),
     postalAddress: input.site.postalAddress,
+    // Sentences for the templates, interpolated here; the templates escape them like any value.
+    t: {
+      ...footerWords(locale),
+      greeting: locale.t('mail.greeting'),
+      intro: locale.t('digest.intro', { count: shown.length, site: input.site.name }),
+      readInBrowser: locale.t('digest.read_in_browser', { url: viewUrl }),
+      nothingNew: locale.t('digest.nothing_new'),
+    },
   };
   const templates = loadTemplates('digest');
   let html = await mjmlToHtml(templates.mjml(view), 'digest.mjml');

@@ -1,3 +1,4 @@
+import { defaultLocale, type Locale } from '../config/index.js';
 import type { DigestSection, Story } from '../db/index.js';
 import { safeHttpUrl, truncate, wrap } from './escape.js';
 
@@ -31,18 +32,14 @@ export interface SectionView {
   readonly stories: readonly StoryView[];
 }
 
-const HEADINGS: Record<DigestSection, string> = { stories: 'Top stories', blogs: 'From the blogs' };
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
-export function storyView(story: Story, n: number, linkFor?: (story: Story) => string): StoryView {
+export function storyView(story: Story, n: number, linkFor?: (story: Story) => string, locale: Locale = defaultLocale()): StoryView {
   const title = truncate(story.title, TITLE_MAX) || story.url;
   const teaser = truncate(story.summary ?? '', TEASER_MAX);
   const meta = [
     story.byline?.trim(),
     story.section?.trim(),
-    story.votes > 0 ? plural(story.votes, 'vote', 'votes') : undefined,
-    story.comments > 0 ? plural(story.comments, 'comment', 'comments') : undefined,
+    story.votes > 0 ? locale.t('digest.votes', { count: story.votes }) : undefined,
+    story.comments > 0 ? locale.t('digest.comments', { count: story.comments }) : undefined,
   ]
     .filter((s): s is string => Boolean(s))
     .map((s) => truncate(s, 60))
@@ -62,26 +59,22 @@ export function storyView(story: Story, n: number, linkFor?: (story: Story) => s
   };
 }
 
-export function sectionView(key: DigestSection, stories: readonly Story[], linkFor?: (story: Story) => string): SectionView {
-  const heading = HEADINGS[key];
+export function sectionView(key: DigestSection, stories: readonly Story[], linkFor?: (story: Story) => string, locale: Locale = defaultLocale()): SectionView {
+  const heading = locale.t(`sections.${key}`);
   return {
     key,
     heading,
-    textHeading: `${heading.toUpperCase()}\n${'='.repeat(heading.length)}`,
-    stories: stories.map((s, i) => storyView(s, i + 1, linkFor)),
+    textHeading: `${heading.toLocaleUpperCase(locale.tag)}\n${'='.repeat(heading.length)}`,
+    stories: stories.map((s, i) => storyView(s, i + 1, linkFor, locale)),
   };
 }
 
-/** "Thursday 26 November 2026" for a YYYY-MM-DD date (the edition's own calendar day). */
-export function longDate(date: string): string {
-  return new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-    new Date(`${date}T12:00:00Z`),
-  );
+/** "Thursday 26 November 2026" (en), "jeudi 26 novembre 2026" (fr) for a YYYY-MM-DD date (the edition's own calendar day). */
+export function longDate(date: string, locale: Locale = defaultLocale()): string {
+  return locale.longDate(date);
 }
 
 /** "Thu 26 Nov" for subject lines. */
-export function shortDate(date: string): string {
-  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(
-    new Date(`${date}T12:00:00Z`),
-  );
+export function shortDate(date: string, locale: Locale = defaultLocale()): string {
+  return locale.shortDate(date);
 }

@@ -43,11 +43,14 @@ export function truncate(value: string, max: number): string {
   return (space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.\-–—]+$/, '') + '…';
 }
 
-/** Word-wraps plain text at `width` columns (URLs and long words are never broken). */
+/**
+ * Word-wraps plain text at `width` columns (URLs and long words are never broken, nor a no-break
+ * space: French puts one before `:` and `?`).
+ */
 export function wrap(value: string, width = 76, indent = ''): string {
   const lines: string[] = [];
   let line = '';
-  for (const word of value.split(/\s+/).filter(Boolean)) {
+  for (const word of value.split(/[^\S\u00a0\u2007\u202f]+/).filter(Boolean)) {
     if (line && line.length + 1 + word.length > width - indent.length) {
       lines.push(indent + line);
       line = word;

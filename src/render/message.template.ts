@@ -2,6 +2,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import MimeNode from 'nodemailer/lib/mime-node';
 import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
 import * as qp from 'nodemailer/lib/qp';
+import type { Locale } from '../config/index.js';
 import { ComposeError, listUnsubscribeValue, type ComposeInput } from './compose-message.js';
 import { headerText } from './escape.js';
 import { compile, readerValues, type Compiled, type Reader } from './personalise.js';
@@ -29,6 +30,8 @@ export interface TemplateInput {
   readonly html: string;
   readonly text: string;
   readonly headers?: ComposeInput['headers'];
+  /** The greeting's language (config.locale); default English. */
+  readonly locale?: Locale;
 }
 
 export interface TemplateReader extends Reader {
@@ -146,7 +149,7 @@ export async function compileMessageTemplate(input: TemplateInput): Promise<Mess
 
   return (reader) => {
     if (!/^<[^<>\s@]+@[^<>\s@]+>$/.test(reader.messageId)) throw new ComposeError(`Message-ID "${reader.messageId}" is not <local@domain>`);
-    const values = readerValues(reader);
+    const values = readerValues(reader, input.locale);
     const body: Buffer[] = [textHead];
     if (!fillPart(body, text, values.text, boundary)) return null;
     body.push(htmlHead);

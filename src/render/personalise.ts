@@ -1,3 +1,4 @@
+import { defaultLocale, type Locale } from '../config/index.js';
 import { escapeHtml, escapeText, safeHttpUrl, truncate } from './escape.js';
 import { PLACEHOLDERS, type Placeholder } from './placeholders.js';
 
@@ -50,10 +51,10 @@ function fill(c: Compiled, values: Record<Placeholder, string>): string {
   return out;
 }
 
-/** How the digest greets a reader: "Hello Anna," or "Hello,". */
-export function greetingFor(name: string | null): string {
+/** How the digest greets a reader: "Hello Anna," or "Hello," (mail.greeting_named, mail.greeting). */
+export function greetingFor(name: string | null, locale: Locale = defaultLocale()): string {
   const n = name?.replace(/\s+/g, ' ').trim();
-  return n ? `Hello ${truncate(n, 60)},` : 'Hello,';
+  return n ? locale.t('mail.greeting_named', { name: truncate(n, 60) }) : locale.t('mail.greeting');
 }
 
 function checkedUrl(url: string, what: string): string {
@@ -67,8 +68,8 @@ export interface Personaliser {
 }
 
 /** One reader's values for the markers, escaped for each part (the message template uses them too). */
-export function readerValues(reader: Reader): { html: Record<Placeholder, string>; text: Record<Placeholder, string> } {
-  const greeting = greetingFor(reader.name);
+export function readerValues(reader: Reader, locale?: Locale): { html: Record<Placeholder, string>; text: Record<Placeholder, string> } {
+  const greeting = greetingFor(reader.name, locale);
   const unsubscribe = checkedUrl(reader.unsubscribeUrl, 'unsubscribeUrl');
   const preferences = checkedUrl(reader.preferencesUrl, 'preferencesUrl');
   // A signed token: base64url and dots only, so it cannot break out of the URL it sits in.
@@ -79,17 +80,17 @@ export function readerValues(reader: Reader): { html: Record<Placeholder, string
   };
 }
 
-/** Splits a rendered edition once; the returned function makes each reader's copy. */
-export function compilePersonaliser(rendered: { readonly html: string; readonly text: string }): Personaliser {
+/** Splits a rendered edition once; the returned function makes each reader's copy (greeting in `locale`). */
+export function compilePersonaliser(rendered: { readonly html: string; readonly text: string }, locale?: Locale): Personaliser {
   const html = compile(rendered.html);
   const text = compile(rendered.text);
   return (reader) => {
-    const values = readerValues(reader);
+    const values = readerValues(reader, locale);
     return { html: fill(html, values.html), text: fill(text, values.text) };
   };
 }
 
-const compiledCache = new WeakMap<object, Personaliser>();
+const compiledCache = new WeakMap<object, { html: Compiled; text: Compiled }>();
 
 /**
  * One reader's copy of a rendered edition. The split is cached per `rendered` object, so calling
@@ -98,11 +99,13 @@ const compiledCache = new WeakMap<object, Personaliser>();
 export function personalise(
   rendered: { readonly html: string; readonly text: string },
   reader: Reader,
+  locale?: Locale,
 ): PersonalisedParts {
-  let p = compiledCache.get(rendered);
-  if (!p) {
-    p = compilePersonaliser(rendered);
-    compiledCache.set(rendered, p);
+  let c = compiledCache.get(rendered);
+  if (!c) {
+    c = { html: compile(rendered.html), text: compile(rendered.text) };
+    compiledCache.set(rendered, c);
   }
-  return p(reader);
+  const values = readerValues(reader, locale);
+  return { html: fill(c.html, values.html), text: fill(c.text, values.text) };
 }

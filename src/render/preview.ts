@@ -30,5 +30,5 @@ export async function buildPreview(db: Db, config: Config, date: string): Promis
   const renderMs = performance.now() - t;
   const reader = sampleReader(config.publicUrl);
   const preflight = await preflightEdition(rendered, { publicUrl: config.publicUrl, from: config.mailFrom, sample: reader });
-  return { date, rendered, sample: personalise(rendered, reader), reader, preflight, renderMs };
+  return { date, rendered, sample: personalise(rendered, reader, config.locale), reader, preflight, renderMs };
 }

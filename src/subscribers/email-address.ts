@@ -1,5 +1,6 @@
 import { domainToASCII } from 'node:url';
 import validator from 'validator';
+import { defaultLocale, type Locale } from '../config/index.js';
 
 /**
  * Address validation for sign-ups and imports (design.md): syntax by validator.isEmail with ASCII local
@@ -39,17 +40,7 @@ export function parseEmailAddress(input: unknown): ParsedAddress {
   return { ok: true, email };
 }
 
-export function describeAddressProblem(problem: AddressProblem): string {
-  switch (problem) {
-    case 'empty':
-      return 'Please enter your email address.';
-    case 'too_long':
-      return 'That email address is too long.';
-    case 'header_characters':
-      return 'That email address contains characters that are not allowed.';
-    case 'quoted':
-      return 'Email addresses with quotation marks are not supported; please use the plain form.';
-    case 'invalid':
-      return 'That does not look like an email address.';
-  }
+/** What to tell the reader (locale keys address.<problem>); the admin pages use the English default. */
+export function describeAddressProblem(problem: AddressProblem, locale: Locale = defaultLocale()): string {
+  return locale.t(`address.${problem}`);
 }

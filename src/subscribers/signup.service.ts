@@ -166,6 +166,7 @@ async function sendConfirmation(deps: SubscriberDeps, subscriber: Subscriber): P
       publicUrl: config.publicUrl,
       confirmUrl: confirmUrl(config, subscriber),
       name: subscriber.name,
+      locale: config.locale,
     });
     const { messageId } = await deps.mailer.send({ to: subscriber.email, ...mail });
     log.info({ event: 'subscriber.confirmation_sent', subscriberId: subscriber.id, messageId }, 'confirmation email sent');

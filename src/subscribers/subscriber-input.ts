@@ -1,3 +1,4 @@
+import { defaultLocale, type Locale } from '../config/index.js';
 import type { DigestSection, Frequency } from '../db/index.js';
 
 /** Parsing of the reader-supplied fields other than the address (forms, JSON, CSV). */
@@ -59,20 +60,21 @@ function intIn(v: unknown, min: number, max: number): number | null | undefined 
   return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
 }
 
-/** The preferences form, validated whole: every bad field gets its own message. */
-export function parsePreferences(body: Record<string, unknown>): PreferencesResult {
+/** The preferences form, validated whole: every bad field gets its own message, in `locale`. */
+export function parsePreferences(body: Record<string, unknown>, locale: Locale = defaultLocale()): PreferencesResult {
   const errors: Record<string, string> = {};
+  const problem = (field: string) => locale.t(`preferences.error.${field}`);
   const sections = parseSections(body.sections);
-  if (!sections) errors.sections = 'Choose at least one section.';
+  if (!sections) errors.sections = problem('sections');
   const frequency = body.frequency === 'weekly' ? 'weekly' : body.frequency === 'daily' || body.frequency === undefined ? 'daily' : undefined;
-  if (!frequency) errors.frequency = 'Choose daily or weekly.';
+  if (!frequency) errors.frequency = problem('frequency');
   let weekday = intIn(body.weekday, 0, 6);
-  if (weekday === undefined) errors.weekday = 'Choose a day of the week.';
+  if (weekday === undefined) errors.weekday = problem('weekday');
   if (frequency === 'weekly' && weekday === null) weekday = 1;
   const sendHour = intIn(body.send_hour, 0, 23);
-  if (sendHour === undefined) errors.send_hour = 'Choose an hour between 0 and 23.';
+  if (sendHour === undefined) errors.send_hour = problem('send_hour');
   const tz = typeof body.timezone === 'string' && body.timezone !== '' ? body.timezone : null;
-  if (tz !== null && !isTimeZone(tz)) errors.timezone = 'Choose a time zone from the list.';
+  if (tz !== null && !isTimeZone(tz)) errors.timezone = problem('timezone');
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,

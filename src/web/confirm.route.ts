@@ -3,7 +3,7 @@ import { confirmSubscriber, preferencesUrl, unsuppress, verifyToken } from '../s
 import { findByToken } from '../subscribers/preferences.repository.js';
 import type { Subscriber } from '../db/index.js';
 import { confirmedPage, confirmPage } from './pages/confirm.page.js';
-import { html } from './pages/html.js';
+import { html, tHtml } from './pages/html.js';
 import { sendPage } from './pages/layout.js';
 import { messagePage } from './pages/signup.page.js';
 import { badLinkPage, pathOf } from './reader-request.js';
@@ -22,7 +22,9 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
   const settled = (s: Subscriber | undefined) => {
     if (s?.status === 'active') return { status: 200, page: confirmedPage(config, pathOf(preferencesUrl(config, s)), true) };
     if (s?.status === 'pending' && expired(s)) {
-      return { status: 410, page: messagePage(config, 'Link expired', [html`This confirmation link has expired. <a href="/">Sign up again</a> to get a new one.`]) };
+      const l = config.locale;
+      const signup = html`<a href="/">${l.t('confirm.expired_signup')}</a>`;
+      return { status: 410, page: messagePage(config, l.t('link.expired.title'), [tHtml(l, 'confirm.expired', { signup })]) };
     }
     return undefined;
   };

@@ -28,7 +28,7 @@ export function preferencesRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
     const s = await findByToken(db, v.subject);
     if (!s || s.status === 'bounced') return badLinkPage(reply, config, 410, 'stale');
-    const parsed = parsePreferences(bodyOf(request));
+    const parsed = parsePreferences(bodyOf(request), config.locale);
     const unsub = pathOf(unsubscribeUrl(config, s, v.subject.editionId));
     if (!parsed.ok) {
       return sendPage(reply, 400, preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: unsub, errors: parsed.errors }));

@@ -1,7 +1,7 @@
 import type {} from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
-import { html } from './pages/html.js';
+import { html, tHtml } from './pages/html.js';
 import { sendPage } from './pages/layout.js';
 import { messagePage } from './pages/signup.page.js';
 
@@ -38,27 +38,27 @@ export async function rateLimited(limiter: Limiter, request: FastifyRequest, rep
   const retryAfter = Math.max(1, r.ttlInSeconds);
   request.log.warn({ event: 'signup.rate_limited', limit: what }, 'rate limit reached');
   reply.header('retry-after', String(retryAfter));
+  const l = config.locale;
   if (wantsJson(request)) {
-    reply.code(429).send({ error: 'rate_limited', message: 'Too many requests; try again later.', retryAfter });
+    reply.code(429).send({ error: 'rate_limited', message: l.t('rate_limit.api'), retryAfter });
     return true;
   }
   const minutes = Math.ceil(retryAfter / 60);
-  sendPage(reply, 429, messagePage(config, 'Too many requests', [`Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`]));
+  sendPage(reply, 429, messagePage(config, l.t('rate_limit.title'), [l.t('rate_limit.retry', { count: minutes })]));
   return true;
 }
 
 /** The page for a link that fails verification: a 4xx, and nothing changed. */
 export function badLinkPage(reply: FastifyReply, config: Config, status: 400 | 404 | 410, kind: 'invalid' | 'stale'): FastifyReply {
-  const paragraphs =
-    kind === 'invalid'
-      ? ['This link is not valid. It may have been cut short: try copying the whole link from the email.']
-      : ['This link is no longer valid: it belongs to an earlier subscription, or the subscription was removed.'];
+  const l = config.locale;
+  const manage = html`<a href="/manage">${l.t('link.fresh.manage')}</a>`;
+  const signup = html`<a href="/">${l.t('link.fresh.signup')}</a>`;
   return sendPage(
     reply,
     status,
-    messagePage(config, kind === 'invalid' ? 'Link not valid' : 'Link expired', [
-      ...paragraphs,
-      html`You can <a href="/manage">get a fresh link by email</a> or <a href="/">sign up again</a>.`,
+    messagePage(config, kind === 'invalid' ? l.t('link.invalid.title') : l.t('link.expired.title'), [
+      kind === 'invalid' ? l.t('link.invalid') : l.t('link.stale'),
+      tHtml(l, 'link.fresh', { manage, signup }),
     ]),
   );
 }

@@ -47,7 +47,7 @@ export function signupRoutes(app: FastifyInstance, deps: WebDeps): void {
     const embedded = firstString(body.embed) === '1';
     const accepted = () =>
       json
-        ? reply.code(200).send({ status: 'ok', message: 'Check your inbox: if that address can be signed up, we have sent it a confirmation link.' })
+        ? reply.code(200).send({ status: 'ok', message: config.locale.t('signup.accepted') })
         : sendPage(reply, 200, checkInboxPage(config, 'signup'), { frameable: embedded });
     const refuse = (state: SignupFormState, code: string) =>
       json
@@ -65,10 +65,10 @@ export function signupRoutes(app: FastifyInstance, deps: WebDeps): void {
     const sections = parseSections(body.sections);
     const form = { email: rawEmail.slice(0, 254), name: name ?? '', sections: sections ?? ['stories', 'blogs'] };
     const parsed = parseEmailAddress(rawEmail);
-    if (!parsed.ok) return refuse({ ...form, error: { field: 'email', message: describeAddressProblem(parsed.problem) } }, 'invalid_email');
+    if (!parsed.ok) return refuse({ ...form, error: { field: 'email', message: describeAddressProblem(parsed.problem, config.locale) } }, 'invalid_email');
     if (await rateLimited(perAddress, request, reply, config, 'address')) return reply;
     if (config.signup.challenge === 'arithmetic' && !verifyChallenge(config.keys, firstString(body.challenge_token), firstString(body.challenge))) {
-      return refuse({ ...form, error: { field: 'challenge', message: 'That answer is not right; please try the new sum.' } }, 'challenge_failed');
+      return refuse({ ...form, error: { field: 'challenge', message: config.locale.t('signup.challenge_wrong') } }, 'challenge_failed');
     }
     const result = await requestSignup(deps, { email: parsed.email, name, sections });
     request.log.info({ event: 'signup.requested', outcome: result.outcome }, 'sign-up requested');
@@ -84,7 +84,7 @@ export function signupRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (firstString(body.website)) return sendPage(reply, 200, checkInboxPage(config, 'manage'));
     const rawEmail = firstString(body.email) ?? '';
     const parsed = parseEmailAddress(rawEmail);
-    if (!parsed.ok) return sendPage(reply, 400, managePage(config, { email: rawEmail.slice(0, 254), error: describeAddressProblem(parsed.problem) }));
+    if (!parsed.ok) return sendPage(reply, 400, managePage(config, { email: rawEmail.slice(0, 254), error: describeAddressProblem(parsed.problem, config.locale) }));
     if (await rateLimited(perAddress, request, reply, config, 'address')) return reply;
     const result = await requestManageLink(deps, parsed.email);
     request.log.info({ event: 'manage.requested', outcome: result.outcome }, 'manage link requested');

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { preferencesUrl, resubscribe, unsubscribe, verifyToken, type TokenSubject } from '../subscribers/index.js';
 import { findByToken } from '../subscribers/preferences.repository.js';
-import { html } from './pages/html.js';
+import { html, tHtml } from './pages/html.js';
 import { sendPage } from './pages/layout.js';
 import { messagePage } from './pages/signup.page.js';
 import { reasonText, unsubscribedPage, unsubscribePage } from './pages/unsubscribe.page.js';
@@ -20,6 +20,7 @@ import type { WebDeps } from './web-deps.js';
  */
 export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { config, db } = deps;
+  const l = config.locale;
   const prefsFor = (s: { id: number; token_version: number }, subject: TokenSubject) => pathOf(preferencesUrl(config, s, subject.editionId));
 
   app.get<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
@@ -62,11 +63,12 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
     const r = await resubscribe(db, s.id, v.subject.version);
     if (r.changed) request.log.info({ event: 'subscriber.resubscribed', subscriberId: s.id }, 'resubscribed');
     if (r.changed || s.status === 'active') {
-      return sendPage(reply, 200, messagePage(config, 'Welcome back', [
-        'You are subscribed again; the next edition will reach you as before.',
-        html`<a href="${prefsFor(s, v.subject)}">Change your preferences</a>`,
+      return sendPage(reply, 200, messagePage(config, l.t('resubscribed.title'), [
+        l.t('resubscribed.lead'),
+        html`<a href="${prefsFor(s, v.subject)}">${l.t('resubscribed.preferences')}</a>`,
       ]));
     }
-    return sendPage(reply, 409, messagePage(config, 'Please sign up again', [html`This address cannot be resubscribed from this link. <a href="/">Sign up again</a> and confirm.`]));
+    const signup = html`<a href="/">${l.t('resubscribe_refused.signup')}</a>`;
+    return sendPage(reply, 409, messagePage(config, l.t('resubscribe_refused.title'), [tHtml(l, 'resubscribe_refused.lead', { signup })]));
   });
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/index.js';
-import { html, type SafeHtml } from './html.js';
+import { html, tHtml, type SafeHtml } from './html.js';
 import { page } from './layout.js';
 
 /**
@@ -7,29 +7,33 @@ import { page } from './layout.js';
  * nothing: its button POSTs the confirmation. (No auto-submitting script: scanners run scripts too.)
  */
 export function confirmPage(config: Config, token: string, email: string): SafeHtml {
+  const l = config.locale;
   return page({
-    title: 'Confirm your subscription',
+    title: l.t('confirm.title'),
     siteName: config.site.name,
     postalAddress: config.site.postalAddress,
+    lang: l.lang,
     body: html`<div class="card">
-<h1>Confirm your subscription</h1>
-<p>Press the button to start receiving ${config.site.name} at <strong class="addr">${email}</strong>.</p>
+<h1>${l.t('confirm.title')}</h1>
+<p>${tHtml(l, 'confirm.lead', { site: config.site.name, email: html`<strong class="addr">${email}</strong>` })}</p>
 <form method="post" action="/confirm/${token}">
-  <button type="submit">Yes, subscribe me</button>
+  <button type="submit">${l.t('confirm.button')}</button>
 </form>
 </div>`,
   });
 }
 
 export function confirmedPage(config: Config, preferencesUrl: string, already: boolean): SafeHtml {
+  const l = config.locale;
   return page({
-    title: already ? 'Already confirmed' : 'You are subscribed',
+    title: already ? l.t('confirmed.title_already') : l.t('confirmed.title'),
     siteName: config.site.name,
     postalAddress: config.site.postalAddress,
+    lang: l.lang,
     body: html`<div class="card" role="status">
-<h1>${already ? 'Your subscription is already confirmed' : 'You are subscribed'}</h1>
-<p>Your first digest arrives with the next morning's edition.</p>
-<p><a href="${preferencesUrl}">Choose sections, frequency and delivery time</a></p>
+<h1>${already ? l.t('confirmed.heading_already') : l.t('confirmed.title')}</h1>
+<p>${l.t('confirmed.first')}</p>
+<p><a href="${preferencesUrl}">${l.t('confirmed.preferences')}</a></p>
 </div>`,
   });
 }

@@ -1,3 +1,5 @@
+import { interpolate, type Locale } from '../../config/locale.js';
+
 /**
  * A tiny `html` tagged template for server-rendered pages: every interpolated value is escaped unless
  * it is itself the result of `html` (or `raw`, for markup we wrote). Arrays are joined; null,
@@ -29,6 +31,19 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtm
   let out = strings[0]!;
   for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1]!;
   return new SafeHtml(out);
+}
+
+/**
+ * A sentence of the locale with markup inside ("Or {link} (a weekly edition…)"): the sentence is
+ * escaped as text, and each {name} takes `vars[name]`, escaped unless it is itself SafeHtml.
+ */
+export function tHtml(locale: Locale, key: string, vars: Readonly<Record<string, Value>>): SafeHtml {
+  return new SafeHtml(
+    interpolate(escape(locale.form(key)), (name) => {
+      if (!(name in vars)) throw new Error(`key "${key}" needs a value for {${name}}`);
+      return render(vars[name]);
+    }),
+  );
 }
 
 /** Markup we wrote ourselves (never reader or request data). */

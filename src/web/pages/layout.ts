@@ -46,11 +46,13 @@ export interface PageOptions {
   readonly postalAddress?: string;
   /** The bare form for an iframe on article pages: no site header or footer. */
   readonly bare?: boolean;
+  /** The page's language (config.locale.lang); default en. */
+  readonly lang?: string;
 }
 
 export function page(o: PageOptions): SafeHtml {
   return html`<!doctype html>
-<html lang="en">
+<html lang="${o.lang ?? 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,9 +1,7 @@
 import type { Config } from '../../config/index.js';
 import type { Subscriber } from '../../db/index.js';
-import { html, type SafeHtml } from './html.js';
+import { html, tHtml, type SafeHtml } from './html.js';
 import { page } from './layout.js';
-
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 let zones: readonly string[] | undefined;
 function timeZones(): readonly string[] {
@@ -12,6 +10,11 @@ function timeZones(): readonly string[] {
 }
 
 export type PreferencesView = Pick<Subscriber, 'email' | 'name' | 'status' | 'sections' | 'frequency' | 'weekday' | 'send_hour' | 'timezone'>;
+
+/** Day names come from Intl in the locale's language ("lundi"); a list item starts with a capital. */
+function capitalise(word: string, tag: string): string {
+  return word.charAt(0).toLocaleUpperCase(tag) + word.slice(1);
+}
 
 function selected(on: boolean): SafeHtml | '' {
   return on ? html` selected` : '';
@@ -32,60 +35,63 @@ export function preferencesPage(
   const err = (field: string) => (errors[field] ? html`<span class="error" id="${field}-error">${errors[field]}</span>` : '');
   const described = (field: string) => (errors[field] ? html` aria-invalid="true" aria-describedby="${field}-error"` : '');
   const unsubscribed = v.status === 'unsubscribed';
+  const l = config.locale;
+  const weekdays = [0, 1, 2, 3, 4, 5, 6].map((d) => capitalise(l.weekday(d), l.tag));
   return page({
-    title: 'Your preferences',
+    title: l.t('preferences.title'),
     siteName: config.site.name,
     postalAddress: config.site.postalAddress,
+    lang: l.lang,
     body: html`<div class="card">
-<h1>Your preferences</h1>
-<p>For <strong class="addr">${v.email}</strong>.</p>
-${o.saved ? html`<p class="notice" role="status">Saved.${v.status === 'active' ? ' Your next digest follows these settings.' : ''}</p>` : ''}
-${Object.keys(errors).length > 0 ? html`<p class="alert" role="alert">Please correct the fields marked below.</p>` : ''}
-${unsubscribed ? html`<p class="notice">You are unsubscribed. Saving these settings subscribes you again.</p>` : ''}
-${v.status === 'pending' ? html`<p class="notice">Your subscription is not confirmed yet: press the button in the confirmation email.</p>` : ''}
+<h1>${l.t('preferences.title')}</h1>
+<p>${tHtml(l, 'preferences.for', { email: html`<strong class="addr">${v.email}</strong>` })}</p>
+${o.saved ? html`<p class="notice" role="status">${v.status === 'active' ? l.t('preferences.saved_active') : l.t('preferences.saved')}</p>` : ''}
+${Object.keys(errors).length > 0 ? html`<p class="alert" role="alert">${l.t('preferences.correct')}</p>` : ''}
+${unsubscribed ? html`<p class="notice">${l.t('preferences.unsubscribed')}</p>` : ''}
+${v.status === 'pending' ? html`<p class="notice">${l.t('preferences.pending')}</p>` : ''}
 <form method="post" action="/p/${o.token}">
   <div class="field">
-    <label for="name">Name <span class="hint">optional, used in the greeting</span></label>
+    <label for="name">${l.t('form.name')} <span class="hint">${l.t('preferences.name_hint')}</span></label>
     <input id="name" name="name" type="text" autocomplete="name" maxlength="100" value="${v.name ?? ''}">
   </div>
   <fieldset${described('sections')}>
-    <legend>Sections</legend>
+    <legend>${l.t('preferences.sections')}</legend>
     ${err('sections')}
-    <label class="choice"><input type="checkbox" name="sections" value="stories"${checked(v.sections.includes('stories'))}> Top stories</label>
-    <label class="choice"><input type="checkbox" name="sections" value="blogs"${checked(v.sections.includes('blogs'))}> From the blogs</label>
+    <label class="choice"><input type="checkbox" name="sections" value="stories"${checked(v.sections.includes('stories'))}> ${l.t('sections.stories')}</label>
+    <label class="choice"><input type="checkbox" name="sections" value="blogs"${checked(v.sections.includes('blogs'))}> ${l.t('sections.blogs')}</label>
   </fieldset>
   <fieldset>
-    <legend>How often</legend>
+    <legend>${l.t('preferences.how_often')}</legend>
     ${err('frequency')}
-    <label class="choice"><input type="radio" name="frequency" value="daily"${checked(frequency === 'daily')}> Every day</label>
-    <label class="choice"><input type="radio" name="frequency" value="weekly"${checked(frequency === 'weekly')}> Once a week: the week's top stories</label>
+    <label class="choice"><input type="radio" name="frequency" value="daily"${checked(frequency === 'daily')}> ${l.t('preferences.daily')}</label>
+    <label class="choice"><input type="radio" name="frequency" value="weekly"${checked(frequency === 'weekly')}> ${l.t('preferences.weekly')}</label>
   </fieldset>
   <div class="field">
-    <label for="weekday">Day for the weekly edition</label>
+    <label for="weekday">${l.t('preferences.weekday')}</label>
     ${err('weekday')}
     <select id="weekday" name="weekday"${described('weekday')}>
-      ${WEEKDAYS.map((d, i) => html`<option value="${i}"${selected(i === weekday)}>${d}</option>`)}
+      ${weekdays.map((d, i) => html`<option value="${i}"${selected(i === weekday)}>${d}</option>`)}
     </select>
   </div>
   <div class="field">
-    <label for="send_hour">Delivery time</label>
+    <label for="send_hour">${l.t('preferences.send_hour')}</label>
     ${err('send_hour')}
     <select id="send_hour" name="send_hour"${described('send_hour')}>
-      <option value=""${selected(v.send_hour === null)}>The usual morning edition</option>
+      <option value=""${selected(v.send_hour === null)}>${l.t('preferences.usual_time')}</option>
       ${Array.from({ length: 24 }, (_, h) => html`<option value="${h}"${selected(v.send_hour === h)}>${String(h).padStart(2, '0')}:00</option>`)}
     </select>
   </div>
   <div class="field">
-    <label for="timezone">Time zone</label>
+    <label for="timezone">${l.t('preferences.timezone')}</label>
     ${err('timezone')}
     <select id="timezone" name="timezone"${described('timezone')}>
-      <option value=""${selected(v.timezone === null)}>Default (${config.digest.timeZone})</option>
+      <option value=""${selected(v.timezone === null)}>${l.t('preferences.timezone_default', { zone: config.digest.timeZone })}</option>
       ${timeZones().map((z) => html`<option${selected(v.timezone === z)}>${z}</option>`)}
     </select>
   </div>
-  <button type="submit">${unsubscribed ? 'Save and resubscribe' : 'Save preferences'}</button>
+  <button type="submit">${unsubscribed ? l.t('preferences.save_resubscribe') : l.t('preferences.save')}</button>
 </form>
 </div>
-${unsubscribed ? '' : html`<p style="margin-top:1.25rem"><a href="${o.unsubscribeUrl}">Unsubscribe</a></p>`}`,
+${unsubscribed ? '' : html`<p style="margin-top:1.25rem"><a href="${o.unsubscribeUrl}">${l.t('preferences.unsubscribe')}</a></p>`}`,
   });
 }

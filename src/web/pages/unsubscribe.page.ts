@@ -1,67 +1,68 @@
 import type { Config } from '../../config/index.js';
-import { html, type SafeHtml } from './html.js';
+import { html, tHtml, type SafeHtml } from './html.js';
 import { page } from './layout.js';
 
 /** GET /u/:token: one button, nothing changed (mail-security scanners follow links). */
 export function unsubscribePage(config: Config, o: { token: string; email: string; preferencesUrl: string; alreadyUnsubscribed: boolean }): SafeHtml {
+  const l = config.locale;
+  const email = html`<strong class="addr">${o.email}</strong>`;
   return page({
-    title: 'Unsubscribe',
+    title: l.t('unsubscribe.title'),
     siteName: config.site.name,
     postalAddress: config.site.postalAddress,
+    lang: l.lang,
     body: html`<div class="card">
-<h1>Unsubscribe from ${config.site.name}</h1>
+<h1>${l.t('unsubscribe.heading', { site: config.site.name })}</h1>
 ${o.alreadyUnsubscribed
-  ? html`<p class="notice"><strong class="addr">${o.email}</strong> is already unsubscribed. No more digests will be sent to it.</p>`
-  : html`<p>Stop sending the daily digest to <strong class="addr">${o.email}</strong>?</p>
+  ? html`<p class="notice">${tHtml(l, 'unsubscribe.already', { email })}</p>`
+  : html`<p>${tHtml(l, 'unsubscribe.question', { email })}</p>
 <form method="post" action="/u/${o.token}">
-  <button type="submit">Unsubscribe</button>
+  <button type="submit">${l.t('unsubscribe.button')}</button>
 </form>
-<p style="margin-top:1.25rem">Or <a href="${o.preferencesUrl}?fewer=1">get fewer emails instead</a> (a weekly edition, or fewer sections).</p>`}
+<p style="margin-top:1.25rem">${tHtml(l, 'unsubscribe.fewer', { link: html`<a href="${o.preferencesUrl}?fewer=1">${l.t('unsubscribe.fewer_link')}</a>` })}</p>`}
 </div>`,
   });
 }
 
-const REASONS = [
-  ['too_many', 'Too many emails'],
-  ['not_relevant', 'The stories are not relevant to me'],
-  ['never_signed_up', 'I never signed up for this'],
-  ['other', 'Something else'],
-] as const;
+/** The reasons offered after unsubscribing; the code is what the event keeps, the label is the locale's. */
+const REASONS = ['too_many', 'not_relevant', 'never_signed_up', 'other'] as const;
 
 /** After POST /u/:token: done, plus an optional reason, resubscribe, or fewer emails instead. */
 export function unsubscribedPage(config: Config, o: { token: string; preferencesUrl: string; reasonSaved: boolean }): SafeHtml {
+  const l = config.locale;
   return page({
-    title: 'Unsubscribed',
+    title: l.t('unsubscribed.title'),
     siteName: config.site.name,
     postalAddress: config.site.postalAddress,
+    lang: l.lang,
     body: html`<div class="card" role="status">
-<h1>You are unsubscribed</h1>
-<p>You will not receive any more digests from us.</p>
+<h1>${l.t('unsubscribed.heading')}</h1>
+<p>${l.t('unsubscribed.lead')}</p>
 <div class="row">
-  <form method="post" action="/u/${o.token}/resubscribe"><button type="submit" class="secondary">Undo: resubscribe</button></form>
-  <a href="${o.preferencesUrl}?fewer=1">Get fewer emails instead</a>
+  <form method="post" action="/u/${o.token}/resubscribe"><button type="submit" class="secondary">${l.t('unsubscribed.undo')}</button></form>
+  <a href="${o.preferencesUrl}?fewer=1">${l.t('unsubscribed.fewer')}</a>
 </div>
 </div>
 <div class="card" style="margin-top:1.25rem">
 ${o.reasonSaved
-  ? html`<p role="status">Thank you for telling us.</p>`
+  ? html`<p role="status">${l.t('unsubscribed.thanks')}</p>`
   : html`<form method="post" action="/u/${o.token}">
   <fieldset>
-    <legend>Would you tell us why? <span class="hint">optional</span></legend>
-    ${REASONS.map(([value, label]) => html`<label class="choice"><input type="radio" name="reason" value="${value}"> ${label}</label>`)}
+    <legend>${l.t('unsubscribed.why')} <span class="hint">${l.t('form.optional')}</span></legend>
+    ${REASONS.map((value) => html`<label class="choice"><input type="radio" name="reason" value="${value}"> ${l.t(`unsubscribed.reason.${value}`)}</label>`)}
   </fieldset>
   <div class="field">
-    <label for="comment">Anything else <span class="hint">optional</span></label>
+    <label for="comment">${l.t('unsubscribed.comment')} <span class="hint">${l.t('form.optional')}</span></label>
     <textarea id="comment" name="comment" maxlength="400"></textarea>
   </div>
-  <button type="submit" class="secondary">Send</button>
+  <button type="submit" class="secondary">${l.t('unsubscribed.send')}</button>
 </form>`}
 </div>`,
   });
 }
 
 export function reasonText(body: Record<string, unknown>): string | null {
-  const code = typeof body.reason === 'string' ? REASONS.find(([v]) => v === body.reason)?.[0] : undefined;
+  const code = typeof body.reason === 'string' ? REASONS.find((v) => v === body.reason) : undefined;
   const comment = typeof body.comment === 'string' ? body.comment.replace(/\s+/g, ' ').trim().slice(0, 400) : '';
   const text = [code, comment].filter(Boolean).join(': ');
   return text === '' ? null : text;
