@@ -203,5 +203,5 @@ describe('the reader journey, end to end (PostgreSQL, built-in catcher, Chromium
     await step(page, '09-resubscribed');
     expect(await status(READER)).toBe('active');
     await page.context().close();
-  });
+  }, 240_000); // a bound, not a timing assert: each step has its own
 });

@@ -127,5 +127,5 @@ describe('a send through a PostgreSQL restart', () => {
       await stopSink.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 240_000); // a bound, not a timing assert
 });

@@ -119,7 +119,7 @@ describe('delivery across processes (postgres)', () => {
     expect(edition.status).toBe('sent');
     expect(await deliveryCounts(db, edition.id)).toMatchObject({ sent: READERS, failed: 0, queued: 0, retry: 0, sending: 0 });
     console.info(`kill -9 × ${kills.length} (seed ${firstSeed}) at ${kills.map((k) => k.at).join(', ')} messages: ${duplicates} duplicate(s), bound ${kills.length} × ${WINDOW}`);
-  });
+  }, 420_000); // a bound, not a timing assert: every wait inside has its own
 
   it('stops `digest send` on SIGTERM within the bound, exits 0 and releases its claims; a new send finishes the edition', async () => {
     const { db, sink, env } = await setup();
