@@ -46,7 +46,7 @@ const END = Buffer.from('\r\n.\r\n');
 function serve(socket: Socket): void {
   socket.setNoDelay(true);
   let data = false;
-  let pending = Buffer.alloc(0);
+  let pending: Buffer<ArrayBufferLike> = Buffer.alloc(0);
   let rcpts: string[] = [];
   let size = 0;
   socket.write('220 bench-sink ESMTP\r\n');
