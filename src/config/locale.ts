@@ -34,7 +34,7 @@ export interface Locale {
   t(key: string, vars?: MessageVars): string;
   /** The form of `key` before interpolation (for callers that interpolate markup themselves). */
   form(key: string, count?: number): string;
-  /** "Thursday 26 November 2026" for a YYYY-MM-DD date (the calendar day itself, no time zone). */
+  /** "Thursday, 26 November 2026" for a YYYY-MM-DD date (the calendar day itself, no time zone). */
   longDate(date: string): string;
   /** "Thu 26 Nov", for subject lines. */
   shortDate(date: string): string;

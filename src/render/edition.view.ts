@@ -69,7 +69,7 @@ export function sectionView(key: DigestSection, stories: readonly Story[], linkF
   };
 }
 
-/** "Thursday 26 November 2026" (en), "jeudi 26 novembre 2026" (fr) for a YYYY-MM-DD date (the edition's own calendar day). */
+/** "Thursday, 26 November 2026" (en), "jeudi 26 novembre 2026" (fr) for a YYYY-MM-DD date (the edition's own calendar day). */
 export function longDate(date: string, locale: Locale = defaultLocale()): string {
   return locale.longDate(date);
 }
