@@ -7,6 +7,8 @@ import { suppress, markBounced } from '../subscribers/index.js';
 import { claimDeliveries, extendLeases, type ClaimedDelivery } from './deliveries.claim.js';
 import { markFailed, markRetry, markSent, releaseClaims, type SentMark } from './deliveries.complete.js';
 import type { MessageSource } from './edition.messages.js';
+import { bulkSenderFor } from './mailer.js';
+import type { SmtpSendError } from './smtp-pipeline.js';
 import { nextRetry } from './retry-policy.js';
 import { classifySmtpFailure, NEVER_CONNECTED, type Classified } from './smtp-reply.js';
 import { addressDomain, bareAddress, deliveryMessageId, verpAddress } from './verp.js';
@@ -61,6 +63,7 @@ export class DeliveryWorker {
   private editionIds: number[] = [];
   private editionsCheckedAt = 0;
   private nextClaimAt = 0;
+  private claiming: Promise<number> | undefined;
   private readonly opts: Required<Omit<WorkerOptions, 'editionId' | 'onEvent'>> & Pick<WorkerOptions, 'editionId' | 'onEvent'>;
   private readonly domain: string;
 
@@ -103,8 +106,13 @@ export class DeliveryWorker {
     heartbeat.unref();
     try {
       while (!this.stopping) {
-        if (this.queue.length <= this.opts.batchSize / 2) {
-          const got = await this.claim();
+        // The next batch is claimed while this one is being sent: the SMTP connections never wait
+        // for PostgreSQL unless the queue is empty.
+        if (this.queue.length <= this.opts.batchSize / 2 && !this.claiming) {
+          this.claiming = this.claim().finally(() => (this.claiming = undefined));
+        }
+        if (this.queue.length === 0) {
+          const got = (await this.claiming) ?? 0;
           if (got === 0 && this.queue.length === 0) {
             if (this.inFlight.size > 0) {
               await Promise.race([...this.inFlight.values(), this.pause(this.opts.idleMs)]);
@@ -123,6 +131,7 @@ export class DeliveryWorker {
       }
     } finally {
       clearInterval(heartbeat);
+      await this.claiming;
       await Promise.allSettled(this.inFlight.values());
       const unsent = this.queue.splice(0).map((d) => d.id);
       await this.retryDb('release', () => releaseClaims(this.deps.db, unsent), 3);
@@ -204,7 +213,14 @@ export class DeliveryWorker {
       return;
     }
     const from = config.delivery.bounceAddress ? verpAddress(config.delivery.bounceAddress, d.id) : bareAddress(config.mailFrom);
+    const bulk = bulkSenderFor(transport);
     try {
+      if (bulk) {
+        await bulk.send({ from, to: d.email, raw });
+        this.queueMark({ id: d.id, messageId });
+        this.opts.onEvent?.({ type: 'sent', deliveryId: d.id, editionId: d.editionId });
+        return;
+      }
       const info = await transport.sendMail({ envelope: { from, to: [d.email] }, raw });
       if (info.rejected.length > 0) {
         // nodemailer resolves when only some recipients are refused; with one recipient it throws,
@@ -216,9 +232,11 @@ export class DeliveryWorker {
       this.queueMark({ id: d.id, messageId });
       this.opts.onEvent?.({ type: 'sent', deliveryId: d.id, editionId: d.editionId });
     } catch (err) {
-      const e = err as { code?: string; originalCode?: string; responseCode?: number; response?: string; message?: string };
+      const e = err as { code?: string; originalCode?: string; responseCode?: number; response?: string; message?: string } & Partial<Pick<SmtpSendError, 'bodySent'>>;
       const neverConnected = NEVER_CONNECTED.has(e.originalCode ?? '') || NEVER_CONNECTED.has(e.code ?? '');
-      const c = classifySmtpFailure({ code: e.code, responseCode: e.responseCode, response: e.response ?? e.message, bodySent: neverConnected ? false : undefined });
+      // The bulk sender knows whether the body was written; nodemailer only whether it ever connected.
+      const bodySent = e.bodySent ?? (neverConnected ? false : undefined);
+      const c = classifySmtpFailure({ code: e.code, responseCode: e.responseCode, response: e.response ?? e.message, bodySent });
       await this.fail(d, c, messageId);
     }
   }

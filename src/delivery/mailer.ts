@@ -1,6 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Config } from '../config/index.js';
+import { PipelinedSmtp } from './smtp-pipeline.js';
 
 /** A single transactional email (confirmation, "manage my subscription" link, test send). */
 export interface OutgoingMail {
@@ -47,7 +48,7 @@ export function smtpOptions(config: Config, url: string): SmtpOptions {
  */
 export function createSmtpTransport(options: SmtpOptions): Transporter<SMTPPool.SentMessageInfo> {
   const u = new URL(options.url);
-  return nodemailer.createTransport({
+  const transport = nodemailer.createTransport({
     pool: true,
     host: u.hostname,
     port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
@@ -63,6 +64,36 @@ export function createSmtpTransport(options: SmtpOptions): Transporter<SMTPPool.
     greetingTimeout: 15_000,
     socketTimeout: 60_000,
   } as SMTPPool.Options);
+  // The digest's bulk path: the same relay and pool size through the pipelining client, unless the
+  // messages must be DKIM-signed or paced (nodemailer does both). It closes with the transport.
+  if (!options.dkim && !options.ratePerSecond) {
+    const bulk = new PipelinedSmtp({
+      host: u.hostname,
+      port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
+      secure: u.protocol === 'smtps:',
+      ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(u.hostname),
+      auth: u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : undefined,
+      maxConnections: options.maxConnections ?? 4,
+    });
+    bulkSenders.set(transport, bulk);
+    const close = transport.close.bind(transport);
+    transport.close = () => {
+      bulk.close();
+      close();
+    };
+  }
+  return transport;
+}
+
+const bulkSenders = new WeakMap<object, PipelinedSmtp>();
+
+/**
+ * The pipelining sender paired with a transport made by createSmtpTransport(), if any: delivery
+ * workers send digests through it (about three times less CPU per message than nodemailer's client,
+ * see smtp-pipeline.ts); everything else (confirmations, notices) goes through nodemailer.
+ */
+export function bulkSenderFor(transport: object): PipelinedSmtp | undefined {
+  return bulkSenders.get(transport);
 }
 
 export function createMailer(options: SmtpOptions): Mailer {
