@@ -352,7 +352,9 @@ async function sampleBaselines(db: Db, sinkPort: number, sink: ChildProcess) {
   // The wire limit: the same readers' messages built beforehand, written by a pipelining client.
   const rendered = await renderEdition(base);
   const template = await compileMessageTemplate({ from: config.mailFrom, subject: rendered.subject, html: rendered.html, text: rendered.text });
-  const messages: WireMessage[] = readers.map((r, i) => ({
+  // At least 10,000 messages (the sample's, repeated), so the measure is not a start-up blip.
+  const repeated = Array.from({ length: Math.max(readers.length, 10_000) }, (_, i) => readers[i % readers.length]!);
+  const messages: WireMessage[] = repeated.map((r, i) => ({
     from: 'digest@bench-sender.example',
     to: r.email,
     raw: template({ name: r.name, ...links(r), to: r.email, messageId: deliveryMessageId(1_000_000_000 + i, edition.id, 'bench-sender.example') })!,
@@ -364,7 +366,7 @@ async function sampleBaselines(db: Db, sinkPort: number, sink: ChildProcess) {
   t = performance.now();
   return {
     naive: { messages: readers.length, ms: naiveMs, rate: readers.length / (naiveMs / 1000), sinkAccepted: naiveSink.messages },
-    wire: { messages: readers.length, ms: wire.ms, rate: readers.length / (wire.ms / 1000), sinkAccepted: wireSink.messages, connections: CONNECTIONS },
+    wire: { messages: messages.length, ms: wire.ms, rate: messages.length / (wire.ms / 1000), sinkAccepted: wireSink.messages, connections: CONNECTIONS },
     messageBytes: messages[0]!.raw.length,
   };
 }
@@ -384,6 +386,7 @@ async function main(): Promise<void> {
       return 'unknown';
     }
   })();
+  const loadAtStart = os.loadavg().map((l) => Number(l.toFixed(2)));
   log(`bench: ${N.toLocaleString('en')} readers on ${ENGINE}, edition ${date} slot ${sendAt.toISOString().slice(11, 16)}Z`);
 
   if (ENGINE === 'postgres') await admin((c) => c.query(`CREATE DATABASE ${dbName}`));
@@ -424,7 +427,7 @@ async function main(): Promise<void> {
       ['sending (claim, splice, SMTP, mark; to edition sent)', fmtMs(run.sendingMs), fmtRate(sendRate), ''],
       ['digest send, total wall', fmtMs(run.wallMs), fmtRate(totalRate), ''],
       [`naive (${SAMPLE}: MJML per reader, awaited sendMail)`, fmtMs(baselines.naive.ms), fmtRate(baselines.naive.rate), `project ${(sendRate / baselines.naive.rate).toFixed(0)}× naive`],
-      [`wire limit (${SAMPLE}: pipelined raw, ${CONNECTIONS} conns)`, fmtMs(baselines.wire.ms), fmtRate(baselines.wire.rate), `project ${(sendRate / baselines.wire.rate).toFixed(2)}× wire limit`],
+      [`wire limit (${baselines.wire.messages}: pipelined raw, ${CONNECTIONS} conns)`, fmtMs(baselines.wire.ms), fmtRate(baselines.wire.rate), `project ${(sendRate / baselines.wire.rate).toFixed(2)}× wire limit`],
     ];
     const pgShare = run.pgCpuS / (run.pgCpuS + run.senderCpuS + sinkStats.cpu.user / 1e6 + sinkStats.cpu.system / 1e6);
     const width = rows.map((r) => r[0].length).reduce((a, b) => Math.max(a, b), 0);
@@ -434,13 +437,14 @@ async function main(): Promise<void> {
     ].join('\n');
     const rssEarly = run.rssAt.find((s) => s.done >= 0.1)?.rss;
     const rssLate = [...run.rssAt].reverse().find((s) => s.done <= 0.95)?.rss;
-    const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', memory: mb(os.totalmem()), node: process.version, postgres: pgVersion, platform: `${os.platform()} ${os.release()}` };
+    const machine = { loadAverageAtStart: loadAtStart, loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))), cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', memory: mb(os.totalmem()), node: process.version, postgres: pgVersion, platform: `${os.platform()} ${os.release()}` };
     process.stdout.write(`\n${table}\n\n`);
     process.stdout.write(
       `sender peak RSS ${mb(run.peakRssBytes)} (RSS ${rssEarly ? mb(rssEarly) : '?'} at 10% sent, ${rssLate ? mb(rssLate) : '?'} near the end); ` +
         `CPU: sender ${run.senderCpuS.toFixed(1)} s, PostgreSQL ${run.pgCpuS.toFixed(1)} s (${(pgShare * 100).toFixed(0)}% of the CPU spent by sender + PostgreSQL + sink; ${((run.pgCpuS / (run.wallMs / 1000)) * 100).toFixed(0)}% of one core over the wall), sink ${(sinkStats.cpu.user / 1e6 + sinkStats.cpu.system / 1e6).toFixed(1)} s\n` +
         `exactly once: ${exactlyOnce ? 'yes' : 'NO'} (${sinkStats.messages} messages, ${sinkStats.distinct} distinct readers, ${sinkStats.duplicates} duplicates, ${sentRows} deliveries sent); message ${(baselines.messageBytes / 1024).toFixed(0)} KB\n` +
-        `machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, PostgreSQL ${machine.postgres}; commit ${commit}\n`,
+        `machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, PostgreSQL ${machine.postgres}; load average ${loadAtStart[0]} at start, ${machine.loadAverageAtEnd[0]} at end; commit ${commit}\n` +
+        `settings: SMTP_MAX_CONNECTIONS=${process.env.SMTP_MAX_CONNECTIONS ?? '4 (default)'} DELIVERY_BATCH=${process.env.DELIVERY_BATCH ?? '500 (default)'} WORKERS=${process.env.WORKERS ?? 'default'}\n`,
     );
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
     const file = path.join(ROOT, 'bench/results', `send-${ENGINE}-${N}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
