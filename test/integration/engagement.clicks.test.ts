@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, sendDaily, slotMinutesAgo } from '../helpers/delivery.js';
@@ -16,23 +17,18 @@ describe.each(ENGINES)('click tracking on %s', (engine) => {
   let t: TestDatabase | undefined;
   let sink: SmtpSink | undefined;
   let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    await sink?.close();
-    await t?.close();
-    server = sink = t = undefined;
-  });
+  const track = useCleanup();
 
   async function send(mode: string) {
-    t = await createTestDatabase(engine);
-    sink = await startSmtpSink();
+    t = track(await createTestDatabase(engine));
+    sink = track(await startSmtpSink());
     const slot = slotMinutesAgo(5);
     const config = testConfig({ SMTP_URL: sink.url, DIGEST_CRON: slot.cron, PUBLIC_URL: 'https://digest.example.com', CLICK_TRACKING: mode });
     await seedStories(t.db, slot.sendAt);
     const readers = await seedReaders(t.db, 2);
     await sendDaily(t.db, config, slot.date, FAST);
     const messages = await sink.waitFor(2);
-    server = await startTestServer(t, config);
+    server = track(await startTestServer(t, config));
     return { config, readers, messages, db: t.db, base: server.url };
   }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseEmailAddress, preferencesUrl, signToken, unsubscribeUrl } from '../../src/subscribers/index.js';
+import { useCleanup } from '../helpers/cleanup.js';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
 import { startTestServer, type TestServer } from '../helpers/http.js';
@@ -14,19 +15,14 @@ describe(`hostile HTTP input on ${SERVICE_ENGINE}`, () => {
   let t: TestDatabase | undefined;
   let server: TestServer | undefined;
   let sink: SmtpSink | undefined;
-  afterEach(async () => {
-    await server?.close();
-    await sink?.close();
-    await t?.close();
-    server = sink = t = undefined;
-  });
+  const track = useCleanup();
 
   const env = { PUBLIC_URL: 'http://digest.test', SIGNUP_LIMIT_PER_IP: '10000', SIGNUP_LIMIT_PER_ADDRESS: '1000' };
   async function start(overrides: Record<string, string> = {}) {
-    t = await createTestDatabase(SERVICE_ENGINE);
-    sink = await startSmtpSink();
+    t = track(await createTestDatabase(SERVICE_ENGINE));
+    sink = track(await startSmtpSink());
     const config = testConfig({ ...env, ...overrides });
-    server = await startTestServer(t, config, { smtpUrl: sink.url });
+    server = track(await startTestServer(t, config, { smtpUrl: sink.url }));
     return { db: t.db, url: server.url, config };
   }
   const local = (link: string) => link.replace('http://digest.test', server!.url);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 import { startTestServer, type TestServer } from '../helpers/http.js';
@@ -14,18 +15,13 @@ describe.each(ENGINES)('a burst of 200 concurrent sign-ups on %s', (engine) => {
   let t: TestDatabase | undefined;
   let server: TestServer | undefined;
   let sink: SmtpSink | undefined;
-  afterEach(async () => {
-    await server?.close();
-    await sink?.close();
-    await t?.close();
-    server = sink = t = undefined;
-  });
+  const track = useCleanup();
 
   it('answers 200 or 429, never 5xx, stores each address once, and rate-limits the repeated ones', async () => {
-    t = await createTestDatabase(engine, { poolSize: 10 });
-    sink = await startSmtpSink();
+    t = track(await createTestDatabase(engine, { poolSize: 10 }));
+    sink = track(await startSmtpSink());
     // Per-IP limit lifted (all requests come from 127.0.0.1); per-address limit at its default, 5.
-    server = await startTestServer(t, testConfig({ PUBLIC_URL: 'http://digest.test', SIGNUP_LIMIT_PER_IP: '100000' }), { smtpUrl: sink.url });
+    server = track(await startTestServer(t, testConfig({ PUBLIC_URL: 'http://digest.test', SIGNUP_LIMIT_PER_IP: '100000' }), { smtpUrl: sink.url }));
     // 120 distinct addresses, and 80 requests over 4 repeated addresses in varying case (20 each).
     const emails = Array.from({ length: 200 }, (_, i) => (i < 120 ? `burst${i}@example.com` : i % 2 ? `Repeat${i % 4}@Example.com` : `repeat${i % 4}@example.com`));
     const statuses = await Promise.all(

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EnvSource } from '../../src/config/index.js';
 import { signToken, unsubscribe, unsubscribeUrl } from '../../src/subscribers/index.js';
+import { useCleanup } from '../helpers/cleanup.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 import { startTestServer, type TestServer } from '../helpers/http.js';
@@ -16,18 +17,13 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
   let t: TestDatabase | undefined;
   let server: TestServer | undefined;
   let sink: SmtpSink | undefined;
-  afterEach(async () => {
-    await server?.close();
-    await sink?.close();
-    await t?.close();
-    server = sink = t = undefined;
-  });
+  const track = useCleanup();
 
   async function start(env: EnvSource = {}) {
-    t = await createTestDatabase(engine);
-    sink = await startSmtpSink();
+    t = track(await createTestDatabase(engine));
+    sink = track(await startSmtpSink());
     const config = testConfig({ PUBLIC_URL: 'http://digest.test', SITE_NAME: 'The Daily', ...env });
-    server = await startTestServer(t, config, { smtpUrl: sink.url });
+    server = track(await startTestServer(t, config, { smtpUrl: sink.url }));
     return { db: t.db, url: server.url, sink, config };
   }
   const subscribe = (url: string, data: Record<string, string | string[]>, headers: Record<string, string> = {}) =>

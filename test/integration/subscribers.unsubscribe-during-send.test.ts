@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unsubscribeUrl, verifyToken } from '../../src/subscribers/index.js';
+import { useCleanup } from '../helpers/cleanup.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, sendDaily, slotMinutesAgo } from '../helpers/delivery.js';
@@ -15,21 +16,16 @@ describe.each(ENGINES)('unsubscribing from a digest as it is sent on %s', (engin
   let t: TestDatabase | undefined;
   let sink: SmtpSink | undefined;
   let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    await sink?.close();
-    await t?.close();
-    server = sink = t = undefined;
-  });
+  const track = useCleanup();
 
   it('a one-click POST from the List-Unsubscribe header mid-send stops that reader\'s copy and records the edition', async () => {
-    t = await createTestDatabase(engine);
-    sink = await startSmtpSink({ latencyMs: 20 });
+    t = track(await createTestDatabase(engine));
+    sink = track(await startSmtpSink({ latencyMs: 20 }));
     const slot = slotMinutesAgo(5);
     const config = testConfig({ SMTP_URL: sink.url, DIGEST_CRON: slot.cron, PUBLIC_URL: 'https://digest.example.com', RETRY_BASE_SECONDS: '0' });
     await seedStories(t.db, slot.sendAt);
     await seedReaders(t.db, 30);
-    server = await startTestServer(t, config);
+    server = track(await startTestServer(t, config));
     const db = t.db;
     const target = 'r0029@example.com';
     let editionId: number | undefined;
