@@ -1,5 +1,5 @@
 export type { Config, SigningKey } from './config.js';
 export { ConfigError, type ConfigProblem } from './config-error.js';
-export { createLogger, silentLogger, type Logger } from './logger.js';
+export { createLogger, scrubAddresses, silentLogger, type Logger } from './logger.js';
 export { loadConfig, readEnvironment, type EnvSource } from './load-config.js';
 export { defaultLocale, loadLocale, LocaleError, LOCALES_DIR, type Locale, type MessageVars } from './locale.js';
