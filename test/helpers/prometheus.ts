@@ -1,6 +1,8 @@
 /**
  * A strict reader of the Prometheus text exposition format (version 0.0.4): every line must be a
  * HELP, a TYPE, or a sample `name{labels} value`; returns the samples. Throws on anything else.
+ * NaN is matched in any case, as Prometheus's own parser (Go's ParseFloat) does: prom-client writes
+ * "Nan" for an event-loop lag it has not measured yet.
  */
 export interface Sample {
   readonly name: string;
@@ -9,7 +11,7 @@ export interface Sample {
 }
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
-const SAMPLE = new RegExp(`^(${NAME})(?:\\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*",?)*)\\})? (-?(?:[0-9.]+(?:e[+-]?[0-9]+)?|NaN|\\+Inf|-Inf))(?: -?[0-9]+)?$`);
+const SAMPLE = new RegExp(`^(${NAME})(?:\\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*",?)*)\\})? (-?(?:[0-9.]+(?:e[+-]?[0-9]+)?|[Nn][Aa][Nn]|\\+Inf|-Inf))(?: -?[0-9]+)?$`);
 const HELP = new RegExp(`^# HELP ${NAME} .*$`);
 const TYPE = new RegExp(`^# TYPE ${NAME} (counter|gauge|histogram|summary|untyped)$`);
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
-import { SERVICE_ENGINE } from '../helpers/database.js';
-import { useTestServer } from '../helpers/http.js';
+import { useCleanup } from '../helpers/cleanup.js';
+import { createTestDatabase, SERVICE_ENGINE } from '../helpers/database.js';
+import { seedReaders, seedStories, sendDaily, slotMinutesAgo } from '../helpers/delivery.js';
+import { startTestServer, useTestServer } from '../helpers/http.js';
+import { startSmtpSink } from '../helpers/smtp-sink.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 
 describe('GET /metrics', () => {
@@ -58,5 +61,31 @@ describe('GET /metrics', () => {
     expect(sampleValue(after, 'digest_subscriber_events', { type: 'confirmed' })).toBe(2);
     // The scrapes themselves were counted.
     expect(sampleValue(after, 'digest_http_requests_total', { route: '/metrics', status: '2xx' })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('GET /metrics around a real send', () => {
+  const track = useCleanup();
+
+  it('moves the sent count by exactly the messages the relay accepted, and the edition to sent', async () => {
+    const t = track(await createTestDatabase(SERVICE_ENGINE));
+    const sink = track(await startSmtpSink());
+    const slot = slotMinutesAgo(5);
+    const config = testConfig({ SMTP_URL: sink.url, DIGEST_CRON: slot.cron });
+    await seedStories(t.db, slot.sendAt);
+    await seedReaders(t.db, 4);
+    const server = track(await startTestServer(t, config));
+    const scrape = async () =>
+      parsePrometheus(await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text());
+
+    const before = await scrape();
+    expect(sampleValue(before, 'digest_deliveries_sent')).toBe(0);
+    await sendDaily(t.db, config, slot.date, { workerOptions: { idleMs: 50 } });
+    await sink.waitFor(4);
+    const after = await scrape();
+    expect(sampleValue(after, 'digest_deliveries_sent')).toBe(sink.messages.length);
+    expect(sampleValue(after, 'digest_deliveries', { state: 'sent' })).toBe(4);
+    expect(sampleValue(after, 'digest_editions', { state: 'sent' })).toBe(1);
+    expect(sampleValue(after, 'digest_queue_depth')).toBe(0);
   });
 });
