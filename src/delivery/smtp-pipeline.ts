@@ -291,6 +291,15 @@ export class PipelinedSmtp {
     let needRset = false;
     try {
       for (;;) {
+        // With no next message waiting, read the last body's reply now rather than after the idle
+        // wait: its 250 (and so its `sent` mark) must not sit unread for seconds at a send's tail,
+        // where a crash would resend it.
+        if (awaiting && conn && this.queue.length === 0) {
+          const prev = awaiting;
+          awaiting = undefined;
+          await this.finish(conn, prev);
+          if (conn.closed) break;
+        }
         let job = await this.next();
         if (!job) break;
         if (!conn) {

@@ -4,13 +4,15 @@ import { seedDemo } from '../../src/demo/seed-demo.js';
 import { startService, type RunningService } from '../../src/main.js';
 import { localDate } from '../../src/ranking/index.js';
 import { adminLogin, adminPost } from '../helpers/admin.js';
-import { testConfig } from '../helpers/config.js';
+import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
 
 type Caught = { id: string; subject: string; to: string[] };
 
+const AUTH = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+
 async function inbox(url: string): Promise<Caught[]> {
-  return (await (await fetch(`${url}/inbox/messages.json`)).json()) as Caught[];
+  return (await (await fetch(`${url}/inbox/messages.json`, AUTH)).json()) as Caught[];
 }
 
 /** Polls the catcher until `count` messages are there (bounded: 60 polls). */
@@ -46,7 +48,7 @@ describe('demo → send now → the digest in the catcher\'s inbox', () => {
 
     const mail = await waitForMail(service.url, 5);
     expect(mail.map((m) => m.to[0]).sort()).toEqual(['hala@example.com', 'mei@example.com', 'ole@example.com', 'reader@example.com', 'sam@example.com']);
-    const page = await (await fetch(`${service.url}/inbox/${mail[0]!.id}`)).text();
+    const page = await (await fetch(`${service.url}/inbox/${mail[0]!.id}`, AUTH)).text();
     expect(page).toContain('Turkey and Russia discuss reducing tension in Idlib');
     expect(page).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
 
@@ -59,7 +61,7 @@ describe('demo → send now → the digest in the catcher\'s inbox', () => {
     // The edition page shows the counts; a test copy goes to the address given, marked as a test.
     const edition = await t.db.selectFrom('editions').select(['id']).where('date', '=', today).executeTakeFirstOrThrow();
     const detail = await (await fetch(`${service.url}/admin/editions/${edition.id}`, { headers: { cookie: session.cookie } })).text();
-    expect(detail).toMatch(/<b>5<\/b>sent/);
+    expect(detail.match(/<div class="card"><b>[^<]*<\/b>sent[^<]*<\/div>/)?.[0]).toMatch(/<b>5<\/b>sent/);
     const test = await adminPost(service.url, `/admin/editions/${edition.id}/test`, session, { to: 'editor@example.com' });
     expect(decodeURIComponent(test.headers.get('location')!)).toContain('Test sent to editor@example.com');
     const withTest = await waitForMail(service.url, 6);

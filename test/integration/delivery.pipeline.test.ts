@@ -43,6 +43,16 @@ describe('dotStuffed', () => {
 });
 
 describe('PipelinedSmtp', () => {
+  it('settles the last message of a burst as soon as the relay answers, not after the idle wait', async () => {
+    const sink = await sinkWith();
+    // An idle wait far longer than this test may run: reading the last 250 only after it would hang.
+    const sender = new PipelinedSmtp({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true, maxConnections: 1, idleMs: 600_000 });
+    cleanup.push(() => sender.close());
+    await sender.send({ from: 'bounces@example.com', to: 'first@example.com', raw: message('first@example.com') });
+    await Promise.all(['a', 'b', 'c'].map((n) => sender.send({ from: 'bounces@example.com', to: `${n}@example.com`, raw: message(`${n}@example.com`) })));
+    expect(sink.messages).toHaveLength(4);
+  }, 20_000);
+
   it('delivers every message once over several pipelined connections, dots intact', async () => {
     const sink = await sinkWith();
     const sender = senderFor(sink.port);
