@@ -20,6 +20,12 @@ export interface Config {
   readonly dkim: { readonly domainName: string; readonly keySelector: string; readonly privateKey: string } | undefined;
   readonly publicUrl: string;
   readonly host: string;
+  /**
+   * Which X-Forwarded-For hops to believe (Fastify's trustProxy): false (default: the client is the
+   * socket's peer), true, a hop count, or proxy addresses. Believing it from anyone would let a
+   * client pick its own IP and walk around the per-IP rate limits.
+   */
+  readonly trustProxy: boolean | number | string[];
   readonly port: number;
   readonly keys: { readonly current: SigningKey; readonly previous: SigningKey | undefined };
   /** True when SECRET was generated and kept in DATA_DIR rather than configured. */

@@ -68,6 +68,12 @@ export const envSchema = z.object({
   DKIM_PRIVATE_KEY_FILE: opt(z.string()),
   PUBLIC_URL: opt(url('PUBLIC_URL', ['http:', 'https:'], true)),
   HOST: withDefault(z.string(), '127.0.0.1'),
+  TRUST_PROXY: withDefault(
+    z.string().regex(/^(false|true|\d{1,2}|[0-9a-fA-F:.\/]+(,[0-9a-fA-F:.\/]+)*)$/, {
+      error: (i) => `TRUST_PROXY "${String(i.input)}" must be false, true, a number of proxy hops, or proxy addresses (comma-separated IPs or CIDRs)`,
+    }),
+    'false',
+  ),
   PORT: withDefault(int('PORT', 0, 65535), 3000),
   SECRET: opt(secret('SECRET')),
   SECRET_PREVIOUS: opt(secret('SECRET_PREVIOUS')),

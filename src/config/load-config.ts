@@ -58,6 +58,7 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     dkim: dkimOf(e),
     publicUrl,
     host: e.HOST,
+    trustProxy: e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY.split(','),
     port: e.PORT,
     keys: { current: signingKey(secret), previous: e.SECRET_PREVIOUS ? signingKey(e.SECRET_PREVIOUS) : undefined },
     secretGenerated,

@@ -1,13 +1,11 @@
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { adminPreviewRoutes } from './admin-preview.route.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { bouncesRoutes } from './bounces.route.js';
 import { clickRoutes } from './click.route.js';
 import { demoRoutes } from './demo.route.js';
 import { editionsRoutes } from './editions.route.js';
 import { healthRoutes } from './health.route.js';
-import { inboxRoutes } from './inbox.route.js';
 import { metricsRoutes } from './metrics.route.js';
 import { storiesRoutes } from './stories.route.js';
 import { subscriberRoutes } from './subscriber.routes.js';
@@ -19,7 +17,8 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log as FastifyBaseLogger,
     // Per-request lines would log readers' IPs and token URLs; routes log their own stable events.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: true,
+    // A hop count is supported at run time (lib/request.js) though the typings omit it.
+    trustProxy: deps.config.trustProxy as boolean | string | string[],
     bodyLimit: 1024 * 1024,
   });
   await app.register(formbody);
@@ -34,10 +33,8 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   clickRoutes(app, deps);
   bouncesRoutes(app, deps);
   editionsRoutes(app, deps);
-  adminPreviewRoutes(app, deps);
   subscriberRoutes(app, deps);
   adminRoutes(app, deps);
-  if (deps.catcher) inboxRoutes(app, deps.catcher);
   if (deps.demo) demoRoutes(app, deps);
   return app;
 }

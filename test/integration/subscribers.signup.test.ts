@@ -182,6 +182,21 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
     expect(await row('ip4@example.com')).toBeUndefined();
   });
 
+  it('cannot be walked around by a forged X-Forwarded-For (no proxy is trusted by default)', async () => {
+    const { url } = await start({ SIGNUP_LIMIT_PER_IP: '3' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await subscribe(url, { email: `xff${i}@example.com` }, { 'x-forwarded-for': `198.51.100.${i}` })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+
+  it('limits per forwarded client address when TRUST_PROXY says the proxy is there', async () => {
+    const { url } = await start({ SIGNUP_LIMIT_PER_IP: '2', TRUST_PROXY: '127.0.0.1' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await subscribe(url, { email: `tp${i}@example.com` }, { 'x-forwarded-for': `198.51.100.${i % 2}` })).status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect((await subscribe(url, { email: 'tp9@example.com' }, { 'x-forwarded-for': '198.51.100.0' })).status).toBe(429);
+  });
+
   it('limits requests per address with 429, whoever sends them', async () => {
     const { url } = await start({ SIGNUP_LIMIT_PER_ADDRESS: '2', SIGNUP_LIMIT_PER_IP: '100' });
     expect((await subscribe(url, { email: 'target@example.com' })).status).toBe(200);
