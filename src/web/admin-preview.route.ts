@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { localDate } from '../ranking/index.js';
 import { buildPreview, describePreflight, escapeHtml } from '../render/index.js';
-import { requireAdminToken } from './admin-auth.js';
+import { requireAdmin } from './admin-session.js';
 import type { WebDeps } from './web-deps.js';
 
 /**
- * GET /admin/preview[?date=YYYY-MM-DD] (Bearer ADMIN_TOKEN): the edition that date would get from
+ * GET /admin/preview[?date=YYYY-MM-DD] (the admin session or Bearer ADMIN_TOKEN): the edition that date would get from
  * today's stories, as a sample reader would receive it, at phone (375 px) and desktop (800 px)
  * widths side by side, with the preflight verdict. Nothing is stored or sent.
  */
@@ -13,7 +13,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const PREVIEW_WIDTHS = [375, 800] as const;
 
 export function adminPreviewRoutes(app: FastifyInstance, deps: WebDeps): void {
-  app.get<{ Querystring: { date?: string } }>('/admin/preview', { preHandler: requireAdminToken(deps.config.adminToken) }, async (request, reply) => {
+  app.get<{ Querystring: { date?: string } }>('/admin/preview', { preHandler: requireAdmin(deps.config) }, async (request, reply) => {
     const date = request.query.date ?? localDate(new Date(), deps.config.digest.timeZone);
     if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
       return reply.code(400).send({ error: 'invalid_date', message: 'date must be YYYY-MM-DD' });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { simpleParser } from 'mailparser';
 import type { MailCatcher } from '../catcher/index.js';
 import { escapeHtml as esc } from '../render/index.js';
@@ -26,10 +26,11 @@ function page(title: string, body: string): string {
  * its HTML in a sandboxed iframe (no scripts; links open at the top level so unsubscribe links work),
  * its text part and its raw headers.
  */
-export function inboxRoutes(app: FastifyInstance, catcher: MailCatcher): void {
+export function inboxRoutes(app: FastifyInstance, catcher: MailCatcher, guard: preHandlerAsyncHookHandler): void {
   const store = catcher.store;
+  const opts = { preHandler: guard };
 
-  app.get('/inbox', async (_request, reply) => {
+  app.get('/inbox', opts, async (_request, reply) => {
     const rows = store
       .list()
       .slice(0, 500)
@@ -44,11 +45,11 @@ export function inboxRoutes(app: FastifyInstance, catcher: MailCatcher): void {
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page('Mail catcher', body));
   });
 
-  app.get('/inbox/messages.json', async () =>
+  app.get('/inbox/messages.json', opts, async () =>
     store.list().map((m) => ({ id: m.id, subject: m.subject, to: m.to, from: m.from, receivedAt: m.receivedAt, size: m.size })),
   );
 
-  app.get<{ Params: { id: string } }>('/inbox/:id', async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/inbox/:id', opts, async (request, reply) => {
     const raw = store.raw(request.params.id);
     const summary = store.summary(request.params.id);
     if (!raw || !summary) return reply.code(404).type('text/html; charset=utf-8').send(page('Not found', '<p>No such message.</p>'));
@@ -62,7 +63,7 @@ export function inboxRoutes(app: FastifyInstance, catcher: MailCatcher): void {
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(parsed.subject ?? 'Message', body));
   });
 
-  app.get<{ Params: { id: string } }>('/inbox/:id/html', async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/inbox/:id/html', opts, async (request, reply) => {
     const raw = store.raw(request.params.id);
     if (!raw) return reply.code(404).send('not found');
     const parsed = await simpleParser(raw);
@@ -76,13 +77,13 @@ export function inboxRoutes(app: FastifyInstance, catcher: MailCatcher): void {
       .send(withBase);
   });
 
-  app.get<{ Params: { id: string } }>('/inbox/:id/raw', async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/inbox/:id/raw', opts, async (request, reply) => {
     const raw = store.raw(request.params.id);
     if (!raw) return reply.code(404).send('not found');
     return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(raw);
   });
 
-  app.post('/inbox/clear', async (_request, reply) => {
+  app.post('/inbox/clear', opts, async (_request, reply) => {
     store.clear();
     return reply.redirect('/inbox', 303);
   });

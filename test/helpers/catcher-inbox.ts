@@ -1,6 +1,8 @@
+import { ADMIN_TOKEN } from './config.js';
+
 /**
- * The built-in catcher's inbox read over HTTP, as a person at `digest serve` would (GET
- * /inbox/messages.json), with bounded waits.
+ * The built-in catcher's inbox read over HTTP, as the operator at `digest serve` would (GET
+ * /inbox/messages.json with the admin token), with bounded waits.
  */
 export interface InboxEntry {
   readonly id: string;
@@ -10,8 +12,8 @@ export interface InboxEntry {
   readonly receivedAt: string;
 }
 
-export async function inboxMessages(baseUrl: string): Promise<InboxEntry[]> {
-  const res = await fetch(`${baseUrl}/inbox/messages.json`);
+export async function inboxMessages(baseUrl: string, token = ADMIN_TOKEN): Promise<InboxEntry[]> {
+  const res = await fetch(`${baseUrl}/inbox/messages.json`, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`GET /inbox/messages.json: ${res.status}`);
   return (await res.json()) as InboxEntry[];
 }

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/config/index.js';
 import { createMailer } from '../../src/delivery/index.js';
 import { startService, type RunningService } from '../../src/main.js';
-import { testConfig } from '../helpers/config.js';
+import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
+
+const AUTH = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
 import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
 
 describe('the built-in mail catcher (no SMTP_URL)', () => {
@@ -30,20 +32,20 @@ describe('the built-in mail catcher (no SMTP_URL)', () => {
     });
     mailer.close();
 
-    const list = (await (await fetch(`${service.url}/inbox/messages.json`)).json()) as { id: string; subject: string; to: string[] }[];
+    const list = (await (await fetch(`${service.url}/inbox/messages.json`, AUTH)).json()) as { id: string; subject: string; to: string[] }[];
     expect(list).toHaveLength(1);
     expect(list[0]!.to).toEqual(['reader@example.com']);
 
-    const inbox = await (await fetch(`${service.url}/inbox`)).text();
+    const inbox = await (await fetch(`${service.url}/inbox`, AUTH)).text();
     expect(inbox).toContain(`/inbox/${list[0]!.id}`);
 
-    const page = await (await fetch(`${service.url}/inbox/${list[0]!.id}`)).text();
+    const page = await (await fetch(`${service.url}/inbox/${list[0]!.id}`, AUTH)).text();
     expect(page).toContain('Your digest — “Idlib”');
     expect(page).toContain('Hello reader\nUnsubscribe: http://localhost/u/abc');
     expect(page).toContain('List-Unsubscribe: &lt;http://localhost/u/abc&gt;');
     expect(page).toMatch(/<iframe[^>]+sandbox="allow-popups[^"]*"/);
 
-    const html = await fetch(`${service.url}/inbox/${list[0]!.id}/html`);
+    const html = await fetch(`${service.url}/inbox/${list[0]!.id}/html`, AUTH);
     expect(html.headers.get('content-security-policy')).toMatch(/^sandbox .*script-src 'none'/);
     expect(await html.text()).toContain('<head><base target="_top">');
   });
@@ -57,6 +59,13 @@ describe('the built-in mail catcher (no SMTP_URL)', () => {
   });
 
   it('answers 404 for a message it does not hold', async () => {
-    expect((await fetch(`${service.url}/inbox/nope`)).status).toBe(404);
+    expect((await fetch(`${service.url}/inbox/nope`, AUTH)).status).toBe(404);
+  });
+
+  it('is the operator\'s: without the admin token or session it shows nothing (readers\' links are in there)', async () => {
+    expect((await fetch(`${service.url}/inbox/messages.json`)).status).toBe(401);
+    const browser = await fetch(`${service.url}/inbox`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(browser.status).toBe(303);
+    expect(browser.headers.get('location')).toMatch(/^\/admin\/login/);
   });
 });

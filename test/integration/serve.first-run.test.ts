@@ -25,7 +25,10 @@ describe('first run with no configuration at all', () => {
       const health = await fetch(`${serve.match[1]}/healthz`);
       expect(health.status).toBe(200);
       expect(((await health.json()) as { engine: string }).engine).toBe('pglite');
-      expect((await fetch(`${serve.match[1]}/inbox`)).status).toBe(200);
+      // The inbox is the operator's: closed without the printed one-time token, open with it.
+      expect((await fetch(`${serve.match[1]}/inbox/messages.json`)).status).toBe(401);
+      const token = /one-time token: (\S+) /.exec(out)?.[1];
+      expect((await fetch(`${serve.match[1]}/inbox`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     } finally {
       expect(await stopChild(serve.child)).toBe(0);
     }
