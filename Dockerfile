@@ -15,5 +15,6 @@ USER node
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "bin/digest.js"]
+# bin/digest execs node in place (PID 1 gets the signals), with the heap cap for send and worker.
+ENTRYPOINT ["bin/digest"]
 CMD ["serve"]

@@ -224,7 +224,12 @@ async function runDigestSend(sinkPort: number, sink: ChildProcess): Promise<Send
   const pgCpu = new PgCpu();
   const t0 = performance.now();
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(ROOT, 'bin/digest.js'), 'send', '--date', date], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The `digest` command as `npx digest send` runs it (bin/digest: the heap settings of the bulk
+  // senders included); BENCH_NODE_ARGS instead runs bin/digest.js under `node` with those flags.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean);
+  const child = nodeArgs
+    ? spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/digest.js'), 'send', '--date', date], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(path.join(ROOT, 'bin/digest'), ['send', '--date', date], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let preparedAt = 0;
   let sentAt = 0;
   let timings = { pickMs: 0, renderMs: 0, deliveriesMs: 0 };

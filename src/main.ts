@@ -41,8 +41,9 @@ export async function startService(
     : await startMailCatcher({ dir: config.dataDir.startsWith('memory:') ? undefined : `${config.dataDir}/catcher`, log });
   const smtpUrl = config.smtp.url ?? catcher!.url;
   const mailer = createMailer(smtpOptions(config, smtpUrl));
-  const pollBeforeSend = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log).then(() => undefined) : undefined;
-  const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: pollBeforeSend });
+  // FEED_URLS are polled on FEED_CRON, and once more right before an edition is prepared.
+  const poll = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log).then(() => undefined) : undefined;
+  const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: poll });
   const healthChecks = {
     // The scheduler ticks every minute: silent for five, or failing, is unhealthy.
     scheduler: async () => {
@@ -56,8 +57,7 @@ export async function startService(
   const url = address.replace('[::1]', 'localhost');
 
   const tasks: ScheduledTask[] = [];
-  if (config.feeds.urls.length > 0) {
-    const poll = () => pollFeeds(database.db, config.feeds.urls, log).then(() => undefined);
+  if (poll) {
     tasks.push(cron.schedule(config.feeds.cron, poll, { timezone: config.digest.timeZone, name: 'feeds', noOverlap: true }));
     void poll();
   }
