@@ -2,11 +2,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { DIGEST_BIN, childEnv } from './cli.js';
 import type { SmtpSink } from './smtp-sink.js';
 
+const TEST_SECRET = 'test-secret-0123456789abcdef';
+
 /**
  * The pieces the tests that run `digest send` / `digest worker` as real processes share: spawn one,
  * wait (bounded) for a condition, and count what the SMTP server received per recipient.
  */
 export type DigestProcess = ChildProcess & { readonly exited: Promise<number | null>; output(): string };
+
+/**
+ * The settings every test that runs `digest send` / `digest worker` as a process gives it: its own
+ * PostgreSQL database, the SMTP server the test controls, a data directory, and a send slot.
+ */
+export function sendEnv(
+  parts: { databaseUrl: string; smtpUrl: string; dataDir: string; cron: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { DATABASE_URL: parts.databaseUrl, SMTP_URL: parts.smtpUrl, SECRET: TEST_SECRET, DATA_DIR: parts.dataDir, DIGEST_CRON: parts.cron, LOG_LEVEL: 'warn', ...extra };
+}
 
 /** Starts `digest …` as a real process with `env` on top of the machine's environment (minus the suite's own settings). */
 export function spawnDigest(args: string[], env: Record<string, string>): DigestProcess {

@@ -8,7 +8,7 @@ import { dailySpecs, deliveryCounts, prepareEdition } from '../../src/delivery/i
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, slotMinutesAgo } from '../helpers/delivery.js';
-import { spawnDigest as digest, tally, until, withTimeout } from '../helpers/send-process.js';
+import { sendEnv, spawnDigest as digest, tally, until, withTimeout } from '../helpers/send-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 /**
@@ -40,18 +40,12 @@ describe('delivery across processes (postgres)', () => {
     const slot = slotMinutesAgo(5);
     await seedStories(t.db, slot.sendAt);
     await seedReaders(t.db, READERS);
-    const env = {
-      DATABASE_URL: t.url!,
-      SMTP_URL: sink.url,
-      SECRET: 'test-secret-0123456789abcdef',
-      DATA_DIR: dataDir,
-      DIGEST_CRON: slot.cron,
-      LOG_LEVEL: 'warn',
+    const env = sendEnv({ databaseUrl: t.url!, smtpUrl: sink.url, dataDir, cron: slot.cron }, {
       SMTP_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
       DELIVERY_BATCH: '20',
       DELIVERY_LEASE_SECONDS: '2',
       WORKERS: '1',
-    };
+    });
     return { db: t.db, sink, env, slot };
   }
 

@@ -7,7 +7,7 @@ import { isSuppressed } from '../../src/subscribers/index.js';
 import { runDigest } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, slotMinutesAgo } from '../helpers/delivery.js';
-import { spawnDigest, tally, withTimeout } from '../helpers/send-process.js';
+import { sendEnv, spawnDigest, tally, withTimeout } from '../helpers/send-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 /**
@@ -101,12 +101,7 @@ describe('faults in one realistic run (postgres, a real `digest send`)', () => {
       latencyMs: (address) => (SLOW.has(address) ? 2000 : 0),
     });
 
-    const env = {
-      DATABASE_URL: t.url!,
-      SMTP_URL: sink.url,
-      SECRET: 'test-secret-0123456789abcdef',
-      DATA_DIR: dataDir,
-      DIGEST_CRON: slot.cron,
+    const env = sendEnv({ databaseUrl: t.url!, smtpUrl: sink.url, dataDir, cron: slot.cron }, {
       SMTP_MAX_CONNECTIONS: '2',
       WORKERS: '2',
       DELIVERY_BATCH: '20',
@@ -114,7 +109,7 @@ describe('faults in one realistic run (postgres, a real `digest send`)', () => {
       // Retries within a second or two, so the test is bounded by the faults, not by backoff.
       RETRY_BASE_SECONDS: '1',
       RETRY_MAX_ATTEMPTS: '6',
-    };
+    });
     const send = spawnDigest(['send', '--date', slot.date], env);
     const code = await withTimeout(send.exited, 120_000, 'digest send through the faults').finally(() => {
       if (send.exitCode === null) send.kill('SIGKILL');
