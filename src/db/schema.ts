@@ -97,7 +97,8 @@ export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'retry' | 'failed' 
 export interface DeliveryTable {
   id: Generated<number>;
   edition_id: number;
-  subscriber_id: number;
+  /** NULL once the reader was erased: the row stays for the edition's counts, anonymous. */
+  subscriber_id: number | null;
   status: Generated<DeliveryStatus>;
   attempts: Generated<number>;
   next_attempt_at: DefaultedTimestamp;

@@ -70,9 +70,11 @@ export async function claimDeliveries(
        LIMIT ${limit}
        FOR UPDATE SKIP LOCKED
     ), judged AS (
+      -- LEFT JOIN: a delivery whose reader was erased (subscriber_id NULL) is judged not ok and
+      -- skipped, never left due for ever.
       SELECT due.id, s.email, s.name, s.token_version, s.sections,
-             (s.status = 'active' AND NOT ${isSuppressedSql(sql.ref('s.email'))}) AS ok
-        FROM due JOIN subscribers s ON s.id = due.subscriber_id
+             coalesce(s.status = 'active' AND NOT ${isSuppressedSql(sql.ref('s.email'))}, false) AS ok
+        FROM due LEFT JOIN subscribers s ON s.id = due.subscriber_id
     )
     UPDATE deliveries d
        SET status          = CASE WHEN j.ok THEN 'sending' ELSE 'skipped' END,

@@ -3,7 +3,8 @@ import { emailHash } from './suppression.repository.js';
 
 /**
  * `digest subscribers erase EMAIL` (right to erasure): deletes the subscriber row, and with it the
- * address, name and preferences (their deliveries go by ON DELETE CASCADE); their events stay for the
+ * address, name and preferences; their deliveries stay for the editions' counts with the subscriber
+ * id set null (ones not yet sent are skipped first); their events stay for the
  * counts, anonymised (subscriber_id set null, free-text reasons cleared); an `erased` event with no
  * subscriber records that it happened. Only a hash of the address is kept, on the suppression list,
  * so it is never mailed again unless it signs up anew. One transaction; works for an address that
@@ -13,6 +14,12 @@ export async function eraseSubscriber(db: Db, email: string): Promise<{ found: b
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('subscribers').select('id').where('email', '=', email.trim()).forUpdate().executeTakeFirst();
     if (row) {
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'skipped', lease_until: null, error: 'reader erased' })
+        .where('subscriber_id', '=', row.id)
+        .where('status', 'in', ['queued', 'retry'])
+        .execute();
       await trx.updateTable('subscriber_events').set({ reason: null }).where('subscriber_id', '=', row.id).execute();
       await trx.deleteFrom('subscribers').where('id', '=', row.id).execute();
     }
