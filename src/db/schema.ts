@@ -140,6 +140,12 @@ export interface ClickEventTable {
   at: DefaultedTimestamp;
 }
 
+export interface RateLimitTable {
+  key_hash: string;
+  hits: number;
+  reset_at: Timestamp;
+}
+
 export interface Database {
   stories: StoryTable;
   subscribers: SubscriberTable;
@@ -150,6 +156,7 @@ export interface Database {
   story_overrides: StoryOverrideTable;
   story_clicks: StoryClickTable;
   click_events: ClickEventTable;
+  rate_limits: RateLimitTable;
 }
 
 export type Story = Selectable<StoryTable>;

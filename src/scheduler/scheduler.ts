@@ -2,7 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
 import { cutoffOf, expireEdition, failPastCutoff, finishEditionIfDone, prepareEdition, type EditionSpec, type PrepareOutcome } from '../delivery/index.js';
-import { purgeExpiredPending } from '../subscribers/index.js';
+import { purgeExpiredPending, purgeRateLimits } from '../subscribers/index.js';
 import { dueEditions } from './due-editions.js';
 import { createLeaderLock, type LeaderLock } from './leader-lock.js';
 
@@ -147,6 +147,7 @@ export class Scheduler {
       this.lastPurge = now.getTime();
       const purged = await purgeExpiredPending(db, config.signup.pendingExpiryDays);
       if (purged > 0) log.info({ event: 'subscribers.pending_expired', count: purged }, 'expired unconfirmed sign-ups removed');
+      await purgeRateLimits(db);
     }
     // Paused editions are included: a pause does not stop the clock, and past the cutoff they expire.
     const sending = await db.selectFrom('editions').select(['id', 'date', 'slot', 'send_at']).where('status', 'in', ['sending', 'paused']).execute();

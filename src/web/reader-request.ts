@@ -29,8 +29,8 @@ type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
 /**
  * Applies one of the sign-up rate limits; when exceeded, answers 429 with Retry-After (HTML or JSON)
- * and returns true. The limits are per process (in-memory), which is what one instance needs; several
- * instances behind a balancer each apply their own.
+ * and returns true. On PostgreSQL the counts are shared by every instance (rate-limit.store.ts); on
+ * the embedded engine, one process, they are kept in memory.
  */
 export async function rateLimited(limiter: Limiter, request: FastifyRequest, reply: FastifyReply, config: Config, what: string): Promise<boolean> {
   const r = await limiter(request);

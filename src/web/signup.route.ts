@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createChallenge, verifyChallenge } from '../subscribers/challenge.js';
 import { describeAddressProblem, parseEmailAddress } from '../subscribers/index.js';
-import { purgeExpiredPending, requestManageLink, requestSignup } from '../subscribers/signup.service.js';
+import { requestManageLink, requestSignup } from '../subscribers/signup.service.js';
 import { cleanName, parseSections } from '../subscribers/subscriber-input.js';
 import { sendPage } from './pages/layout.js';
 import { checkInboxPage, embedPage, managePage, signupPage, type SignupFormState } from './pages/signup.page.js';
@@ -29,14 +29,6 @@ export function signupRoutes(app: FastifyInstance, deps: WebDeps): void {
   const perAddress = hourly(config.signup.perAddressPerHour, addressKey);
   const challenge = () => (config.signup.challenge === 'arithmetic' ? createChallenge(config.keys) : undefined);
 
-  let lastPurge = 0;
-  const maybePurge = () => {
-    if (Date.now() - lastPurge < HOUR_MS) return;
-    lastPurge = Date.now();
-    purgeExpiredPending(deps.db, config.signup.pendingExpiryDays)
-      .then((n) => n > 0 && deps.log.info({ event: 'subscriber.pending_purged', count: n }, 'expired sign-ups purged'))
-      .catch((err: Error) => deps.log.error({ event: 'subscriber.purge_failed', err: err.message }, 'purge failed'));
-  };
 
   app.get('/', async (_request, reply) => sendPage(reply, 200, signupPage(config, { challenge: challenge() })));
   app.get('/embed', async (_request, reply) => sendPage(reply, 200, embedPage(config, { challenge: challenge() }), { frameable: true }));
@@ -72,7 +64,6 @@ export function signupRoutes(app: FastifyInstance, deps: WebDeps): void {
     }
     const result = await requestSignup(deps, { email: parsed.email, name, sections });
     request.log.info({ event: 'signup.requested', outcome: result.outcome }, 'sign-up requested');
-    maybePurge();
     return accepted();
   });
 

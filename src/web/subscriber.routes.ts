@@ -5,6 +5,7 @@ import { confirmRoutes } from './confirm.route.js';
 import { preferencesRoutes } from './preferences.route.js';
 import { signupRoutes } from './signup.route.js';
 import { unsubscribeRoutes } from './unsubscribe.route.js';
+import { postgresRateLimitStore } from './rate-limit.store.js';
 import type { WebDeps } from './web-deps.js';
 
 /**
@@ -18,7 +19,8 @@ export function subscriberRoutes(app: FastifyInstance, deps: WebDeps): void {
       attachFieldsToBody: 'keyValues',
       limits: { files: 0, fields: 30, fieldSize: 4096, parts: 30 },
     });
-    await scope.register(rateLimit, { global: false });
+    // On PostgreSQL the counts live in the database, so every instance behind a balancer shares them.
+    await scope.register(rateLimit, { global: false, ...(deps.engine === 'postgres' ? { store: postgresRateLimitStore(deps.db, 'reader') } : {}) });
     signupRoutes(scope, deps);
     confirmRoutes(scope, deps);
     unsubscribeRoutes(scope, deps);
