@@ -17,8 +17,10 @@ describe('the arithmetic sign-up challenge', () => {
 
   it('refuses a question the server did not sign', () => {
     const c = createChallenge(keys);
-    const [, , exp, kid, sig] = c.token.split('.');
-    expect(verifyChallenge(keys, `1.1.${exp}.${kid}.${sig}`, '2')).toBe(false);
+    const [a, b, exp, kid, sig] = c.token.split('.');
+    // Another question under the same signature (never the signed one itself: 1 + 1 can be drawn).
+    const forgedA = a === '1' ? 2 : 1;
+    expect(verifyChallenge(keys, `${forgedA}.${b}.${exp}.${kid}.${sig}`, String(forgedA + Number(b)))).toBe(false);
     expect(verifyChallenge({ current: { id: 'k1', key: Buffer.from('another-secret-entirely') } }, c.token, String(answer(c.question)))).toBe(false);
     expect(verifyChallenge(keys, undefined, '2')).toBe(false);
     expect(verifyChallenge(keys, 'garbage', '2')).toBe(false);
