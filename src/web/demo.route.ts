@@ -36,6 +36,6 @@ ${story.image ? html`<img src="/demo/images/${story.image}.png" alt="" width="60
 <h2 id="signup-heading">Get top stories and blog posts emailed to you each day.</h2>
 ${signupForm(deps.config, {}, { compact: true })}
 </section>`;
-    return sendPage(reply, 200, page({ title: story.title, siteName: deps.config.site.name, body, postalAddress: deps.config.site.postalAddress }));
+    return sendPage(reply, 200, page(deps.config, { title: story.title, body }));
   });
 }

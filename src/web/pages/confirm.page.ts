@@ -8,11 +8,8 @@ import { page } from './layout.js';
  */
 export function confirmPage(config: Config, token: string, email: string): SafeHtml {
   const l = config.locale;
-  return page({
+  return page(config, {
     title: l.t('confirm.title'),
-    siteName: config.site.name,
-    postalAddress: config.site.postalAddress,
-    lang: l.lang,
     body: html`<div class="card">
 <h1>${l.t('confirm.title')}</h1>
 <p>${tHtml(l, 'confirm.lead', { site: config.site.name, email: html`<strong class="addr">${email}</strong>` })}</p>
@@ -25,11 +22,8 @@ export function confirmPage(config: Config, token: string, email: string): SafeH
 
 export function confirmedPage(config: Config, preferencesUrl: string, already: boolean): SafeHtml {
   const l = config.locale;
-  return page({
+  return page(config, {
     title: already ? l.t('confirmed.title_already') : l.t('confirmed.title'),
-    siteName: config.site.name,
-    postalAddress: config.site.postalAddress,
-    lang: l.lang,
     body: html`<div class="card" role="status">
 <h1>${already ? l.t('confirmed.heading_already') : l.t('confirmed.title')}</h1>
 <p>${l.t('confirmed.first')}</p>

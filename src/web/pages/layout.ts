@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { Config } from '../../config/index.js';
 import { html, raw, type SafeHtml } from './html.js';
 
 /**
@@ -41,32 +42,33 @@ footer{max-width:36rem;margin:0 auto;padding:0 1rem 2rem;color:#555;font-size:.8
 
 export interface PageOptions {
   readonly title: string;
-  readonly siteName: string;
   readonly body: SafeHtml;
-  readonly postalAddress?: string;
   /** The bare form for an iframe on article pages: no site header or footer. */
   readonly bare?: boolean;
-  /** The page's language (config.locale.lang); default en. */
-  readonly lang?: string;
 }
 
-export function page(o: PageOptions): SafeHtml {
+/** The site's name, postal address and readers' language come from the settings, for every page. */
+type PageSite = Pick<Config, 'site' | 'locale'>;
+
+export function page(config: PageSite, o: PageOptions): SafeHtml {
+  const siteName = config.site.name;
+  const postalAddress = config.site.postalAddress;
   return html`<!doctype html>
-<html lang="${o.lang ?? 'en'}">
+<html lang="${config.locale.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex">
-<title>${o.title} · ${o.siteName}</title>
+<title>${o.title} · ${siteName}</title>
 <style>${STYLE}</style>
 </head>
 <body>
-${o.bare ? '' : html`<header class="site"><a href="/">${o.siteName}</a></header>`}
+${o.bare ? '' : html`<header class="site"><a href="/">${siteName}</a></header>`}
 <main id="main">
 ${o.body}
 </main>
-${o.bare || !o.postalAddress ? '' : html`<footer><p>${o.postalAddress}</p></footer>`}
+${o.bare || !postalAddress ? '' : html`<footer><p>${postalAddress}</p></footer>`}
 </body>
 </html>`;
 }

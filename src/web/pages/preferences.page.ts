@@ -37,11 +37,8 @@ export function preferencesPage(
   const unsubscribed = v.status === 'unsubscribed';
   const l = config.locale;
   const weekdays = [0, 1, 2, 3, 4, 5, 6].map((d) => capitalise(l.weekday(d), l.tag));
-  return page({
+  return page(config, {
     title: l.t('preferences.title'),
-    siteName: config.site.name,
-    postalAddress: config.site.postalAddress,
-    lang: l.lang,
     body: html`<div class="card">
 <h1>${l.t('preferences.title')}</h1>
 <p>${tHtml(l, 'preferences.for', { email: html`<strong class="addr">${v.email}</strong>` })}</p>

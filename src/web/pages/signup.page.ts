@@ -51,11 +51,8 @@ export function signupForm(config: Config, state: SignupFormState, options: { co
 
 export function signupPage(config: Config, state: SignupFormState): SafeHtml {
   const l = config.locale;
-  return page({
+  return page(config, {
     title: l.t('signup.title'),
-    siteName: config.site.name,
-    postalAddress: config.site.postalAddress,
-    lang: l.lang,
     body: html`<div class="card">
 <h1>${l.t('signup.heading')}</h1>
 <p>${l.t('signup.lead')}</p>
@@ -68,11 +65,9 @@ ${signupForm(config, state)}
 /** GET /embed: the bare form for an iframe on article pages. */
 export function embedPage(config: Config, state: SignupFormState): SafeHtml {
   const l = config.locale;
-  return page({
+  return page(config, {
     title: l.t('signup.title'),
-    siteName: config.site.name,
     bare: true,
-    lang: l.lang,
     body: html`<p><strong>${l.t('signup.heading')}</strong></p>
 ${signupForm(config, state, { compact: true })}`,
   });
@@ -81,11 +76,8 @@ ${signupForm(config, state, { compact: true })}`,
 /** The one answer to every accepted sign-up or manage request, whatever the address's state. */
 export function checkInboxPage(config: Config, what: 'signup' | 'manage'): SafeHtml {
   const l = config.locale;
-  return page({
+  return page(config, {
     title: l.t('check_inbox.title'),
-    siteName: config.site.name,
-    postalAddress: config.site.postalAddress,
-    lang: l.lang,
     body: html`<div class="card" role="status">
 <h1>${l.t('check_inbox.title')}</h1>
 <p>${what === 'signup' ? l.t('check_inbox.signup') : l.t('check_inbox.manage')}</p>
@@ -96,11 +88,8 @@ export function checkInboxPage(config: Config, what: 'signup' | 'manage'): SafeH
 
 export function managePage(config: Config, state: { email?: string; error?: string }): SafeHtml {
   const l = config.locale;
-  return page({
+  return page(config, {
     title: l.t('manage.title'),
-    siteName: config.site.name,
-    postalAddress: config.site.postalAddress,
-    lang: l.lang,
     body: html`<div class="card">
 <h1>${l.t('manage.title')}</h1>
 <p>${l.t('manage.lead')}</p>
@@ -122,11 +111,8 @@ export function managePage(config: Config, state: { email?: string; error?: stri
 
 /** A page saying what went wrong with a link, and what to do instead. */
 export function messagePage(config: Config, title: string, paragraphs: readonly (string | SafeHtml)[]): SafeHtml {
-  return page({
+  return page(config, {
     title,
-    siteName: config.site.name,
-    postalAddress: config.site.postalAddress,
-    lang: config.locale.lang,
     body: html`<div class="card">
 <h1>${title}</h1>
 ${paragraphs.map((p) => html`<p>${p}</p>`)}

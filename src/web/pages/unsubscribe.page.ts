@@ -6,11 +6,8 @@ import { page } from './layout.js';
 export function unsubscribePage(config: Config, o: { token: string; email: string; preferencesUrl: string; alreadyUnsubscribed: boolean }): SafeHtml {
   const l = config.locale;
   const email = html`<strong class="addr">${o.email}</strong>`;
-  return page({
+  return page(config, {
     title: l.t('unsubscribe.title'),
-    siteName: config.site.name,
-    postalAddress: config.site.postalAddress,
-    lang: l.lang,
     body: html`<div class="card">
 <h1>${l.t('unsubscribe.heading', { site: config.site.name })}</h1>
 ${o.alreadyUnsubscribed
@@ -30,11 +27,8 @@ const REASONS = ['too_many', 'not_relevant', 'never_signed_up', 'other'] as cons
 /** After POST /u/:token: done, plus an optional reason, resubscribe, or fewer emails instead. */
 export function unsubscribedPage(config: Config, o: { token: string; preferencesUrl: string; reasonSaved: boolean }): SafeHtml {
   const l = config.locale;
-  return page({
+  return page(config, {
     title: l.t('unsubscribed.title'),
-    siteName: config.site.name,
-    postalAddress: config.site.postalAddress,
-    lang: l.lang,
     body: html`<div class="card" role="status">
 <h1>${l.t('unsubscribed.heading')}</h1>
 <p>${l.t('unsubscribed.lead')}</p>
