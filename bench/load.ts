@@ -165,7 +165,7 @@ try {
   }
   await db
     .insertInto('editions')
-    .values({ date: '2026-11-25', slot: '06:00', status: 'sent', send_at: '2026-11-25T06:00:00Z', window_start: '2026-11-24T06:00:00Z', window_end: '2026-11-25T06:00:00Z', subject: 'Load test edition', story_ids: storyIds })
+    .values({ date: '2026-11-25', slot: '06:00', status: 'sent', send_at: '2026-11-25T06:00:00Z', cutoff_at: '2026-11-25T12:00:00Z', window_start: '2026-11-24T06:00:00Z', window_end: '2026-11-25T06:00:00Z', subject: 'Load test edition', story_ids: storyIds })
     .execute();
   const check = await fetch(`${server.url}/editions/2026-11-25`);
   if (check.status !== 200) throw new Error(`GET /editions/2026-11-25 answered ${check.status}`);

@@ -1,8 +1,9 @@
 import { createServer, type AddressInfo } from 'node:net';
 import cron, { type ScheduledTask } from 'node-cron';
 import { startMailCatcher, type MailCatcher } from './catcher/index.js';
-import type { Config, Logger } from './config/index.js';
+import { systemClock, type Clock, type Config, type Logger } from './config/index.js';
 import { migrate, openDatabase, type OpenDatabase } from './db/index.js';
+import { seedDemo, type DemoSeed } from './demo/seed-demo.js';
 import { createMailer, createSmtpTransport, DeliveryWorker, digestMessageSource, smtpOptions, startBounceInbox } from './delivery/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { pollFeeds } from './stories/index.js';
@@ -18,6 +19,8 @@ export interface RunningService {
   readonly catcher: MailCatcher | undefined;
   /** Where mail goes: SMTP_URL, or the catcher's loopback address. */
   readonly smtpUrl: string;
+  /** Demo mode: what was loaded, and into which edition. */
+  readonly demo: DemoSeed | undefined;
   close(): Promise<void>;
 }
 
@@ -28,8 +31,9 @@ export interface RunningService {
 export async function startService(
   given: Config,
   log: Logger,
-  options: { database?: OpenDatabase; demo?: boolean } = {},
+  options: { database?: OpenDatabase; demo?: boolean; clock?: Clock } = {},
 ): Promise<RunningService> {
+  const clock = options.clock ?? systemClock;
   const config = await withConcretePort(given);
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, command: 'serve' }));
   const applied = await migrate(database.db);
@@ -43,16 +47,16 @@ export async function startService(
   const mailer = createMailer(smtpOptions(config, smtpUrl));
   // FEED_URLS are polled on FEED_CRON, and once more right before an edition is prepared.
   const poll = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log).then(() => undefined) : undefined;
-  const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: poll });
+  const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: poll, clock });
   const healthChecks = {
     // The scheduler ticks every minute: silent for five, or failing, is unhealthy.
     scheduler: async () => {
       const st = scheduler.status();
-      const fresh = st.lastTickAt !== null && Date.now() - st.lastTickAt.getTime() < 5 * 60_000;
+      const fresh = st.lastTickAt !== null && clock().getTime() - st.lastTickAt.getTime() < 5 * 60_000;
       return { ok: st.running && fresh && st.lastTickOk, leader: st.leader, lastTickAt: st.lastTickAt, ...(st.error ? { error: st.error } : {}) };
     },
   };
-  const app = await buildServer({ db: database.db, engine: database.engine, config, log, mailer, catcher, demo: options.demo ?? false, healthChecks });
+  const app = await buildServer({ db: database.db, engine: database.engine, config, log, clock, mailer, catcher, demo: options.demo ?? false, healthChecks });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
 
@@ -70,6 +74,9 @@ export async function startService(
   const workerCount = database.engine === 'pglite' ? Math.min(1, config.workers) : config.workers;
   const workers = Array.from({ length: workerCount }, (_, i) => new DeliveryWorker(deliveryDeps, { name: `serve-${i + 1}` }));
   for (const w of workers) void w.start();
+  // The demo's stories go in before the scheduler's first tick, which would otherwise find the
+  // edition empty at its send time and close it for good.
+  const demo = options.demo ? await seedDemo(database.db, config, clock()) : undefined;
   scheduler.start();
   // DSNs for the VERP addresses, when BOUNCE_ADDRESS's MX points here (SMTP_INBOUND_PORT).
   const bounceInbox =
@@ -84,6 +91,7 @@ export async function startService(
     config,
     catcher,
     smtpUrl,
+    demo,
     close() {
       closing ??= (async () => {
         for (const t of tasks) await t.destroy();

@@ -1,7 +1,8 @@
 import { startMailCatcher, type MailCatcher } from '../catcher/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
-import { createSmtpTransport, digestMessageSource, smtpOptions, type SendDeps } from '../delivery/index.js';
+import { createSmtpTransport, digestMessageSource, smtpOptions } from '../delivery/index.js';
+import type { SendDeps } from '../editions/index.js';
 
 /**
  * The clients a sending command needs: the pooled SMTP transport (to SMTP_URL, or with none set to the

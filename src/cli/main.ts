@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
+import { CliError } from './cli-error.js';
 import { DataDirLockedError } from '../db/index.js';
 import { migrateCommand } from './migrate.command.js';
 import { previewCommand } from './preview.command.js';
@@ -12,7 +13,7 @@ import { storiesCommand } from './stories.command.js';
 import { subscribersCommand } from './subscribers.command.js';
 import { topCommand } from './top.command.js';
 
-/** Exit codes: 0 ok, 1 failure, 2 usage. */
+/** Exit codes (cli-error.ts EXIT): 0 ok, 1 failure, 2 usage; `digest send` has its own for each reason nothing went out. */
 const program = new Command('digest')
   .description('daily-digest: the day\'s top stories and blog posts, emailed to every confirmed subscriber')
   .showHelpAfterError()
@@ -41,6 +42,7 @@ try {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
     process.exit(2);
   }
+  if (err instanceof CliError) fail(`digest: ${err.message}`, err.exitCode);
   if (err instanceof ConfigError) fail(err.message, 1);
   if (err instanceof DataDirLockedError) fail(`digest: ${err.message}`, 1);
   const e = err as Error & { code?: string };

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { localDate, parseIsoDate } from '../ranking/index.js';
-import { buildPreview, describePreflight } from '../render/index.js';
+import { buildPreview } from '../editions/index.js';
+import { describePreflight } from '../render/index.js';
 import { withContext } from './context.js';
 
 /**

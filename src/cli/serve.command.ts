@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { createLogger, loadConfig, readEnvironment, type Config } from '../config/index.js';
-import { seedDemo } from '../demo/seed-demo.js';
 import { startService } from '../main.js';
-import { editionWindows, localDate } from '../ranking/index.js';
+import { editionWindows } from '../editions/index.js';
+import { localDate } from '../ranking/index.js';
 
 /** The next send slot after `now`, looking a week ahead (a weekday-only schedule skips days). */
 export function nextSendAt(config: Config, now = new Date()): Date | undefined {
@@ -29,7 +29,7 @@ async function serve(options: { demo: boolean }): Promise<void> {
     config = Object.freeze({ ...config, adminToken: oneTimeToken });
   }
   const service = await startService(config, log, { demo: options.demo });
-  const demo = options.demo ? await seedDemo(service.database.db, service.config) : undefined;
+  const demo = service.demo;
   const next = nextSendAt(config);
   const p = service.config.publicUrl;
   const lines = [
@@ -44,7 +44,7 @@ async function serve(options: { demo: boolean }): Promise<void> {
       ? `  admin         ${p}/admin   ${oneTimeToken ? `(one-time token: ${oneTimeToken} — set ADMIN_TOKEN to keep one)` : '(log in with ADMIN_TOKEN)'}`
       : '  admin         closed: set ADMIN_TOKEN to open it',
     `  next send     ${next ? `${next.toISOString()} (DIGEST_CRON "${config.digest.cron}" in ${config.digest.timeZone})` : 'none in the next week'}`,
-    ...(demo ? [`  demo          ${demo.stories} stories and ${demo.subscribers} readers loaded for ${demo.date}: press "Send now" in the admin`] : []),
+    ...(demo ? [`  demo          ${demo.stories} stories and ${demo.subscribers} readers loaded for the edition of ${demo.date}${demo.slot ? ` ${demo.slot}` : ''}: press "Send now" in the admin (Editions)`] : []),
     `  health        ${p}/healthz`,
     '',
   ];

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { editionWindow, localDate, pickTop, type Ranked } from '../ranking/index.js';
+import { editionWindow, pickForEdition } from '../editions/index.js';
+import { localDate, type Ranked } from '../ranking/index.js';
 import type { Story } from '../db/index.js';
 import { withContext } from './context.js';
 
@@ -18,7 +19,7 @@ export function topCommand(program: Command): void {
       await withContext('top', async ({ config, database }) => {
         const date = opts.date ?? localDate(new Date(), config.digest.timeZone);
         const window = editionWindow(date, config.digest.cron, config.digest.timeZone);
-        const pick = await pickTop(database.db, window, config.sections);
+        const pick = await pickForEdition(database.db, { date, kind: 'daily', window_start: window.start, window_end: window.end }, config.sections);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ date, slot: window.slot, window: { start: window.start, end: window.end }, ...pick }, null, 2) + '\n');
           return;

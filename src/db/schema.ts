@@ -74,7 +74,7 @@ export type EditionKind = 'daily' | 'hourly' | 'weekly';
 
 export interface EditionTable {
   id: Generated<number>;
-  /** Which readers it is for (migration 030): see src/delivery/deliveries.create.ts */
+  /** Which readers it is for (migration 030): see src/delivery/deliveries.create.ts; the lifecycle: src/editions/edition.lifecycle.ts */
   kind: Generated<EditionKind>;
   /** 'YYYY-MM-DD' */
   date: string;
@@ -88,6 +88,12 @@ export interface EditionTable {
   text: string | null;
   story_ids: Generated<number[]>;
   error: string | null;
+  /** Past this instant nothing more is sent (migration 050): send_at + SEND_CUTOFF_HOURS, or a late send's. */
+  cutoff_at: Timestamp;
+  /** When it started sending (rendering → sending). */
+  started_at: Timestamp | null;
+  /** An operator sent it past its cutoff on purpose. */
+  sent_late: Generated<boolean>;
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
 }

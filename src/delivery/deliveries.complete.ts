@@ -64,9 +64,11 @@ export async function releaseClaims(db: Db, ids: readonly number[]): Promise<voi
  * Past the edition's cutoff nothing more is sent: what is still waiting fails (queued and retry rows;
  * claimed rows fail when their worker reports back or their lease runs out).
  */
+export const PAST_CUTOFF = 'edition past its cutoff';
+
 export async function failPastCutoff(db: Db, editionId: number): Promise<number> {
   const result = await sql`
-    UPDATE deliveries SET status = 'failed', lease_until = NULL, error = coalesce(error || '; ', '') || 'edition past its cutoff'
+    UPDATE deliveries SET status = 'failed', lease_until = NULL, error = coalesce(error || '; ', '') || ${PAST_CUTOFF}
      WHERE edition_id = ${editionId} AND status IN ('queued', 'retry', 'sending')
        AND (status <> 'sending' OR lease_until < now())`.execute(db);
   return Number(result.numAffectedRows ?? 0);

@@ -13,7 +13,8 @@ export const isSuppressedSql = (email: ReturnType<typeof sql.ref>) =>
 /**
  * Who an edition is for, by its kind. A reader with a send hour gets the `hourly` edition whose send
  * time is the start of that hour on their local clock (their time zone, or DIGEST_TZ): readers are
- * grouped by that instant, so each group is one edition rendered once. A time zone PostgreSQL does not
+ * grouped by that instant and their local date (the edition's date, which its mail shows), so each
+ * group is one edition rendered once. A time zone PostgreSQL does not
  * know would make AT TIME ZONE throw and stop the whole edition, so such readers are left out (CASE
  * guards the evaluation order).
  */
@@ -26,6 +27,7 @@ function audience(kind: Edition['kind'], defaultTz: string) {
         AND CASE WHEN coalesce(s.timezone, ${defaultTz}) IN (SELECT name FROM pg_timezone_names)
                  THEN (((e.send_at AT TIME ZONE coalesce(s.timezone, ${defaultTz}))::date + make_interval(hours => s.send_hour::int))
                         AT TIME ZONE coalesce(s.timezone, ${defaultTz})) = e.send_at
+                      AND (e.send_at AT TIME ZONE coalesce(s.timezone, ${defaultTz}))::date = e.date
                  ELSE false END`;
     case 'weekly':
       return sql`s.frequency = 'weekly' AND coalesce(s.weekday, 1) = extract(dow FROM e.date)::int`;

@@ -92,6 +92,8 @@ async function renderSections(db: Db, config: Config, edition: Edition, sections
   return renderEdition(
     editionInputFor(config, {
       date: edition.date,
+      slot: edition.slot,
+      kind: edition.kind,
       stories: stories.filter((s) => s.kind === 'story'),
       blogs: stories.filter((s) => s.kind === 'blog'),
       sections,

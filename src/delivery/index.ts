@@ -2,18 +2,13 @@ export { createMailer, createSmtpTransport, smtpOptions, type Mailer, type Outgo
 export { classifySmtpFailure, NEVER_CONNECTED, type Classified, type SmtpFailure, type SmtpOutcome } from './smtp-reply.js';
 export { nextRetry, type RetryDecision, type RetryPolicy } from './retry-policy.js';
 export { addressDomain, bareAddress, deliveryMessageId, parseVerpAddress, verpAddress } from './verp.js';
-export { cutoffOf, dailySpecs, hourlySpec, readerSendAt, weeklySpec, type EditionSpec } from './edition.spec.js';
-export { expireEdition, finishEditionIfDone, pauseEdition, resumeEdition } from './edition.states.js';
-export { prepareEdition, type PrepareOutcome, type PreparedEdition } from './edition.service.js';
-export { pickForEdition } from './edition.pick.js';
 export { createDeliveries } from './deliveries.create.js';
 export { claimDeliveries, extendLeases, type ClaimedDelivery, type ClaimResult } from './deliveries.claim.js';
-export { failPastCutoff, markFailed, markRetry, markSent, releaseClaims, type SentMark } from './deliveries.complete.js';
+export { failPastCutoff, PAST_CUTOFF, markFailed, markRetry, markSent, releaseClaims, type SentMark } from './deliveries.complete.js';
 export { digestMessageSource, type ComposeDelivery, type MessageSource } from './edition.messages.js';
 export { DeliveryWorker, type WorkerDeps, type WorkerEvent, type WorkerOptions } from './delivery.worker.js';
-export { runEdition, type SendDeps, type SendOptions } from './send-edition.js';
 export { deliveryCounts, deliveryOverview, type DeliveryCounts, type DeliveryOverview, type EditionStatusRow } from './delivery.stats.js';
 export { parseDeliveryStatus, parseFeedbackReport, reportsFromMessage, type BounceKind, type BounceReport } from './dsn.parse.js';
 export { recordBounce, type BounceInput, type BounceResult } from './bounce.service.js';
 export { startBounceInbox, type BounceInbox } from './bounce.inbox.js';
-export { editionFailures, editionStories, type FailureGroup } from './edition-report.js';
+

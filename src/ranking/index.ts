@@ -1,5 +1,3 @@
-export { editionWindow, editionWindows, EditionWindowError, type EditionWindow } from './edition-window.js';
-export { pickTop } from './pick-top.js';
 export { COMMENT_WEIGHT, GRAVITY, score, type Scorable } from './score.js';
 export { compareRanked, rankKind, selectTop, type Candidate, type Ranked, type TopPick } from './select-top.js';
-export { localDate, parseIsoDate, wallTime, zonedTimeToUtc, type WallTime } from './zoned-time.js';
+export { isValidTimeZone, localDate, parseIsoDate, wallTime, zonedTimeToUtc, type WallTime } from './zoned-time.js';

@@ -9,6 +9,8 @@
  *   with half the votes of one from last night ranks about level with it.
  * - Age is measured at the edition's send time and never negative (a story stamped a little in the
  *   future counts as brand new).
+ * - Age is counted in `unitHours`: hours for a daily edition, days (24) for the weekly one, whose
+ *   seven-day window would otherwise let any story from today outrank the week's biggest.
  */
 export const GRAVITY = 1.5;
 export const COMMENT_WEIGHT = 2;
@@ -19,8 +21,8 @@ export interface Scorable {
   readonly published_at: Date;
 }
 
-export function score(story: Scorable, at: Date): number {
-  const ageHours = Math.max(0, (at.getTime() - story.published_at.getTime()) / 3_600_000);
+export function score(story: Scorable, at: Date, unitHours = 1): number {
+  const age = Math.max(0, (at.getTime() - story.published_at.getTime()) / (3_600_000 * unitHours));
   const engagement = Math.max(0, story.votes) + COMMENT_WEIGHT * Math.max(0, story.comments) + 1;
-  return engagement / Math.pow(ageHours + 2, GRAVITY);
+  return engagement / Math.pow(age + 2, GRAVITY);
 }

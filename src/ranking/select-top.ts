@@ -44,12 +44,12 @@ export function rankKind<T extends Candidate>(
   kind: StoryKind,
   at: Date,
   limit: number,
-  choices: EditorChoices = {},
+  choices: EditorChoices & { readonly ageUnitHours?: number } = {},
 ): Ranked<T>[] {
   const pinned = choices.pinned ?? new Set<number>();
   return candidates
     .filter((c) => c.kind === kind && !choices.excluded?.has(c.id))
-    .map((c) => ({ ...c, score: score(c, at), pinned: pinned.has(c.id) }))
+    .map((c) => ({ ...c, score: score(c, at, choices.ageUnitHours), pinned: pinned.has(c.id) }))
     .sort((a, b) => Number(b.pinned) - Number(a.pinned) || compareRanked(a, b))
     .slice(0, Math.max(0, limit))
     .map((c, i) => ({ ...c, rank: i + 1 }));
@@ -58,7 +58,7 @@ export function rankKind<T extends Candidate>(
 /** The day's pick: the top `topStories` stories and the top `topBlogs` blog posts. */
 export function selectTop<T extends Candidate>(
   candidates: readonly T[],
-  options: { at: Date; topStories: number; topBlogs: number } & EditorChoices,
+  options: { at: Date; topStories: number; topBlogs: number; ageUnitHours?: number } & EditorChoices,
 ): TopPick<T> {
   return {
     stories: rankKind(candidates, 'story', options.at, options.topStories, options),

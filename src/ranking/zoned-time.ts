@@ -88,3 +88,13 @@ export function parseIsoDate(date: string): { year: number; month: number; day: 
   if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return undefined;
   return { year, month, day };
 }
+
+/** Whether the runtime knows `zone` as an IANA time zone. */
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}

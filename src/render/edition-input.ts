@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import type { DigestSection, Story } from '../db/index.js';
+import type { DigestSection, EditionKind, Story } from '../db/index.js';
 import type { EditionInput } from './edition.render.js';
 
 /**
@@ -11,6 +11,9 @@ export function editionInputFor(
   config: Config,
   parts: {
     readonly date: string;
+    /** Which edition of the date, and for whom: the wording and the view-in-browser link follow it. */
+    readonly slot?: string | undefined;
+    readonly kind?: EditionKind | undefined;
     readonly stories: readonly Story[];
     readonly blogs: readonly Story[];
     readonly sections?: readonly DigestSection[];

@@ -1,5 +1,5 @@
 import { defaultLocale, type Locale } from '../config/index.js';
-import type { DigestSection, Story } from '../db/index.js';
+import type { DigestSection, EditionKind, Story } from '../db/index.js';
 import { headerText, safeHttpUrl, truncate } from './escape.js';
 import { longDate, sectionView, shortDate } from './edition.view.js';
 import { footerWords } from './mail-words.js';
@@ -15,6 +15,10 @@ export const DEFAULT_SUBJECT_TEMPLATE = '{{headline}} · {{date}}';
 export interface EditionInput {
   /** YYYY-MM-DD */
   readonly date: string;
+  /** The edition's slot within its date ('06:00', 'weekly 06:00', '22:00Z'); default the date's main edition. */
+  readonly slot?: string | undefined;
+  /** daily (default), weekly or hourly (a reader's own hour): what the email calls itself. */
+  readonly kind?: EditionKind | undefined;
   readonly site: { readonly name: string; readonly postalAddress: string; readonly logoUrl?: string | undefined };
   readonly publicUrl: string;
   readonly stories: readonly Story[];

@@ -36,5 +36,3 @@ export {
   type PreflightProblem,
   type PreflightReport,
 } from './preflight.js';
-export { buildPreview, sampleReader, type Preview } from './preview.js';
-export { findPublishedEdition, listPublishedEditions, storiesOfEdition, type PublishedEdition } from './published-editions.repository.js';

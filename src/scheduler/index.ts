@@ -1,3 +1,2 @@
-export { dueEditions } from './due-editions.js';
 export { createLeaderLock, SCHEDULER_LOCK_KEY, type LeaderLock } from './leader-lock.js';
 export { Scheduler, type SchedulerDeps, type SchedulerStatus, type TickResult } from './scheduler.js';

@@ -1,9 +1,8 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Config, Logger } from '../config/index.js';
+import { systemClock, type Clock, type Config, type Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
-import { cutoffOf, expireEdition, failPastCutoff, finishEditionIfDone, prepareEdition, type EditionSpec, type PrepareOutcome } from '../delivery/index.js';
+import { cutoffOf, dueEditions, prepareEdition, settleEditions, type EditionSpec, type PrepareOutcome } from '../editions/index.js';
 import { purgeExpiredPending, purgeRateLimits } from '../subscribers/index.js';
-import { dueEditions } from './due-editions.js';
 import { createLeaderLock, type LeaderLock } from './leader-lock.js';
 
 export interface SchedulerDeps {
@@ -13,6 +12,8 @@ export interface SchedulerDeps {
   readonly log: Logger;
   /** Polls FEED_URLS; run before an edition is prepared, so the send has the latest stories. */
   readonly pollFeeds?: (() => Promise<void>) | undefined;
+  /** Where "now" comes from (config/clock.ts); the system clock unless a test stands elsewhere. */
+  readonly clock?: Clock | undefined;
 }
 
 export interface TickResult {
@@ -44,19 +45,21 @@ export class Scheduler {
   private readonly reported = new Set<string>();
   private last: { at: Date; ok: boolean; leader: boolean; error?: string } | undefined;
   private lastPurge = 0;
+  private readonly clock: Clock;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.lock = createLeaderLock(deps.db, deps.engine);
+    this.clock = deps.clock ?? systemClock;
   }
 
   start(): void {
     const { config } = this.deps;
     this.tasks.push(
-      cron.schedule(config.digest.cron, () => void this.tick(new Date(), { pollFeeds: true }), { timezone: config.digest.timeZone, name: 'digest', noOverlap: true }),
-      cron.schedule('* * * * *', () => void this.tick(new Date()), { timezone: 'UTC', name: 'digest-minutely', noOverlap: true }),
+      cron.schedule(config.digest.cron, () => void this.tick(this.clock(), { pollFeeds: true }), { timezone: config.digest.timeZone, name: 'digest', noOverlap: true }),
+      cron.schedule('* * * * *', () => void this.tick(this.clock()), { timezone: 'UTC', name: 'digest-minutely', noOverlap: true }),
     );
     // Catch-up: a slot missed while this instance was down is sent now if still before its cutoff.
-    void this.tick(new Date(), { pollFeeds: true });
+    void this.tick(this.clock(), { pollFeeds: true });
   }
 
   async stop(): Promise<void> {
@@ -64,7 +67,6 @@ export class Scheduler {
     await this.ticking?.catch(() => undefined);
   }
 
-  /** One pass: prepare what is due, finish what is done, expire what is past its cutoff. */
   /** Alive when it ticked in the last few minutes without an error (it ticks every minute). */
   status(): SchedulerStatus {
     return {
@@ -76,14 +78,16 @@ export class Scheduler {
     };
   }
 
+  /** One pass: prepare what is due, finish what is done, expire what is past its cutoff. */
   tick(now: Date, options: { pollFeeds?: boolean } = {}): Promise<TickResult> {
-    const run = this.runTick(now, options).then(
+    const previous = this.last?.at;
+    const run = this.runTick(now, previous, options).then(
       (r) => {
-        this.last = { at: new Date(), ok: true, leader: r.leader };
+        this.last = { at: now, ok: true, leader: r.leader };
         return r;
       },
       (err: Error) => {
-        this.last = { at: new Date(), ok: false, leader: false, error: err.message };
+        this.last = { at: now, ok: false, leader: false, error: err.message };
         this.deps.log.error({ event: 'scheduler.failed', err: err.message }, 'scheduler tick failed');
         return { leader: false, editions: [] };
       },
@@ -92,7 +96,7 @@ export class Scheduler {
     return run;
   }
 
-  private async runTick(now: Date, options: { pollFeeds?: boolean }): Promise<TickResult> {
+  private async runTick(now: Date, previousTick: Date | undefined, options: { pollFeeds?: boolean }): Promise<TickResult> {
     const { db, config, log } = this.deps;
     const result = await this.lock.runIfLeader(async () => {
       const due = await dueEditions(db, config, now);
@@ -112,9 +116,14 @@ export class Scheduler {
       if (fresh.length > 0 && options.pollFeeds && this.deps.pollFeeds) await this.deps.pollFeeds().catch(() => undefined);
       const editions: TickResult['editions'][number][] = [];
       for (const spec of fresh) {
-        const prepared = await prepareEdition({ db, config, log }, spec, now);
+        const prepared = await prepareEdition({ db, config, log }, spec, { now });
         const late = now.getTime() - spec.sendAt.getTime() > CATCH_UP_AFTER_MS;
-        if (late && prepared.outcome === 'created') {
+        // Missed means this instance was not ticking at the send time. An hourly slot that came due
+        // because a reader just chose that hour was never missed: it is started without a warning.
+        const missed = late && (previousTick === undefined || previousTick.getTime() < spec.sendAt.getTime() - CATCH_UP_AFTER_MS);
+        if (late && prepared.outcome === 'created' && !missed) {
+          log.info({ event: 'edition.started_late', edition: prepared.edition.id, date: spec.date, slot: spec.slot, kind: spec.kind }, `edition ${spec.date} ${spec.slot} started: its first reader came after its send time`);
+        } else if (late && prepared.outcome === 'created') {
           log.warn({ event: 'edition.catch_up', edition: prepared.edition.id, date: spec.date, slot: spec.slot, lateMinutes: Math.round((now.getTime() - spec.sendAt.getTime()) / 60_000) }, `catching up: edition ${spec.date} ${spec.slot} was missed and is sent now, before its cutoff ${cutoffOf(config, spec.sendAt).toISOString()}`);
         }
         editions.push({ date: spec.date, slot: spec.slot, outcome: prepared.outcome, late });
@@ -128,8 +137,10 @@ export class Scheduler {
   /** Specs whose edition is not already past `rendering` (saves a transaction per tick). */
   private async withoutFinished(specs: readonly EditionSpec[]) {
     if (specs.length === 0) return [];
-    const rows = await this.deps.db.selectFrom('editions').select(['date', 'slot', 'status']).where('date', 'in', [...new Set(specs.map((s) => s.date))]).execute();
-    const settled = new Set(rows.filter((r) => r.status !== 'planned' && r.status !== 'rendering').map((r) => `${r.date} ${r.slot}`));
+    const rows = await this.deps.db.selectFrom('editions').select(['date', 'slot', 'status', 'updated_at', 'send_at']).where('date', 'in', [...new Set(specs.map((s) => s.date))]).execute();
+    // An edition found empty before its send time is picked again at it (edition.lifecycle.ts reopenEmpty).
+    const open = (r: (typeof rows)[number]) => r.status === 'planned' || r.status === 'rendering' || (r.status === 'empty' && r.updated_at < r.send_at);
+    const settled = new Set(rows.filter((r) => !open(r)).map((r) => `${r.date} ${r.slot}`));
     return specs.filter((s) => !settled.has(`${s.date} ${s.slot}`));
   }
 
@@ -139,7 +150,6 @@ export class Scheduler {
     return new Set(rows.map((r) => `${r.date} ${r.slot}`));
   }
 
-  /** `sending` editions with nothing left become `sent`; past their cutoff, `expired`. */
   private async housekeeping(now: Date): Promise<void> {
     const { db, config, log } = this.deps;
     // Sign-ups never confirmed expire (PENDING_EXPIRY_DAYS), once an hour.
@@ -149,16 +159,6 @@ export class Scheduler {
       if (purged > 0) log.info({ event: 'subscribers.pending_expired', count: purged }, 'expired unconfirmed sign-ups removed');
       await purgeRateLimits(db);
     }
-    // Paused editions are included: a pause does not stop the clock, and past the cutoff they expire.
-    const sending = await db.selectFrom('editions').select(['id', 'date', 'slot', 'send_at']).where('status', 'in', ['sending', 'paused']).execute();
-    for (const e of sending) {
-      if (await finishEditionIfDone(db, e.id)) {
-        log.info({ event: 'edition.sent', edition: e.id, date: e.date, slot: e.slot }, 'edition sent');
-      } else if (now > cutoffOf(config, e.send_at)) {
-        const failed = await failPastCutoff(db, e.id);
-        await expireEdition(db, e.id, `cutoff reached while sending; ${failed} deliveries given up`);
-        log.warn({ event: 'edition.expired', edition: e.id, date: e.date, slot: e.slot, givenUp: failed }, 'edition reached its cutoff while sending');
-      }
-    }
+    await settleEditions(db, log, now);
   }
 }

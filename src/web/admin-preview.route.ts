@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { localDate } from '../ranking/index.js';
-import { buildPreview, describePreflight, escapeHtml } from '../render/index.js';
+import { buildPreview } from '../editions/index.js';
+import { describePreflight, escapeHtml } from '../render/index.js';
 import { requireAdmin } from './admin-session.js';
 import type { WebDeps } from './web-deps.js';
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { generateRssFeed } from 'feedsmith';
-import { editionInputFor, escapeHtml, findPublishedEdition, listPublishedEditions, renderEdition, storiesOfEdition, type PublishedEdition } from '../render/index.js';
+import { editionStories, findPublishedEdition, listPublishedEditions, type PublishedEdition } from '../editions/index.js';
+import { editionInputFor, escapeHtml, renderEdition } from '../render/index.js';
 import { longDate } from '../render/edition.view.js';
 import type { WebDeps } from './web-deps.js';
 
@@ -66,7 +67,7 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(l.t('editions.none'))}</p>`}`;
     const key = `${edition.id}:${edition.updated_at.getTime()}`;
     let html = cache.get(key);
     if (!html) {
-      const stories = await storiesOfEdition(db, edition.story_ids);
+      const stories = await editionStories(db, edition.story_ids);
       const rendered = await renderEdition(
         editionInputFor(config, { date, stories: stories.filter((s) => s.kind === 'story'), blogs: stories.filter((s) => s.kind === 'blog'), mode: 'web' }),
       );

@@ -1,5 +1,5 @@
 import type { MailCatcher } from '../catcher/index.js';
-import type { Config, Logger } from '../config/index.js';
+import type { Clock, Config, Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
 import type { Mailer } from '../delivery/index.js';
 import type { HealthCheck } from './health.route.js';
@@ -10,6 +10,8 @@ export interface WebDeps {
   readonly engine: Engine;
   readonly config: Config;
   readonly log: Logger;
+  /** Where "now" comes from (config/clock.ts). */
+  readonly clock: Clock;
   /** For transactional mail (confirmations, manage links); the morning send has its own workers. */
   readonly mailer: Mailer;
   /** The built-in mail catcher, when SMTP_URL is unset: its inbox page is mounted at /inbox. */

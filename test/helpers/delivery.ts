@@ -1,7 +1,8 @@
 import type { Config } from '../../src/config/index.js';
 import { silentLogger } from '../../src/config/index.js';
 import type { Db } from '../../src/db/index.js';
-import { createSmtpTransport, dailySpecs, digestMessageSource, prepareEdition, runEdition, type SendOptions } from '../../src/delivery/index.js';
+import { createSmtpTransport, digestMessageSource } from '../../src/delivery/index.js';
+import { dailySpecs, prepareEdition, runEdition, type SendOptions } from '../../src/editions/index.js';
 
 /** Seeds `n` active readers r0001@example.com… and returns their ids. */
 export async function seedReaders(db: Db, n: number, extra: Partial<{ status: 'pending' | 'active' | 'unsubscribed' | 'bounced'; prefix: string }> = {}): Promise<number[]> {
@@ -40,7 +41,7 @@ export function slotMinutesAgo(minutesAgo = 5): { date: string; cron: string; se
 /** Prepares the daily edition of `date` and sends it in-process to `smtpUrl`. */
 export async function sendDaily(db: Db, config: Config, date: string, options: SendOptions = {}) {
   const spec = dailySpecs(config, date)[0]!;
-  const prepared = await prepareEdition({ db, config, log: silentLogger }, spec);
+  const prepared = await prepareEdition({ db, config, log: silentLogger }, spec, { now: new Date() });
   const transport = createSmtpTransport({ url: config.smtp.url!, from: config.mailFrom, maxConnections: config.smtp.maxConnections });
   try {
     const counts = await runEdition({ db, config, log: silentLogger, transport, messages: digestMessageSource(db, config) }, prepared.edition, options);

@@ -64,3 +64,8 @@ export function worstCaseStories(count: number, kind: StoryKind): Story[] {
     }),
   );
 }
+
+/** A daily edition over an edition window, as the pick takes it (editions pickForEdition). */
+export function asEdition(w: { date?: string; start: Date; end: Date }): { date: string; kind: 'daily'; window_start: Date; window_end: Date } {
+  return { date: w.date ?? w.end.toISOString().slice(0, 10), kind: 'daily', window_start: w.start, window_end: w.end };
+}

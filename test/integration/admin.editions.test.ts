@@ -72,7 +72,7 @@ describe('demo → send now → the digest in the catcher\'s inbox', () => {
     const session = await adminLogin(service.url);
     const e = await t.db
       .insertInto('editions')
-      .values({ date: '2026-01-01', slot: '06:00', status: 'sending', send_at: new Date(), window_start: new Date(Date.now() - 86_400_000), window_end: new Date() })
+      .values({ date: '2026-01-01', slot: '06:00', status: 'sending', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(Date.now() - 86_400_000), window_end: new Date() })
       .returning('id')
       .executeTakeFirstOrThrow();
     expect((await adminPost(service.url, `/admin/editions/${e.id}/pause`, session)).status).toBe(303);

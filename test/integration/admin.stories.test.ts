@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editionWindow } from '../../src/ranking/index.js';
+import { editionWindow } from '../../src/editions/index.js';
 import { parseStoryBatch, upsertStories } from '../../src/stories/index.js';
 import { adminLogin, adminPost } from '../helpers/admin.js';
 import { testConfig } from '../helpers/config.js';

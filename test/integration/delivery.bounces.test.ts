@@ -49,7 +49,7 @@ describe('bounces arriving after the send', () => {
   async function withDelivery() {
     t = await createTestDatabase(SERVICE_ENGINE);
     const s = await t.db.insertInto('subscribers').values({ email: 'reader@example.com', status: 'active' }).returning('id').executeTakeFirstOrThrow();
-    const e = await t.db.insertInto('editions').values({ date: '2026-11-20', slot: '06:00', status: 'sent', send_at: new Date(), window_start: new Date(), window_end: new Date() }).returning('id').executeTakeFirstOrThrow();
+    const e = await t.db.insertInto('editions').values({ date: '2026-11-20', slot: '06:00', status: 'sent', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(), window_end: new Date() }).returning('id').executeTakeFirstOrThrow();
     const d = await t.db.insertInto('deliveries').values({ edition_id: e.id, subscriber_id: s.id, status: 'sent' }).returning('id').executeTakeFirstOrThrow();
     return { db: t.db, subscriberId: s.id, deliveryId: d.id };
   }

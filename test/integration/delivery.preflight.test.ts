@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/config/index.js';
-import { dailySpecs, prepareEdition } from '../../src/delivery/index.js';
+import { dailySpecs, prepareEdition } from '../../src/editions/index.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 import { seedReaders } from '../helpers/delivery.js';
@@ -27,7 +27,7 @@ describe.each(ENGINES)('preflight before a send on %s', (engine) => {
         })),
       )
       .execute();
-    const prepared = await prepareEdition({ db: t.db, config, log: silentLogger }, spec, new Date(spec.sendAt.getTime() + 60_000));
+    const prepared = await prepareEdition({ db: t.db, config, log: silentLogger }, spec, { now: new Date(spec.sendAt.getTime() + 60_000) });
     expect(prepared.outcome).toBe('failed');
     expect(prepared.edition.status).toBe('failed');
     expect(prepared.edition.error).toMatch(/^preflight [a-z_]+: .*102/m);
@@ -41,7 +41,7 @@ describe.each(ENGINES)('preflight before a send on %s', (engine) => {
     const spec = dailySpecs(config, '2026-11-26')[0]!;
     await seedReaders(t.db, 2);
     await t.db.insertInto('stories').values({ url: 'https://news.example.com/ok', kind: 'story', title: 'Fine', published_at: new Date(spec.sendAt.getTime() - 3_600_000) }).execute();
-    const prepared = await prepareEdition({ db: t.db, config, log: silentLogger }, spec, new Date(spec.sendAt.getTime() + 60_000));
+    const prepared = await prepareEdition({ db: t.db, config, log: silentLogger }, spec, { now: new Date(spec.sendAt.getTime() + 60_000) });
     expect(prepared).toMatchObject({ outcome: 'created', deliveriesCreated: 2 });
     expect(prepared.edition.status).toBe('sending');
   });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/config/index.js';
-import { dailySpecs, deliveryCounts, prepareEdition } from '../../src/delivery/index.js';
+import { deliveryCounts } from '../../src/delivery/index.js';
+import { dailySpecs, prepareEdition } from '../../src/editions/index.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, slotMinutesAgo } from '../helpers/delivery.js';
@@ -136,7 +137,7 @@ describe('delivery across processes (postgres)', () => {
   it('three `digest worker` processes share one edition: every reader once, no duplicates, and SIGTERM exits 0', async () => {
     const { db, sink, env } = await setup();
     const config = testConfig({ DIGEST_CRON: env.DIGEST_CRON });
-    const prepared = await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slotMinutesAgo(5).date)[0]!);
+    const prepared = await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slotMinutesAgo(5).date)[0]!, { now: new Date() });
     expect(prepared.deliveriesCreated).toBe(READERS);
 
     const workers = [1, 2, 3].map(() => digest(['worker'], { ...env, DELIVERY_LEASE_SECONDS: '60' }));

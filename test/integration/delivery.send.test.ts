@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/config/index.js';
-import { dailySpecs, deliveryCounts, prepareEdition } from '../../src/delivery/index.js';
+import { deliveryCounts } from '../../src/delivery/index.js';
+import { dailySpecs, prepareEdition } from '../../src/editions/index.js';
 import { emailHash, suppress, unsubscribe, verifyToken } from '../../src/subscribers/index.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
@@ -159,7 +160,7 @@ describe.each(ENGINES)('delivery on %s', (engine) => {
     const { db, config } = await setup();
     await seedReaders(db, 3);
     const old = dailySpecs(config, '2026-01-05')[0]!;
-    const prepared = await prepareEdition({ db, config, log: silentLogger }, old);
+    const prepared = await prepareEdition({ db, config, log: silentLogger }, old, { now: new Date() });
     expect(prepared.outcome).toBe('expired');
     expect(prepared.edition.status).toBe('expired');
     expect((await deliveryCounts(db, prepared.edition.id)).total).toBe(0);

@@ -22,6 +22,7 @@ async function insertEdition(date: string, status: 'sent' | 'planned', storyIds:
       slot: '06:00',
       status,
       send_at: `${date}T06:00:00Z`,
+      cutoff_at: `${date}T12:00:00Z`,
       window_start: new Date(Date.parse(`${date}T06:00:00Z`) - 86_400_000),
       window_end: `${date}T06:00:00Z`,
       subject,

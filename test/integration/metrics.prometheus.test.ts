@@ -38,7 +38,7 @@ describe('GET /metrics', () => {
       .execute();
     const edition = await ctx.t.db
       .insertInto('editions')
-      .values({ date: '2026-11-26', slot: '06:00', status: 'sending', send_at: new Date(), window_start: new Date(Date.now() - 86_400_000), window_end: new Date() })
+      .values({ date: '2026-11-26', slot: '06:00', status: 'sending', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(Date.now() - 86_400_000), window_end: new Date() })
       .returning('id')
       .executeTakeFirstOrThrow();
     await ctx.t.db

@@ -1,5 +1,6 @@
+import { asEdition } from '../helpers/stories.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { editionWindow, pickTop } from '../../src/ranking/index.js';
+import { editionWindow, pickForEdition } from '../../src/editions/index.js';
 import { parseStoryBatch, upsertStories } from '../../src/stories/index.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 
@@ -24,7 +25,7 @@ describe.each(ENGINES)('the day\'s pick on %s', (engine) => {
   it('takes only stories published inside the 24 h window, ranked, per section', async () => {
     t = await createTestDatabase(engine);
     await seed(t);
-    const pick = await pickTop(t.db, window, { topStories: 10, topBlogs: 5 });
+    const pick = await pickForEdition(t.db, asEdition(window), { topStories: 10, topBlogs: 5 });
     expect(pick.stories.map((s) => s.title)).toEqual(['Hot', 'Warm', 'Cold']);
     expect(pick.blogs.map((s) => s.title)).toEqual(['Essay']);
   });
@@ -34,17 +35,17 @@ describe.each(ENGINES)('the day\'s pick on %s', (engine) => {
     await seed(t);
     const hot = await t.db.selectFrom('stories').select('id').where('url', '=', 'https://n.example/hot').executeTakeFirstOrThrow();
     const warm = await t.db.selectFrom('stories').select('id').where('url', '=', 'https://n.example/warm').executeTakeFirstOrThrow();
-    const earlier = { send_at: new Date('2026-11-26T02:00:00Z'), window_start: new Date('2026-11-25T02:00:00Z'), window_end: new Date('2026-11-26T02:00:00Z') };
+    const earlier = { send_at: new Date('2026-11-26T02:00:00Z'), cutoff_at: new Date('2026-11-26T08:00:00Z'), window_start: new Date('2026-11-25T02:00:00Z'), window_end: new Date('2026-11-26T02:00:00Z') };
     await t.db.insertInto('editions').values({ date: '2026-11-26', slot: '02:00', status: 'sent', story_ids: [hot.id], ...earlier }).execute();
     await t.db.insertInto('editions').values({ date: '2026-11-26', slot: '03:00', status: 'expired', story_ids: [warm.id], ...earlier }).execute();
-    const pick = await pickTop(t.db, window, { topStories: 10, topBlogs: 5 });
+    const pick = await pickForEdition(t.db, asEdition(window), { topStories: 10, topBlogs: 5 });
     expect(pick.stories.map((s) => s.title)).toEqual(['Warm', 'Cold']);
   });
 
   it('respects the section sizes', async () => {
     t = await createTestDatabase(engine);
     await seed(t);
-    const pick = await pickTop(t.db, window, { topStories: 2, topBlogs: 0 });
+    const pick = await pickForEdition(t.db, asEdition(window), { topStories: 2, topBlogs: 0 });
     expect(pick.stories.map((s) => s.title)).toEqual(['Hot', 'Warm']);
     expect(pick.blogs).toEqual([]);
   });

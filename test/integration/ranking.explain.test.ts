@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editionWindow } from '../../src/ranking/index.js';
+import { editionWindow } from '../../src/editions/index.js';
 import { candidatesQuery } from '../../src/stories/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 

@@ -1,7 +1,8 @@
+import { asEdition } from '../helpers/stories.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/config/index.js';
-import { dailySpecs, prepareEdition } from '../../src/delivery/index.js';
-import { editionWindow, pickTop } from '../../src/ranking/index.js';
+import { dailySpecs, prepareEdition } from '../../src/editions/index.js';
+import { editionWindow, pickForEdition } from '../../src/editions/index.js';
 import { parseStoryBatch, setOverride, upsertStories } from '../../src/stories/index.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
@@ -20,26 +21,26 @@ describe.each(ENGINES)('pinning and excluding stories on %s', (engine) => {
     );
     await upsertStories(t.db, items);
     const id = async (slug: string) => (await t.db.selectFrom('stories').select('id').where('url', '=', `https://n.example/${slug}`).executeTakeFirstOrThrow()).id;
-    expect((await pickTop(t.db, w, config.sections)).stories.map((s) => s.title)).toEqual(['hot', 'warm']);
+    expect((await pickForEdition(t.db, asEdition(w), config.sections)).stories.map((s) => s.title)).toEqual(['hot', 'warm']);
 
     await setOverride(t.db, '2026-11-26', await id('quiet'), 'pin');
     await setOverride(t.db, '2026-11-26', await id('hot'), 'exclude');
-    const pick = await pickTop(t.db, w, config.sections);
+    const pick = await pickForEdition(t.db, asEdition(w), config.sections);
     expect(pick.stories.map((s) => [s.title, s.pinned])).toEqual([
       ['quiet', true],
       ['warm', false],
     ]);
     // Another day's edition is not affected.
     const other = editionWindow('2026-11-27', config.digest.cron, config.digest.timeZone);
-    expect((await pickTop(t.db, { ...other, start: w.start }, config.sections)).stories.map((s) => s.title)).toEqual(['hot', 'warm']);
+    expect((await pickForEdition(t.db, asEdition({ ...other, start: w.start }), config.sections)).stories.map((s) => s.title)).toEqual(['hot', 'warm']);
 
     // The send uses the same pick.
     await seedReaders(t.db, 1);
     const spec = dailySpecs(config, '2026-11-26')[0]!;
-    const prepared = await prepareEdition({ db: t.db, config, log: silentLogger }, spec, new Date(spec.sendAt.getTime() + 60_000));
+    const prepared = await prepareEdition({ db: t.db, config, log: silentLogger }, spec, { now: new Date(spec.sendAt.getTime() + 60_000) });
     expect(prepared.edition.story_ids).toEqual([await id('quiet'), await id('warm')]);
 
     await setOverride(t.db, '2026-11-26', await id('hot'), null);
-    expect((await pickTop(t.db, w, config.sections)).stories.map((s) => s.title)).toContain('hot');
+    expect((await pickForEdition(t.db, asEdition(w), config.sections)).stories.map((s) => s.title)).toContain('hot');
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/config/index.js';
-import { claimDeliveries, dailySpecs, deliveryCounts, prepareEdition } from '../../src/delivery/index.js';
+import { claimDeliveries, deliveryCounts } from '../../src/delivery/index.js';
+import { dailySpecs, prepareEdition } from '../../src/editions/index.js';
 import { eraseSubscriber } from '../../src/subscribers/index.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
@@ -40,7 +41,7 @@ describe.each(ENGINES)('erasing a reader on %s', (engine) => {
     await seedStories(t.db, slot.sendAt);
     await seedReaders(t.db, 2);
     const spec = dailySpecs(config, slot.date)[0]!;
-    const prepared = await prepareEdition({ db: t.db, config, log: silentLogger }, spec);
+    const prepared = await prepareEdition({ db: t.db, config, log: silentLogger }, spec, { now: new Date() });
     // r0000's delivery is claimed (then its worker dies); r0001's waits in the queue.
     const first = await claimDeliveries(t.db, [prepared.edition.id], 1, 1);
     expect(first.claimed).toHaveLength(1);

@@ -28,7 +28,7 @@ describe.each(ENGINES)('subscriber state changes on %s', (engine) => {
   async function edition() {
     return t.db
       .insertInto('editions')
-      .values({ date: '2026-11-26', slot: '06:00', send_at: new Date(), window_start: new Date(), window_end: new Date(), status: 'sending' })
+      .values({ date: '2026-11-26', slot: '06:00', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(), window_end: new Date(), status: 'sending' })
       .returning('id')
       .executeTakeFirstOrThrow();
   }

@@ -24,7 +24,7 @@ describe.each(ENGINES)('unsubscribe and preferences links on %s', (engine) => {
       .executeTakeFirstOrThrow();
     const edition = await t.db
       .insertInto('editions')
-      .values({ date: '2026-11-26', slot: '06:00', status: 'sending', send_at: new Date(), window_start: new Date(), window_end: new Date() })
+      .values({ date: '2026-11-26', slot: '06:00', status: 'sending', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(), window_end: new Date() })
       .returning('id')
       .executeTakeFirstOrThrow();
     return { db: t.db, reader, editionId: edition.id };

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { editionWindow, editionWindows, localDate, wallTime, zonedTimeToUtc } from '../../src/ranking/index.js';
+import { localDate, wallTime, zonedTimeToUtc } from '../../src/ranking/index.js';
+import { editionWindow, editionWindows } from '../../src/editions/index.js';
 
 describe('edition window', () => {
   it('covers the 24 h before the send time in the digest time zone', () => {

@@ -1,14 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  dailySpecs,
-  deliveryCounts,
-  deliveryOverview,
-  editionFailures,
-  editionStories,
-  pauseEdition,
-  prepareEdition,
-  resumeEdition,
-} from '../../delivery/index.js';
+import { deliveryCounts, deliveryOverview } from '../../delivery/index.js';
+import { dailySpecs, editionFailures, editionStories, pauseEdition, prepareEdition, resumeEdition } from '../../editions/index.js';
 import { localDate } from '../../ranking/index.js';
 import { clicksForEdition } from '../../stories/index.js';
 import { ALL_SECTIONS, personalise, type RenderedEdition } from '../../render/index.js';
@@ -84,7 +76,7 @@ ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><tabl
     if (!date) return back('Pick a date (YYYY-MM-DD).');
     const spec = dailySpecs(config, date)[0];
     if (!spec) return back(`The schedule (${config.digest.cron}) has no send slot on ${date}.`);
-    const prepared = await prepareEdition({ db, config, log: deps.log }, spec);
+    const prepared = await prepareEdition({ db, config, log: deps.log }, spec, { now: deps.clock() });
     request.log.info({ event: 'admin.send_now', edition: prepared.edition.id, date, outcome: prepared.outcome }, 'operator pressed send now');
     const messages: Record<string, string> = {
       created: `Edition ${date} is sending to ${prepared.deliveriesCreated} readers.`,

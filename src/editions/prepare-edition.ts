@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Edition } from '../db/index.js';
+import { createDeliveries } from '../delivery/index.js';
 import { describePreflight, editionInputFor, preflightEdition, renderEdition } from '../render/index.js';
 import { clickLinks } from '../stories/index.js';
-import { createDeliveries } from './deliveries.create.js';
 import { cutoffOf, type EditionSpec } from './edition.spec.js';
 import { pickForEdition } from './edition.pick.js';
-import { expireEdition, markEmpty, markRenderFailed, startRendering, startSending } from './edition.states.js';
+import { expireEdition, markEmpty, markFailed, moveCutoff, reopenEmpty, retryFailed, sendLate, startRendering, startSending } from './edition.lifecycle.js';
 
 export type PrepareOutcome =
   /** Just rendered; its deliveries were created now. */
@@ -34,21 +34,37 @@ export interface PrepareDeps {
   readonly log: Logger;
 }
 
+export interface PrepareOptions {
+  /** The caller's clock reading (config/clock.ts): what is past its cutoff, and when. */
+  readonly now: Date;
+  /** An operator's deliberate late send: past the cutoff, send anyway with a new one. */
+  readonly late?: boolean;
+  /** An operator's retry of a `failed` edition (the cause fixed). */
+  readonly retry?: boolean;
+}
+
 /**
  * Creates (or finds) the edition of `spec` and takes it as far as `sending`: pick the stories, render
  * once, record the story ids, create the deliveries. All of it runs in one transaction holding the
  * edition's row lock, so two instances (or a scheduler and an operator's `digest send`) cannot both
  * do it, and a crash part-way leaves the edition `planned` with no deliveries, ready to start over.
- * Doing it again is harmless: an edition past `rendering` is returned as it is.
+ * Doing it again is harmless: an edition past `rendering` is returned as it is, unless the lifecycle
+ * lets it move (edition.lifecycle.ts): an early empty is re-picked, a failed one retried on request,
+ * an expired one sent late on request.
  */
-export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, now: Date = new Date()): Promise<PreparedEdition> {
+export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, options: PrepareOptions): Promise<PreparedEdition> {
   const { config, log } = deps;
+  const { now } = options;
   const timings = { pickMs: 0, renderMs: 0, deliveriesMs: 0 };
+  const newCutoff = cutoffOf(config, now);
   const result = await deps.db.transaction().execute(async (trx) => {
     // Inside the transaction only `trx` is used (design.md: `db` here hangs PGlite for ever).
     await trx
       .insertInto('editions')
-      .values({ date: spec.date, slot: spec.slot, kind: spec.kind, send_at: spec.sendAt, window_start: spec.windowStart, window_end: spec.windowEnd })
+      .values({
+        date: spec.date, slot: spec.slot, kind: spec.kind, send_at: spec.sendAt, window_start: spec.windowStart, window_end: spec.windowEnd,
+        cutoff_at: cutoffOf(config, spec.sendAt),
+      })
       .onConflict((oc) => oc.columns(['date', 'slot']).doNothing())
       .execute();
     const edition = await trx.selectFrom('editions').selectAll().where('date', '=', spec.date).where('slot', '=', spec.slot).forUpdate().executeTakeFirstOrThrow();
@@ -58,45 +74,62 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, now: 
         return done('resumed');
       case 'sent':
         return done('already_sent');
-      case 'empty':
-      case 'expired':
-      case 'failed':
       case 'paused':
-        return done(edition.status);
+        return done('paused');
+      case 'empty':
+        if (!(await reopenEmpty(trx, edition.id))) return done('empty');
+        break;
+      case 'failed':
+        if (!options.retry || !(await retryFailed(trx, edition.id))) return done('failed');
+        log.info({ event: 'edition.retried', edition: edition.id, date: edition.date, slot: edition.slot, previousError: edition.error }, 'operator retried a failed edition');
+        break;
+      case 'expired': {
+        if (!options.late) return done('expired');
+        const to = await sendLate(trx, edition.id, newCutoff);
+        log.warn({ event: 'edition.sent_late', edition: edition.id, date: edition.date, slot: edition.slot, cutoff: newCutoff }, 'operator is sending an expired edition late, on purpose');
+        if (to === 'sending') return done('resumed');
+        edition.cutoff_at = newCutoff;
+        break;
+      }
       case 'planned':
       case 'rendering':
         break;
     }
-    if (now > cutoffOf(config, edition.send_at)) {
-      await expireEdition(trx, edition.id, `not started before its cutoff (${config.digest.cutoffHours} h after ${edition.send_at.toISOString()})`);
-      return done('expired');
+    if (now > edition.cutoff_at) {
+      if (!options.late) {
+        await expireEdition(trx, edition.id, `not started before its cutoff ${edition.cutoff_at.toISOString()} (${config.digest.cutoffHours} h after its send time)`);
+        return done('expired');
+      }
+      await moveCutoff(trx, edition.id, newCutoff, ['planned', 'rendering']);
+      log.warn({ event: 'edition.sent_late', edition: edition.id, date: edition.date, slot: edition.slot, cutoff: newCutoff }, 'operator is sending an edition past its cutoff, on purpose');
     }
-    if (edition.status === 'planned') await startRendering(trx, edition.id);
+    await startRendering(trx, edition.id);
 
     let t = performance.now();
     const pick = await pickForEdition(trx, edition, config.sections);
     timings.pickMs = performance.now() - t;
     const count = pick.stories.length + pick.blogs.length;
     if (count === 0 && config.delivery.emptyDay === 'skip') {
-      await markEmpty(trx, edition.id, 'no stories published in the window (EMPTY_DAY=skip)');
+      const before = now < edition.send_at;
+      await markEmpty(trx, edition.id, `no stories published in the window (EMPTY_DAY=skip)${before ? '; picked again at its send time' : ''}`, now);
       return done('empty');
     }
     let rendered;
     t = performance.now();
     try {
       rendered = await renderEdition(
-        editionInputFor(config, { date: edition.date, stories: pick.stories, blogs: pick.blogs, ...clickLinks(config, edition.id) }),
+        editionInputFor(config, { date: edition.date, slot: edition.slot, kind: edition.kind, stories: pick.stories, blogs: pick.blogs, ...clickLinks(config, edition.id) }),
       );
     } catch (err) {
-      await markRenderFailed(trx, edition.id, `render failed: ${(err as Error).message}`.slice(0, 1000));
+      await markFailed(trx, edition.id, `render failed: ${(err as Error).message}`.slice(0, 1000));
       return done('failed');
     }
     // Preflight: an edition that would hurt deliverability (over Gmail's clipping size, links that are
-    // not absolute http(s), a broken unsubscribe, folded List-Unsubscribe, leftover placeholders) never
+    // not absolute http(s), a broken unsubscribe, folded List-Unsubscribe, leftover markers) never
     // leaves; the reason is kept on the edition for `digest status` and the admin.
     const report = await preflightEdition(rendered, { publicUrl: config.publicUrl, from: config.mailFrom });
     if (!report.ok) {
-      await markRenderFailed(trx, edition.id, describePreflight(report).slice(0, 2000));
+      await markFailed(trx, edition.id, describePreflight(report).slice(0, 2000));
       return done('failed');
     }
     timings.renderMs = performance.now() - t;
@@ -108,7 +141,7 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, now: 
     t = performance.now();
     const created = await createDeliveries(trx, edition, config.digest.timeZone);
     timings.deliveriesMs = performance.now() - t;
-    await startSending(trx, edition.id);
+    await startSending(trx, edition.id, now);
     return done('created', created);
   });
   const edition = await deps.db.selectFrom('editions').selectAll().where('id', '=', result.id).executeTakeFirstOrThrow();

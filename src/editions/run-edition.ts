@@ -2,12 +2,8 @@ import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Edition } from '../db/index.js';
-import { DeliveryWorker, type WorkerEvent } from './delivery.worker.js';
-import { deliveryCounts, type DeliveryCounts } from './delivery.stats.js';
-import type { MessageSource } from './edition.messages.js';
-import { finishEditionIfDone, expireEdition } from './edition.states.js';
-import { failPastCutoff } from './deliveries.complete.js';
-import { cutoffOf } from './edition.spec.js';
+import { deliveryCounts, DeliveryWorker, failPastCutoff, type DeliveryCounts, type MessageSource, type WorkerEvent } from '../delivery/index.js';
+import { expireEdition, finishEditionIfDone } from './edition.lifecycle.js';
 
 export interface SendDeps {
   readonly db: Db;
@@ -23,6 +19,8 @@ export interface SendOptions {
   readonly onEvent?: (event: WorkerEvent) => void;
   /** Stops the send early (SIGINT): workers release their claims. */
   readonly signal?: AbortSignal;
+  /** The caller's clock reading, in ms (config/clock.ts): how long until the cutoff. */
+  readonly now?: number;
   readonly workerOptions?: { batchSize?: number; concurrency?: number; idleMs?: number; markBatch?: number };
 }
 
@@ -38,8 +36,7 @@ export async function runEdition(deps: SendDeps, edition: Edition, options: Send
   const stop = () => void Promise.all(workers.map((w) => w.stop()));
   options.signal?.addEventListener('abort', stop, { once: true });
   // Past the cutoff, what is still waiting is failed rather than sent late.
-  const cutoff = cutoffOf(deps.config, edition.send_at);
-  const untilCutoff = cutoff.getTime() - Date.now();
+  const untilCutoff = edition.cutoff_at.getTime() - (options.now ?? Date.now());
   const cutoffTimer = setTimeout(() => {
     void failPastCutoff(deps.db, edition.id).then(() => expireEdition(deps.db, edition.id, 'cutoff reached while sending'));
     stop();

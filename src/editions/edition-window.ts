@@ -1,5 +1,5 @@
 import { parse as parseCron } from 'node-cron';
-import { parseIsoDate, zonedTimeToUtc } from './zoned-time.js';
+import { parseIsoDate, zonedTimeToUtc } from '../ranking/index.js';
 
 /** One send slot on one date: when it goes out and the 24 h of stories it covers. */
 export interface EditionWindow {

@@ -1,4 +1,4 @@
-import type { Db, Edition, Story } from '../db/index.js';
+import type { Db, Edition } from '../db/index.js';
 
 /**
  * Read-only queries behind the public edition pages. An edition is public once its send has
@@ -35,10 +35,3 @@ export async function findPublishedEdition(db: Db, date: string): Promise<Publis
     .executeTakeFirst();
 }
 
-/** The edition's stories in the order they were shown. */
-export async function storiesOfEdition(db: Db, ids: readonly number[]): Promise<Story[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.selectFrom('stories').selectAll().where('id', 'in', [...ids]).execute();
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => byId.get(id)).filter((s): s is Story => s !== undefined);
-}

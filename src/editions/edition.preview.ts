@@ -1,10 +1,8 @@
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/index.js';
-import { editionWindow, pickTop } from '../ranking/index.js';
-import { editionInputFor } from './edition-input.js';
-import { renderEdition, type RenderedEdition } from './edition.render.js';
-import { personalise, type PersonalisedParts, type Reader } from './personalise.js';
-import { preflightEdition, type PreflightReport } from './preflight.js';
+import { editionInputFor, personalise, preflightEdition, renderEdition, type PersonalisedParts, type PreflightReport, type Reader, type RenderedEdition } from '../render/index.js';
+import { editionWindow } from './edition-window.js';
+import { pickForEdition } from './edition.pick.js';
 
 export interface Preview {
   readonly date: string;
@@ -24,9 +22,9 @@ export function sampleReader(publicUrl: string): Reader {
 /** What the edition of `date` would be from the stories in the database now, without sending. */
 export async function buildPreview(db: Db, config: Config, date: string): Promise<Preview> {
   const window = editionWindow(date, config.digest.cron, config.digest.timeZone);
-  const pick = await pickTop(db, window, config.sections);
+  const pick = await pickForEdition(db, { date, kind: 'daily', window_start: window.start, window_end: window.end }, config.sections);
   const t = performance.now();
-  const rendered = await renderEdition(editionInputFor(config, { date, stories: pick.stories, blogs: pick.blogs }));
+  const rendered = await renderEdition(editionInputFor(config, { date, slot: window.slot, kind: 'daily', stories: pick.stories, blogs: pick.blogs }));
   const renderMs = performance.now() - t;
   const reader = sampleReader(config.publicUrl);
   const preflight = await preflightEdition(rendered, { publicUrl: config.publicUrl, from: config.mailFrom, sample: reader });

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/index.js';
-import { createDeliveries } from './deliveries.create.js';
-import type { EditionSpec } from './edition.spec.js';
+import { createDeliveries } from '../delivery/index.js';
+import { cutoffOf, type EditionSpec } from './edition.spec.js';
 import { pickForEdition } from './edition.pick.js';
 
 export interface DryRun {
@@ -29,7 +29,7 @@ export async function dryRunEdition(db: Db, config: Config, spec: EditionSpec): 
       const existing = await trx.selectFrom('editions').select('status').where('date', '=', spec.date).where('slot', '=', spec.slot).executeTakeFirst();
       const edition = await trx
         .insertInto('editions')
-        .values({ date: spec.date, slot: `${spec.slot} (dry run)`, kind: spec.kind, send_at: spec.sendAt, window_start: spec.windowStart, window_end: spec.windowEnd })
+        .values({ date: spec.date, slot: `${spec.slot} (dry run)`, kind: spec.kind, send_at: spec.sendAt, window_start: spec.windowStart, window_end: spec.windowEnd, cutoff_at: cutoffOf(config, spec.sendAt) })
         .returningAll()
         .executeTakeFirstOrThrow();
       const pick = await pickForEdition(trx, edition, config.sections);

@@ -1,0 +1,35 @@
+/**
+ * The edition: which editions exist for a date (specsFor), the story window and pick, the lifecycle
+ * (one state machine, edition.lifecycle.ts), preparing and running one, its report and the archive's
+ * reads. The scheduler, the CLI and the admin all come here; nothing else writes editions.status.
+ */
+export { editionWindow, editionWindows, EditionWindowError, type EditionWindow } from './edition-window.js';
+export {
+  currentDailySpec,
+  cutoffOf,
+  dailySpecs,
+  hourlySpec,
+  NO_AUDIENCE,
+  readerSendAt,
+  specsFor,
+  weekdayOf,
+  weeklySpec,
+  type Audience,
+  type EditionSpec,
+} from './edition.spec.js';
+export { editionsOfDate, readAudience } from './editions-of-date.js';
+export { dueEditions } from './due-editions.js';
+export { pickForEdition } from './edition.pick.js';
+export {
+  expireEdition,
+  finishEditionIfDone,
+  pauseEdition,
+  resumeEdition,
+} from './edition.lifecycle.js';
+export { prepareEdition, type PrepareOptions, type PrepareOutcome, type PreparedEdition } from './prepare-edition.js';
+export { runEdition, type SendDeps, type SendOptions } from './run-edition.js';
+export { settleEditions } from './settle-editions.js';
+export { dryRunEdition, type DryRun } from './dry-run.js';
+export { editionFailures, editionStories, type FailureGroup } from './edition.report.js';
+export { findPublishedEdition, listPublishedEditions, type PublishedEdition } from './published-editions.js';
+export { buildPreview, sampleReader, type Preview } from './edition.preview.js';
