@@ -2,6 +2,7 @@ import { defaultLocale, type Locale } from '../config/index.js';
 import type { DigestSection, EditionKind, Story } from '../db/index.js';
 import { headerText, safeHttpUrl, truncate } from './escape.js';
 import { longDate, sectionView, shortDate } from './edition.view.js';
+import { editionPath } from './edition-url.js';
 import { footerWords } from './mail-words.js';
 import { mjmlToHtml } from './mjml.js';
 import { marker } from './placeholders.js';
@@ -59,7 +60,7 @@ export interface RenderedEdition {
   readonly text: string;
   /** Ids of the stories shown, in order. */
   readonly storyIds: readonly number[];
-  /** GET /editions/:date on PUBLIC_URL. */
+  /** This edition's page on PUBLIC_URL (editionPath: the date's main one when no slot is given). */
   readonly viewUrl: string;
   /** Hosts links and images may point at: PUBLIC_URL's, the stories', the logo's (preflight). */
   readonly linkHosts: readonly string[];
@@ -95,7 +96,7 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
     .filter((s) => s.stories.length > 0);
   const shown = sections.flatMap((s) => (s.key === 'stories' ? input.stories : input.blogs));
   const titles = sections.flatMap((s) => s.stories.map((v) => v.title));
-  const viewUrl = `${publicUrl}/editions/${input.date}`;
+  const viewUrl = publicUrl + editionPath(input.date, input.slot);
   const logoUrl = safeHttpUrl(input.site.logoUrl);
   const web = input.mode === 'web';
 
