@@ -33,3 +33,4 @@ export { dryRunEdition, type DryRun } from './dry-run.js';
 export { editionFailures, editionStories, type FailureGroup } from './edition.report.js';
 export { findPublishedEdition, listPublishedEditions, type PublishedEdition } from './published-editions.js';
 export { buildPreview, sampleReader, type Preview } from './edition.preview.js';
+export { standingOf, type EditionAction, type EditionStanding } from './edition-actions.js';

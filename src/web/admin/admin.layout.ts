@@ -19,7 +19,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} .scroll{overflow-x
 figure.chart{margin:0;background:#fff;border:1px solid #e3e5ea;border-radius:8px;padding:10px} figcaption{font-weight:600;margin-bottom:4px}
 .legend span{margin-right:12px;font-size:13px} .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
 button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid #1346b8;background:#1346b8;color:#fff;cursor:pointer}
-button.secondary{background:#fff;color:#1346b8} input{font:inherit;padding:6px 8px;border:1px solid #98a2b3;border-radius:6px;max-width:100%}
+button.secondary{background:#fff;color:#1346b8} a.button{display:inline-block;padding:6px 12px;border-radius:6px;border:1px solid #b3261e;background:#fff;color:#b3261e;text-decoration:none} input{font:inherit;padding:6px 8px;border:1px solid #98a2b3;border-radius:6px;max-width:100%}
 .row{display:flex;gap:8px;flex-wrap:wrap;align-items:center} .row form{margin:0}
 .ok{color:#137333} .bad{color:#b3261e} .flash{background:#eef3ff;border-left:4px solid #1346b8;padding:8px 12px;margin:0 0 12px}
 :focus-visible{outline:3px solid #f0a500;outline-offset:2px}

@@ -1,42 +1,98 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Edition } from '../../db/index.js';
 import { deliveryCounts, deliveryOverview } from '../../delivery/index.js';
-import { dailySpecs, editionFailures, editionStories, pauseEdition, prepareEdition, resumeEdition } from '../../editions/index.js';
-import { localDate } from '../../ranking/index.js';
+import {
+  currentDailySpec,
+  dryRunEdition,
+  editionFailures,
+  editionsOfDate,
+  editionStories,
+  pauseEdition,
+  prepareEdition,
+  resumeEdition,
+  standingOf,
+  type EditionSpec,
+  type PrepareOutcome,
+} from '../../editions/index.js';
+import { parseIsoDate } from '../../ranking/index.js';
 import { clicksForEdition } from '../../stories/index.js';
 import { ALL_SECTIONS, personalise, type RenderedEdition } from '../../render/index.js';
 import { describeAddressProblem, parseEmailAddress } from '../../subscribers/index.js';
-import { html } from '../pages/html.js';
+import { html, type SafeHtml } from '../pages/html.js';
 import { requireAdmin } from '../admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminPage, csrfField, sendAdminPage } from './admin.layout.js';
 
 const n = (v: number) => v.toLocaleString('en-US');
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const hm = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+const KINDS: Record<string, string> = { daily: 'daily', weekly: 'weekly', hourly: "readers' own hour" };
+
+type SendMode = 'send' | 'retry' | 'late';
 
 /**
- * Editions in the admin: the list with delivery counts, one edition's numbers and stories, and the
- * operator's actions — send now, pause, resume, send a test to an address. Every action is a
- * CSRF-checked POST and is logged.
+ * Editions in the admin: the date's editions (editions specsFor: daily slots, weekly, readers' own
+ * hours) each with where it stands and the one action that helps — Send now, Retry, Send late (after
+ * a confirmation that shows how old the news is), Resume — then every edition with its counts, one
+ * edition's numbers and stories, pause, resume, send a test. Every action is a CSRF-checked POST and
+ * is logged.
  */
 export function editionsAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
   const guard = { preHandler: requireAdmin(deps.config) };
   const { config, db } = deps;
 
-  app.get<{ Querystring: { msg?: string } }>('/admin/editions', guard, async (request, reply) => {
-    const overview = await deliveryOverview(db, 60);
-    const today = localDate(new Date(), config.digest.timeZone);
+  /** The date's specs and their rows (a row whose spec is gone, e.g. a reader changed hours, is kept). */
+  async function dateEditions(date: string) {
+    const specs = await editionsOfDate(db, config, date);
+    const rows = await db.selectFrom('editions').selectAll().where('date', '=', date).where('slot', 'not like', '% (dry run)').execute();
+    const bySlot = new Map(rows.map((r) => [r.slot, r]));
+    const fromRows = rows
+      .filter((r) => !specs.some((s) => s.slot === r.slot))
+      .map((r): EditionSpec => ({ date: r.date, slot: r.slot, kind: r.kind, sendAt: r.send_at, windowStart: r.window_start, windowEnd: r.window_end }));
+    return [...specs, ...fromRows].sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime()).map((spec) => ({ spec, row: bySlot.get(spec.slot) }));
+  }
+
+  function actionForm(request: FastifyRequest, spec: EditionSpec, row: Edition | undefined, action: string): SafeHtml {
+    const fields = html`${csrfField(request, deps)}<input type="hidden" name="date" value="${spec.date}"><input type="hidden" name="slot" value="${spec.slot}">`;
+    switch (action) {
+      case 'send':
+        return html`<form method="post" action="/admin/editions/send-now">${fields}<button type="submit">Send now</button></form>`;
+      case 'retry':
+        return html`<form method="post" action="/admin/editions/send-now">${fields}<input type="hidden" name="mode" value="retry"><button type="submit">Retry</button></form>`;
+      case 'late':
+        return html`<a class="button" href="/admin/editions/late?date=${spec.date}&amp;slot=${encodeURIComponent(spec.slot)}">Send late…</a>`;
+      case 'resume':
+        return row ? html`<form method="post" action="/admin/editions/${row.id}/resume">${csrfField(request, deps)}<button type="submit">Resume</button></form>` : html``;
+      default:
+        return row ? html`<a href="/admin/editions/${row.id}">Open</a>` : html``;
+    }
+  }
+
+  app.get<{ Querystring: { msg?: string; date?: string } }>('/admin/editions', guard, async (request, reply) => {
+    const now = deps.clock();
+    const date = request.query.date && parseIsoDate(request.query.date) ? request.query.date : (currentDailySpec(config, now)?.date ?? now.toISOString().slice(0, 10));
+    const [overview, editions] = await Promise.all([deliveryOverview(db, 60), dateEditions(date)]);
     const body = html`
 ${request.query.msg ? html`<p class="flash" role="status">${request.query.msg}</p>` : ''}
-<form method="post" action="/admin/editions/send-now" class="card row">${csrfField(request, deps)}
-<label for="date">Edition date</label><input id="date" name="date" type="date" value="${today}" required>
-<button type="submit">Send now</button>
-<span class="muted">Creates the edition of that date (its stories: the 24 h before its ${config.digest.cron} slot in ${config.digest.timeZone}) and sends it at once instead of at its slot.</span></form>
+<section class="card" aria-labelledby="send-heading">
+<h2 id="send-heading" style="margin-top:0">Send</h2>
+<form method="get" action="/admin/editions" class="row"><label for="date">Editions of</label><input id="date" name="date" type="date" value="${date}" required><button type="submit" class="secondary">Show</button></form>
+<p class="muted">Each edition's stories are the 24 h before its send time (the weekly edition: 7 days). DIGEST_CRON ${config.digest.cron} in ${config.digest.timeZone}; past its cutoff (${config.digest.cutoffHours} h after its send time) an edition is only sent late on purpose.</p>
+<div class="scroll"><table><thead><tr><th>Edition</th><th>Kind</th><th>Send time</th><th>State</th><th>Why, and what helps</th><th></th></tr></thead><tbody>
+${
+  editions.length
+    ? editions.map(({ spec, row }) => {
+        const st = standingOf(config, spec, row, now);
+        return html`<tr><td>${row ? html`<a href="/admin/editions/${row.id}">${spec.date} ${spec.slot}</a>` : `${spec.date} ${spec.slot}`}</td><td>${KINDS[spec.kind] ?? spec.kind}</td>
+<td>${hm(spec.sendAt)}</td><td><strong>${st.state}</strong></td><td>${st.reason}${st.state === 'empty' ? html` <a href="/admin/stories?date=${spec.date}">Stories</a>` : ''}</td><td>${actionForm(request, spec, row, st.action)}</td></tr>`;
+      })
+    : html`<tr><td colspan="6" class="muted">The schedule (${config.digest.cron}) sends nothing on ${date}.</td></tr>`
+}</tbody></table></div></section>
 <h2>All editions</h2>
 <div class="scroll"><table><thead><tr><th>Edition</th><th>Kind</th><th>Status</th><th class="n">Sent</th><th class="n">Failed</th><th class="n">Retrying</th><th class="n">Waiting</th><th class="n">Total</th></tr></thead><tbody>
 ${
   overview.editions.length
     ? overview.editions.map(
-        ({ edition: e, counts: c }) => html`<tr><td><a href="/admin/editions/${e.id}">${e.date} ${e.slot}</a></td><td>${e.kind}</td><td>${e.status}</td>
+        ({ edition: e, counts: c }) => html`<tr><td><a href="/admin/editions/${e.id}">${e.date} ${e.slot}</a></td><td>${KINDS[e.kind] ?? e.kind}</td><td>${e.status}</td>
 <td class="n">${n(c.sent)}</td><td class="n">${n(c.failed)}</td><td class="n">${n(c.retry)}</td><td class="n">${n(c.queued + c.sending)}</td><td class="n">${n(c.total)}</td></tr>`,
       )
     : html`<tr><td colspan="8" class="muted">No edition yet.</td></tr>`
@@ -44,14 +100,40 @@ ${
     return sendAdminPage(reply, 200, adminPage(request, deps, 'Editions', body));
   });
 
+  /** "Send late": says how old the news is and who would get it, and asks. */
+  app.get<{ Querystring: { date?: string; slot?: string } }>('/admin/editions/late', guard, async (request, reply) => {
+    const found = await findSpec(request.query.date, request.query.slot);
+    if (!found) return sendAdminPage(reply, 404, adminPage(request, deps, 'Not found', html`<p>No such edition.</p>`));
+    const { spec, row } = found;
+    const now = deps.clock();
+    const st = standingOf(config, spec, row, now);
+    const readers = (await dryRunEdition(db, config, spec)).recipients;
+    const body = html`<section class="card">
+<p><b>${spec.date} ${spec.slot}</b> (${KINDS[spec.kind] ?? spec.kind}) was due ${hm(spec.sendAt)}: <b>${st.state}</b>.</p>
+<p>Its newest news is <b>${st.newsAgeHours} hours old</b> (its window closed ${hm(spec.windowEnd)}). About <b>${n(readers)}</b> readers would get it now${row?.status === 'expired' && row.html ? ' (those it had not reached yet)' : ''}, with a new cutoff ${config.digest.cutoffHours} h from now.</p>
+<p class="muted">Expiry is automatic so that a late restart or a restored snapshot never mails old news. Sending late is your decision, and it is logged.</p>
+<div class="row"><form method="post" action="/admin/editions/send-now">${csrfField(request, deps)}<input type="hidden" name="date" value="${spec.date}"><input type="hidden" name="slot" value="${spec.slot}"><input type="hidden" name="mode" value="late"><input type="hidden" name="confirm" value="yes"><button type="submit">Send it late</button></form>
+<a href="/admin/editions?date=${spec.date}">Cancel</a></div></section>`;
+    return sendAdminPage(reply, 200, adminPage(request, deps, 'Send late?', body));
+  });
+
+  async function findSpec(date: string | undefined, slot: string | undefined) {
+    if (!date || !parseIsoDate(date)) return undefined;
+    const editions = await dateEditions(date);
+    // No slot: the date's first daily edition (the form of earlier releases sent only the date).
+    return slot ? editions.find((e) => e.spec.slot === slot) : editions.find((e) => e.spec.kind === 'daily');
+  }
+
   app.get<{ Params: { id: string }; Querystring: { msg?: string } }>('/admin/editions/:id', guard, async (request, reply) => {
     const id = Number(request.params.id);
     const e = Number.isSafeInteger(id) ? await db.selectFrom('editions').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!e) return sendAdminPage(reply, 404, adminPage(request, deps, 'Not found', html`<p>No such edition.</p>`));
     const [c, failures, stories, clicks] = await Promise.all([deliveryCounts(db, e.id), editionFailures(db, e.id), editionStories(db, e.story_ids), clicksForEdition(db, e.id)]);
+    const spec: EditionSpec = { date: e.date, slot: e.slot, kind: e.kind, sendAt: e.send_at, windowStart: e.window_start, windowEnd: e.window_end };
+    const st = standingOf(config, spec, e, deps.clock());
     const body = html`
 ${request.query.msg ? html`<p class="flash" role="status">${request.query.msg}</p>` : ''}
-<p><b>${e.date} ${e.slot}</b> (${e.kind}) · status <b>${e.status}</b> · send time ${e.send_at.toISOString()} · <a href="/editions/${e.date}">view in browser</a></p>
+<p><b>${e.date} ${e.slot}</b> (${KINDS[e.kind] ?? e.kind}) · status <b>${e.status}</b> · send time ${hm(e.send_at)} · cutoff ${hm(e.cutoff_at)}${e.sent_late ? ' (sent late on purpose)' : ''}${e.started_at ? ` · started ${hm(e.started_at)}` : ''} · <a href="/editions/${e.date}">view in browser</a></p>
 ${e.error ? html`<pre class="card bad" style="white-space:pre-wrap">${e.error}</pre>` : ''}
 <p>${e.subject ?? ''}</p>
 <section class="cards" aria-label="Deliveries">
@@ -61,7 +143,7 @@ ${e.error ? html`<pre class="card bad" style="white-space:pre-wrap">${e.error}</
 </section>
 <div class="row" style="margin-top:12px">
 ${e.status === 'sending' ? html`<form method="post" action="/admin/editions/${e.id}/pause">${csrfField(request, deps)}<button type="submit" class="secondary">Pause</button></form>` : ''}
-${e.status === 'paused' ? html`<form method="post" action="/admin/editions/${e.id}/resume">${csrfField(request, deps)}<button type="submit">Resume</button></form>` : ''}
+${st.action === 'retry' || st.action === 'late' || st.action === 'resume' ? actionForm(request, spec, e, st.action) : ''}
 ${e.html ? html`<form method="post" action="/admin/editions/${e.id}/test" class="row">${csrfField(request, deps)}<label for="to">Send a test to</label><input id="to" name="to" type="email" required placeholder="you@example.com"><button type="submit" class="secondary">Send test</button></form>` : ''}
 </div>
 ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><table><thead><tr><th>Reply</th><th class="n">Deliveries</th></tr></thead><tbody>${failures.map((f) => html`<tr><td>${f.error}</td><td class="n">${n(f.count)}</td></tr>`)}</tbody></table></div>` : ''}
@@ -70,24 +152,29 @@ ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><tabl
     return sendAdminPage(reply, 200, adminPage(request, deps, `Edition ${e.date} ${e.slot}`, body));
   });
 
-  app.post<{ Body: { date?: string } }>('/admin/editions/send-now', guard, async (request, reply) => {
-    const date = typeof request.body?.date === 'string' && DATE.test(request.body.date) ? request.body.date : undefined;
-    const back = (msg: string) => reply.redirect(`/admin/editions?msg=${encodeURIComponent(msg)}`, 303);
-    if (!date) return back('Pick a date (YYYY-MM-DD).');
-    const spec = dailySpecs(config, date)[0];
-    if (!spec) return back(`The schedule (${config.digest.cron}) has no send slot on ${date}.`);
-    const prepared = await prepareEdition({ db, config, log: deps.log }, spec, { now: deps.clock() });
-    request.log.info({ event: 'admin.send_now', edition: prepared.edition.id, date, outcome: prepared.outcome }, 'operator pressed send now');
-    const messages: Record<string, string> = {
-      created: `Edition ${date} is sending to ${prepared.deliveriesCreated} readers.`,
-      resumed: `Edition ${date} was already sending; nothing new was queued.`,
-      already_sent: `Edition ${date} was already sent; nobody gets it twice.`,
-      empty: `Edition ${date} has no stories in its window: nothing sent.`,
-      expired: `Edition ${date} is past its cutoff: it is never sent late.`,
-      failed: `Edition ${date} failed: ${prepared.edition.error ?? ''}`,
-      paused: `Edition ${date} is paused: resume it to go on.`,
+  app.post<{ Body: { date?: string; slot?: string; mode?: string; confirm?: string } }>('/admin/editions/send-now', guard, async (request, reply) => {
+    const b = request.body ?? {};
+    const date = typeof b.date === 'string' ? b.date : undefined;
+    const back = (msg: string, to = `/admin/editions${date && parseIsoDate(date) ? `?date=${date}&` : '?'}`) => reply.redirect(`${to}msg=${encodeURIComponent(msg)}`, 303);
+    if (!date || !parseIsoDate(date)) return back('Pick a date (YYYY-MM-DD).');
+    const found = await findSpec(date, typeof b.slot === 'string' && b.slot ? b.slot : undefined);
+    if (!found) return back(b.slot ? `There is no edition ${date} ${b.slot}.` : `The schedule (${config.digest.cron}) has no send slot on ${date}.`);
+    const mode: SendMode = b.mode === 'retry' || b.mode === 'late' ? b.mode : 'send';
+    // A late send only after the confirmation page: a stray POST never mails old news.
+    if (mode === 'late' && b.confirm !== 'yes') return reply.redirect(`/admin/editions/late?date=${date}&slot=${encodeURIComponent(found.spec.slot)}`, 303);
+    const prepared = await prepareEdition({ db, config, log: deps.log }, found.spec, { now: deps.clock(), retry: mode !== 'send', late: mode === 'late' });
+    request.log.info({ event: 'admin.send_now', edition: prepared.edition.id, date, slot: found.spec.slot, mode, outcome: prepared.outcome }, 'operator pressed send now');
+    const name = `Edition ${date} ${found.spec.slot}`;
+    const messages: Record<PrepareOutcome, string> = {
+      created: `${name} is sending to ${prepared.deliveriesCreated} readers.`,
+      resumed: mode === 'late' ? `${name} is sending again, late, to the readers it had not reached.` : `${name} was already sending; nothing new was queued.`,
+      already_sent: `${name} was already sent; nobody gets it twice.`,
+      empty: `${name} has no stories in its window: nothing sent.${prepared.edition.send_at > deps.clock() ? ' It is picked again at its send time.' : ''}`,
+      expired: `${name} is past its cutoff: not sent. "Send late" sends it anyway.`,
+      failed: `${name} failed: ${prepared.edition.error ?? ''}`,
+      paused: `${name} is paused: resume it to go on.`,
     };
-    return reply.redirect(`/admin/editions/${prepared.edition.id}?msg=${encodeURIComponent(messages[prepared.outcome] ?? prepared.outcome)}`, 303);
+    return back(messages[prepared.outcome], `/admin/editions/${prepared.edition.id}?`);
   });
 
   for (const [action, change, verb] of [
