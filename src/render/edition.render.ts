@@ -1,8 +1,9 @@
 import { defaultLocale, type Locale } from '../config/index.js';
 import type { DigestSection, EditionKind, Story } from '../db/index.js';
-import { headerText, safeHttpUrl, truncate } from './escape.js';
+import { escapeText, headerText, safeHttpUrl, truncate } from './escape.js';
 import { longDate, sectionView, shortDate } from './edition.view.js';
 import { editionPath } from './edition-url.js';
+import { textLinks } from './links.js';
 import { footerWords } from './mail-words.js';
 import { mjmlToHtml } from './mjml.js';
 import { marker } from './placeholders.js';
@@ -64,6 +65,11 @@ export interface RenderedEdition {
   readonly viewUrl: string;
   /** Hosts links and images may point at: PUBLIC_URL's, the stories', the logo's (preflight). */
   readonly linkHosts: readonly string[];
+  /**
+   * Addresses the stories' text mentions ("code at https://github.com/…"), as the plain-text part
+   * shows them: text, not links we made, so preflight does not hold them to its link rules.
+   */
+  readonly quotedLinks?: readonly string[];
 }
 
 /** A stable key for a section choice: renders are shared by every reader with the same key. */
@@ -145,6 +151,8 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
     for (const u of [safeHttpUrl(s.url), safeHttpUrl(s.image_url)]) if (u) hosts.add(new URL(u).host);
   }
   if (logoUrl) hosts.add(new URL(logoUrl).host);
+  // Found as preflight finds them in the text part (wrapping moves only whitespace).
+  const quoted = sections.flatMap((s) => s.stories.flatMap((v) => [v.title, v.teaser, v.meta])).flatMap((t) => textLinks(escapeText(t)));
 
   return {
     date: input.date,
@@ -156,5 +164,6 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
     storyIds: shown.map((s) => s.id),
     viewUrl,
     linkHosts: [...hosts],
+    quotedLinks: [...new Set(quoted)],
   };
 }

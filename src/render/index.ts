@@ -22,13 +22,13 @@ export { composeMessage, ComposeError, listUnsubscribeValue, type ComposeInput }
 export { compileMessageTemplate, type MessageTemplate, type TemplateInput, type TemplateReader } from './message.template.js';
 export { RenderError } from './mjml.js';
 export { escapeHtml, escapeText, safeHttpUrl, truncate } from './escape.js';
+export { htmlLinks } from './links.js';
 export { LEFTOVER, PLACEHOLDERS, type Placeholder } from './placeholders.js';
 export { TEMPLATES_DIR } from './template-files.js';
 export {
   checkMessage,
   describePreflight,
   HTML_BUDGET_BYTES,
-  htmlLinks,
   preflightEdition,
   type MessageToCheck,
   type PreflightCode,

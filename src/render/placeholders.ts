@@ -8,5 +8,10 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export const marker = (name: Placeholder): string => `%%${name}%%`;
 
-/** Any marker-shaped leftover, known or not (preflight: nothing may reach a reader unfilled). */
-export const LEFTOVER = /%%[a-z_]+%%|\{\{[^}]*\}\}/g;
+/**
+ * A marker-shaped leftover, known or not (preflight: nothing may reach a reader unfilled). Only the
+ * template can write one: escapeHtml/escapeText break up every `%%` of story text. `{{…}}` is not
+ * looked for: compileTemplate refuses a `{{` that is not a tag, so in a rendered part it can only be
+ * story text (a Vue tutorial's `{{ message }}`), which must never fail an edition.
+ */
+export const LEFTOVER = /%%[a-z_]+%%/g;

@@ -1,5 +1,6 @@
 import { composeMessage } from './compose-message.js';
 import type { RenderedEdition } from './edition.render.js';
+import { htmlLinks, textLinks } from './links.js';
 import { personalise } from './personalise.js';
 import { LEFTOVER } from './placeholders.js';
 
@@ -48,14 +49,8 @@ export interface MessageToCheck {
   readonly publicUrl: string;
   /** Hosts links may point at besides PUBLIC_URL's (the stories', images', logo's). */
   readonly allowedHosts: readonly string[];
-}
-
-const decodeAttr = (s: string) =>
-  s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-
-/** href and src values of the HTML (MJML writes attributes double-quoted). */
-export function htmlLinks(html: string): string[] {
-  return [...html.matchAll(/\s(?:href|src|background)\s*=\s*"([^"]*)"/gi)].map((m) => decodeAttr(m[1]!));
+  /** Addresses story text quotes in the plain-text part (RenderedEdition.quotedLinks): text, not our links. */
+  readonly quotedLinks?: readonly string[];
 }
 
 /** The raw header lines of a MIME message (before the first blank line), unfolded not. */
@@ -90,8 +85,11 @@ export function checkMessage(m: MessageToCheck): PreflightReport {
   if (m.text.trim().length < 20) add('text_missing', 'the plain-text part is missing or empty');
 
   const links = htmlLinks(m.html);
-  const textLinks = [...m.text.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"]+/gi)].map((x) => x[0].replace(/[.,;:!?)\]']+$/, ''));
-  for (const link of [...links, ...textLinks]) {
+  // A story may mention any address ("code at https://github.com/…"): that is its text, shown as
+  // written, and must not fail the edition. Only the links the templates made are held to the rules.
+  const quoted = new Set(m.quotedLinks);
+  const ours = textLinks(m.text).filter((link) => !quoted.has(link));
+  for (const link of [...links, ...ours]) {
     let url: URL | undefined;
     try {
       url = new URL(link);
@@ -172,6 +170,7 @@ export async function preflightEdition(rendered: RenderedEdition, options: Prefl
     raw,
     publicUrl,
     allowedHosts: rendered.linkHosts,
+    quotedLinks: rendered.quotedLinks,
   });
 }
 

@@ -9,6 +9,9 @@
  *   {{> name}}    a partial (templates/partials/name.*)
  *   {{! note}}    a comment
  * Names are dotted paths looked up from the innermost section outwards; `.` is the current item.
+ * Every `{{` in a template opens one of these tags: a stray one (`{{ name }`, a comment quoting a
+ * tag) is refused when the template is compiled. So no `{{` in a rendered part can come from a
+ * template, and preflight need not look for leftovers of them; story text may say `{{ anything }}`.
  *
  * Rejected: handlebars or mustache.js as a dependency; this is ~100 lines and we need our own
  * escaping anyway (placeholder markers must never be forged from story text).
@@ -27,15 +30,24 @@ export class TemplateError extends Error {
 
 const TAG = /\{\{(\{)?\s*([#^/>!]?)\s*([^}]*?)\s*\}?\}\}/g;
 
+/** Template text between tags: it may not hold a `{{` that no tag consumed. */
+function textNode(text: string, name: string): Node {
+  const stray = text.indexOf('{{');
+  if (stray >= 0) throw new TemplateError(`${name}: "${text.slice(stray, stray + 30)}" is not a tag (a stray "{{")`);
+  return { kind: 'text', text };
+}
+
 export function parseTemplate(source: string, name = 'template'): Node[] {
   const root: Node[] = [];
   const stack: { name: string; children: Node[] }[] = [{ name: '', children: root }];
   let last = 0;
   for (const m of source.matchAll(TAG)) {
     const top = stack[stack.length - 1]!;
-    if (m.index > last) top.children.push({ kind: 'text', text: source.slice(last, m.index) });
+    if (m.index > last) top.children.push(textNode(source.slice(last, m.index), name));
     last = m.index + m[0].length;
     const [, triple, sigil, tagName = ''] = m;
+    // `{{! see {{x}} }}` ends at the first `}}`: the rest would reach the output as text.
+    if (tagName.includes('{')) throw new TemplateError(`${name}: "${m[0].slice(0, 40)}" holds a "{" (tags do not nest, not even in a comment)`);
     if (sigil === '!') continue;
     if (sigil === '#' || sigil === '^') {
       const node: Node = { kind: 'section', name: tagName, inverted: sigil === '^', children: [] };
@@ -53,7 +65,7 @@ export function parseTemplate(source: string, name = 'template'): Node[] {
     }
   }
   if (stack.length > 1) throw new TemplateError(`${name}: {{#${stack[stack.length - 1]!.name}}} is never closed`);
-  if (last < source.length) root.push({ kind: 'text', text: source.slice(last) });
+  if (last < source.length) root.push(textNode(source.slice(last), name));
   return root;
 }
 

@@ -85,9 +85,31 @@ describe('preflight', () => {
   it('stops leftover placeholders', async () => {
     const m = await goodMessage();
     expect(codes({ ...m, html: m.html + '%%greeting%%' })).toContain('placeholder_left');
-    expect(codes({ ...m, text: m.text + '{{siteName}}' })).toContain('placeholder_left');
+    expect(codes({ ...m, text: m.text + '%%site_name%%' })).toContain('placeholder_left'); // a template's typo: no such marker
     const unfilled = checkMessage({ ...m, html: rendered.html, text: rendered.text });
     expect(unfilled.ok).toBe(false);
     expect(describePreflight(unfilled)).toMatch(/preflight placeholder_left: HTML still holds template placeholders: %%greeting%%/);
+  });
+
+  it('passes stories whose text holds template syntax, markers and addresses: story text is data', async () => {
+    const vue = await renderEdition({
+      date: '2026-11-26', site: { name: 'The Morning Post', postalAddress: '' }, publicUrl,
+      stories: [fixtureStory({ title: 'Getting started with Vue: the {{ message }} syntax', summary: 'Partials {{> x}}, {{#each items}} and %%unsubscribe_url%%; code at https://github.com/vuejs/core.' })],
+      blogs: [fixtureStory({ kind: 'blog', url: 'https://blog.example.org/q', title: '{{{raw}}} and %%greeting%%', byline: 'git+ssh://git@host/repo {{ author }}' })],
+    });
+    const report = await preflightEdition(vue, { publicUrl, from: 'd@example.com' });
+    expect(report.problems).toEqual([]);
+    expect(vue.subject).toBe('Getting started with Vue: the {{ message }} syntax · Thu 26 Nov');
+    expect(vue.text).toContain('1. Getting started with Vue: the {{ message }} syntax');
+    expect(vue.html).toContain('>Getting started with Vue: the {{ message }} syntax</a>');
+    expect(vue.html).toContain('Partials {{&gt; x}}, {{#each items}} and %&#37;unsubscribe_url%&#37;; code at https://github.com/vuejs/core.');
+  });
+
+  it('still holds the links the templates make to the rules', async () => {
+    const m = await goodMessage();
+    const quotedLinks = ['https://github.com/vuejs/core'];
+    expect(codes({ ...m, text: m.text + '\nhttps://github.com/vuejs/core\n', quotedLinks })).toEqual([]);
+    expect(codes({ ...m, text: m.text + '\nhttps://evil.example/x\n', quotedLinks })).toContain('link_foreign_host');
+    expect(codes({ ...m, html: m.html + '<a href="https://github.com/vuejs/core">x</a>', quotedLinks })).toContain('link_foreign_host');
   });
 });

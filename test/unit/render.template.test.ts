@@ -27,4 +27,13 @@ describe('template language', () => {
     expect(() => html('{{/a}}', {})).toThrow(TemplateError);
     expect(() => html('{{> nope}}', {})).toThrow(/no partial/);
   });
+
+  it('refuses a stray {{ that no tag consumed, so no template can leave one in a rendered part', () => {
+    expect(() => html('<p>{{ name }</p>', {})).toThrow(/"\{\{ name \}<\/p>" is not a tag/);
+    expect(() => html('{{a}} and {{b} c}}', {})).toThrow(TemplateError);
+    expect(() => html('{{! quoting {{a}} in a comment }}', {})).toThrow(/tags do not nest/);
+    expect(() => html('{{> p}}', {}, { p: 'x {{' })).toThrow(TemplateError);
+    // A value is data: it is never parsed, whatever braces it holds.
+    expect(html('{{a}}', { a: '{{ message }} {{> x}}' })).toBe('{{ message }} {{&gt; x}}');
+  });
 });
