@@ -36,13 +36,13 @@ describe('digest send and digest status (postgres)', () => {
     expect(await t.db.selectFrom('editions').selectAll().execute()).toEqual([]);
     expect(sink.messages).toHaveLength(0);
 
-    const first = await digest('send');
+    const first = await digest('send', '--date', slot.date);
     expect(first.stdout).toMatch(/rendered, 12 deliveries created/);
     expect(first.stdout).toMatch(/12 sent, 0 failed, 0 skipped, 0 left/);
     expect(first.stderr).toMatch(/sent 12\/12/); // the non-TTY progress line
     expect(sink.messages).toHaveLength(12);
 
-    const second = await digest('send');
+    const second = await digest('send', '--date', slot.date);
     expect(second.stdout).toMatch(/already sent; nothing new to send \(12 sent earlier\)/);
     expect(sink.messages).toHaveLength(12);
 
