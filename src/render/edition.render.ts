@@ -4,7 +4,7 @@ import { escapeText, headerText, safeHttpUrl, truncate } from './escape.js';
 import { longDate, sectionView, shortDate } from './edition.view.js';
 import { editionPath } from './edition-url.js';
 import { textLinks } from './links.js';
-import { footerWords } from './mail-words.js';
+import { editionWords, footerWords, subjectTemplateFor } from './mail-words.js';
 import { mjmlToHtml } from './mjml.js';
 import { marker } from './placeholders.js';
 import { compileTemplate } from './template.js';
@@ -29,7 +29,7 @@ export interface EditionInput {
   readonly sections?: readonly DigestSection[];
   /** The reader-facing words and date format (config.locale); default English. */
   readonly locale?: Locale | undefined;
-  /** SUBJECT_TEMPLATE: {{headline}}, {{date}}, {{isoDate}}, {{site}}, {{count}}. */
+  /** SUBJECT_TEMPLATE: {{headline}}, {{date}}, {{isoDate}}, {{site}}, {{count}} (subjectTemplateFor: the weekly's own default). */
   readonly subjectTemplate?: string;
   /**
    * 'email' (default): personal %%markers%% for personalise(). 'web': the public "view in browser"
@@ -105,15 +105,16 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
   const viewUrl = publicUrl + editionPath(input.date, input.slot);
   const logoUrl = safeHttpUrl(input.site.logoUrl);
   const web = input.mode === 'web';
+  const words = editionWords(locale, input.kind, { count: shown.length, site: input.site.name, date: longDate(input.date, locale), url: `${publicUrl}/` });
 
-  const subject = renderSubject(input.subjectTemplate ?? locale.t('digest.subject_template'), {
+  const subject = renderSubject(subjectTemplateFor(locale, input.kind, input.subjectTemplate), {
     headline: titles[0] ? truncate(titles[0], 90) : `${input.site.name}`,
     date: shortDate(input.date, locale),
     isoDate: input.date,
     site: input.site.name,
     count: shown.length,
   });
-  const preheader = truncate(titles.slice(0, 3).join(' · ') || locale.t('digest.preheader_empty', { site: input.site.name, date: longDate(input.date, locale) }), 140);
+  const preheader = truncate(titles.slice(0, 3).join(' · ') || words.preheaderEmpty, 140);
 
   const view = {
     lang: locale.lang,
@@ -127,15 +128,15 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
     web,
     unsubscribable: !web,
     viewUrl: web ? undefined : viewUrl,
-    reason: web ? locale.t('digest.web_reason', { url: `${publicUrl}/` }) : locale.t('digest.reason', { site: input.site.name, url: publicUrl }),
+    reason: web ? words.webReason : locale.t('digest.reason', { site: input.site.name, url: publicUrl }),
     postalAddress: input.site.postalAddress,
     // Sentences for the templates, interpolated here; the templates escape them like any value.
     t: {
       ...footerWords(locale),
       greeting: locale.t('mail.greeting'),
-      intro: locale.t('digest.intro', { count: shown.length, site: input.site.name }),
+      intro: words.intro,
       readInBrowser: locale.t('digest.read_in_browser', { url: viewUrl }),
-      nothingNew: locale.t('digest.nothing_new'),
+      nothingNew: words.nothingNew,
     },
   };
   const templates = loadTemplates('digest');
