@@ -56,14 +56,18 @@ export function weeklySpec(config: Config, date: string): EditionSpec | undefine
 
 /**
  * The edition for readers whose chosen hour starts at `sendAt` (a UTC instant on a whole local hour
- * of some time zone) and whose local date is then `date`. Named by its UTC time (`14:00Z`) on that
- * local date: readers in different zones whose hours coincide on the same day share one edition,
- * rendered once, and each is dated as the reader's own calendar reads (a Tokyo reader's Monday 07:00
- * is Sunday 22:00 UTC, and their mail says Monday).
+ * of some time zone) and whose local date is then `date`. Readers in different zones whose hours start
+ * at the same instant on the same calendar day share one edition, rendered once, and each is dated as
+ * their own calendar reads: a Tokyo reader's Monday 07:00 is Sunday 22:00 UTC, and their mail says
+ * Monday. Named by the UTC time, with the UTC day when it is not the edition's date ('22:00Z-1d' on
+ * Monday is Sunday 22:00 UTC), so two instants on one date (07:00 in Kiribati and in Honolulu, both
+ * 17:00 UTC a day apart) never share a name.
  */
 export function hourlySpec(sendAt: Date, date: string): EditionSpec {
   const iso = sendAt.toISOString();
-  return { date, slot: `${iso.slice(11, 16)}Z`, kind: 'hourly', sendAt, windowStart: new Date(sendAt.getTime() - DAY_MS), windowEnd: sendAt };
+  const days = Math.round((Date.parse(`${iso.slice(0, 10)}T00:00:00Z`) - Date.parse(`${date}T00:00:00Z`)) / DAY_MS);
+  const slot = `${iso.slice(11, 16)}Z${days === 0 ? '' : `${days > 0 ? '+' : '-'}${Math.abs(days)}d`}`;
+  return { date, slot, kind: 'hourly', sendAt, windowStart: new Date(sendAt.getTime() - DAY_MS), windowEnd: sendAt };
 }
 
 /** The instant a reader's hour starts on their local `date`. */

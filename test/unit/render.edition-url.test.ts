@@ -11,6 +11,8 @@ describe('an edition\'s URL', () => {
     ['18:30', '18-30'],
     ['00:00', '00-00'],
     ['weekly 06:00', 'weekly-06-00'],
+    ['22:00Z-1d', '22-00z-1d'],
+    ['08:00Z+1d', '08-00z+1d'],
     ['22:00Z', '22-00z'],
     ['05:45Z', '05-45z'],
   ])('slot %s is the path segment %s, and back', (slot, segment) => {
@@ -18,7 +20,7 @@ describe('an edition\'s URL', () => {
     expect(slotFromSegment(segment)).toBe(slot);
   });
 
-  it.each(['', '6-00', '06:00', '06-00Z', '24-00', '06-60', 'weekly', 'weekly 06-00', 'Weekly-06-00', '06-00z-x', '..', '06-00%20'])(
+  it.each(['', '6-00', '06:00', '06-00Z', '24-00', '06-60', 'weekly', 'weekly 06-00', 'Weekly-06-00', '06-00z-x', '..', '06-00%20', '22-00z-3d', '22-00-1d', '22-00z-1'])(
     'the segment "%s" names no slot',
     (segment) => expect(slotFromSegment(segment)).toBeUndefined(),
   );
@@ -29,8 +31,10 @@ describe('an edition\'s URL', () => {
       ...dailySpecs(config, '2026-11-27').map((s) => s.slot),
       weeklySpec(config, '2026-11-27')!.slot,
       hourlySpec(new Date('2026-11-26T22:00:00Z'), '2026-11-27').slot,
+      hourlySpec(new Date('2026-11-27T17:00:00Z'), '2026-11-27').slot,
+      hourlySpec(new Date('2026-11-28T08:00:00Z'), '2026-11-27').slot,
     ];
-    expect(slots).toEqual(['06:00', '18:00', 'weekly 06:00', '22:00Z']);
+    expect(slots).toEqual(['06:00', '18:00', 'weekly 06:00', '22:00Z-1d', '17:00Z', '08:00Z+1d']);
     for (const slot of slots) expect(slotFromSegment(slotSegment(slot))).toBe(slot);
   });
 
