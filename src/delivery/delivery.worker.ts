@@ -256,8 +256,9 @@ export class DeliveryWorker {
       this.opts.onEvent?.({ type: 'failed', deliveryId: d.id, editionId: d.editionId, hardBounce: c.hardBounce });
       return;
     }
-    const edition = await this.retryDb('edition', () => db.selectFrom('editions').select('send_at').where('id', '=', d.editionId).executeTakeFirst(), 5);
-    const giveUpAt = edition ? new Date(edition.send_at.getTime() + config.digest.cutoffHours * 3_600_000) : undefined;
+    // The edition's own cutoff (editions.cutoff_at: a late send moves it), never recomputed here.
+    const edition = await this.retryDb('edition', () => db.selectFrom('editions').select('cutoff_at').where('id', '=', d.editionId).executeTakeFirst(), 5);
+    const giveUpAt = edition?.cutoff_at;
     // An uncertain message may already be in the reader's inbox: it is resent once, never more.
     const decision = c.outcome === 'uncertain' && d.uncertain >= 1
       ? ({ retry: false, why: 'attempts' } as const)

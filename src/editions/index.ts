@@ -31,6 +31,14 @@ export { runEdition, type SendDeps, type SendOptions } from './run-edition.js';
 export { settleEditions } from './settle-editions.js';
 export { dryRunEdition, type DryRun } from './dry-run.js';
 export { editionFailures, editionStories, type FailureGroup } from './edition.report.js';
-export { findPublishedEdition, listPublishedEditions, type PublishedEdition } from './published-editions.js';
+export {
+  editionIn,
+  findPublishedEdition,
+  listPublishedEditions,
+  publishedEditionsOn,
+  recentPublishedEditions,
+  sentAt,
+  type PublishedEdition,
+} from './published-editions.js';
 export { buildPreview, sampleReader, type Preview } from './edition.preview.js';
 export { standingOf, type EditionAction, type EditionStanding } from './edition-actions.js';

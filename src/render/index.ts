@@ -36,3 +36,4 @@ export {
   type PreflightProblem,
   type PreflightReport,
 } from './preflight.js';
+export { editionPath, slotFromSegment, slotSegment } from './edition-url.js';

@@ -2,10 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { generateRssFeed } from 'feedsmith';
 import type { Locale } from '../config/index.js';
 import type { Story } from '../db/index.js';
-import { editionStories } from '../editions/index.js';
-import { editionIn, listPublishedEditions, publishedEditionsOn, recentPublishedEditions, sentAt, type PublishedEdition } from '../editions/published-editions.js';
-import { editionInputFor, escapeHtml, renderEdition, safeHttpUrl } from '../render/index.js';
-import { editionPath, slotFromSegment } from '../render/edition-url.js';
+import { editionIn, editionStories, listPublishedEditions, publishedEditionsOn, recentPublishedEditions, sentAt, type PublishedEdition } from '../editions/index.js';
+import { editionInputFor, editionPath, escapeHtml, renderEdition, safeHttpUrl, slotFromSegment } from '../render/index.js';
 import { longDate } from '../render/edition.view.js';
 import type { WebDeps } from './web-deps.js';
 

@@ -16,7 +16,7 @@ import {
 } from '../../editions/index.js';
 import { parseIsoDate } from '../../ranking/index.js';
 import { clicksForEdition } from '../../stories/index.js';
-import { ALL_SECTIONS, personalise, type RenderedEdition } from '../../render/index.js';
+import { ALL_SECTIONS, editionPath, personalise, type RenderedEdition } from '../../render/index.js';
 import { describeAddressProblem, parseEmailAddress } from '../../subscribers/index.js';
 import { html, type SafeHtml } from '../pages/html.js';
 import { requireAdmin } from '../admin-session.js';
@@ -133,7 +133,7 @@ ${
     const st = standingOf(config, spec, e, deps.clock());
     const body = html`
 ${request.query.msg ? html`<p class="flash" role="status">${request.query.msg}</p>` : ''}
-<p><b>${e.date} ${e.slot}</b> (${KINDS[e.kind] ?? e.kind}) · status <b>${e.status}</b> · send time ${hm(e.send_at)} · cutoff ${hm(e.cutoff_at)}${e.sent_late ? ' (sent late on purpose)' : ''}${e.started_at ? ` · started ${hm(e.started_at)}` : ''} · <a href="/editions/${e.date}">view in browser</a></p>
+<p><b>${e.date} ${e.slot}</b> (${KINDS[e.kind] ?? e.kind}) · status <b>${e.status}</b> · send time ${hm(e.send_at)} · cutoff ${hm(e.cutoff_at)}${e.sent_late ? ' (sent late on purpose)' : ''}${e.started_at ? ` · started ${hm(e.started_at)}` : ''} · <a href="${editionPath(e.date, e.slot)}">view in browser</a></p>
 ${e.error ? html`<pre class="card bad" style="white-space:pre-wrap">${e.error}</pre>` : ''}
 <p>${e.subject ?? ''}</p>
 <section class="cards" aria-label="Deliveries">
@@ -200,7 +200,7 @@ ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><tabl
     // The stored render, with sample personal parts: the links show where readers' links go.
     const rendered: RenderedEdition = {
       date: e.date, sections: ALL_SECTIONS, subject: e.subject, preheader: '', html: e.html, text: e.text,
-      storyIds: e.story_ids, viewUrl: `${config.publicUrl}/editions/${e.date}`, linkHosts: [],
+      storyIds: e.story_ids, viewUrl: `${config.publicUrl}${editionPath(e.date, e.slot)}`, linkHosts: [],
     };
     const parts = personalise(rendered, { name: 'Test reader', unsubscribeUrl: `${config.publicUrl}/u/test-link-only`, preferencesUrl: `${config.publicUrl}/p/test-link-only` });
     await deps.mailer.send({ to: address.email, subject: `[Test] ${e.subject}`, html: parts.html, text: parts.text });
