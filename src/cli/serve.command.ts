@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { createLogger, loadConfig, readEnvironment, type Config } from '../config/index.js';
 import { startService } from '../main.js';
-import { editionWindows } from '../editions/index.js';
+import { addDays, editionWindows } from '../editions/index.js';
 import { localDate } from '../ranking/index.js';
 
 /** The next send slot after `now`, looking a week ahead (a weekday-only schedule skips days). */
 export function nextSendAt(config: Config, now = new Date()): Date | undefined {
+  const today = localDate(now, config.digest.timeZone);
   for (let d = 0; d < 8; d++) {
-    const date = localDate(new Date(now.getTime() + d * 86_400_000), config.digest.timeZone);
+    // Calendar days, not 24 h steps, which skip a date around a DST change.
+    const date = addDays(today, d);
     const next = editionWindows(date, config.digest.cron, config.digest.timeZone).find((w) => w.sendAt > now);
     if (next) return next.sendAt;
   }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, EditionStatus } from '../db/index.js';
+import type { Database, Edition, EditionStatus } from '../db/index.js';
 import { PAST_CUTOFF } from '../delivery/index.js';
 
 /**
@@ -59,6 +59,15 @@ export const resumeEdition = (db: Handle, id: number) => transition(db, id, ['pa
  * time, it stays empty for good.
  */
 export const reopenEmpty = (db: Handle, id: number) => transition(db, id, ['empty'], 'planned', { error: null, where: sql<boolean>`updated_at < send_at` });
+
+/**
+ * Whether preparing the edition can still change it by itself (no operator's --late or --retry): not
+ * yet past `rendering`, or empty found before its send time. The same rule as reopenEmpty's WHERE,
+ * for callers that filter rows they already read (the scheduler's tick).
+ */
+export function stillOpen(row: Pick<Edition, 'status' | 'updated_at' | 'send_at'>): boolean {
+  return row.status === 'planned' || row.status === 'rendering' || (row.status === 'empty' && row.updated_at < row.send_at);
+}
 
 /** failed → planned: an operator fixed the cause (a template, a setting) and asks for it again. */
 export const retryFailed = (db: Handle, id: number) => transition(db, id, ['failed'], 'planned', { error: null });

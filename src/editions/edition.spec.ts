@@ -109,13 +109,19 @@ export function specsFor(config: Config, date: string, audience: Audience): Edit
  * loads its stories into this edition and the admin's "Send now" offers it first.
  */
 export function currentDailySpec(config: Config, now: Date): EditionSpec | undefined {
-  const tz = config.digest.timeZone;
+  // Calendar days, not 24 h steps: around a DST change 24 h from 23:00 is the day after tomorrow.
+  const today = localDate(now, config.digest.timeZone);
   for (let d = -1; d <= 8; d++) {
-    for (const spec of dailySpecs(config, localDate(new Date(now.getTime() + d * DAY_MS), tz))) {
+    for (const spec of dailySpecs(config, addDays(today, d))) {
       if (cutoffOf(config, spec.sendAt) > now) return spec;
     }
   }
   return undefined;
+}
+
+/** The calendar date `days` after a 'YYYY-MM-DD' date. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** 0 = Sunday, for a 'YYYY-MM-DD' calendar date. */

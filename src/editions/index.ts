@@ -5,6 +5,7 @@
  */
 export { editionWindow, editionWindows, EditionWindowError, type EditionWindow } from './edition-window.js';
 export {
+  addDays,
   currentDailySpec,
   cutoffOf,
   dailySpecs,
@@ -17,15 +18,11 @@ export {
   type Audience,
   type EditionSpec,
 } from './edition.spec.js';
-export { editionsOfDate, readAudience } from './editions-of-date.js';
+export { editionsOfDate, editionsOfDateWithRows, readAudience } from './editions-of-date.js';
+export { editionsDated, findEdition } from './edition.repository.js';
 export { dueEditions } from './due-editions.js';
 export { pickForEdition } from './edition.pick.js';
-export {
-  expireEdition,
-  finishEditionIfDone,
-  pauseEdition,
-  resumeEdition,
-} from './edition.lifecycle.js';
+export { expireEdition, finishEditionIfDone, pauseEdition, resumeEdition, stillOpen } from './edition.lifecycle.js';
 export { prepareEdition, type PrepareOptions, type PrepareOutcome, type PreparedEdition } from './prepare-edition.js';
 export { runEdition, type SendDeps, type SendOptions } from './run-edition.js';
 export { settleEditions } from './settle-editions.js';

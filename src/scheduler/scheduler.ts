@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { systemClock, type Clock, type Config, type Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
-import { cutoffOf, dueEditions, prepareEdition, settleEditions, type EditionSpec, type PrepareOutcome } from '../editions/index.js';
+import { cutoffOf, dueEditions, editionsDated, prepareEdition, settleEditions, stillOpen, type EditionSpec, type PrepareOutcome } from '../editions/index.js';
 import { purgeExpiredPending, purgeRateLimits } from '../subscribers/index.js';
 import { createLeaderLock, type LeaderLock } from './leader-lock.js';
 
@@ -100,8 +100,7 @@ export class Scheduler {
     const { db, config, log } = this.deps;
     const result = await this.lock.runIfLeader(async () => {
       const due = await dueEditions(db, config, now);
-      const fresh = await this.withoutFinished(due.map((d) => d.spec));
-      const existing = await this.existingKeys(fresh);
+      const { open: fresh, existing } = await this.openSpecs(due.map((d) => d.spec));
       for (const d of due) {
         const key = `${d.spec.date} ${d.spec.slot}`;
         // A slot missed past its cutoff with no edition row: said in the log (once), never sent.
@@ -134,20 +133,12 @@ export class Scheduler {
     return result.leader ? { leader: true, editions: result.value } : { leader: false, editions: [] };
   }
 
-  /** Specs whose edition is not already past `rendering` (saves a transaction per tick). */
-  private async withoutFinished(specs: readonly EditionSpec[]) {
-    if (specs.length === 0) return [];
-    const rows = await this.deps.db.selectFrom('editions').select(['date', 'slot', 'status', 'updated_at', 'send_at']).where('date', 'in', [...new Set(specs.map((s) => s.date))]).execute();
-    // An edition found empty before its send time is picked again at it (edition.lifecycle.ts reopenEmpty).
-    const open = (r: (typeof rows)[number]) => r.status === 'planned' || r.status === 'rendering' || (r.status === 'empty' && r.updated_at < r.send_at);
-    const settled = new Set(rows.filter((r) => !open(r)).map((r) => `${r.date} ${r.slot}`));
-    return specs.filter((s) => !settled.has(`${s.date} ${s.slot}`));
-  }
-
-  private async existingKeys(specs: readonly EditionSpec[]): Promise<Set<string>> {
-    if (specs.length === 0) return new Set();
-    const rows = await this.deps.db.selectFrom('editions').select(['date', 'slot']).where('date', 'in', [...new Set(specs.map((s) => s.date))]).execute();
-    return new Set(rows.map((r) => `${r.date} ${r.slot}`));
+  /** Specs whose edition can still change by itself (editions stillOpen), and the keys of those that exist. */
+  private async openSpecs(specs: readonly EditionSpec[]): Promise<{ open: EditionSpec[]; existing: Set<string> }> {
+    const rows = await editionsDated(this.deps.db, specs.map((s) => s.date));
+    const key = (r: { date: string; slot: string }) => `${r.date} ${r.slot}`;
+    const settled = new Set(rows.filter((r) => !stillOpen(r)).map(key));
+    return { open: specs.filter((s) => !settled.has(key(s))), existing: new Set(rows.map(key)) };
   }
 
   private async housekeeping(now: Date): Promise<void> {

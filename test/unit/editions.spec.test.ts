@@ -69,6 +69,14 @@ describe('the edition an operator can send now (currentDailySpec), at any hour',
       }),
       { numRuns: 200 },
     );
+    // Every 5 minutes across both changes (23:00 on the Saturday before spring-forward once skipped a day).
+    for (const [from, to] of [['2026-03-27T00:00:00Z', '2026-03-31T00:00:00Z'], ['2026-10-23T00:00:00Z', '2026-10-27T00:00:00Z']] as const) {
+      for (let t = Date.parse(from); t < Date.parse(to); t += 300_000) {
+        const spec = currentDailySpec(oslo, new Date(t))!;
+        expect(spec.windowStart.getTime(), new Date(t).toISOString()).toBeLessThanOrEqual(t);
+        expect(cutoffOf(oslo, spec.sendAt).getTime()).toBeGreaterThan(t);
+      }
+    }
   });
 });
 

@@ -5,7 +5,8 @@ import {
   currentDailySpec,
   dryRunEdition,
   editionFailures,
-  editionsOfDate,
+  editionsOfDateWithRows,
+  findEdition,
   editionStories,
   pauseEdition,
   prepareEdition,
@@ -40,16 +41,7 @@ export function editionsAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
   const guard = { preHandler: requireAdmin(deps.config) };
   const { config, db } = deps;
 
-  /** The date's specs and their rows (a row whose spec is gone, e.g. a reader changed hours, is kept). */
-  async function dateEditions(date: string) {
-    const specs = await editionsOfDate(db, config, date);
-    const rows = await db.selectFrom('editions').selectAll().where('date', '=', date).where('slot', 'not like', '% (dry run)').execute();
-    const bySlot = new Map(rows.map((r) => [r.slot, r]));
-    const fromRows = rows
-      .filter((r) => !specs.some((s) => s.slot === r.slot))
-      .map((r): EditionSpec => ({ date: r.date, slot: r.slot, kind: r.kind, sendAt: r.send_at, windowStart: r.window_start, windowEnd: r.window_end }));
-    return [...specs, ...fromRows].sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime()).map((spec) => ({ spec, row: bySlot.get(spec.slot) }));
-  }
+  const dateEditions = (date: string) => editionsOfDateWithRows(db, config, date);
 
   function actionForm(request: FastifyRequest, spec: EditionSpec, row: Edition | undefined, action: string): SafeHtml {
     const fields = html`${csrfField(request, deps)}<input type="hidden" name="date" value="${spec.date}"><input type="hidden" name="slot" value="${spec.slot}">`;
@@ -125,8 +117,7 @@ ${
   }
 
   app.get<{ Params: { id: string }; Querystring: { msg?: string } }>('/admin/editions/:id', guard, async (request, reply) => {
-    const id = Number(request.params.id);
-    const e = Number.isSafeInteger(id) ? await db.selectFrom('editions').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+    const e = await findEdition(db, Number(request.params.id));
     if (!e) return sendAdminPage(reply, 404, adminPage(request, deps, 'Not found', html`<p>No such edition.</p>`));
     const [c, failures, stories, clicks] = await Promise.all([deliveryCounts(db, e.id), editionFailures(db, e.id), editionStories(db, e.story_ids), clicksForEdition(db, e.id)]);
     const spec: EditionSpec = { date: e.date, slot: e.slot, kind: e.kind, sendAt: e.send_at, windowStart: e.window_start, windowEnd: e.window_end };
@@ -192,7 +183,7 @@ ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><tabl
 
   app.post<{ Params: { id: string }; Body: { to?: string } }>('/admin/editions/:id/test', guard, async (request, reply) => {
     const id = Number(request.params.id);
-    const e = Number.isSafeInteger(id) ? await db.selectFrom('editions').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+    const e = await findEdition(db, id);
     if (!e?.html || !e.text || !e.subject) return reply.code(404).send('not found');
     const address = parseEmailAddress(typeof request.body?.to === 'string' ? request.body.to : '');
     const back = (msg: string) => reply.redirect(`/admin/editions/${id}?msg=${encodeURIComponent(msg)}`, 303);

@@ -1,0 +1,12 @@
+import type { Db, Edition } from '../db/index.js';
+
+/** One edition by id (the admin's pages). */
+export function findEdition(db: Db, id: number): Promise<Edition | undefined> {
+  return Number.isSafeInteger(id) ? db.selectFrom('editions').selectAll().where('id', '=', id).executeTakeFirst() : Promise.resolve(undefined);
+}
+
+/** The editions of these dates (dry-run rows never outlive their transaction, so none are here). */
+export function editionsDated(db: Db, dates: readonly string[]): Promise<Edition[]> {
+  if (dates.length === 0) return Promise.resolve([]);
+  return db.selectFrom('editions').selectAll().where('date', 'in', [...new Set(dates)]).execute();
+}
