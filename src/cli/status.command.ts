@@ -22,6 +22,17 @@ export function statusCommand(program: Command): void {
           );
         }
         if (o.editions.length === 0) lines.push('  (no editions yet)');
+        // What helps, for the editions that will not go out by themselves.
+        const steps = o.editions.flatMap(({ edition: e }) =>
+          e.status === 'failed'
+            ? [`  ${e.date} ${e.slot} failed: fix the cause above, then digest send --date ${e.date} --retry`]
+            : e.status === 'expired'
+              ? [`  ${e.date} ${e.slot} expired: not sent by itself; digest send --date ${e.date} --late sends it anyway`]
+              : e.status === 'paused'
+                ? [`  ${e.date} ${e.slot} paused: resume it in the admin (Editions)`]
+                : [],
+        );
+        if (steps.length > 0) lines.push('', 'next steps:', ...steps);
         lines.push('');
         lines.push(`retry queue: ${o.retryQueue.count}${o.retryQueue.nextAt ? `, next due ${o.retryQueue.nextAt.toISOString()}` : ''}`);
         lines.push(o.oldestLease ? `oldest lease: delivery ${o.oldestLease.deliveryId}, until ${o.oldestLease.leaseUntil.toISOString()}` : 'oldest lease: none (nothing is being sent)');

@@ -1,8 +1,8 @@
 import type { Config } from '../../src/config/index.js';
 import { silentLogger } from '../../src/config/index.js';
-import type { Db } from '../../src/db/index.js';
+import type { Db, Edition } from '../../src/db/index.js';
 import { createSmtpTransport, digestMessageSource } from '../../src/delivery/index.js';
-import { dailySpecs, prepareEdition, runEdition, type SendOptions } from '../../src/editions/index.js';
+import { dailySpecs, prepareEdition, runEdition, type EditionSpec, type SendOptions } from '../../src/editions/index.js';
 
 /** Seeds `n` active readers r0001@example.com… and returns their ids. */
 export async function seedReaders(db: Db, n: number, extra: Partial<{ status: 'pending' | 'active' | 'unsubscribed' | 'bounced'; prefix: string }> = {}): Promise<number[]> {
@@ -40,12 +40,20 @@ export function slotMinutesAgo(minutesAgo = 5): { date: string; cron: string; se
 
 /** Prepares the daily edition of `date` and sends it in-process to `smtpUrl`. */
 export async function sendDaily(db: Db, config: Config, date: string, options: SendOptions = {}) {
-  const spec = dailySpecs(config, date)[0]!;
-  const prepared = await prepareEdition({ db, config, log: silentLogger }, spec, { now: new Date() });
+  return sendSpec(db, config, dailySpecs(config, date)[0]!, new Date(), options);
+}
+
+/** Prepares the edition of `spec` as of `now` and sends it in-process to SMTP_URL. */
+export async function sendSpec(db: Db, config: Config, spec: EditionSpec, now: Date, options: SendOptions = {}) {
+  const prepared = await prepareEdition({ db, config, log: silentLogger }, spec, { now });
+  return { prepared, counts: await sendEdition(db, config, prepared.edition, { now: now.getTime(), ...options }) };
+}
+
+/** Sends an edition already prepared, in-process, to SMTP_URL, until nothing is left. */
+export async function sendEdition(db: Db, config: Config, edition: Edition, options: SendOptions = {}) {
   const transport = createSmtpTransport({ url: config.smtp.url!, from: config.mailFrom, maxConnections: config.smtp.maxConnections });
   try {
-    const counts = await runEdition({ db, config, log: silentLogger, transport, messages: digestMessageSource(db, config) }, prepared.edition, options);
-    return { prepared, counts };
+    return await runEdition({ db, config, log: silentLogger, transport, messages: digestMessageSource(db, config) }, edition, options);
   } finally {
     transport.close();
   }

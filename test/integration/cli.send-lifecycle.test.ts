@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
 import { runDigest } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { seedReaders } from '../helpers/delivery.js';
@@ -32,20 +33,15 @@ async function seedDay(t: TestDatabase, date: string, n: number, options: { summ
 }
 
 describe('digest send: the lifecycle and its exit codes (postgres)', () => {
+  const track = useCleanup();
   let t: TestDatabase | undefined;
   let sink: SmtpSink | undefined;
-  let dataDir: string | undefined;
-  afterEach(async () => {
-    await sink?.close();
-    await t?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    t = sink = dataDir = undefined;
-  });
 
   async function setUp(sinkOptions: Parameters<typeof startSmtpSink>[0] = {}) {
-    t = await createTestDatabase('postgres');
-    sink = await startSmtpSink(sinkOptions);
-    dataDir = mkdtempSync(join(tmpdir(), 'digest-cli-'));
+    t = track(await createTestDatabase('postgres'));
+    sink = track(await startSmtpSink(sinkOptions));
+    const dataDir = mkdtempSync(join(tmpdir(), 'digest-cli-'));
+    track({ close: () => rmSync(dataDir, { recursive: true, force: true }) });
     const env = { DATABASE_URL: t.url!, SMTP_URL: sink.url, SECRET: 'test-secret-0123456789abcdef', DATA_DIR: dataDir };
     return (args: string[], extra: Record<string, string> = {}) => runDigest(args, { ...env, ...extra }, { timeoutMs: 90_000 });
   }
@@ -57,6 +53,8 @@ describe('digest send: the lifecycle and its exit codes (postgres)', () => {
 
     const plain = await digest(['send', '--date', PAST]);
     expect(plain.code).toBe(3);
+    const status = await digest(['status']);
+    expect(status.stdout).toMatch(new RegExp(`${PAST} 06:00 expired: not sent by itself; digest send --date ${PAST} --late`));
     expect(plain.stdout).toMatch(new RegExp(`${PAST} 06:00: expired`));
     expect(plain.stderr).toMatch(/past its cutoff and was not sent/);
     expect(plain.stderr).toMatch(/--late/);

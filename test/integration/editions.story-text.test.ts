@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger, type Config } from '../../src/config/index.js';
+import type { Config } from '../../src/config/index.js';
 import type { Db } from '../../src/db/index.js';
-import { createSmtpTransport, digestMessageSource } from '../../src/delivery/index.js';
-import { dailySpecs, prepareEdition, runEdition, weeklySpec, type EditionSpec } from '../../src/editions/index.js';
+import { dailySpecs, weeklySpec, type EditionSpec } from '../../src/editions/index.js';
 import { importStories } from '../../src/stories/index.js';
+import { sendSpec } from '../helpers/delivery.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 import { startSmtpSink, type ReceivedMessage, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -65,20 +65,7 @@ describe.each(ENGINES)('story text on %s', (engine) => {
     sink = t = undefined;
   });
 
-  async function send(db: Db, config: Config, spec: EditionSpec) {
-    const prepared = await prepareEdition({ db, config, log: silentLogger }, spec, { now: NOW });
-    const transport = createSmtpTransport({ url: config.smtp.url!, from: config.mailFrom, maxConnections: 1 });
-    try {
-      const counts = await runEdition(
-        { db, config, log: silentLogger, transport, messages: digestMessageSource(db, config) },
-        prepared.edition,
-        { now: NOW.getTime(), workerOptions: { idleMs: 50 } },
-      );
-      return { prepared, counts };
-    } finally {
-      transport.close();
-    }
-  }
+  const send = (db: Db, config: Config, spec: EditionSpec) => sendSpec(db, config, spec, NOW, { workerOptions: { idleMs: 50 } });
 
   /** The parts of one received digest, and every reader link to /u/ found in them. */
   function partsOf(m: ReceivedMessage) {

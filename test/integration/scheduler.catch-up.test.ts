@@ -1,17 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { Writable } from 'node:stream';
 import { createLeaderLock, Scheduler } from '../../src/scheduler/index.js';
 import { testConfig } from '../helpers/config.js';
+import { capturingLogger } from '../helpers/log.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories } from '../helpers/delivery.js';
 import { openDatabase } from '../../src/db/index.js';
 
-function capturingLogger() {
-  const lines: { event?: string; msg?: string }[] = [];
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
-  return { log: pino({ level: 'info' }, stream), lines };
-}
 
 const SLOT = new Date('2026-11-20T06:00:00Z');
 const at = (hoursAfterSlot: number) => new Date(SLOT.getTime() + hoursAfterSlot * 3_600_000);

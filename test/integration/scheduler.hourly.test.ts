@@ -1,25 +1,19 @@
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Config } from '../../src/config/index.js';
 import type { Db, Edition } from '../../src/db/index.js';
-import { createSmtpTransport, digestMessageSource } from '../../src/delivery/index.js';
-import { dailySpecs, prepareEdition, runEdition } from '../../src/editions/index.js';
+import { dailySpecs, prepareEdition } from '../../src/editions/index.js';
 import { Scheduler } from '../../src/scheduler/index.js';
 import { testConfig } from '../helpers/config.js';
+import { capturingLogger } from '../helpers/log.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
-import { seedReaders, seedStories } from '../helpers/delivery.js';
+import { seedReaders, seedStories, sendEdition } from '../helpers/delivery.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 /**
  * Readers' own hours and the empty edition's lifecycle, with the scheduler's clock injected (tick(now))
  * and, where a mail is promised, a real SMTP relay on loopback.
  */
-function capturingLogger() {
-  const lines: { event?: string; slot?: string; level?: number }[] = [];
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
-  return { log: pino({ level: 'info' }, stream), lines };
-}
 
 const minutes = (at: Date, n: number) => new Date(at.getTime() + n * 60_000);
 
@@ -37,14 +31,7 @@ describe.each(ENGINES)('readers\' own hours and early empty editions on %s', (en
     sink = t = undefined;
   });
 
-  async function sendNow(db: Db, config: Config, edition: Edition, now: Date) {
-    const transport = createSmtpTransport({ url: config.smtp.url!, from: config.mailFrom, maxConnections: 1 });
-    try {
-      return await runEdition({ db, config, log: silentLogger, transport, messages: digestMessageSource(db, config) }, edition, { now: now.getTime(), workerOptions: { idleMs: 50 } });
-    } finally {
-      transport.close();
-    }
-  }
+  const sendNow = (db: Db, config: Config, edition: Edition, now: Date) => sendEdition(db, config, edition, { now: now.getTime(), workerOptions: { idleMs: 50 } });
 
   it('a Tokyo reader\'s Monday 07:00 (Sunday 22:00 UTC) gets an hourly edition dated Monday, and the mail says Monday', async () => {
     t = await createTestDatabase(engine);
