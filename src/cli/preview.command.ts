@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { localDate, parseIsoDate } from '../ranking/index.js';
-import { buildPreview } from '../editions/index.js';
+import { systemClock } from '../config/index.js';
+import { parseIsoDate } from '../ranking/index.js';
+import { buildPreview, currentEditionDate } from '../editions/index.js';
 import { describePreflight } from '../render/index.js';
 import { withContext } from './context.js';
 
@@ -14,13 +15,13 @@ export function previewCommand(program: Command): void {
   program
     .command('preview')
     .description('render the edition from the stories in the database now, without sending')
-    .option('--date <YYYY-MM-DD>', 'edition date (default: today in DIGEST_TZ)')
+    .option('--date <YYYY-MM-DD>', 'edition date (default: the next edition to go out: today\'s until its cutoff, then tomorrow\'s)')
     .option('--out <FILE.html>', 'write the HTML email there (default: print the plain-text part)')
     .option('--check', 'run the preflight checks; exit 1 when one fails')
     .action(async (opts: { date?: string; out?: string; check?: boolean }, cmd: Command) => {
       if (opts.date !== undefined && !parseIsoDate(opts.date)) cmd.error(`error: --date "${opts.date}" is not a YYYY-MM-DD date`, { exitCode: 2 });
       await withContext('preview', async ({ config, database }) => {
-        const date = opts.date ?? localDate(new Date(), config.digest.timeZone);
+        const date = opts.date ?? currentEditionDate(config, systemClock());
         const preview = await buildPreview(database.db, config, date);
         const r = preview.rendered;
         process.stderr.write(`Edition ${date}: ${r.storyIds.length} stories, subject "${r.subject}", rendered in ${preview.renderMs.toFixed(0)} ms\n`);

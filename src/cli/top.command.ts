@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { editionWindow, pickForEdition } from '../editions/index.js';
-import { localDate, type Ranked } from '../ranking/index.js';
+import { systemClock } from '../config/index.js';
+import { currentEditionDate, editionWindow, pickForEdition } from '../editions/index.js';
+import type { Ranked } from '../ranking/index.js';
 import type { Story } from '../db/index.js';
 import { withContext } from './context.js';
 
@@ -13,11 +14,11 @@ export function topCommand(program: Command): void {
   program
     .command('top')
     .description("print the pick of an edition: the top stories and blog posts of the 24 h before its send time")
-    .option('--date <YYYY-MM-DD>', "edition date (default: today in DIGEST_TZ)")
+    .option('--date <YYYY-MM-DD>', 'edition date (default: the next edition to go out: today\'s until its cutoff, then tomorrow\'s)')
     .option('--json', 'print JSON')
     .action(async (opts: { date?: string; json?: boolean }) => {
       await withContext('top', async ({ config, database }) => {
-        const date = opts.date ?? localDate(new Date(), config.digest.timeZone);
+        const date = opts.date ?? currentEditionDate(config, systemClock());
         const window = editionWindow(date, config.digest.cron, config.digest.timeZone);
         const pick = await pickForEdition(database.db, { date, kind: 'daily', window_start: window.start, window_end: window.end }, config.sections);
         if (opts.json) {

@@ -119,6 +119,11 @@ export function currentDailySpec(config: Config, now: Date): EditionSpec | undef
   return undefined;
 }
 
+/** The date of currentDailySpec, or today's in DIGEST_TZ when the schedule never sends: the default `--date`. */
+export function currentEditionDate(config: Config, now: Date): string {
+  return currentDailySpec(config, now)?.date ?? localDate(now, config.digest.timeZone);
+}
+
 /** The calendar date `days` after a 'YYYY-MM-DD' date. */
 export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);

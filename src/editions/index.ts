@@ -7,6 +7,7 @@ export { editionWindow, editionWindows, EditionWindowError, type EditionWindow }
 export {
   addDays,
   currentDailySpec,
+  currentEditionDate,
   cutoffOf,
   dailySpecs,
   hourlySpec,

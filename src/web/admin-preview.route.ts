@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { localDate } from '../ranking/index.js';
-import { buildPreview } from '../editions/index.js';
+import { buildPreview, currentEditionDate } from '../editions/index.js';
 import { describePreflight, escapeHtml } from '../render/index.js';
 import { requireAdmin } from './admin-session.js';
 import type { WebDeps } from './web-deps.js';
@@ -15,7 +14,8 @@ export const PREVIEW_WIDTHS = [375, 800] as const;
 
 export function adminPreviewRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get<{ Querystring: { date?: string } }>('/admin/preview', { preHandler: requireAdmin(deps.config) }, async (request, reply) => {
-    const date = request.query.date ?? localDate(new Date(), deps.config.digest.timeZone);
+    // Default: the edition that would go out next (the demo's, at any hour), not the calendar's today.
+    const date = request.query.date ?? currentEditionDate(deps.config, deps.clock());
     if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
       return reply.code(400).send({ error: 'invalid_date', message: 'date must be YYYY-MM-DD' });
     }

@@ -59,6 +59,9 @@ describe.each([
   it('sends the demo edition to every demo reader within seconds of pressing the button, once', async () => {
     const session = await adminLogin(service.url);
     const demo = service.demo!;
+    // The preview, by default, is of the edition that goes out next: the demo's stories are in it.
+    const preview = await (await fetch(`${service.url}/admin/preview`, AUTH)).text();
+    expect(preview).toContain('Turkey and Russia discuss reducing tension in Idlib');
     const forms = await sendNowForms(service.url, session);
     if (forms.length > 0) {
       // The page offers the edition the demo loaded, first.

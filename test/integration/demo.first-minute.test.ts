@@ -25,7 +25,7 @@ describe('digest demo: the first minute', () => {
       expect(admin.status).toBe(200);
       expect(await admin.text()).toMatch(/<b>5<\/b>active readers/);
 
-      // The stories are in today's edition window: the preview shows them.
+      // The stories are in the window of the edition that goes out next: the preview shows them, at any hour.
       const preview = await (await fetch(`${base}/admin/preview`, { headers: { authorization: `Bearer ${token}` } })).text();
       expect(preview).toContain('Turkey and Russia discuss reducing tension in Idlib');
       expect(preview).toContain('From the blogs');
