@@ -44,7 +44,7 @@ describe('a send through a PostgreSQL restart', () => {
     sink = await startSmtpSink({ latencyMs: 5 });
     dataDir = mkdtempSync(join(tmpdir(), 'digest-restart-'));
 
-    const child = spawn(process.execPath, ['bin/digest.js', 'send'], {
+    const child = spawn(process.execPath, ['bin/digest.js', 'send', '--date', slot.date], {
       env: { ...process.env, DATABASE_URL: cluster!.url, SMTP_URL: sink.url, SECRET: 'test-secret-0123456789abcdef', DATA_DIR: dataDir, DIGEST_CRON: slot.cron, LOG_LEVEL: 'error', SMTP_MAX_CONNECTIONS: '2', DELIVERY_BATCH: '20', DELIVERY_LEASE_SECONDS: '30', WORKERS: '2' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -89,7 +89,7 @@ describe('a send through a PostgreSQL restart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'digest-stopped-'));
     const WORKERS = 2;
     const MAX_CONNECTIONS = 2;
-    const send = spawnDigest(['send'], {
+    const send = spawnDigest(['send', '--date', slot.date], {
       DATABASE_URL: url, SMTP_URL: stopSink.url, SECRET: 'test-secret-0123456789abcdef', DATA_DIR: dir, DIGEST_CRON: slot.cron,
       LOG_LEVEL: 'warn', SMTP_MAX_CONNECTIONS: String(MAX_CONNECTIONS), DELIVERY_BATCH: '20', DELIVERY_LEASE_SECONDS: '30', WORKERS: String(WORKERS),
     });

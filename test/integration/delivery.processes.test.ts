@@ -51,15 +51,15 @@ describe('delivery across processes (postgres)', () => {
   }
 
   it('resumes after kill -9 of `digest send`: none missed, duplicates within the in-flight window, same Message-ID', async () => {
-    const { db, sink, env } = await setup();
-    const first = digest(['send'], env);
+    const { db, sink, env, slot } = await setup();
+    const first = digest(['send', '--date', slot.date], env);
     children.push(first);
     await until('a third of the messages', () => sink.messages.length >= READERS / 3, 60_000);
     first.kill('SIGKILL');
     await withTimeout(first.exited, 10_000, 'killed send to exit');
     const atKill = sink.messages.length;
 
-    const second = digest(['send'], env);
+    const second = digest(['send', '--date', slot.date], env);
     children.push(second);
     const code = await withTimeout(second.exited, 90_000, 'second send');
     expect(code, second.output()).toBe(0);
@@ -78,7 +78,7 @@ describe('delivery across processes (postgres)', () => {
   });
 
   it('survives kill -9 at random points, again and again: none missed, duplicates within the in-flight window of each kill', async () => {
-    const { db, sink, env: base } = await setup();
+    const { db, sink, env: base, slot } = await setup();
     const WORKERS = 2;
     const env = { ...base, WORKERS: String(WORKERS) };
     // Per kill, at most what was handed to SMTP but not yet marked `sent`: each worker's concurrent
@@ -90,7 +90,7 @@ describe('delivery across processes (postgres)', () => {
     const random = () => ((seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647);
     const kills: { after: number; at: number }[] = [];
     for (let round = 0; round < 4; round++) {
-      const send = digest(['send'], env);
+      const send = digest(['send', '--date', slot.date], env);
       children.push(send);
       const target = sink.messages.length + 1 + Math.floor(random() * 50);
       await until(`${target} messages (round ${round + 1}, seed ${firstSeed})`, () => sink.messages.length >= target || send.exitCode !== null, 60_000);
@@ -99,7 +99,7 @@ describe('delivery across processes (postgres)', () => {
       await withTimeout(send.exited, 10_000, 'killed send to exit');
       kills.push({ after: target, at: sink.messages.length });
     }
-    const last = digest(['send'], env);
+    const last = digest(['send', '--date', slot.date], env);
     children.push(last);
     expect(await withTimeout(last.exited, 90_000, 'final send'), last.output()).toBe(0);
 
@@ -117,8 +117,8 @@ describe('delivery across processes (postgres)', () => {
   }, 420_000); // a bound, not a timing assert: every wait inside has its own
 
   it('stops `digest send` on SIGTERM within the bound, exits 0 and releases its claims; a new send finishes the edition', async () => {
-    const { db, sink, env } = await setup();
-    const send = digest(['send'], { ...env, DELIVERY_LEASE_SECONDS: '300' });
+    const { db, sink, env, slot } = await setup();
+    const send = digest(['send', '--date', slot.date], { ...env, DELIVERY_LEASE_SECONDS: '300' });
     children.push(send);
     await until('some messages', () => sink.messages.length >= 30, 60_000);
     const stoppedAt = Date.now();
@@ -127,7 +127,7 @@ describe('delivery across processes (postgres)', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(20_000);
     // Nothing is left claimed: a 300 s lease would otherwise hold those readers back.
     expect(await db.selectFrom('deliveries').select('id').where('status', '=', 'sending').execute()).toEqual([]);
-    const again = digest(['send'], env);
+    const again = digest(['send', '--date', slot.date], env);
     children.push(again);
     expect(await withTimeout(again.exited, 60_000, 'second send'), again.output()).toBe(0);
     expect(tally(sink).unique).toBe(READERS);
@@ -135,9 +135,9 @@ describe('delivery across processes (postgres)', () => {
   });
 
   it('three `digest worker` processes share one edition: every reader once, no duplicates, and SIGTERM exits 0', async () => {
-    const { db, sink, env } = await setup();
+    const { db, sink, env, slot } = await setup();
     const config = testConfig({ DIGEST_CRON: env.DIGEST_CRON });
-    const prepared = await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slotMinutesAgo(5).date)[0]!, { now: new Date() });
+    const prepared = await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, { now: new Date() });
     expect(prepared.deliveriesCreated).toBe(READERS);
 
     const workers = [1, 2, 3].map(() => digest(['worker'], { ...env, DELIVERY_LEASE_SECONDS: '60' }));
