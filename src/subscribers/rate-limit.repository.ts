@@ -8,7 +8,7 @@ import type { Db } from '../db/index.js';
  * row. Returns the hits so far in the window and the milliseconds until it ends.
  */
 export async function hitRateLimit(db: Db, key: string, windowMs: number): Promise<{ hits: number; ttlMs: number }> {
-  const keyHash = createHash('sha256').update(key).digest('base64url');
+  const keyHash = hashOf(key);
   const window = sql`make_interval(secs => ${windowMs / 1000})`;
   const result = await sql<{ hits: number; ttl_ms: number }>`
     INSERT INTO rate_limits (key_hash, hits, reset_at) VALUES (${keyHash}, 1, now() + ${window})
@@ -18,6 +18,18 @@ export async function hitRateLimit(db: Db, key: string, windowMs: number): Promi
     RETURNING hits, (EXTRACT(EPOCH FROM (reset_at - now())) * 1000)::float8 AS ttl_ms`.execute(db);
   const row = result.rows[0]!;
   return { hits: Number(row.hits), ttlMs: Math.max(0, Math.ceil(Number(row.ttl_ms))) };
+}
+
+/**
+ * Takes back one hit in a window still running: a limit that counts an attempt before judging it
+ * (so concurrent attempts cannot all slip under the limit) returns the hit of one that turned out fine.
+ */
+export async function releaseRateLimit(db: Db, key: string): Promise<void> {
+  await sql`UPDATE rate_limits SET hits = hits - 1 WHERE key_hash = ${hashOf(key)} AND hits > 0 AND reset_at > now()`.execute(db);
+}
+
+function hashOf(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
 }
 
 /** Ended windows, removed by the scheduler's housekeeping. */

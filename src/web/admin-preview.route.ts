@@ -13,7 +13,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const PREVIEW_WIDTHS = [375, 800] as const;
 
 export function adminPreviewRoutes(app: FastifyInstance, deps: WebDeps): void {
-  app.get<{ Querystring: { date?: string } }>('/admin/preview', { preHandler: requireAdmin(deps.config) }, async (request, reply) => {
+  app.get<{ Querystring: { date?: string } }>('/admin/preview', { preHandler: requireAdmin(deps) }, async (request, reply) => {
     // Default: the edition that would go out next (the demo's, at any hour), not the calendar's today.
     const date = request.query.date ?? currentEditionDate(deps.config, deps.clock());
     if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
@@ -35,6 +35,11 @@ ${preview.rendered.storyIds.length} stories · MJML render ${preview.renderMs.to
 <div class="frames">${frames}</div>
 <h2>Plain-text part</h2><pre>${escapeHtml(preview.sample.text)}</pre>
 </body></html>`;
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    // The frames' srcdoc inherits this policy: story images come from wherever the stories point.
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+      .send(html);
   });
 }

@@ -3,6 +3,7 @@ import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SigningKey } from '../config/index.js';
 import { bearerToken, safeEqual } from './admin-auth.js';
+import { judgeCredential, refuseCredential, type CredentialDeps, type CredentialVerdict } from './auth-failures.js';
 
 /**
  * Admin sessions without server state: the cookie is `<expiry>.<nonce>.<mac>`, signed with SECRET, set
@@ -41,14 +42,38 @@ export function csrfToken(key: SigningKey, session: string): string {
   return mac(key, `csrf.${session}`).slice(0, 32);
 }
 
-export interface AdminAuthOptions {
-  readonly adminToken: string | undefined;
-  readonly keys: { current: SigningKey; previous?: SigningKey | undefined };
-  readonly publicUrl: string;
+export interface AdminAuthDeps extends CredentialDeps {
+  readonly config: {
+    readonly adminToken: string | undefined;
+    readonly keys: { readonly current: SigningKey; readonly previous?: SigningKey | undefined };
+    readonly publicUrl: string;
+  };
 }
 
+/** The session cookie: parsed by @fastify/cookie in the admin scope, read from the header elsewhere (/healthz). */
 export function sessionOf(request: FastifyRequest): string | undefined {
-  return (request.cookies as Record<string, string | undefined> | undefined)?.[SESSION_COOKIE];
+  const parsed = request.cookies as Record<string, string | undefined> | undefined;
+  if (parsed) return parsed[SESSION_COOKIE];
+  for (const pair of (request.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = pair.trim().split('=');
+    if (name === SESSION_COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
+/**
+ * Who is asking, for pages that show more to the admin (/healthz): 'admin' (right Bearer or a valid
+ * session), 'anonymous' (no credential), or the refusal of a wrong Bearer, counted like any other.
+ */
+export async function adminOrAnonymous(deps: AdminAuthDeps, request: FastifyRequest): Promise<'admin' | 'anonymous' | Exclude<CredentialVerdict, { ok: true }>> {
+  const adminToken = deps.config.adminToken;
+  if (!adminToken) return 'anonymous';
+  const bearer = bearerToken(request);
+  if (bearer !== undefined) {
+    const verdict = await judgeCredential(deps, request, 'bearer', () => safeEqual(bearer, adminToken));
+    return verdict.ok ? 'admin' : verdict;
+  }
+  return verifySession(deps.config.keys, sessionOf(request)) ? 'admin' : 'anonymous';
 }
 
 function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
@@ -68,15 +93,18 @@ function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
  * session cookie from the login form (people). With a cookie, a request that changes something must
  * come from this origin and carry the CSRF token.
  */
-export function requireAdmin(options: AdminAuthOptions) {
+export function requireAdmin(deps: AdminAuthDeps) {
+  const options = deps.config;
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!options.adminToken) {
+    const adminToken = options.adminToken;
+    if (!adminToken) {
       return reply.code(403).type('text/plain; charset=utf-8').send('The admin is closed: set ADMIN_TOKEN to open it.');
     }
     const bearer = bearerToken(request);
     if (bearer !== undefined) {
-      if (safeEqual(bearer, options.adminToken)) return;
-      return reply.code(401).header('www-authenticate', 'Bearer realm="daily-digest"').send({ error: 'unauthorized' });
+      const verdict = await judgeCredential(deps, request, 'bearer', () => safeEqual(bearer, adminToken));
+      if (verdict.ok) return;
+      return refuseCredential(reply, verdict);
     }
     const session = sessionOf(request);
     if (!verifySession(options.keys, session)) {

@@ -24,7 +24,7 @@ const bounceSchema = z
   .refine((b) => b.email || b.delivery_id || b.verp, { message: 'name the reader: email, delivery_id or verp' });
 
 export function bouncesRoutes(app: FastifyInstance, deps: WebDeps): void {
-  app.post('/api/bounces', { preHandler: requireAdminToken(deps.config.adminToken) }, async (request, reply) => {
+  app.post('/api/bounces', { onRequest: requireAdminToken(deps) }, async (request, reply) => {
     const items = Array.isArray(request.body) ? request.body : [request.body];
     if (items.length > 1000) return reply.code(413).send({ error: 'batch_too_large', message: 'At most 1000 bounces per request.' });
     const errors: { index: number; message: string }[] = [];

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { adminOrAnonymous } from './admin-session.js';
+import { refuseCredential } from './auth-failures.js';
 import type { WebDeps } from './web-deps.js';
 
 export interface HealthCheck {
@@ -20,7 +22,10 @@ const SMTP_CHECK_TTL_MS = 30_000;
 
 /**
  * GET /healthz: 200 when the database and the SMTP relay answer (and the scheduler, where this
- * process runs one, is alive); 503 naming what failed otherwise. No secrets in the answer.
+ * process runs one, is alive); 503 otherwise. Anyone sees only ok or not ok per component; the
+ * details (engine, errors such as `connect ECONNREFUSED 127.0.0.1:2999`, the scheduler's leader and
+ * last tick) are for the admin: a Bearer ADMIN_TOKEN or an admin session. A wrong Bearer is refused
+ * and counted like anywhere else (it would otherwise be an unlimited way to test guesses).
  */
 export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
   let smtp: { at: number; result: HealthCheck } | undefined;
@@ -38,7 +43,9 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
     return result;
   }
 
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', async (request, reply) => {
+    const viewer = await adminOrAnonymous(deps, request);
+    if (typeof viewer === 'object') return refuseCredential(reply, viewer);
     const checks: Record<string, HealthCheck> = {};
     try {
       await within(3000, sql`select 1`.execute(deps.db));
@@ -55,6 +62,11 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
       }
     }
     const ok = Object.values(checks).every((c) => c.ok);
-    return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send({ status: ok ? 'ok' : 'unhealthy', engine: deps.engine, checks });
+    const status = ok ? 'ok' : 'unhealthy';
+    const body =
+      viewer === 'admin'
+        ? { status, engine: deps.engine, checks }
+        : { status, checks: Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, { ok: c.ok }])) };
+    return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send(body);
   });
 }

@@ -47,7 +47,7 @@ export function metricsRoutes(app: FastifyInstance, deps: WebDeps): void {
     for (const r of e.rows) events.set({ type: r.type }, Number(r.n));
   }
 
-  app.get('/metrics', { preHandler: requireAdminToken(deps.config.adminToken) }, async (_request, reply) => {
+  app.get('/metrics', { onRequest: requireAdminToken(deps) }, async (_request, reply) => {
     await refresh();
     return reply.type(registry.contentType).header('cache-control', 'no-store').send(await registry.metrics());
   });

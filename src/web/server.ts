@@ -7,6 +7,7 @@ import { demoRoutes } from './demo.route.js';
 import { editionsRoutes } from './editions.route.js';
 import { healthRoutes } from './health.route.js';
 import { metricsRoutes } from './metrics.route.js';
+import { securityHeaders } from './security-headers.js';
 import { storiesRoutes } from './stories.route.js';
 import { subscriberRoutes } from './subscriber.routes.js';
 import type { WebDeps } from './web-deps.js';
@@ -22,6 +23,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
   });
   await app.register(formbody);
+  securityHeaders(app);
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) request.log.error({ event: 'http.error', err }, 'request failed');

@@ -11,7 +11,7 @@ const MAX_BATCH = 5000;
  * the answer is 200 when all were good, 422 naming each bad item's field otherwise.
  */
 export function storiesRoutes(app: FastifyInstance, deps: WebDeps): void {
-  app.post('/api/stories', { preHandler: requireAdminToken(deps.config.adminToken), bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
+  app.post('/api/stories', { onRequest: requireAdminToken(deps), bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
     const body = request.body;
     if (body === undefined || body === null || typeof body !== 'object') {
       return reply.code(400).send({ error: 'invalid_body', message: 'Send a JSON story object or an array of them.' });

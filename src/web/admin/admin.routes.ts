@@ -1,5 +1,4 @@
 import cookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { adminPreviewRoutes } from '../admin-preview.route.js';
 import { requireAdmin } from '../admin-session.js';
@@ -11,15 +10,14 @@ import { loginRoutes } from './login.route.js';
 import { storiesAdminRoutes } from './stories.route.js';
 import { subscribersAdminRoutes } from './subscribers.route.js';
 
-/** The operator's pages (and the catcher's inbox), in one scope with its own cookie parser and login rate limit. */
+/** The operator's pages (and the catcher's inbox), in one scope with its own cookie parser. Wrong tokens are limited in auth-failures.ts. */
 export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
   void app.register(async (scope) => {
     await scope.register(cookie);
-    await scope.register(rateLimit, { global: false });
     loginRoutes(scope, deps);
     adminPreviewRoutes(scope, deps);
     // The catcher's inbox holds every reader's confirm and unsubscribe links: operators only.
-    if (deps.catcher) inboxRoutes(scope, deps.catcher, requireAdmin(deps.config));
+    if (deps.catcher) inboxRoutes(scope, deps.catcher, requireAdmin(deps));
     dashboardRoutes(scope, deps);
     subscribersAdminRoutes(scope, deps);
     editionsAdminRoutes(scope, deps);

@@ -15,7 +15,7 @@ const n = (v: number) => v.toLocaleString('en-US');
  * complaints, and why readers left, per edition.
  */
 export function dashboardRoutes(app: FastifyInstance, deps: WebDeps): void {
-  app.get('/admin', { preHandler: requireAdmin(deps.config) }, async (request, reply) => {
+  app.get('/admin', { preHandler: requireAdmin(deps) }, async (request, reply) => {
     const [counts, growth, overview, reasons] = await Promise.all([
       subscriberCounts(deps.db),
       subscriberGrowth(deps.db, 30),

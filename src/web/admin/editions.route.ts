@@ -38,7 +38,7 @@ type SendMode = 'send' | 'retry' | 'late';
  * is logged.
  */
 export function editionsAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
-  const guard = { preHandler: requireAdmin(deps.config) };
+  const guard = { preHandler: requireAdmin(deps) };
   const { config, db } = deps;
 
   const dateEditions = (date: string) => editionsOfDateWithRows(db, config, date);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../pages/html.js';
 import { safeEqual } from '../admin-auth.js';
+import { judgeCredential } from '../auth-failures.js';
 import { issueSession, requireAdmin, SESSION_COOKIE } from '../admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminPage, sendAdminPage } from './admin.layout.js';
@@ -25,24 +26,29 @@ ${error ? html`<p class="bad" role="alert">${error}</p>` : ''}
     sendAdminPage(reply, 200, adminPage(request, deps, 'Log in', form(safeNext(request.query.next)))),
   );
 
-  app.post<{ Body: { token?: string; next?: string } }>(
-    '/admin/login',
-    { config: { rateLimit: { max: 10, timeWindow: '15 minutes' } } },
-    async (request, reply) => {
-      const token = deps.config.adminToken;
-      const given = typeof request.body?.token === 'string' ? request.body.token : '';
-      if (!token || !safeEqual(given, token)) {
-        request.log.warn({ event: 'admin.login_failed', ip: request.ip }, 'admin login failed');
-        return sendAdminPage(reply, 401, adminPage(request, deps, 'Log in', form(safeNext(request.body?.next), token ? 'That is not the admin token.' : 'The admin is closed: set ADMIN_TOKEN.')));
+  // Wrong tokens count toward the same per-client limit as wrong Bearer tokens (auth-failures.ts),
+  // shared by every instance; it replaced a per-process limit on every login POST.
+  app.post<{ Body: { token?: string; next?: string } }>('/admin/login', async (request, reply) => {
+    const token = deps.config.adminToken;
+    const given = typeof request.body?.token === 'string' ? request.body.token : '';
+    const next = safeNext(request.body?.next);
+    if (!token) return sendAdminPage(reply, 401, adminPage(request, deps, 'Log in', form(next, 'The admin is closed: set ADMIN_TOKEN.')));
+    const verdict = await judgeCredential(deps, request, 'login', () => safeEqual(given, token));
+    if (!verdict.ok) {
+      if (verdict.status === 429) {
+        const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
+        reply.header('retry-after', String(verdict.retryAfterSeconds));
+        return sendAdminPage(reply, 429, adminPage(request, deps, 'Log in', form(next, `Too many wrong tokens from this address: try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`)));
       }
-      request.log.info({ event: 'admin.login' }, 'admin logged in');
-      return reply
-        .setCookie(SESSION_COOKIE, issueSession(deps.config.keys.current), { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: 12 * 3600 })
-        .redirect(safeNext(request.body?.next), 303);
-    },
-  );
+      return sendAdminPage(reply, 401, adminPage(request, deps, 'Log in', form(next, 'That is not the admin token.')));
+    }
+    request.log.info({ event: 'admin.login' }, 'admin logged in');
+    return reply
+      .setCookie(SESSION_COOKIE, issueSession(deps.config.keys.current), { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: 12 * 3600 })
+      .redirect(next, 303);
+  });
 
-  app.post('/admin/logout', { preHandler: requireAdmin(deps.config) }, async (request, reply) => {
+  app.post('/admin/logout', { preHandler: requireAdmin(deps) }, async (request, reply) => {
     request.log.info({ event: 'admin.logout' }, 'admin logged out');
     return reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/admin/login', 303);
   });

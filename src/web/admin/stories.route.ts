@@ -15,7 +15,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * and the editor's pin / exclude for that day (applied by the one pick the send also uses).
  */
 export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
-  const guard = { preHandler: requireAdmin(deps.config) };
+  const guard = { preHandler: requireAdmin(deps) };
   const { config, db } = deps;
 
   app.get<{ Querystring: { date?: string } }>('/admin/stories', guard, async (request, reply) => {

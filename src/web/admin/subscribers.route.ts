@@ -12,7 +12,7 @@ const when = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0,
  * takes on a reader's behalf (unsubscribe, erase). Actions are POST with CSRF and logged by id.
  */
 export function subscribersAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
-  const guard = { preHandler: requireAdmin(deps.config) };
+  const guard = { preHandler: requireAdmin(deps) };
 
   app.get<{ Querystring: { q?: string } }>('/admin/subscribers', guard, async (request, reply) => {
     const q = typeof request.query.q === 'string' ? request.query.q : '';
