@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { StoryKind } from '../db/index.js';
-import { describeProblem, importStories } from '../stories/index.js';
+import { describeOwnedElsewhere, describeProblem, importStories } from '../stories/index.js';
 import { withContext } from './context.js';
 
 export function storiesCommand(program: Command): void {
@@ -11,9 +11,11 @@ export function storiesCommand(program: Command): void {
     .argument('<file-or-url>')
     .addOption(new Option('--kind <kind>', 'kind for feed items that do not say').choices(['story', 'blog']))
     .action(async (location: string, opts: { kind?: StoryKind }) => {
-      await withContext('stories import', async ({ database }) => {
-        const r = await importStories(database.db, location, opts.kind ? { kind: opts.kind } : {});
-        process.stdout.write(`${location} (${r.format}): ${r.inserted} new, ${r.updated} updated, ${r.problems.length} rejected\n`);
+      await withContext('stories import', async ({ database, config }) => {
+        const r = await importStories(database.db, location, { ...(opts.kind ? { kind: opts.kind } : {}), sourceOverride: config.stories.sourceOverride });
+        process.stdout.write(`${location} (${r.format}): ${r.inserted} new, ${r.updated} updated, ${r.problems.length} rejected, ${r.duplicates} duplicates\n`);
+        // Not a failure: the other source's story stays as it was, and saying so is the whole report.
+        for (const d of r.ownedElsewhere) process.stderr.write(`  duplicate ${describeOwnedElsewhere(d)}\n`);
         for (const p of r.problems) process.stderr.write(`  rejected ${describeProblem(p)}\n`);
         if (r.problems.length > 0) {
           process.stderr.write('  the other items were imported; fix the rejected ones and import again (re-importing is harmless)\n');

@@ -38,6 +38,8 @@ export interface Config {
   /** The digest email: SUBJECT_TEMPLATE ({{headline}}, {{date}}, {{isoDate}}, {{site}}, {{count}}). */
   readonly email: { readonly subjectTemplate: string };
   readonly feeds: { readonly urls: readonly string[]; readonly cron: string };
+  /** Who may update a story another source created (STORY_SOURCE_OVERRIDE; src/stories/story-source.ts). */
+  readonly stories: { readonly sourceOverride: readonly string[] };
   readonly sections: { readonly topStories: number; readonly topBlogs: number };
   /** Sign-up abuse controls: per-hour limits on POST /subscribe and /manage, the optional challenge. */
   readonly signup: {

@@ -56,6 +56,27 @@ const timeZone = (name: string) =>
 const secret = (name: string) =>
   z.string().min(16, { error: `${name} must be at least 16 characters (use: openssl rand -hex 32)` });
 
+/** A comma-separated list of story sources; feed URLs lose their fragment, as FEED_URLS entries do. */
+const storySources = (name: string) =>
+  z.string().transform((s, ctx) => {
+    const out: string[] = [];
+    for (const entry of s.split(',').map((e) => e.trim()).filter(Boolean)) {
+      if (['*', 'api', 'file', 'demo'].includes(entry)) {
+        out.push(entry);
+        continue;
+      }
+      try {
+        const u = new URL(entry);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+        u.hash = '';
+        out.push(u.toString());
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${name} entry "${entry}" is not api, file, demo, * or a feed's http(s) URL` });
+      }
+    }
+    return out;
+  });
+
 export const envSchema = z.object({
   DATABASE_URL: opt(url('DATABASE_URL', ['postgres:', 'postgresql:'], false)),
   DATA_DIR: withDefault(z.string(), './data'),
@@ -88,6 +109,9 @@ export const envSchema = z.object({
   SUBJECT_TEMPLATE: opt(z.string().trim().min(1)),
   FEED_URLS: withDefault(z.string(), ''),
   FEED_CRON: withDefault(cron('FEED_CRON'), '*/30 * * * *'),
+  // Sources that may update stories another source created (src/stories/story-source.ts): api, file,
+  // demo, a feed URL, or * for any. Unset: a story is changed only by the source that created it.
+  STORY_SOURCE_OVERRIDE: withDefault(storySources('STORY_SOURCE_OVERRIDE'), []),
   TOP_STORIES: withDefault(int('TOP_STORIES', 0, 100), 10),
   TOP_BLOGS: withDefault(int('TOP_BLOGS', 0, 100), 5),
   SIGNUP_CHALLENGE: withDefault(z.enum(['off', 'arithmetic'], {

@@ -71,6 +71,7 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
       urls: e.FEED_URLS.split(',').map((s) => s.trim()).filter(Boolean),
       cron: e.FEED_CRON.trim(),
     },
+    stories: { sourceOverride: e.STORY_SOURCE_OVERRIDE },
     sections: { topStories: e.TOP_STORIES, topBlogs: e.TOP_BLOGS },
     signup: {
       challenge: e.SIGNUP_CHALLENGE,

@@ -19,6 +19,7 @@ export interface StoryTable {
   updated_at: Timestamp | null;
   votes: Generated<number>;
   comments: Generated<number>;
+  /** Who created it and alone may update it: `api`, `file`, `demo` or a feed's URL (src/stories/story-source.ts, migration 060). */
   source: Generated<string>;
   created_at: DefaultedTimestamp;
   modified_at: DefaultedTimestamp;

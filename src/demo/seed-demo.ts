@@ -3,7 +3,7 @@ import type { Db } from '../db/index.js';
 import { currentDailySpec } from '../editions/index.js';
 import { localDate } from '../ranking/index.js';
 import { importSubscribers } from '../subscribers/index.js';
-import { parseStoryBatch, upsertStories } from '../stories/index.js';
+import { DEMO_SOURCE, parseStoryBatch, upsertStories } from '../stories/index.js';
 import { DEMO_STORIES, DEMO_SUBSCRIBERS } from './demo-stories.js';
 
 export interface DemoSeed {
@@ -43,7 +43,7 @@ export async function seedDemo(db: Db, config: Config, now: Date): Promise<DemoS
     votes: s.votes,
     comments: s.comments,
   }));
-  const batch = parseStoryBatch(items, { source: 'demo' });
+  const batch = parseStoryBatch(items, { source: DEMO_SOURCE });
   if (batch.problems.length > 0) throw new Error(`demo stories are invalid: ${batch.problems.map((p) => p.message).join('; ')}`);
   await upsertStories(db, batch.items);
   const csv = ['email,name,timezone', ...DEMO_SUBSCRIBERS.map((s) => `${s.email},"${s.name}",${s.timezone ?? ''}`)].join('\n');

@@ -2,6 +2,7 @@ import type { Db, StoryKind } from '../db/index.js';
 import { loadDocument } from './load-document.js';
 import { FeedError, parseFeedDocument } from './parse-feed.js';
 import { parseStoryBatch, type ItemProblem } from './story-input.js';
+import { sourceOfLocation } from './story-source.js';
 import { upsertStories, type UpsertResult } from './upsert-stories.js';
 
 export interface ImportResult extends UpsertResult {
@@ -33,10 +34,13 @@ export function parseStoriesDocument(text: string, options: { source: string; ki
 export async function importStories(
   db: Db,
   location: string,
-  options: { kind?: StoryKind; source?: string; now?: Date } = {},
+  options: { kind?: StoryKind; source?: string; now?: Date; sourceOverride?: readonly string[] } = {},
 ): Promise<ImportResult> {
   const text = await loadDocument(location);
-  const parsed = parseStoriesDocument(text, { source: options.source ?? location, ...options });
-  const result = await upsertStories(db, parsed.items);
+  // Problems name the location as given (a path); the stories record the source that owns them.
+  const parsed = parseStoriesDocument(text, { ...options, source: options.source ?? location });
+  const source = options.source ?? sourceOfLocation(location);
+  const items = parsed.items.map((i) => (i.story.source === source ? i : { ...i, story: { ...i.story, source } }));
+  const result = await upsertStories(db, items, { sourceOverride: options.sourceOverride ?? [] });
   return { ...result, format: parsed.format, problems: parsed.problems };
 }

@@ -2,6 +2,7 @@ import type { Logger } from '../config/index.js';
 import type { Db, StoryKind } from '../db/index.js';
 import { importStories, type ImportResult } from './import-stories.js';
 import { describeProblem } from './story-input.js';
+import { logOwnedElsewhere } from './story-source.js';
 
 export interface FeedSource {
   readonly url: string;
@@ -22,13 +23,19 @@ export function feedSource(entry: string): FeedSource {
 export type FeedPollResult = { url: string; ok: true; result: ImportResult } | { url: string; ok: false; error: string };
 
 /** Polls every feed once; one failing feed is logged and never stops the others. */
-export async function pollFeeds(db: Db, entries: readonly string[], log: Logger): Promise<FeedPollResult[]> {
+export async function pollFeeds(
+  db: Db,
+  entries: readonly string[],
+  log: Logger,
+  options: { sourceOverride?: readonly string[] } = {},
+): Promise<FeedPollResult[]> {
   const results: FeedPollResult[] = [];
   for (const entry of entries) {
     const source = feedSource(entry);
     try {
-      const result = await importStories(db, source.url, { kind: source.kind, source: source.url });
-      log.info({ event: 'feed.polled', feed: source.url, inserted: result.inserted, updated: result.updated, rejected: result.problems.length }, 'feed polled');
+      const result = await importStories(db, source.url, { kind: source.kind, source: source.url, sourceOverride: options.sourceOverride ?? [] });
+      log.info({ event: 'feed.polled', feed: source.url, inserted: result.inserted, updated: result.updated, duplicates: result.duplicates, rejected: result.problems.length }, 'feed polled');
+      logOwnedElsewhere(log, result.ownedElsewhere);
       for (const p of result.problems.slice(0, 20)) log.warn({ event: 'feed.item_rejected', feed: source.url }, describeProblem(p));
       results.push({ url: source.url, ok: true, result });
     } catch (err) {

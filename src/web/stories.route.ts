@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { describeProblem, parseStoryBatch, upsertStories } from '../stories/index.js';
+import { API_SOURCE, describeOwnedElsewhere, describeProblem, logOwnedElsewhere, parseStoryBatch, upsertStories } from '../stories/index.js';
 import type { WebDeps } from './web-deps.js';
 import { requireAdminToken } from './admin-auth.js';
 
@@ -19,15 +19,19 @@ export function storiesRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (Array.isArray(body) && body.length > MAX_BATCH) {
       return reply.code(413).send({ error: 'batch_too_large', message: `At most ${MAX_BATCH} stories per request (got ${body.length}).` });
     }
-    const { items, problems } = parseStoryBatch(body, { source: 'api' });
-    const result = await upsertStories(deps.db, items);
+    const { items, problems } = parseStoryBatch(body, { source: API_SOURCE });
+    const result = await upsertStories(deps.db, items, { sourceOverride: deps.config.stories.sourceOverride });
     request.log.info(
-      { event: 'stories.upserted', inserted: result.inserted, updated: result.updated, rejected: problems.length },
+      { event: 'stories.upserted', inserted: result.inserted, updated: result.updated, duplicates: result.duplicates, rejected: problems.length },
       'stories received',
     );
+    logOwnedElsewhere(request.log, result.ownedElsewhere);
     const payload = {
       inserted: result.inserted,
       updated: result.updated,
+      duplicates: result.duplicates,
+      // Stories another source created: left as they were (a duplicate is not an error: still 200).
+      ownedElsewhere: result.ownedElsewhere.map((d) => ({ ...d, message: describeOwnedElsewhere(d) })),
       rejected: problems.length,
       errors: problems.map((p) => ({ ...p, message: describeProblem(p) })),
     };
