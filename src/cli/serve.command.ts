@@ -23,8 +23,12 @@ async function serve(options: { demo: boolean }): Promise<void> {
   if (config.secretGenerated) {
     log.warn({ event: 'config.secret_generated', dataDir: config.dataDir }, 'SECRET is not set: using one generated and kept in DATA_DIR. Production needs its own SECRET.');
   }
+  if (config.production && !config.databaseUrl) {
+    log.warn({ event: 'config.embedded_database', dataDir: config.dataDir }, 'NODE_ENV=production on the embedded database: one process on one machine, fine for a small list; set DATABASE_URL (PostgreSQL) for extra workers or instances');
+  }
   // Zero configuration must still open the admin to the person at the console, and to nobody else:
-  // a one-time token, printed below, never logged. Production (NODE_ENV=production) stays closed.
+  // a one-time token, printed below, never logged. Production (NODE_ENV=production) refuses to start
+  // without its own ADMIN_TOKEN (config/production-rules.ts).
   let oneTimeToken: string | undefined;
   if (!config.adminToken && !config.production) {
     oneTimeToken = randomBytes(18).toString('base64url');

@@ -88,6 +88,8 @@ export const envSchema = z.object({
   DKIM_SELECTOR: opt(z.string().regex(/^[a-z0-9._-]+$/i, { error: (i) => `DKIM_SELECTOR "${String(i.input)}" is not a DNS label` })),
   DKIM_PRIVATE_KEY_FILE: opt(z.string()),
   PUBLIC_URL: opt(url('PUBLIC_URL', ['http:', 'https:'], true)),
+  // Production refuses an http:// PUBLIC_URL unless this says the readers' network is private (production-rules.ts).
+  ALLOW_HTTP_PUBLIC_URL: withDefault(z.enum(['true', 'false'], { error: (i) => `ALLOW_HTTP_PUBLIC_URL "${String(i.input)}" must be true or false` }), 'false'),
   HOST: withDefault(z.string(), '127.0.0.1'),
   TRUST_PROXY: withDefault(
     z.string().regex(/^(false|true|\d{1,2}|[0-9a-fA-F:.\/]+(,[0-9a-fA-F:.\/]+)*)$/, {

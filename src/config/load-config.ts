@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config, SigningKey } from './config.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, type ConfigProblem } from './config-error.js';
 import { envSchema } from './env.schema.js';
+import { productionProblems } from './production-rules.js';
 import { chooseLanguage } from './language.js';
 import { availableLanguages, loadLocale } from './locale.js';
 import { readOrCreateSecret } from './secret-file.js';
@@ -19,15 +20,18 @@ function signingKey(secret: string): SigningKey {
 
 /**
  * Parses and validates the environment into a frozen Config. Every bad value is reported at once,
- * one line each, naming the variable (never echoing a secret).
+ * one line each, naming the variable (never echoing a secret); with NODE_ENV=production, so is every
+ * setting production cannot do without (production-rules.ts).
  */
 export function loadConfig(env: EnvSource, options: { generateSecret?: boolean } = {}): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? ''), message: issue.message })),
-    );
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? ''), message: issue.message }));
+  if (env.NODE_ENV?.trim() === 'production') {
+    problems.push(...productionProblems(env).filter((p) => !problems.some((q) => q.variable === p.variable)));
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const language = chooseLanguage(e, availableLanguages());
   if (!language.ok) throw new ConfigError([language.problem]);
