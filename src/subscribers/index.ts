@@ -11,4 +11,4 @@ export { eraseSubscriber } from './erase-subscriber.js';
 export { purgeExpiredPending, requestManageLink, requestSignup, type SignupOutcome, type SignupResult, type SubscriberDeps } from './signup.service.js';
 export { findByToken, savePreferences } from './preferences.repository.js';
 export { findSubscriber, searchSubscribers, subscriberEvents, type SubscriberEventRow } from './subscriber-search.js';
-export { hitRateLimit, purgeRateLimits, releaseRateLimit } from './rate-limit.repository.js';
+export { hitRateLimit, purgeRateLimits, rateLimitHits } from './rate-limit.repository.js';

@@ -20,12 +20,13 @@ export async function hitRateLimit(db: Db, key: string, windowMs: number): Promi
   return { hits: Number(row.hits), ttlMs: Math.max(0, Math.ceil(Number(row.ttl_ms))) };
 }
 
-/**
- * Takes back one hit in a window still running: a limit that counts an attempt before judging it
- * (so concurrent attempts cannot all slip under the limit) returns the hit of one that turned out fine.
- */
-export async function releaseRateLimit(db: Db, key: string): Promise<void> {
-  await sql`UPDATE rate_limits SET hits = hits - 1 WHERE key_hash = ${hashOf(key)} AND hits > 0 AND reset_at > now()`.execute(db);
+/** The hits so far in a window still running (0 when none), and the milliseconds until it ends. */
+export async function rateLimitHits(db: Db, key: string): Promise<{ hits: number; ttlMs: number }> {
+  const result = await sql<{ hits: number; ttl_ms: number }>`
+    SELECT hits, (EXTRACT(EPOCH FROM (reset_at - now())) * 1000)::float8 AS ttl_ms
+    FROM rate_limits WHERE key_hash = ${hashOf(key)} AND reset_at > now()`.execute(db);
+  const row = result.rows[0];
+  return row ? { hits: Number(row.hits), ttlMs: Math.max(0, Math.ceil(Number(row.ttl_ms))) } : { hits: 0, ttlMs: 0 };
 }
 
 function hashOf(key: string): string {
