@@ -8,7 +8,7 @@ import { defaultLocale, type Locale } from '../config/index.js';
  * lowercased and the local part kept as typed (it is case-sensitive in principle; the citext column
  * still makes uniqueness case-insensitive). Anything that could break a mail header is refused.
  */
-export type AddressProblem = 'empty' | 'too_long' | 'header_characters' | 'quoted' | 'invalid';
+export type AddressProblem = 'empty' | 'too_long' | 'header_characters' | 'quoted' | 'encoded' | 'invalid';
 
 export type ParsedAddress = { ok: true; email: string } | { ok: false; problem: AddressProblem };
 
@@ -30,6 +30,9 @@ export function parseEmailAddress(input: unknown): ParsedAddress {
   // 501 to the spaced ones, and nodemailer unquotes "jd"@x to jd@x, so one mailbox could hold two
   // subscriptions and get every digest twice.
   if (local.includes('"')) return { ok: false, problem: 'quoted' };
+  // domainToASCII parses a URL host, and a URL host is percent-decoded: a@localhost%2ecom would be
+  // stored as a@localhost.com, an address the reader never typed. No domain name holds a '%'.
+  if (trimmed.slice(at + 1).includes('%')) return { ok: false, problem: 'encoded' };
   const domain = domainToASCII(trimmed.slice(at + 1).toLowerCase());
   if (domain === '') return { ok: false, problem: 'invalid' };
   const email = `${local}@${domain}`;

@@ -8,6 +8,7 @@ describe('sign-up address validation', () => {
     ['ada+news@sub.example.co.uk', 'ada+news@sub.example.co.uk'],
     ['leser@bücher.example', 'leser@xn--bcher-kva.example'],
     ['x@MÜNCHEN.de', 'x@xn--mnchen-3ya.de'],
+    ['user%relay@example.com', 'user%relay@example.com'], // a '%' in the local part is legal and kept as typed
   ])('accepts %j as %j', (input, email) => {
     expect(parseEmailAddress(input)).toEqual({ ok: true, email });
   });
@@ -28,6 +29,10 @@ describe('sign-up address validation', () => {
     [`${'a'.repeat(65)}@example.com`, 'too_long'],
     [`a@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(10)}.com`, 'too_long'],
     ['x'.repeat(400), 'too_long'],
+    // A URL host is percent-decoded: these would have been stored as a@localhost.com and reader@example.com.
+    ['a@localhost%2ecom', 'encoded'],
+    ['reader@ex%41mple.com', 'encoded'],
+    ['reader@example.com%00', 'encoded'],
   ])('refuses %j (%s)', (input, problem) => {
     expect(parseEmailAddress(input)).toEqual({ ok: false, problem });
   });
