@@ -11,9 +11,21 @@ const redact = {
 // <anna@example.com>: no such user"), and those replies are logged as reasons.
 const ADDRESS = /[^\s<>"(),;:@[\]\\]+@[^\s<>"(),;:@[\]\\]+/g;
 
-/** Replaces every address-shaped part of a log text with [address]. Pure, for the logger and tests. */
+// A Message-ID is address-shaped too, but names a message, not a person, and is what an operator
+// searches a relay's logs for. Kept when it is bracketed and its left part is one we (or nodemailer)
+// generate: `digest.<edition>.<delivery>` (delivery/verp.ts deliveryMessageId) or a UUID-like id
+// (nodemailer's default for confirmation and notice mail). A reader's address never has that shape
+// in practice; anything else, bracketed or not, is scrubbed.
+const MESSAGE_ID_LOCAL = /^(?:digest\.\d{1,15}\.\d{1,15}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+function isMessageId(match: string, offset: number, text: string): boolean {
+  if (text[offset - 1] !== '<' || text[offset + match.length] !== '>') return false;
+  return MESSAGE_ID_LOCAL.test(match.slice(0, match.lastIndexOf('@')));
+}
+
+/** Replaces every address-shaped part of a log text with [address], Message-IDs excepted. Pure, for the logger and tests. */
 export function scrubAddresses(text: string): string {
-  return text.replace(ADDRESS, '[address]');
+  return text.replace(ADDRESS, (match: string, offset: number) => (isMessageId(match, offset, text) ? match : '[address]'));
 }
 
 function scrub(value: unknown, depth: number): unknown {

@@ -27,10 +27,24 @@ describe('log lines never carry an address, a token or a secret', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ email: '[redacted]', token: '[redacted]', event: 'delivery.retry' });
   });
 
-  it('scrubs every generated address and leaves text without one alone', () => {
+  it('keeps Message-IDs (ours and nodemailer\'s) and still scrubs the addresses beside them', () => {
+    const { log, lines } = capture();
+    log.info({ event: 'delivery.sent', messageId: '<digest.12.34@example.com>', reply: '250 2.0.0 Ok: queued as <digest.12.34@example.com> for <anna@example.com>' });
+    log.info({ event: 'subscriber.confirmation_sent', messageId: '<1b4e28ba-2fa1-11d2-883f-0016d3cca427@localhost>' }, 'sent to bob@example.net');
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      messageId: '<digest.12.34@example.com>',
+      reply: '250 2.0.0 Ok: queued as <digest.12.34@example.com> for <[address]>',
+    });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ messageId: '<1b4e28ba-2fa1-11d2-883f-0016d3cca427@localhost>', msg: 'sent to [address]' });
+    // Only the bracketed, generated shape is a Message-ID: an address that merely starts alike is scrubbed.
+    expect(scrubAddresses('digest.12.34@example.com, <digest.12.34x@example.com>, <digest.1.2@x.org')).toBe('[address], <[address]>, <[address]');
+  });
+
+  it('scrubs every generated address, bracketed or not, and leaves text without one alone', () => {
     fc.assert(
       fc.property(fc.emailAddress(), fc.string(), (address, text) => {
         expect(scrubAddresses(`reply ${address} end`)).not.toContain(address);
+        expect(scrubAddresses(`550 5.1.1 <${address}>: no such user`)).not.toContain(address);
         if (!text.includes('@')) expect(scrubAddresses(text)).toBe(text);
       }),
     );
