@@ -196,8 +196,13 @@ export function parseStoryBatch(raw: unknown, defaults: Parameters<typeof parseS
   return { items, problems };
 }
 
-/** One line per problem: a URL from a hostile file cannot break it into forged lines (CR/LF, NUL, bidi). */
+/** A URL (or source) from a hostile file as one printable line: no CR/LF, NUL or bidi control to forge lines with. */
+export function printableLine(text: string, max = 200): string {
+  return text.slice(0, max).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => encodeURIComponent(c));
+}
+
+/** One line per problem, whatever the item's URL holds. */
 export function describeProblem(p: ItemProblem): string {
-  const url = p.url?.slice(0, 200).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => encodeURIComponent(c));
+  const url = p.url === undefined ? undefined : printableLine(p.url);
   return `item ${p.index + 1}${url ? ` (${url})` : ''}: ${p.message}`;
 }

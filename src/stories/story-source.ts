@@ -1,3 +1,5 @@
+import { printableLine } from './story-input.js';
+
 /**
  * Where a story came from (stories.source), and so who may change it. A story keyed by URL belongs
  * to the source that created it: that source's later copies update it; another source's copy of the
@@ -34,8 +36,8 @@ export interface OwnedElsewhere {
 
 /** One line for an operator: the URL and both sources, safe to print (no CR/LF from a hostile feed). */
 export function describeOwnedElsewhere(d: OwnedElsewhere): string {
-  const clean = (s: string) => s.slice(0, 300).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => encodeURIComponent(c));
-  return `${clean(d.url)} belongs to ${clean(d.owner)}; the copy from ${clean(d.source)} changed nothing (STORY_SOURCE_OVERRIDE lets a source update others' stories)`;
+  const [url, owner, source] = [d.url, d.owner, d.source].map((s) => printableLine(s, 300));
+  return `${url} belongs to ${owner}; the copy from ${source} changed nothing (STORY_SOURCE_OVERRIDE lets a source update others' stories)`;
 }
 
 /** At most this many lines per batch; a feed that repeats 500 API stories every poll says so once, in the count. */

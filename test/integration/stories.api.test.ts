@@ -22,7 +22,7 @@ describe.each(ENGINES)('POST /api/stories on %s', (engine) => {
   it('stores one story and answers 200 with the counts', async () => {
     const res = await post({ url: 'https://n.example/one', title: 'One', votes: 25, published_at: '2026-11-26T04:00:00Z' });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ inserted: 1, updated: 0, rejected: 0, errors: [] });
+    expect(await res.json()).toEqual({ inserted: 1, updated: 0, duplicates: 0, ownedElsewhere: [], rejected: 0, errors: [] });
   });
 
   it('stores the good items of a mixed batch and answers 422 naming each bad item and field', async () => {

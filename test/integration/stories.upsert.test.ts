@@ -14,9 +14,9 @@ describe.each(ENGINES)('stories upsert on %s', (engine) => {
       { url: 'https://n.example/a', title: 'A', votes: 1, published_at: '2026-11-25T10:00:00Z' },
       { url: 'https://n.example/b', title: 'B', published_at: '2026-11-25T11:00:00Z' },
     ]);
-    expect(await upsertStories(t.db, first.items)).toEqual({ inserted: 2, updated: 0 });
+    expect(await upsertStories(t.db, first.items)).toEqual({ inserted: 2, updated: 0, duplicates: 0, ownedElsewhere: [] });
     const again = parseStoryBatch([{ url: 'https://n.example/a', title: 'A, revised', votes: 9, comments: 4, published_at: '2026-11-25T10:00:00Z' }]);
-    expect(await upsertStories(t.db, again.items)).toEqual({ inserted: 0, updated: 1 });
+    expect(await upsertStories(t.db, again.items)).toEqual({ inserted: 0, updated: 1, duplicates: 0, ownedElsewhere: [] });
     const rows = await t.db.selectFrom('stories').select(['url', 'title', 'votes', 'comments']).orderBy('url').execute();
     expect(rows).toEqual([
       { url: 'https://n.example/a', title: 'A, revised', votes: 9, comments: 4 },
@@ -24,13 +24,13 @@ describe.each(ENGINES)('stories upsert on %s', (engine) => {
     ]);
   });
 
-  it('lets the last copy of a url win inside one batch', async () => {
+  it('lets the last copy of a url win inside one batch, the earlier ones counted as duplicates', async () => {
     t = await createTestDatabase(engine);
     const batch = parseStoryBatch([
       { url: 'https://n.example/a', title: 'first', votes: 1 },
       { url: 'https://n.example/a', title: 'second', votes: 2 },
     ]);
-    expect(await upsertStories(t.db, batch.items)).toEqual({ inserted: 1, updated: 0 });
+    expect(await upsertStories(t.db, batch.items)).toEqual({ inserted: 1, updated: 0, duplicates: 1, ownedElsewhere: [] });
     expect(await t.db.selectFrom('stories').select(['title', 'votes']).execute()).toEqual([{ title: 'second', votes: 2 }]);
   });
 
