@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import type { Clock, Config } from '../../src/config/index.js';
+import type { MailCatcher } from '../../src/catcher/index.js';
+import type { Clock, Config, Logger } from '../../src/config/index.js';
 import { silentLogger, systemClock } from '../../src/config/index.js';
 import type { Engine, OpenDatabase } from '../../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -21,11 +22,19 @@ export interface TestServer {
 export async function startTestServer(
   database: OpenDatabase,
   config: Config,
-  options: { smtpUrl?: string; mailer?: Mailer; clock?: Clock } = {},
+  options: { smtpUrl?: string; mailer?: Mailer; clock?: Clock; log?: Logger; catcher?: MailCatcher } = {},
 ): Promise<TestServer> {
   const mailer =
     options.mailer ?? createMailer({ url: options.smtpUrl ?? 'smtp://127.0.0.1:9', from: config.mailFrom, maxConnections: 1 });
-  const app = await buildServer({ db: database.db, engine: database.engine, config, log: silentLogger, clock: options.clock ?? systemClock, mailer });
+  const app = await buildServer({
+    db: database.db,
+    engine: database.engine,
+    config,
+    log: options.log ?? silentLogger,
+    clock: options.clock ?? systemClock,
+    mailer,
+    catcher: options.catcher,
+  });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url: address,

@@ -51,7 +51,7 @@ describe('the built-in mail catcher (no SMTP_URL)', () => {
   });
 
   it('reports the database, the catcher and the scheduler healthy', async () => {
-    const res = await fetch(`${service.url}/healthz`);
+    const res = await fetch(`${service.url}/healthz`, AUTH);
     const body = (await res.json()) as { checks: Record<string, { ok: boolean; leader?: boolean }> };
     expect(res.status).toBe(200);
     expect(Object.keys(body.checks).sort()).toEqual(['database', 'scheduler', 'smtp']);

@@ -1,9 +1,12 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../helpers/config.js';
+import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { ADMIN_URL, createTestDatabase } from '../helpers/database.js';
 import { startTestServer } from '../helpers/http.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
+
+// The details (errors) are the admin's; anyone else sees only ok flags (auth.guessing.test.ts).
+const AUTH = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
 
 type Health = { status: string; checks: Record<string, { ok: boolean; error?: string }> };
 
@@ -21,7 +24,7 @@ describe('GET /healthz', () => {
     const server = await startTestServer(t, testConfig(), { smtpUrl: sink.url });
     cleanups.push(() => server.close());
 
-    const healthy = await fetch(`${server.url}/healthz`);
+    const healthy = await fetch(`${server.url}/healthz`, AUTH);
     expect(healthy.status).toBe(200);
     const body = (await healthy.json()) as Health;
     expect(body.checks.database!.ok).toBe(true);
@@ -34,7 +37,7 @@ describe('GET /healthz', () => {
     await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
     await admin.end();
 
-    const sick = await fetch(`${server.url}/healthz`);
+    const sick = await fetch(`${server.url}/healthz`, AUTH);
     expect(sick.status).toBe(503);
     const sickBody = (await sick.json()) as Health;
     expect(sickBody.status).toBe('unhealthy');
@@ -48,7 +51,7 @@ describe('GET /healthz', () => {
     // Port 9 (discard) on loopback: nothing listens, the connection is refused.
     const server = await startTestServer(t, testConfig(), { smtpUrl: 'smtp://127.0.0.1:9' });
     cleanups.push(() => server.close());
-    const res = await fetch(`${server.url}/healthz`);
+    const res = await fetch(`${server.url}/healthz`, AUTH);
     expect(res.status).toBe(503);
     const body = (await res.json()) as Health;
     expect(body.checks.database!.ok).toBe(true);

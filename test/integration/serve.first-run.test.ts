@@ -22,12 +22,13 @@ describe('first run with no configuration at all', () => {
       expect(out).toMatch(/SECRET is not set/);
       expect(existsSync(join(data, 'pgdata'))).toBe(true);
       expect(statSync(join(data, 'secret')).mode & 0o077).toBe(0);
-      const health = await fetch(`${serve.match[1]}/healthz`);
+      const token = /one-time token: (\S+) /.exec(out)?.[1];
+      // The engine is a detail for the admin (anyone else sees only ok flags).
+      const health = await fetch(`${serve.match[1]}/healthz`, { headers: { authorization: `Bearer ${token}` } });
       expect(health.status).toBe(200);
       expect(((await health.json()) as { engine: string }).engine).toBe('pglite');
       // The inbox is the operator's: closed without the printed one-time token, open with it.
       expect((await fetch(`${serve.match[1]}/inbox/messages.json`)).status).toBe(401);
-      const token = /one-time token: (\S+) /.exec(out)?.[1];
       expect((await fetch(`${serve.match[1]}/inbox`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     } finally {
       expect(await stopChild(serve.child)).toBe(0);
