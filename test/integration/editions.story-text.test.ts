@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/index.js';
 import type { Db } from '../../src/db/index.js';
 import { dailySpecs, weeklySpec, type EditionSpec } from '../../src/editions/index.js';
 import { importStories } from '../../src/stories/index.js';
 import { sendSpec } from '../helpers/delivery.js';
+import { useCleanup } from '../helpers/cleanup.js';
 import { testConfig } from '../helpers/config.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
-import { startSmtpSink, type ReceivedMessage, type SmtpSink } from '../helpers/smtp-sink.js';
+import { createTestDatabase, ENGINES } from '../helpers/database.js';
+import { startSmtpSink, type ReceivedMessage } from '../helpers/smtp-sink.js';
 
 /**
  * Story text is data, never template (issue 12): a blog feed about Vue and Handlebars, and a merge-tag
@@ -57,13 +58,7 @@ const readText = (text: string) => text.replace(/\u200b/g, '').replace(/\s+/g, '
 const oneLine = (s: string) => s.replace(/\s+/g, ' ');
 
 describe.each(ENGINES)('story text on %s', (engine) => {
-  let t: TestDatabase | undefined;
-  let sink: SmtpSink | undefined;
-  afterEach(async () => {
-    await sink?.close();
-    await t?.close();
-    sink = t = undefined;
-  });
+  const track = useCleanup();
 
   const send = (db: Db, config: Config, spec: EditionSpec) => sendSpec(db, config, spec, NOW, { workerOptions: { idleMs: 50 } });
 
@@ -78,8 +73,8 @@ describe.each(ENGINES)('story text on %s', (engine) => {
   }
 
   it('sends a feed whose titles and teasers carry {{ message }}, {{> x}}, %%unsubscribe_url%% and <script>, with the text shown as written', async () => {
-    t = await createTestDatabase(engine);
-    sink = await startSmtpSink();
+    const t = track(await createTestDatabase(engine));
+    const sink = track(await startSmtpSink());
     const { db } = t;
     const config = testConfig({ SMTP_URL: sink.url, PUBLIC_URL, DIGEST_CRON: '0 6 * * *', DIGEST_TZ: 'UTC', RETRY_BASE_SECONDS: '0' });
 

@@ -1,14 +1,15 @@
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger, type Config } from '../../src/config/index.js';
 import type { Db, Edition } from '../../src/db/index.js';
 import { dailySpecs, prepareEdition } from '../../src/editions/index.js';
 import { Scheduler } from '../../src/scheduler/index.js';
+import { useCleanup } from '../helpers/cleanup.js';
 import { testConfig } from '../helpers/config.js';
 import { capturingLogger } from '../helpers/log.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, ENGINES } from '../helpers/database.js';
 import { seedReaders, seedStories, sendEdition } from '../helpers/delivery.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { startSmtpSink } from '../helpers/smtp-sink.js';
 
 /**
  * Readers' own hours and the empty edition's lifecycle, with the scheduler's clock injected (tick(now))
@@ -23,19 +24,13 @@ async function readersOf(db: Db, editionId: number): Promise<string[]> {
 }
 
 describe.each(ENGINES)('readers\' own hours and early empty editions on %s', (engine) => {
-  let t: TestDatabase | undefined;
-  let sink: SmtpSink | undefined;
-  afterEach(async () => {
-    await sink?.close();
-    await t?.close();
-    sink = t = undefined;
-  });
+  const track = useCleanup();
 
   const sendNow = (db: Db, config: Config, edition: Edition, now: Date) => sendEdition(db, config, edition, { now: now.getTime(), workerOptions: { idleMs: 50 } });
 
   it('a Tokyo reader\'s Monday 07:00 (Sunday 22:00 UTC) gets an hourly edition dated Monday, and the mail says Monday', async () => {
-    t = await createTestDatabase(engine);
-    sink = await startSmtpSink();
+    const t = track(await createTestDatabase(engine));
+    const sink = track(await startSmtpSink());
     const { db } = t;
     const config = testConfig({ SMTP_URL: sink.url, PUBLIC_URL: 'https://digest.example.com', DIGEST_CRON: '0 6 * * *', DIGEST_TZ: 'UTC' });
     const sendAt = new Date('2026-11-29T22:00:00Z'); // Sunday in UTC, Monday 07:00 in Tokyo
@@ -68,7 +63,7 @@ describe.each(ENGINES)('readers\' own hours and early empty editions on %s', (en
   });
 
   it('an hour a reader has just chosen, 30 minutes after it started, is started without a "missed" warning', async () => {
-    t = await createTestDatabase(engine);
+    const t = track(await createTestDatabase(engine));
     const { db } = t;
     // The DIGEST_CRON slot is in the evening, so only the reader's hour is due around 09:00.
     const config = testConfig({ DIGEST_CRON: '0 18 * * *', DIGEST_TZ: 'UTC', SEND_CUTOFF_HOURS: '6' });
@@ -94,7 +89,7 @@ describe.each(ENGINES)('readers\' own hours and early empty editions on %s', (en
   });
 
   it('a scheduler whose first tick comes 30 minutes after a slot (it was down) does log it as missed', async () => {
-    t = await createTestDatabase(engine);
+    const t = track(await createTestDatabase(engine));
     const { db } = t;
     const config = testConfig({ DIGEST_CRON: '0 9 * * *', DIGEST_TZ: 'UTC', SEND_CUTOFF_HOURS: '6' });
     const slot = new Date('2026-11-20T09:00:00Z');
@@ -115,7 +110,7 @@ describe.each(ENGINES)('readers\' own hours and early empty editions on %s', (en
   });
 
   it('an edition found empty before its send time stays open: a story posted before the slot is picked at it', async () => {
-    t = await createTestDatabase(engine);
+    const t = track(await createTestDatabase(engine));
     const { db } = t;
     const config = testConfig({ DIGEST_CRON: '0 6 * * *', DIGEST_TZ: 'UTC', EMPTY_DAY: 'skip' });
     await seedReaders(db, 2);
@@ -137,7 +132,7 @@ describe.each(ENGINES)('readers\' own hours and early empty editions on %s', (en
   });
 
   it('an edition found empty at its send time stays empty, even when a story arrives later', async () => {
-    t = await createTestDatabase(engine);
+    const t = track(await createTestDatabase(engine));
     const { db } = t;
     const config = testConfig({ DIGEST_CRON: '0 6 * * *', DIGEST_TZ: 'UTC', EMPTY_DAY: 'skip' });
     await seedReaders(db, 2);
