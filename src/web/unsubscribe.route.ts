@@ -40,19 +40,23 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
     );
   });
 
-  app.post<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
-    const v = verifyToken(config.keys, 'unsubscribe', request.params.token);
-    if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
-    const body = bodyOf(request);
-    const reason = reasonText(body);
-    const s = await findByToken(db, v.subject);
-    if (!s) return badLinkPage(reply, config, 410, 'stale');
-    const result = await unsubscribe(db, s.id, { editionId: v.subject.editionId, reason, version: v.subject.version });
-    if (result.changed) {
-      const oneClick = body['List-Unsubscribe'] === 'One-Click';
-      request.log.info({ event: 'subscriber.unsubscribed', subscriberId: s.id, editionId: v.subject.editionId, oneClick }, 'unsubscribed');
-    }
-    return sendPage(reply, 200, unsubscribedPage(config, { token: request.params.token, preferencesUrl: prefsFor(s, v.subject), reasonSaved: reason !== null }));
+  // The one-click POST in a scope of its own, which reads any body (oneClickBodies).
+  void app.register(async (scope) => {
+    oneClickBodies(scope);
+    scope.post<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
+      const v = verifyToken(config.keys, 'unsubscribe', request.params.token);
+      if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
+      const body = bodyOf(request);
+      const reason = reasonText(body);
+      const s = await findByToken(db, v.subject);
+      if (!s) return badLinkPage(reply, config, 410, 'stale');
+      const result = await unsubscribe(db, s.id, { editionId: v.subject.editionId, reason, version: v.subject.version });
+      if (result.changed) {
+        const oneClick = body['List-Unsubscribe'] === 'One-Click';
+        request.log.info({ event: 'subscriber.unsubscribed', subscriberId: s.id, editionId: v.subject.editionId, oneClick }, 'unsubscribed');
+      }
+      return sendPage(reply, 200, unsubscribedPage(config, { token: request.params.token, preferencesUrl: prefsFor(s, v.subject), reasonSaved: reason !== null }));
+    });
   });
 
   app.post<{ Params: { token: string } }>('/u/:token/resubscribe', async (request, reply) => {
@@ -71,4 +75,34 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
     const signup = html`<a href="/">${l.t('resubscribe_refused.signup')}</a>`;
     return sendPage(reply, 409, messagePage(config, l.t('resubscribe_refused.title'), [tHtml(l, 'resubscribe_refused.lead', { signup })]));
   });
+}
+
+/** The one-click body is never needed (the token is in the URL); this much of it is read at most. */
+const ONE_CLICK_BODY_LIMIT = 64 * 1024;
+
+/**
+ * RFC 8058 asks the mail provider for a POST, and providers differ in what they send with it:
+ * urlencoded, multipart, application/octet-stream, text/plain, JSON with an empty body, or no body
+ * at all. This scope replaces every body parser with one that reads any type as text and keeps only
+ * the form fields it may hold (`List-Unsubscribe=One-Click`, the after-page's `reason` code), so no
+ * content type and no malformed body can turn an unsubscribe into a 415, a 400 or a 500. Rejected:
+ * a catch-all beside the inherited parsers (a multipart body without a boundary still failed in
+ * @fastify/multipart with a 500, an empty JSON body with a 400).
+ */
+function oneClickBodies(scope: FastifyInstance): void {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: ONE_CLICK_BODY_LIMIT }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    done(null, formFields(text, request.headers['content-type'] ?? ''));
+  });
+}
+
+/** Single-line fields of a urlencoded or multipart body, leniently: whatever cannot be read is left out. */
+export function formFields(text: string, contentType: string): Record<string, string> {
+  if (/^multipart\//i.test(contentType)) {
+    const fields: Record<string, string> = {};
+    for (const m of text.matchAll(/name="([^"\r\n]{1,100})"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*?\r?\n([^\r\n]{0,4096})/g)) fields[m[1]!] = m[2]!;
+    return fields;
+  }
+  return text.includes('=') ? Object.fromEntries(new URLSearchParams(text)) : {};
 }
