@@ -1,7 +1,8 @@
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { simpleParser } from 'mailparser';
 import type { MailCatcher } from '../catcher/index.js';
 import { escapeHtml as esc } from '../render/index.js';
+import type { SafeHtml } from './pages/html.js';
 
 const STYLE = `
   *{box-sizing:border-box} body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#f4f5f7}
@@ -24,13 +25,19 @@ function page(title: string, body: string): string {
 /**
  * The built-in catcher's inbox (only mounted when SMTP_URL is unset): every message the service sent,
  * its HTML in a sandboxed iframe (no scripts; links open at the top level so unsubscribe links work),
- * its text part and its raw headers.
+ * its text part and its raw headers. Its one form (Empty the inbox) goes through the admin guard like
+ * any admin form, so it carries the session's CSRF field (`csrfField`, admin.layout.ts).
  */
-export function inboxRoutes(app: FastifyInstance, catcher: MailCatcher, guard: preHandlerAsyncHookHandler): void {
+export function inboxRoutes(
+  app: FastifyInstance,
+  catcher: MailCatcher,
+  guard: preHandlerAsyncHookHandler,
+  csrfField: (request: FastifyRequest) => SafeHtml,
+): void {
   const store = catcher.store;
   const opts = { preHandler: guard };
 
-  app.get('/inbox', opts, async (_request, reply) => {
+  app.get('/inbox', opts, async (request, reply) => {
     const rows = store
       .list()
       .slice(0, 500)
@@ -40,7 +47,7 @@ export function inboxRoutes(app: FastifyInstance, catcher: MailCatcher, guard: p
       )
       .join('');
     const body = `<p class="muted">${store.count} message(s) caught on ${esc(catcher.url)}. Nothing here was sent to the internet: set SMTP_URL to send through a real relay.</p>
-<form method="post" action="/inbox/clear"><button type="submit">Empty the inbox</button></form>
+<form method="post" action="/inbox/clear">${csrfField(request).value}<button type="submit">Empty the inbox</button></form>
 <table><thead><tr><th>Subject</th><th>To</th><th class="d">Received</th></tr></thead><tbody>${rows || '<tr><td colspan="3" class="muted">No mail yet.</td></tr>'}</tbody></table>`;
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page('Mail catcher', body));
   });

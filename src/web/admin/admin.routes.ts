@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { adminPreviewRoutes } from '../admin-preview.route.js';
 import { requireAdmin } from '../admin-session.js';
 import { inboxRoutes } from '../inbox.route.js';
+import { csrfField } from './admin.layout.js';
 import type { WebDeps } from '../web-deps.js';
 import { dashboardRoutes } from './dashboard.route.js';
 import { editionsAdminRoutes } from './editions.route.js';
@@ -17,7 +18,7 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
     loginRoutes(scope, deps);
     adminPreviewRoutes(scope, deps);
     // The catcher's inbox holds every reader's confirm and unsubscribe links: operators only.
-    if (deps.catcher) inboxRoutes(scope, deps.catcher, requireAdmin(deps));
+    if (deps.catcher) inboxRoutes(scope, deps.catcher, requireAdmin(deps), (request) => csrfField(request, deps));
     dashboardRoutes(scope, deps);
     subscribersAdminRoutes(scope, deps);
     editionsAdminRoutes(scope, deps);
