@@ -10,3 +10,9 @@ export function editionsDated(db: Db, dates: readonly string[]): Promise<Edition
   if (dates.length === 0) return Promise.resolve([]);
   return db.selectFrom('editions').selectAll().where('date', 'in', [...new Set(dates)]).execute();
 }
+
+/** When this install's first edition was due (undefined before any): what "missed" is measured against. */
+export async function firstSendAt(db: Db): Promise<Date | undefined> {
+  const row = await db.selectFrom('editions').select((eb) => eb.fn.min('send_at').as('first')).executeTakeFirst();
+  return row?.first ? new Date(row.first as Date) : undefined;
+}

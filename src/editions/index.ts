@@ -20,7 +20,7 @@ export {
   type EditionSpec,
 } from './edition.spec.js';
 export { editionsOfDate, editionsOfDateWithRows, readAudience } from './editions-of-date.js';
-export { editionsDated, findEdition } from './edition.repository.js';
+export { editionsDated, findEdition, firstSendAt } from './edition.repository.js';
 export { dueEditions } from './due-editions.js';
 export { pickForEdition } from './edition.pick.js';
 export { expireEdition, finishEditionIfDone, pauseEdition, resumeEdition, stillOpen } from './edition.lifecycle.js';

@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { systemClock, type Clock, type Config, type Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
-import { cutoffOf, dueEditions, editionsDated, prepareEdition, settleEditions, stillOpen, type EditionSpec, type PrepareOutcome } from '../editions/index.js';
+import { cutoffOf, dueEditions, editionsDated, firstSendAt, prepareEdition, settleEditions, stillOpen, type EditionSpec, type PrepareOutcome } from '../editions/index.js';
 import { purgeExpiredPending, purgeRateLimits } from '../subscribers/index.js';
 import { createLeaderLock, type LeaderLock } from './leader-lock.js';
 
@@ -101,14 +101,20 @@ export class Scheduler {
     const result = await this.lock.runIfLeader(async () => {
       const due = await dueEditions(db, config, now);
       const { open: fresh, existing } = await this.openSpecs(due.map((d) => d.spec));
+      const firstEdition = due.some((d) => d.expired) ? await firstSendAt(db) : undefined;
       for (const d of due) {
         const key = `${d.spec.date} ${d.spec.slot}`;
-        // A slot missed past its cutoff with no edition row: said in the log (once), never sent.
+        // A slot missed past its cutoff with no edition row: said in the log (once), never sent. On an
+        // install that had sent nothing before that slot, nothing was missed: it is only noted.
         if (d.expired && !existing.has(key) && fresh.includes(d.spec)) {
           fresh.splice(fresh.indexOf(d.spec), 1);
           if (!this.reported.has(key)) {
             this.reported.add(key);
-            log.warn({ event: 'edition.expired', date: d.spec.date, slot: d.spec.slot }, `edition ${key} was missed and is past its cutoff (${config.digest.cutoffHours} h): not sent`);
+            if (firstEdition && firstEdition < d.spec.sendAt) {
+              log.warn({ event: 'edition.expired', date: d.spec.date, slot: d.spec.slot }, `edition ${key} was missed and is past its cutoff (${config.digest.cutoffHours} h): not sent`);
+            } else {
+              log.info({ event: 'edition.before_first', date: d.spec.date, slot: d.spec.slot }, `edition ${key} came before this install's first edition: not sent`);
+            }
           }
         }
       }

@@ -47,12 +47,22 @@ describe.each(ENGINES)('scheduler on %s', (engine) => {
     const late = await scheduler.tick(at(7));
     expect(late.editions).toEqual([]);
     expect(await db.selectFrom('editions').selectAll().execute()).toEqual([]);
-    expect(lines.some((l) => l.event === 'edition.expired')).toBe(true);
+    // A brand-new install missed nothing: the slot before its first edition is noted, not warned about.
+    expect(lines.filter((l) => l.event === 'edition.expired')).toEqual([]);
+    expect(lines.some((l) => l.event === 'edition.before_first')).toBe(true);
+    // With an edition sent the day before, the same slot was missed, and the log says so.
+    await db
+      .insertInto('editions')
+      .values({ date: '2026-11-19', slot: '06:00', status: 'sent', send_at: at(-24), cutoff_at: at(-18), window_start: at(-48), window_end: at(-24) })
+      .execute();
+    const { log: log2, lines: lines2 } = capturingLogger();
+    expect((await new Scheduler({ db, engine, config, log: log2 }).tick(at(7))).editions).toEqual([]);
+    expect(lines2.filter((l) => l.event === 'edition.expired').map((l) => [l.level, l.slot])).toEqual([[40, '06:00']]);
 
     // An edition sending when its cutoff comes: its waiting deliveries are given up and it expires.
     await scheduler.tick(at(1));
     await scheduler.tick(at(6.5));
-    const edition = await db.selectFrom('editions').selectAll().executeTakeFirstOrThrow();
+    const edition = await db.selectFrom('editions').selectAll().where('date', '=', '2026-11-20').executeTakeFirstOrThrow();
     expect(edition.status).toBe('expired');
     const d = await db.selectFrom('deliveries').select('status').execute();
     expect(d.map((x) => x.status)).toEqual(['failed', 'failed', 'failed']);
