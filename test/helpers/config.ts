@@ -1,4 +1,4 @@
-import { loadConfig, type Config, type EnvSource } from '../../src/config/index.js';
+import { ConfigError, loadConfig, type Config, type EnvSource } from '../../src/config/index.js';
 
 /** A Config for tests: fixed secret and admin token, quiet logs, any overrides on top. */
 export function testConfig(overrides: EnvSource = {}): Config {
@@ -13,3 +13,14 @@ export function testConfig(overrides: EnvSource = {}): Config {
 }
 
 export const ADMIN_TOKEN = 'test-admin-token-123';
+
+/** The `config: …` lines loadConfig refuses `env` with (none when it loads). Never generates a SECRET. */
+export function configProblems(env: EnvSource): string[] {
+  try {
+    loadConfig(env, { generateSecret: false });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split('\n');
+    throw err;
+  }
+  return [];
+}

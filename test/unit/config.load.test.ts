@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { configProblems } from '../helpers/config.js';
 
 const base = { SECRET: 'a-secret-of-enough-length', DATA_DIR: 'memory://' };
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ ...base, ...env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  return [];
-}
+const problems = (env: Record<string, string>) => configProblems({ ...base, ...env });
 
 describe('configuration', () => {
   it('runs on defaults with nothing set but a secret', () => {

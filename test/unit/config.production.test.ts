@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { configProblems } from '../helpers/config.js';
 
 /** A production configuration that can work: every check below removes or weakens one setting of it. */
 const complete = {
@@ -12,15 +13,7 @@ const complete = {
   POSTAL_ADDRESS: '1 Main Street, Springfield',
 };
 
-function problems(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env, { generateSecret: false });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 describe('production refuses what cannot work', () => {
   it('starts with a complete configuration, on the embedded database too', () => {
