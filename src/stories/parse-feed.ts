@@ -1,18 +1,16 @@
 import { parseFeed } from 'feedsmith';
 import type { StoryKind } from '../db/index.js';
-import { cleanLine, htmlToText, truncateText } from './clean-text.js';
-
-/** Feed teasers are cut to this many characters; some feeds carry the whole article. */
-const FEED_TEASER_MAX = 1000;
+import { cleanLine, htmlToText, HtmlTooDeepError, truncateText } from './clean-text.js';
+import { FEED_LIMITS, MAX_FEED_BYTES } from './feed-limits.js';
 import { parseStoryItem, type ItemProblem, type ParsedBatch, type StoryInput } from './story-input.js';
 
-/** Feed documents larger than this are refused before parsing (a feed is a list of teasers). */
-export const MAX_FEED_BYTES = 5 * 1024 * 1024;
+export { MAX_FEED_BYTES } from './feed-limits.js';
 
 export class FeedError extends Error {
   readonly code = 'FEED_INVALID';
-  constructor(readonly source: string, message: string, readonly hint?: string) {
-    super(`${source}: ${message}${hint ? ` (${hint})` : ''}`);
+  /** `reason`: what is wrong, without the source (the message starts with the source). */
+  constructor(readonly source: string, readonly reason: string, readonly hint?: string) {
+    super(`${source}: ${reason}${hint ? ` (${hint})` : ''}`);
     this.name = 'FeedError';
   }
 }
@@ -115,22 +113,40 @@ export function parseFeedDocument(
     throw new FeedError(options.source, `not an RSS, Atom, RDF or JSON feed: ${(err as Error).message}`);
   }
   const feed = parsed.feed as Loose;
-  const raw: Record<string, unknown>[] =
+  const [entries, toFields] =
     parsed.format === 'atom'
-      ? ((feed.entries ?? []) as Loose[]).map(fromAtom)
+      ? [(feed.entries ?? []) as Loose[], fromAtom]
       : parsed.format === 'json'
-        ? ((feed.items ?? []) as Loose[]).map(fromJsonFeed)
-        : ((feed.items ?? []) as Loose[]).map(fromRss);
+        ? [(feed.items ?? []) as Loose[], fromJsonFeed]
+        : [(feed.items ?? []) as Loose[], fromRss];
 
   const items: StoryInput[] = [];
   const problems: ItemProblem[] = [];
   const defaults = { kind: options.kind ?? 'story', source: options.source, now: options.now ?? new Date() };
-  raw.forEach((fields, index) => {
-    const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null));
-    if (typeof clean.summary === 'string') clean.summary = truncateText(clean.summary, FEED_TEASER_MAX);
+  entries.slice(0, FEED_LIMITS.items).forEach((entry, index) => {
+    const clean = Object.fromEntries(Object.entries(itemFields(entry, index, toFields, options.source)).filter(([, v]) => v !== undefined && v !== null));
+    if (typeof clean.summary === 'string') clean.summary = truncateText(clean.summary, FEED_LIMITS.teaserText);
     const r = parseStoryItem(clean, index, defaults);
     if (r.ok) items.push(r.input);
     else problems.push(...r.problems);
   });
+  if (entries.length > FEED_LIMITS.items) {
+    problems.push({
+      index: FEED_LIMITS.items,
+      url: undefined,
+      field: '(feed)',
+      message: `the feed has ${entries.length} items; only the first ${FEED_LIMITS.items} were read`,
+    });
+  }
   return { items, problems, format: parsed.format };
+}
+
+/** One item's fields; HTML nested like an attack refuses the whole feed, naming the item. */
+function itemFields(entry: Loose, index: number, toFields: (entry: Loose) => Record<string, unknown>, source: string) {
+  try {
+    return toFields(entry);
+  } catch (err) {
+    if (err instanceof HtmlTooDeepError) throw new FeedError(source, `item ${index + 1}: ${err.message}; the feed is refused`);
+    throw err;
+  }
 }

@@ -1,0 +1,49 @@
+import { Worker } from 'node:worker_threads';
+import { FEED_LIMITS } from './feed-limits.js';
+import type { ParsedDocument, ParseOptions } from './parse-document.js';
+import { FeedError } from './parse-feed.js';
+import type { WorkerAnswer } from './parse-worker.js';
+
+/**
+ * Parses a stories document (JSON array or feed) in a worker thread, so that no feed can stall the
+ * event loop that serves /healthz, sign-ups and deliveries. The worker is bounded in time
+ * (FEED_LIMITS.parseMs, then terminated) and heap (FEED_LIMITS.parseHeapMb); the document is refused
+ * with one line when it runs out of either.
+ *
+ * Why a worker and not bounded slices with setImmediate yields: feedsmith parses a whole document in
+ * one synchronous call, which no slicing can interrupt, and only a worker can be stopped half-way.
+ * A fresh worker per document (about 0.3 s to start with tsx) keeps nothing between feeds: a feed
+ * that exhausted one worker cannot slow the next.
+ */
+export function parseInWorker(text: string, options: ParseOptions): Promise<ParsedDocument> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./parse-worker.boot.mjs', import.meta.url), {
+      workerData: { text, options },
+      // The parent's flags (vitest's, a debugger's) are not the worker's business; it loads tsx itself.
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: FEED_LIMITS.parseHeapMb },
+    });
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      outcome();
+    };
+    const refuse = (reason: string, hint?: string) => settle(() => reject(new FeedError(options.source, reason, hint)));
+    const timer = setTimeout(
+      () => refuse(`took longer than ${FEED_LIMITS.parseMs / 1000} s to parse; the feed is refused`),
+      FEED_LIMITS.parseMs,
+    );
+    worker.on('message', (answer: WorkerAnswer) =>
+      answer.ok ? settle(() => resolve(answer.result)) : refuse(answer.reason, answer.hint),
+    );
+    worker.on('error', (err: Error & { code?: string }) =>
+      err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? refuse(`needed more than ${FEED_LIMITS.parseHeapMb} MB to parse; the feed is refused`)
+        : refuse(`could not be parsed: ${err.message}`),
+    );
+    worker.on('exit', (code) => refuse(`could not be parsed (the parser stopped with code ${code})`));
+  });
+}
