@@ -46,7 +46,7 @@ export async function startService(
   const smtpUrl = config.smtp.url ?? catcher!.url;
   const mailer = createMailer(smtpOptions(config, smtpUrl));
   // FEED_URLS are polled on FEED_CRON, and once more right before an edition is prepared.
-  const poll = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log, { sourceOverride: config.stories.sourceOverride }).then(() => undefined) : undefined;
+  const poll = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log, { sourceOverride: config.stories.sourceOverride, fetch: { allowPrivate: config.feeds.allowPrivate } }).then(() => undefined) : undefined;
   const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: poll, clock });
   const healthChecks = {
     // The scheduler ticks every minute: silent for five, or failing, is unhealthy.

@@ -12,7 +12,7 @@ export function storiesCommand(program: Command): void {
     .addOption(new Option('--kind <kind>', 'kind for feed items that do not say').choices(['story', 'blog']))
     .action(async (location: string, opts: { kind?: StoryKind }) => {
       await withContext('stories import', async ({ database, config }) => {
-        const r = await importStories(database.db, location, { ...(opts.kind ? { kind: opts.kind } : {}), sourceOverride: config.stories.sourceOverride });
+        const r = await importStories(database.db, location, { ...(opts.kind ? { kind: opts.kind } : {}), sourceOverride: config.stories.sourceOverride, fetch: { allowPrivate: config.feeds.allowPrivate } });
         process.stdout.write(`${location} (${r.format}): ${r.inserted} new, ${r.updated} updated, ${r.problems.length} rejected, ${r.duplicates} duplicates\n`);
         // Not a failure: the other source's story stays as it was, and saying so is the whole report.
         for (const d of r.ownedElsewhere) process.stderr.write(`  duplicate ${describeOwnedElsewhere(d)}\n`);

@@ -1,3 +1,4 @@
+import type { HostEntry } from '../stories/address-policy.js';
 import type { Locale } from './locale.js';
 
 /** The one typed, frozen view of the settings. Nothing outside config/ reads process.env. */
@@ -37,7 +38,8 @@ export interface Config {
   readonly locale: Locale;
   /** The digest email: SUBJECT_TEMPLATE ({{headline}}, {{date}}, {{isoDate}}, {{site}}, {{count}}). */
   readonly email: { readonly subjectTemplate: string };
-  readonly feeds: { readonly urls: readonly string[]; readonly cron: string };
+  /** allowPrivate: hosts (FEED_ALLOW_PRIVATE) whose feeds may come from loopback or private addresses. */
+  readonly feeds: { readonly urls: readonly string[]; readonly cron: string; readonly allowPrivate: readonly HostEntry[] | 'any' };
   /** Who may update a story another source created (STORY_SOURCE_OVERRIDE; src/stories/story-source.ts). */
   readonly stories: { readonly sourceOverride: readonly string[] };
   readonly sections: { readonly topStories: number; readonly topBlogs: number };

@@ -1,5 +1,6 @@
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
+import { parseAllowPrivate } from '../stories/address-policy.js';
 
 /**
  * Every environment variable the service reads, with its default. The names are the public contract
@@ -111,6 +112,13 @@ export const envSchema = z.object({
   SUBJECT_TEMPLATE: opt(z.string().trim().min(1)),
   FEED_URLS: withDefault(z.string(), ''),
   FEED_CRON: withDefault(cron('FEED_CRON'), '*/30 * * * *'),
+  // Feeds come only from public addresses; `true`, or host[:port] entries, let internal ones in (src/stories/address-policy.ts).
+  FEED_ALLOW_PRIVATE: withDefault(z.string(), 'false').transform((s, ctx) => {
+    const r = parseAllowPrivate(s);
+    if (r.ok) return r.entries;
+    ctx.addIssue({ code: 'custom', message: `FEED_ALLOW_PRIVATE "${r.bad.join(',')}" must be true, false or comma-separated host or host:port entries` });
+    return z.NEVER;
+  }),
   // Sources that may update stories another source created (src/stories/story-source.ts): api, file,
   // demo, a feed URL, or * for any. Unset: a story is changed only by the source that created it.
   STORY_SOURCE_OVERRIDE: withDefault(storySources('STORY_SOURCE_OVERRIDE'), []),

@@ -74,6 +74,7 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     feeds: {
       urls: e.FEED_URLS.split(',').map((s) => s.trim()).filter(Boolean),
       cron: e.FEED_CRON.trim(),
+      allowPrivate: e.FEED_ALLOW_PRIVATE,
     },
     stories: { sourceOverride: e.STORY_SOURCE_OVERRIDE },
     sections: { topStories: e.TOP_STORIES, topBlogs: e.TOP_BLOGS },

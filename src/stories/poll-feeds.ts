@@ -1,5 +1,6 @@
 import type { Logger } from '../config/index.js';
 import type { Db, StoryKind } from '../db/index.js';
+import type { FeedFetchOptions } from './feed-fetch.js';
 import { importStories, type ImportResult } from './import-stories.js';
 import { describeProblem } from './story-input.js';
 import { logOwnedElsewhere } from './story-source.js';
@@ -22,18 +23,21 @@ export function feedSource(entry: string): FeedSource {
 
 export type FeedPollResult = { url: string; ok: true; result: ImportResult } | { url: string; ok: false; error: string };
 
-/** Polls every feed once; one failing feed is logged and never stops the others. */
+/**
+ * Polls every feed once; one failing feed (unreachable, refused by the SSRF guard, over a limit) is
+ * logged with one line naming it and never stops the others. `fetch.allowPrivate` is FEED_ALLOW_PRIVATE.
+ */
 export async function pollFeeds(
   db: Db,
   entries: readonly string[],
   log: Logger,
-  options: { sourceOverride?: readonly string[] } = {},
+  options: { sourceOverride?: readonly string[]; fetch?: FeedFetchOptions } = {},
 ): Promise<FeedPollResult[]> {
   const results: FeedPollResult[] = [];
   for (const entry of entries) {
     const source = feedSource(entry);
     try {
-      const result = await importStories(db, source.url, { kind: source.kind, source: source.url, sourceOverride: options.sourceOverride ?? [] });
+      const result = await importStories(db, source.url, { kind: source.kind, source: source.url, sourceOverride: options.sourceOverride ?? [], fetch: options.fetch });
       log.info({ event: 'feed.polled', feed: source.url, inserted: result.inserted, updated: result.updated, duplicates: result.duplicates, rejected: result.problems.length }, 'feed polled');
       logOwnedElsewhere(log, result.ownedElsewhere);
       for (const p of result.problems.slice(0, 20)) log.warn({ event: 'feed.item_rejected', feed: source.url }, describeProblem(p));
