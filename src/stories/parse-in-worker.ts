@@ -12,8 +12,9 @@ import type { WorkerAnswer } from './parse-worker.js';
  *
  * Why a worker and not bounded slices with setImmediate yields: feedsmith parses a whole document in
  * one synchronous call, which no slicing can interrupt, and only a worker can be stopped half-way.
- * A fresh worker per document (about 0.3 s to start with tsx) keeps nothing between feeds: a feed
- * that exhausted one worker cannot slow the next.
+ * A fresh worker per document keeps nothing between feeds (a feed that exhausted one worker cannot
+ * slow the next); starting one costs 0.7-1 s of another core on a busy 2-core machine (tsx about
+ * 0.2 s, zod, feedsmith and html-to-text the rest), which a poll every 30 minutes can afford.
  */
 export function parseInWorker(text: string, options: ParseOptions): Promise<ParsedDocument> {
   return new Promise((resolve, reject) => {
