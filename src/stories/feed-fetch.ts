@@ -2,6 +2,8 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { pipeline } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { isAllowedPrivate, nonPublicKind, type HostEntry } from './address-policy.js';
 import { FEED_LIMITS } from './feed-limits.js';
 import { FeedError } from './parse-feed.js';
@@ -85,6 +87,7 @@ async function get(url: URL, hop: number, options: FeedFetchOptions, signal: Abo
       headers: {
         accept: 'application/rss+xml, application/atom+xml, application/feed+json, application/json, text/xml;q=0.9, */*;q=0.5',
         'user-agent': 'daily-digest feed poller',
+        'accept-encoding': 'gzip, deflate, br',
       },
     });
     req.once('response', resolve);
@@ -116,20 +119,28 @@ function checkedLookup(base: LookupFunction, check: boolean): LookupFunction {
   };
 }
 
-/** The body, refused as soon as it passes maxBytes (declared or counted), never read whole first. */
+/**
+ * The body, decompressed, refused as soon as it passes maxBytes (declared, or counted after
+ * decompression: a 100 KB gzip of 100 MB of zeros stops at 5 MB), never read whole first.
+ */
 async function readBody(response: IncomingMessage, maxBytes: number, location: string): Promise<Buffer> {
   const declared = Number(response.headers['content-length'] ?? 0);
   if (declared > maxBytes) {
     response.destroy();
     throw new FeedError(location, `is ${declared} bytes; the limit is ${maxBytes}`);
   }
+  const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const inflate =
+    encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
+  const body = inflate ? pipeline(response, inflate, () => undefined) : response;
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of response as AsyncIterable<Buffer>) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.byteLength;
       if (size > maxBytes) {
         response.destroy();
+        inflate?.destroy();
         throw new FeedError(location, `is larger than the limit of ${maxBytes} bytes`);
       }
       chunks.push(chunk);

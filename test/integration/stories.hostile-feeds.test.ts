@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollFeeds } from '../../src/stories/index.js';
@@ -45,7 +46,10 @@ const corpus: Record<string, string> = {
 };
 
 // Encoded once: the feed server shares the event loop under test, and real feeds are encoded elsewhere.
-const encoded = new Map(Object.entries(corpus).map(([name, body]) => [name, Buffer.from(body)]));
+// The good feed comes gzipped, as many servers send it; the bomb is 64 MB of spaces in 64 KB of gzip.
+const encoded = new Map(Object.entries(corpus).map(([name, body]) => [name, name === 'good.rss' ? gzipSync(body) : Buffer.from(body)]));
+encoded.set('bomb.rss', gzipSync(Buffer.concat([Buffer.from(channel(item('bomb', 'x'))), Buffer.alloc(64 * 1024 * 1024, 0x20)])));
+const gzipped = new Set(['good.rss', 'bomb.rss']);
 
 let feeds: Server;
 let base: string;
@@ -56,7 +60,8 @@ beforeAll(async () => {
   feeds = createServer((req, res) => {
     const body = encoded.get(req.url!.slice(1));
     if (body === undefined) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': req.url!.endsWith('.json') ? 'application/feed+json' : 'application/rss+xml' }).end(body);
+    const type = req.url!.endsWith('.json') ? 'application/feed+json' : 'application/rss+xml';
+    res.writeHead(200, { 'content-type': type, ...(gzipped.has(req.url!.slice(1)) ? { 'content-encoding': 'gzip' } : {}) }).end(body);
   });
   await new Promise<void>((r) => feeds.listen(0, '127.0.0.1', () => r()));
   base = `http://127.0.0.1:${(feeds.address() as AddressInfo).port}`;
@@ -86,7 +91,7 @@ async function pollHealth(state: { stop: boolean }): Promise<number[]> {
 describe('a hostile feed corpus polled beside a good feed', () => {
   it('refuses or bounds each hostile feed, stores the good one, and /healthz answers within 200 ms throughout', async () => {
     const { log, lines } = capturingLogger();
-    const names = ['good.rss', 'deep.rss', 'wide.rss', 'entities.rss', 'teaser.rss', 'items.json'];
+    const names = ['good.rss', 'deep.rss', 'wide.rss', 'entities.rss', 'teaser.rss', 'items.json', 'bomb.rss'];
     const delay = monitorEventLoopDelay({ resolution: 10 });
     const state = { stop: false };
     const health = pollHealth(state);
@@ -99,9 +104,9 @@ describe('a hostile feed corpus polled beside a good feed', () => {
     const byName = Object.fromEntries(names.map((n, i) => [n, results[i]!]));
     // Refused: one line naming the feed and the limit it went over.
     expect(byName['deep.rss']).toEqual({ url: `${base}/deep.rss`, ok: false, error: `${base}/deep.rss: item 1: HTML nests more than 512 elements deep; the feed is refused` });
+    expect(byName['bomb.rss']).toMatchObject({ ok: false, error: `${base}/bomb.rss: is larger than the limit of ${FEED_LIMITS.bytes} bytes` });
     const failed = lines.filter((l) => l.event === 'feed.failed');
-    expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ feed: `${base}/deep.rss` });
+    expect(failed.map((l) => (l as { feed?: string }).feed)).toEqual([`${base}/deep.rss`, `${base}/bomb.rss`]);
     // Bounded: stored, each teaser cut to what an email shows.
     for (const n of ['good.rss', 'wide.rss', 'entities.rss', 'teaser.rss', 'items.json']) expect(byName[n]!.ok, n).toBe(true);
     const summaries = await t.db.selectFrom('stories').select(['url', 'summary']).where('url', 'like', 'https://h.example/%').orderBy('url').execute();
