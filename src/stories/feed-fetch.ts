@@ -48,7 +48,7 @@ class AddressRefused extends Error {
 export async function fetchFeed(location: string, options: FeedFetchOptions = {}): Promise<FetchedFeed> {
   const maxBytes = options.maxBytes ?? FEED_LIMITS.bytes;
   const signal = AbortSignal.timeout(FEED_LIMITS.fetchMs);
-  let url = new URL(location);
+  let url = parseUrl(location, location);
   for (let hop = 0; ; hop++) {
     const response = await get(url, hop, options, signal, location);
     const status = response.statusCode ?? 0;
@@ -56,7 +56,7 @@ export async function fetchFeed(location: string, options: FeedFetchOptions = {}
     if (next !== undefined) {
       response.destroy();
       if (hop >= FEED_LIMITS.redirects) throw new FeedError(location, `redirected more than ${FEED_LIMITS.redirects} times`);
-      url = new URL(next, url);
+      url = parseUrl(next, location, url);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FeedError(location, `redirected to a ${url.protocol} URL, which is refused`);
       continue;
     }
@@ -65,6 +65,14 @@ export async function fetchFeed(location: string, options: FeedFetchOptions = {}
       throw new FeedError(location, `answered HTTP ${status}`);
     }
     return { body: await readBody(response, maxBytes, location), contentType: response.headers['content-type'] };
+  }
+}
+
+function parseUrl(href: string, location: string, base?: URL): URL {
+  try {
+    return new URL(href, base);
+  } catch {
+    throw new FeedError(location, base ? 'redirected to an invalid URL' : 'is not a valid URL');
   }
 }
 

@@ -34,6 +34,7 @@ beforeAll(async () => {
     if (req.url === '/to-self') return res.writeHead(307, { location: '/feed' }).end();
     if (req.url === '/loop') return res.writeHead(302, { location: '/loop' }).end();
     if (req.url === '/to-file') return res.writeHead(302, { location: 'file:///etc/passwd' }).end();
+    if (req.url === '/to-garbage') return res.writeHead(302, { location: 'http://[oops' }).end();
     res.writeHead(404).end();
   });
   for (const s of [internal, feeds]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
@@ -101,6 +102,7 @@ describe('the SSRF guard on feed fetches', () => {
     );
     await expect(fetchFeed(`http://127.0.0.1:${feedsPort}/loop`, allowFeeds)).rejects.toThrow('redirected more than 5 times');
     await expect(fetchFeed(`http://127.0.0.1:${feedsPort}/to-file`, allowFeeds)).rejects.toThrow('redirected to a file: URL, which is refused');
+    await expect(fetchFeed(`http://127.0.0.1:${feedsPort}/to-garbage`, allowFeeds)).rejects.toThrow('redirected to an invalid URL');
     expect(internalHits).toEqual([]);
     // FEED_ALLOW_PRIVATE=true allows every host, redirects included.
     const all = await fetchFeed(`http://127.0.0.1:${feedsPort}/to-internal`, { allowPrivate: allowing('true') });
