@@ -1,4 +1,4 @@
-import type { HostEntry } from '../stories/address-policy.js';
+import type { HostEntry } from './allow-private.js';
 import type { Locale } from './locale.js';
 
 /** The one typed, frozen view of the settings. Nothing outside config/ reads process.env. */

@@ -1,6 +1,6 @@
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
-import { parseAllowPrivate } from '../stories/address-policy.js';
+import { parseAllowPrivate } from './allow-private.js';
 
 /**
  * Every environment variable the service reads, with its default. The names are the public contract

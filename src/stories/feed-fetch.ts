@@ -4,7 +4,8 @@ import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { pipeline } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { isAllowedPrivate, nonPublicKind, type HostEntry } from './address-policy.js';
+import type { HostEntry } from '../config/index.js';
+import { isAllowedPrivate, nonPublicKind } from './address-policy.js';
 import { FEED_LIMITS } from './feed-limits.js';
 import { FeedError } from './parse-feed.js';
 
