@@ -1,6 +1,6 @@
 # daily-digest: a production image. Runs `digest serve`; use `docker run … digest worker` for extra
 # delivery workers. Not built in CI (no Docker engine there); kept to the two commands the README uses.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
 COPY package.json package-lock.json ./
