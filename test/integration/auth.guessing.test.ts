@@ -104,12 +104,10 @@ describe('wrong admin tokens, per client, shared by every instance', () => {
     expect((await fetch(`${one.url}/metrics`, { headers: bearer(WRONG, ip) })).status).toBe(401);
   });
 
-  it('refuses an unauthenticated 5 MB POST /api/stories with 401 before reading its body', async () => {
-    const before = lines.length;
-    const size = 5 * 1024 * 1024;
+  /** Sends a request's headers and only the first part of its body; resolves with the answer's head. */
+  function answerBeforeBody(path: string, contentType: string, size: number, start: string): Promise<string> {
     const { port } = new URL(one.url);
-    // Headers and the first 64 KB only: a server that read the body first would wait for the rest.
-    const answer = await new Promise<string>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1');
       let data = '';
       const timer = setTimeout(() => {
@@ -125,14 +123,26 @@ describe('wrong admin tokens, per client, shared by every instance', () => {
         }
       });
       socket.on('error', reject);
-      socket.write(
-        `POST /api/stories HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\nAuthorization: Bearer ${WRONG}\r\n\r\n`,
-      );
-      socket.write('[' + '{"url":"https://news.example/x","title":"x"},'.repeat(1400));
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${contentType}\r\nContent-Length: ${size}\r\nAuthorization: Bearer ${WRONG}\r\n\r\n`);
+      socket.write(start);
     });
+  }
+
+  it('refuses an unauthenticated 5 MB POST /api/stories with 401 before reading its body', async () => {
+    const before = lines.length;
+    // Headers and the first 64 KB only: a server that read the body first would wait for the rest.
+    const answer = await answerBeforeBody('/api/stories', 'application/json', 5 * 1024 * 1024, '[' + '{"url":"https://news.example/x","title":"x"},'.repeat(1400));
     expect(answer).toMatch(/^HTTP\/1\.1 401 /);
     expect(answer).toMatch(/\r\nconnection: close\r\n/i);
     expect(lines.slice(before).some((l) => l.event === 'stories.upserted')).toBe(false);
+  });
+
+  it('refuses a wrong Bearer on an admin form route before reading its body', async () => {
+    const before = lines.length;
+    const answer = await answerBeforeBody('/admin/editions/send-now', FORM, 900 * 1024, `date=2026-11-30&slot=06%3A00&pad=${'x'.repeat(60_000)}`);
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(lines.slice(before).some((l) => l.event === 'admin.send_now')).toBe(false);
+    expect(lines.slice(before).some((l) => l.event === 'auth.failed')).toBe(true);
   });
 
   it('shows /healthz details only to the admin (Bearer or session); a wrong Bearer there is refused and counted', async () => {

@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { adminPreviewRoutes } from '../admin-preview.route.js';
+import { bearerToken, requireAdminToken } from '../admin-auth.js';
 import { requireAdmin } from '../admin-session.js';
 import { inboxRoutes } from '../inbox.route.js';
 import { csrfField } from './admin.layout.js';
@@ -15,6 +16,12 @@ import { subscribersAdminRoutes } from './subscribers.route.js';
 export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
   void app.register(async (scope) => {
     await scope.register(cookie);
+    // A Bearer token is judged before any body is read, as on /api: a stranger's form body is never
+    // parsed to be refused. Session requests (no Authorization) go on to requireAdmin and its CSRF check.
+    const bearerFirst = requireAdminToken(deps);
+    scope.addHook('onRequest', async (request, reply) => {
+      if (bearerToken(request) !== undefined) return bearerFirst(request, reply);
+    });
     loginRoutes(scope, deps);
     adminPreviewRoutes(scope, deps);
     // The catcher's inbox holds every reader's confirm and unsubscribe links: operators only.
