@@ -77,10 +77,9 @@ export const retryFailed = (db: Handle, id: number) => transition(db, id, ['fail
  * with a new cutoff: an operator's deliberate late send. Deliveries that the cutoff gave up are put
  * back in the queue (the ones the relay refused stay failed).
  */
-export async function sendLate(db: Handle, id: number, newCutoff: Date): Promise<'sending' | 'planned' | undefined> {
-  const row = await db.selectFrom('editions').select(['html', 'status']).where('id', '=', id).executeTakeFirst();
-  if (row?.status !== 'expired') return undefined;
-  const to = row.html ? 'sending' : 'planned';
+export async function sendLate(db: Handle, edition: Pick<Edition, 'id' | 'html'>, newCutoff: Date): Promise<'sending' | 'planned' | undefined> {
+  const id = edition.id;
+  const to = edition.html ? 'sending' : 'planned';
   if (!(await transition(db, id, ['expired'], to, { error: null, cutoffAt: newCutoff, sentLate: true }))) return undefined;
   if (to === 'sending') {
     await sql`
@@ -89,7 +88,6 @@ export async function sendLate(db: Handle, id: number, newCutoff: Date): Promise
   }
   return to;
 }
-
 
 /** planned | rendering → the same, with a later cutoff: a late send of an edition not yet expired. */
 export const moveCutoff = (db: Handle, id: number, newCutoff: Date, from: readonly EditionStatus[]) =>

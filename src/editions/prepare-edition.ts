@@ -85,7 +85,7 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, optio
         break;
       case 'expired': {
         if (!options.late) return done('expired');
-        const to = await sendLate(trx, edition.id, newCutoff);
+        const to = await sendLate(trx, edition, newCutoff);
         log.warn({ event: 'edition.sent_late', edition: edition.id, date: edition.date, slot: edition.slot, cutoff: newCutoff }, 'operator is sending an expired edition late, on purpose');
         if (to === 'sending') return done('resumed');
         edition.cutoff_at = newCutoff;
