@@ -5,11 +5,10 @@ import { judgeCredential } from '../auth-failures.js';
 import { issueSession, requireAdmin, SESSION_COOKIE } from '../admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminPage, sendAdminPage } from './admin.layout.js';
+import { safeReturnPath } from '../return-path.js';
 
-/** Only same-site paths are followed after login (no open redirect to another site). */
-function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/admin(\/|$|\?)/.test(next) ? next : '/admin';
-}
+/** After login, back to the page that was asked for (the inbox, an edition): only a path on this site (return-path.ts). */
+const safeNext = (next: unknown): string => safeReturnPath(next, '/admin');
 
 export function loginRoutes(app: FastifyInstance, deps: WebDeps): void {
   const secure = deps.config.publicUrl.startsWith('https://');
