@@ -362,7 +362,7 @@ async function sampleBaselines(db: Db, sinkPort: number, sink: ChildProcess) {
   const messages: WireMessage[] = repeated.map((r, i) => ({
     from: 'digest@bench-sender.example',
     to: r.email,
-    raw: template({ name: r.name, ...links(r), to: r.email, messageId: deliveryMessageId(1_000_000_000 + i, edition.id, 'bench-sender.example') })!,
+    raw: template({ name: r.name, ...links(r), to: r.email, messageId: deliveryMessageId(1_000_000_000 + i, edition.id, 'bench-sender.example', config.installId) })!,
   }));
   await ask(sink, 'reset');
   log(`wire limit: ${messages.length} pre-built messages over ${CONNECTIONS} connections …`);

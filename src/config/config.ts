@@ -1,5 +1,6 @@
 import type { HostEntry } from './allow-private.js';
 import type { Locale } from './locale.js';
+import type { ListId } from './list-id.js';
 
 /** The one typed, frozen view of the settings. Nothing outside config/ reads process.env. */
 export interface SigningKey {
@@ -36,8 +37,13 @@ export interface Config {
   readonly site: { readonly name: string; readonly postalAddress: string; readonly logoUrl: string | undefined };
   /** Reader-facing text (pages and emails): locales/<lang>.json, chosen by DIGEST_LANG or LANG. */
   readonly locale: Locale;
-  /** The digest email: SUBJECT_TEMPLATE ({{headline}}, {{date}}, {{isoDate}}, {{site}}, {{count}}). */
-  readonly email: { readonly subjectTemplate: string };
+  /**
+   * The digest email: SUBJECT_TEMPLATE ({{headline}}, {{date}}, {{isoDate}}, {{site}}, {{count}}),
+   * and LIST_ID, the List-Id header (default SITE_NAME <digest.PUBLIC_URL host>).
+   */
+  readonly email: { readonly subjectTemplate: string; readonly listId: ListId };
+  /** 16 hex characters from SECRET and the database (install-id.ts): in every Message-ID and Feedback-ID. */
+  readonly installId: string;
   /** allowPrivate: hosts (FEED_ALLOW_PRIVATE) whose feeds may come from loopback or private addresses. */
   readonly feeds: { readonly urls: readonly string[]; readonly cron: string; readonly allowPrivate: readonly HostEntry[] | 'any' };
   /** Who may update a story another source created (STORY_SOURCE_OVERRIDE; src/stories/story-source.ts). */

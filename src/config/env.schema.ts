@@ -1,6 +1,7 @@
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { parseAllowPrivate } from './allow-private.js';
+import { parseListId } from './list-id.js';
 
 /**
  * Every environment variable the service reads, with its default. The names are the public contract
@@ -107,6 +108,13 @@ export const envSchema = z.object({
   SEND_CUTOFF_HOURS: withDefault(int('SEND_CUTOFF_HOURS', 1, 23), 6),
   SITE_NAME: withDefault(z.string().min(1), 'Daily Digest'),
   POSTAL_ADDRESS: withDefault(z.string(), ''),
+  // The List-Id header (list-id.ts): "Name <label.example.com>" or "label.example.com". Unset: SITE_NAME <digest.PUBLIC_URL host>.
+  LIST_ID: opt(z.string().transform((s, ctx) => {
+    const r = parseListId(s);
+    if (r.ok) return r.listId;
+    ctx.addIssue({ code: 'custom', message: r.problem });
+    return z.NEVER;
+  })),
   LOGO_URL: opt(url('LOGO_URL', ['https:', 'http:'], true)),
   // Unset: the locale's digest.subject_template (en: '{{headline}} · {{date}}').
   SUBJECT_TEMPLATE: opt(z.string().trim().min(1)),

@@ -9,6 +9,8 @@ import { productionProblems } from './production-rules.js';
 import { chooseLanguage } from './language.js';
 import { availableLanguages, loadLocale } from './locale.js';
 import { readOrCreateSecret } from './secret-file.js';
+import { databaseIdentity, installId } from './install-id.js';
+import { defaultListId } from './list-id.js';
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
@@ -70,7 +72,8 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     digest: { cron: e.DIGEST_CRON.trim(), timeZone: e.DIGEST_TZ, cutoffHours: e.SEND_CUTOFF_HOURS },
     site: { name: e.SITE_NAME, postalAddress: e.POSTAL_ADDRESS, logoUrl: e.LOGO_URL },
     locale,
-    email: { subjectTemplate: e.SUBJECT_TEMPLATE ?? locale.t('digest.subject_template') },
+    email: { subjectTemplate: e.SUBJECT_TEMPLATE ?? locale.t('digest.subject_template'), listId: e.LIST_ID ?? defaultListId(e.SITE_NAME, publicUrl) },
+    installId: installId(secret, databaseIdentity(e.DATABASE_URL, dataDir)),
     feeds: {
       urls: e.FEED_URLS.split(',').map((s) => s.trim()).filter(Boolean),
       cron: e.FEED_CRON.trim(),

@@ -13,10 +13,10 @@ const ADDRESS = /[^\s<>"(),;:@[\]\\]+@[^\s<>"(),;:@[\]\\]+/g;
 
 // A Message-ID is address-shaped too, but names a message, not a person, and is what an operator
 // searches a relay's logs for. Kept when it is bracketed and its left part is one we (or nodemailer)
-// generate: `digest.<edition>.<delivery>` (delivery/verp.ts deliveryMessageId) or a UUID-like id
+// generate: `digest.<edition>.<delivery>.<install>` (delivery/verp.ts deliveryMessageId) or a UUID-like id
 // (nodemailer's default for confirmation and notice mail). A reader's address never has that shape
 // in practice; anything else, bracketed or not, is scrubbed.
-const MESSAGE_ID_LOCAL = /^(?:digest\.\d{1,15}\.\d{1,15}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+const MESSAGE_ID_LOCAL = /^(?:digest\.\d{1,15}\.\d{1,15}\.[0-9a-f]{16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 function isMessageId(match: string, offset: number, text: string): boolean {
   if (text[offset - 1] !== '<' || text[offset + match.length] !== '>') return false;

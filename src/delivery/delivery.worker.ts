@@ -203,7 +203,7 @@ export class DeliveryWorker {
 
   private async send(d: ClaimedDelivery): Promise<void> {
     const { config, log, transport } = this.deps;
-    const messageId = deliveryMessageId(d.id, d.editionId, this.domain);
+    const messageId = deliveryMessageId(d.id, d.editionId, this.domain, this.deps.config.installId);
     let raw: Buffer;
     try {
       raw = await (await this.deps.messages(d.editionId))(d, messageId);

@@ -20,11 +20,16 @@ export function parseVerpAddress(bounceAddress: string, address: string): number
 }
 
 /**
- * The Message-ID of a delivery: a function of its id alone, so a message resent after a crash carries
- * the same Message-ID as the copy that may already have gone (and the reader's client can fold them).
+ * The Message-ID of a delivery: `<digest.{edition}.{delivery}.{install}@{domain}>`.
+ * - A function of the delivery alone, so a message resent after a crash carries the same Message-ID
+ *   as the copy that may already have gone (and the reader's client can fold them).
+ * - The install id (config.installId: SECRET and database) keeps two installs apart: their edition
+ *   and delivery ids both start at 1, and Gmail drops a message whose Message-ID it has already seen.
+ * config/logger.ts keeps ids of this shape in logs (MESSAGE_ID_LOCAL): change both together.
  */
-export function deliveryMessageId(deliveryId: number, editionId: number, domain: string): string {
-  return `<digest.${editionId}.${deliveryId}@${domain}>`;
+export function deliveryMessageId(deliveryId: number, editionId: number, domain: string, installId: string): string {
+  if (!/^[0-9a-f]{16}$/.test(installId)) throw new Error(`install id "${installId}" is not 16 hex characters`);
+  return `<digest.${editionId}.${deliveryId}.${installId}@${domain}>`;
 }
 
 /** The domain of an address such as `Daily Digest <digest@example.com>`. */

@@ -29,15 +29,19 @@ describe('log lines never carry an address, a token or a secret', () => {
 
   it('keeps Message-IDs (ours and nodemailer\'s) and still scrubs the addresses beside them', () => {
     const { log, lines } = capture();
-    log.info({ event: 'delivery.sent', messageId: '<digest.12.34@example.com>', reply: '250 2.0.0 Ok: queued as <digest.12.34@example.com> for <anna@example.com>' });
+    log.info({ event: 'delivery.sent', messageId: '<digest.12.34.0123456789abcdef@example.com>', reply: '250 2.0.0 Ok: queued as <digest.12.34.0123456789abcdef@example.com> for <anna@example.com>' });
     log.info({ event: 'subscriber.confirmation_sent', messageId: '<1b4e28ba-2fa1-11d2-883f-0016d3cca427@localhost>' }, 'sent to bob@example.net');
     expect(JSON.parse(lines[0]!)).toMatchObject({
-      messageId: '<digest.12.34@example.com>',
-      reply: '250 2.0.0 Ok: queued as <digest.12.34@example.com> for <[address]>',
+      messageId: '<digest.12.34.0123456789abcdef@example.com>',
+      reply: '250 2.0.0 Ok: queued as <digest.12.34.0123456789abcdef@example.com> for <[address]>',
     });
     expect(JSON.parse(lines[1]!)).toMatchObject({ messageId: '<1b4e28ba-2fa1-11d2-883f-0016d3cca427@localhost>', msg: 'sent to [address]' });
     // Only the bracketed, generated shape is a Message-ID: an address that merely starts alike is scrubbed.
-    expect(scrubAddresses('digest.12.34@example.com, <digest.12.34x@example.com>, <digest.1.2@x.org')).toBe('[address], <[address]>, <[address]');
+    expect(scrubAddresses('digest.12.34.0123456789abcdef@example.com, <digest.12.34.0123456789abcdefx@example.com>, <digest.1.2.0123456789abcdef@x.org')).toBe(
+      '[address], <[address]>, <[address]',
+    );
+    // The shape before install ids (issue 13) is no longer ours: scrubbed like any address.
+    expect(scrubAddresses('<digest.12.34@example.com>')).toBe('<[address]>');
   });
 
   it('scrubs every generated address, bracketed or not, and leaves text without one alone', () => {
