@@ -1,5 +1,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { ComposeError } from './compose-error.js';
 import { headerText, safeHttpUrl } from './escape.js';
+import { bulkHeaders, type BulkMail, type PreparedHeader } from './list-headers.js';
 
 /**
  * The raw MIME of one personalised message, built with nodemailer's MailComposer, for
@@ -21,13 +23,13 @@ export interface ComposeInput {
   readonly date?: Date;
   /** The reader's one-click URL (https://…/u/TOKEN), and optionally a mailto: fallback. */
   readonly listUnsubscribe: { readonly url: string; readonly mailto?: string };
-  /** e.g. List-Id, Feedback-ID: single-line values only. */
+  /** List-Id, Feedback-ID and the other bulk-mail headers (list-headers.ts); the digest always has them. */
+  readonly list?: BulkMail;
+  /** Any other header: single-line values only. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export class ComposeError extends Error {
-  readonly code = 'compose_invalid';
-}
+export { ComposeError };
 
 const ONE_LINE = /^[^\r\n]*$/;
 
@@ -44,7 +46,8 @@ export function listUnsubscribeValue(url: string, mailto?: string): string {
 
 export async function composeMessage(input: ComposeInput): Promise<Buffer> {
   if (!/^<[^<>\s@]+@[^<>\s@]+>$/.test(input.messageId)) throw new ComposeError(`Message-ID "${input.messageId}" is not <local@domain>`);
-  const headers: Record<string, { prepared: true; value: string } | string> = {
+  const headers: Record<string, PreparedHeader | string> = {
+    ...(input.list ? bulkHeaders(input.list) : {}),
     'List-Unsubscribe': { prepared: true, value: listUnsubscribeValue(input.listUnsubscribe.url, input.listUnsubscribe.mailto) },
     'List-Unsubscribe-Post': { prepared: true, value: 'List-Unsubscribe=One-Click' },
   };

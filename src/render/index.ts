@@ -20,6 +20,7 @@ export { editionInputFor } from './edition-input.js';
 export { compilePersonaliser, greetingFor, personalise, PersonaliseError, type PersonalisedParts, type Personaliser, type Reader } from './personalise.js';
 export { composeMessage, ComposeError, listUnsubscribeValue, type ComposeInput } from './compose-message.js';
 export { compileMessageTemplate, type MessageTemplate, type TemplateInput, type TemplateReader } from './message.template.js';
+export { bulkHeaders, feedbackId, listIdValue, type BulkMail } from './list-headers.js';
 export { RenderError } from './mjml.js';
 export { escapeHtml, escapeText, safeHttpUrl, truncate } from './escape.js';
 export { htmlLinks } from './links.js';

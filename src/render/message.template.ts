@@ -4,6 +4,7 @@ import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
 import * as qp from 'nodemailer/lib/qp';
 import type { Locale } from '../config/index.js';
 import { ComposeError, listUnsubscribeValue, type ComposeInput } from './compose-message.js';
+import { bulkHeaders, type PreparedHeader } from './list-headers.js';
 import { headerText } from './escape.js';
 import { compile, readerValues, type Compiled, type Reader } from './personalise.js';
 import type { Placeholder } from './placeholders.js';
@@ -29,6 +30,7 @@ export interface TemplateInput {
   /** The rendered edition, personal parts still %%markers%%. */
   readonly html: string;
   readonly text: string;
+  readonly list?: ComposeInput['list'];
   readonly headers?: ComposeInput['headers'];
   /** The greeting's language (config.locale); default English. */
   readonly locale?: Locale;
@@ -104,7 +106,8 @@ function headerLines(head: string): string[] {
 export async function compileMessageTemplate(input: TemplateInput): Promise<MessageTemplate> {
   // One MailComposer run gives the shared header lines (From, Subject, MIME-Version, Content-Type
   // with its boundary, extra headers) exactly as composeMessage() writes them.
-  const headers: Record<string, { prepared: true; value: string } | string> = {
+  const headers: Record<string, PreparedHeader | string> = {
+    ...(input.list ? bulkHeaders(input.list) : {}),
     'List-Unsubscribe': { prepared: true, value: `<${PLACEHOLDER_URL}>` },
     'List-Unsubscribe-Post': { prepared: true, value: 'List-Unsubscribe=One-Click' },
   };

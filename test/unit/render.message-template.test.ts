@@ -1,6 +1,6 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { compileMessageTemplate, composeMessage, personalise, renderEdition, type TemplateReader } from '../../src/render/index.js';
+import { compileMessageTemplate, composeMessage, feedbackId, personalise, renderEdition, type BulkMail, type TemplateReader } from '../../src/render/index.js';
 import { fixtureStory, referenceArticle } from '../helpers/stories.js';
 
 const rendered = await renderEdition({
@@ -11,7 +11,8 @@ const rendered = await renderEdition({
   blogs: [fixtureStory({ kind: 'blog' })],
 });
 const from = 'The Morning Post <digest@example.com>';
-const template = await compileMessageTemplate({ from, subject: rendered.subject, html: rendered.html, text: rendered.text });
+const list: BulkMail = { listId: { name: 'The Morning Post · Früh, "daily"', id: 'digest.example.com' }, feedbackId: feedbackId(7, 'daily', '0123456789abcdef') };
+const template = await compileMessageTemplate({ from, subject: rendered.subject, html: rendered.html, text: rendered.text, list });
 
 const HOSTILE_NAMES = [
   'Ann',
@@ -38,7 +39,7 @@ function reader(name: string | null, i: number): TemplateReader {
 
 async function viaComposer(r: TemplateReader): Promise<Buffer> {
   const parts = personalise(rendered, r);
-  return composeMessage({ from, to: r.to, subject: rendered.subject, html: parts.html, text: parts.text, messageId: r.messageId, date: r.date, listUnsubscribe: { url: r.unsubscribeUrl } });
+  return composeMessage({ from, to: r.to, subject: rendered.subject, html: parts.html, text: parts.text, messageId: r.messageId, date: r.date, listUnsubscribe: { url: r.unsubscribeUrl }, list });
 }
 
 function essentials(m: ParsedMail) {
@@ -52,7 +53,15 @@ function essentials(m: ParsedMail) {
     date: m.date?.toISOString(),
     contentType: m.headers.get('content-type') && (m.headers.get('content-type') as { value: string }).value,
     list: m.headerLines.filter((h) => h.key.startsWith('list-')).map((h) => h.line),
+    bulk: ['list', 'feedback-id', 'auto-submitted', 'precedence', 'x-auto-response-suppress'].map((k) => m.headers.get(k)),
   };
+}
+
+function decodeQWords(s: string): string {
+  return s.replace(/=\?UTF-8\?Q\?([^?]*)\?=\s*/gi, (_, q: string) => {
+    const bytes = q.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf-8');
+  });
 }
 
 describe('compileMessageTemplate', () => {
@@ -72,6 +81,20 @@ describe('compileMessageTemplate', () => {
     expect(raw).toMatch(/^List-Unsubscribe: <https:\/\/digest\.example\.com\/u\/T{90}1>$/m);
     expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
     expect(raw).not.toMatch(/%%[a-z_]+%%/);
+  });
+
+  it('writes the bulk-mail headers once, List-Id with its id outside the encoded name', async () => {
+    const parsed = await simpleParser(template(reader('Ann', 1))!);
+    // mailparser leaves the encoded words of the name as they are: decode them here (RFC 2047 Q).
+    const listId = (parsed.headers.get('list') as { id: { name: string; id: string } }).id;
+    expect(listId.id).toBe('digest.example.com');
+    expect(decodeQWords(listId.name)).toBe('The Morning Post · Früh, "daily"');
+    expect(parsed.headers.get('feedback-id')).toBe('7:daily:digest:0123456789abcdef');
+    expect(parsed.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(parsed.headers.get('precedence')).toBe('bulk');
+    const raw = template(reader('Ann', 1))!.toString('latin1');
+    expect(raw).toMatch(/^List-Id: [^\r]*(\r\n [^\r]*)* <digest\.example\.com>\r\n/im);
+    expect(raw.match(/^Feedback-ID: /gm)).toHaveLength(1);
   });
 
   it('refuses a reader whose values would contain the multipart boundary, so the caller composes that copy', async () => {
