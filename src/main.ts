@@ -4,7 +4,7 @@ import { startMailCatcher, type MailCatcher } from './catcher/index.js';
 import { systemClock, type Clock, type Config, type Logger } from './config/index.js';
 import { migrate, openDatabase, type OpenDatabase } from './db/index.js';
 import { seedDemo, type DemoSeed } from './demo/seed-demo.js';
-import { createMailer, createSmtpTransport, DeliveryWorker, digestMessageSource, smtpOptions, startBounceInbox } from './delivery/index.js';
+import { createMailer, createSender, DeliveryWorker, digestMessageSource, RelayWatch, smtpOptions, startBounceInbox } from './delivery/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { pollFeeds } from './stories/index.js';
 import { buildServer } from './web/index.js';
@@ -48,6 +48,9 @@ export async function startService(
   // FEED_URLS are polled on FEED_CRON, and once more right before an edition is prepared.
   const poll = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log, { sourceOverride: config.stories.sourceOverride, fetch: { allowPrivate: config.feeds.allowPrivate } }).then(() => undefined) : undefined;
   const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: poll, clock });
+  // The morning send's Sender (see below), built here so /healthz and /metrics can show its relay.
+  const sender = createSender(smtpOptions(config, smtpUrl));
+  const relay = new RelayWatch(sender, { url: smtpUrl, log });
   const healthChecks = {
     // The scheduler ticks every minute: silent for five, or failing, is unhealthy.
     scheduler: async () => {
@@ -55,8 +58,14 @@ export async function startService(
       const fresh = st.lastTickAt !== null && clock().getTime() - st.lastTickAt.getTime() < 5 * 60_000;
       return { ok: st.running && fresh && st.lastTickOk, leader: st.leader, lastTickAt: st.lastTickAt, ...(st.error ? { error: st.error } : {}) };
     },
+    // The delivery workers' view of the relay: down after a run of failures with no success, until a
+    // probe gets through (sending is paused meanwhile).
+    relay: async () => {
+      const r = relay.status();
+      return r.up ? { ok: true, sending: 'running' } : { ok: false, sending: 'paused', downSince: r.downSince, error: r.error };
+    },
   };
-  const app = await buildServer({ db: database.db, engine: database.engine, config, log, clock, mailer, catcher, demo: options.demo ?? false, healthChecks });
+  const app = await buildServer({ db: database.db, engine: database.engine, config, log, clock, mailer, catcher, demo: options.demo ?? false, healthChecks, relay: () => relay.status() });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
 
@@ -68,9 +77,8 @@ export async function startService(
 
   // The morning send: the scheduler creates editions (one instance at a time), and this process's
   // workers (WORKERS; one on PGlite, a single connection) send any edition being sent. Bulk mail has
-  // its own pooled transport so SMTP_RATE holds across all of them.
-  const sendTransport = createSmtpTransport(smtpOptions(config, smtpUrl));
-  const deliveryDeps = { db: database.db, config, log, transport: sendTransport, messages: digestMessageSource(database.db, config) };
+  // its own Sender, shared, so SMTP_RATE holds across all of them.
+  const deliveryDeps = { db: database.db, config, log, sender, relay, messages: digestMessageSource(database.db, config) };
   const workerCount = database.engine === 'pglite' ? Math.min(1, config.workers) : config.workers;
   const workers = Array.from({ length: workerCount }, (_, i) => new DeliveryWorker(deliveryDeps, { name: `serve-${i + 1}` }));
   for (const w of workers) void w.start();
@@ -99,7 +107,8 @@ export async function startService(
         await bounceInbox?.close();
         // Stop claiming; messages in the SMTP conversation finish, the rest are released (bounded).
         await Promise.all(workers.map((w) => w.stop(10_000)));
-        sendTransport.close();
+        relay.close();
+        await sender.close();
         await app.close();
         mailer.close();
         await catcher?.close();

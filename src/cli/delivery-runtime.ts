@@ -1,31 +1,53 @@
 import { startMailCatcher, type MailCatcher } from '../catcher/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
-import { createSmtpTransport, digestMessageSource, smtpOptions } from '../delivery/index.js';
+import { createSender, digestMessageSource, relayProblem, RelayWatch, smtpOptions } from '../delivery/index.js';
 import type { SendDeps } from '../editions/index.js';
+import { CliError } from './cli-error.js';
+
+export type OpenDelivery = SendDeps & { readonly relay: RelayWatch; readonly smtpUrl: string; close(): Promise<void> };
 
 /**
- * The clients a sending command needs: the pooled SMTP transport (to SMTP_URL, or with none set to the
- * built-in catcher, so the messages land where `digest serve`'s inbox shows them) and the message source.
+ * The clients a sending command needs: the Sender (to SMTP_URL, or with none set to the built-in
+ * catcher, so the messages land where `digest serve`'s inbox shows them), the watch on the relay its
+ * workers share, and the message source.
  */
-export async function openDelivery(db: Db, config: Config, log: Logger): Promise<SendDeps & { close(): Promise<void> }> {
+export async function openDelivery(db: Db, config: Config, log: Logger): Promise<OpenDelivery> {
   let catcher: MailCatcher | undefined;
   if (!config.smtp.url) {
     catcher = await startMailCatcher({ dir: config.dataDir.startsWith('memory:') ? undefined : `${config.dataDir}/catcher`, log });
     log.warn({ event: 'smtp.catcher' }, `SMTP_URL is not set: mail goes to the built-in catcher (${catcher.url}), not to readers`);
   }
-  const transport = createSmtpTransport(smtpOptions(config, config.smtp.url ?? catcher!.url));
+  const smtpUrl = config.smtp.url ?? catcher!.url;
+  const sender = createSender(smtpOptions(config, smtpUrl));
+  const relay = new RelayWatch(sender, { url: smtpUrl, log });
   return {
     db,
     config,
     log,
-    transport,
+    sender,
+    relay,
+    smtpUrl,
     messages: digestMessageSource(db, config),
     async close() {
-      transport.close();
+      relay.close();
+      await sender.close();
       await catcher?.close();
     },
   };
+}
+
+/**
+ * Before anything is claimed: one connection to the relay and EHLO (STARTTLS and AUTH as
+ * configured). A relay that cannot be used is one line naming SMTP_URL (no password) and what
+ * failed, exit 1, and nothing claimed, rather than every delivery's attempts spent on it.
+ */
+export async function preflightRelay(delivery: OpenDelivery): Promise<void> {
+  try {
+    await delivery.relay.preflight();
+  } catch (err) {
+    throw new CliError(relayProblem(delivery.smtpUrl, err), { code: 'RELAY_UNAVAILABLE' });
+  }
 }
 
 /** Runs `fn` with an AbortSignal that SIGINT / SIGTERM trip; a second signal exits at once. */

@@ -5,7 +5,7 @@ import { dryRunEdition, editionsOfDate, prepareEdition, runEdition, type Edition
 import { localDate, parseIsoDate } from '../ranking/index.js';
 import { CliError, EXIT } from './cli-error.js';
 import { withContext } from './context.js';
-import { openDelivery, withShutdownSignal } from './delivery-runtime.js';
+import { openDelivery, preflightRelay, withShutdownSignal } from './delivery-runtime.js';
 import { sendOutcome, type SendVerdict } from './send-outcome.js';
 import { SendProgress } from './send-progress.js';
 
@@ -44,7 +44,12 @@ export function sendCommand(program: Command): void {
 
         const verdicts: SendVerdict[] = [];
         const delivery = await openDelivery(database.db, config, log);
+        // The relay is tried before any edition is prepared or claimed: a dead one costs nothing.
+        delivery.relay.onChange((r) =>
+          process.stderr.write(r.up ? 'relay answers again: sending resumed\n' : `${r.error}: sending paused, claiming nothing until it answers (Ctrl-C to stop)\n`),
+        );
         try {
+          if (specs.length > 0) await preflightRelay(delivery);
           await withShutdownSignal(log, async (signal) => {
             for (const spec of specs) {
               if (signal.aborted) break;

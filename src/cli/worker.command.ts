@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DeliveryWorker } from '../delivery/index.js';
 import { withContext } from './context.js';
-import { openDelivery, withShutdownSignal } from './delivery-runtime.js';
+import { openDelivery, preflightRelay, withShutdownSignal } from './delivery-runtime.js';
 
 export function workerCommand(program: Command): void {
   program
@@ -13,6 +13,7 @@ export function workerCommand(program: Command): void {
         const delivery = await openDelivery(database.db, config, log);
         const n = database.engine === 'pglite' ? 1 : Math.max(1, opts.concurrency ?? config.workers);
         try {
+          await preflightRelay(delivery);
           await withShutdownSignal(log, async (signal) => {
             const workers = Array.from({ length: n }, (_, i) => new DeliveryWorker(delivery, { name: `worker-${i + 1}`, idleMs: 500 }));
             log.info({ event: 'worker.started', workers: n, pid: process.pid }, `${n} delivery worker(s) running`);

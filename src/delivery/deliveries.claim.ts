@@ -14,6 +14,8 @@ export interface ClaimedDelivery {
   readonly name: string | null;
   readonly tokenVersion: number;
   readonly sections: DigestSection[];
+  /** The edition's cutoff (editions.cutoff_at, as a late send moved it): no retry is scheduled past it. */
+  readonly cutoffAt: Date;
 }
 
 export interface ClaimResult {
@@ -56,9 +58,10 @@ export async function claimDeliveries(
     name: string | null;
     token_version: number;
     sections: DigestSection[];
+    cutoff_at: Date;
   }>`
     WITH due AS (
-      SELECT d.id, d.subscriber_id
+      SELECT d.id, d.subscriber_id, d.edition_id
         FROM deliveries d
        WHERE d.edition_id = ANY(${sql.val(editionIds)}::bigint[])
          -- Only editions being sent: an operator's pause (or an expiry) stops claims at once, in
@@ -72,9 +75,11 @@ export async function claimDeliveries(
     ), judged AS (
       -- LEFT JOIN: a delivery whose reader was erased (subscriber_id NULL) is judged not ok and
       -- skipped, never left due for ever.
-      SELECT due.id, s.email, s.name, s.token_version, s.sections,
+      -- The edition's cutoff rides along, so a failure's backoff needs no query of its own.
+      SELECT due.id, s.email, s.name, s.token_version, s.sections, e.cutoff_at,
              coalesce(s.status = 'active' AND NOT ${isSuppressedSql(sql.ref('s.email'))}, false) AS ok
         FROM due LEFT JOIN subscribers s ON s.id = due.subscriber_id
+        JOIN editions e ON e.id = due.edition_id
     )
     UPDATE deliveries d
        SET status          = CASE WHEN j.ok THEN 'sending' ELSE 'skipped' END,
@@ -85,7 +90,7 @@ export async function claimDeliveries(
       FROM judged j
      WHERE d.id = j.id
     RETURNING d.id, d.edition_id, d.subscriber_id, d.attempts, d.uncertain, d.status,
-              j.email::text AS email, j.name, j.token_version, j.sections`.execute(db);
+              j.email::text AS email, j.name, j.token_version, j.sections, j.cutoff_at`.execute(db);
   const claimed: ClaimedDelivery[] = [];
   let skipped = 0;
   for (const r of result.rows) {
@@ -103,6 +108,7 @@ export async function claimDeliveries(
       name: r.name,
       tokenVersion: r.token_version,
       sections: r.sections,
+      cutoffAt: new Date(r.cutoff_at),
     });
   }
   return { claimed, skipped };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
+import type { RelayStatus } from './relay-watch.js';
 
 export interface DeliveryGauges {
   /** Deliveries of editions sent in the last 7 days, by state. */
@@ -47,4 +48,14 @@ export async function deliveryGauges(db: Db, now = new Date()): Promise<Delivery
     oldestLeaseAgeSeconds: Math.max(0, Number(lease.rows[0]?.age ?? 0)),
     editionsByStatus: Object.fromEntries(editions.map((e) => [e.status, Number(e.n)])),
   };
+}
+
+/**
+ * This process's view of the relay, for digest_smtp_relay_up (1 up, 0 while sending is paused because
+ * the relay failed) and how long it has been down. Unlike the gauges above it is per process: it is
+ * what this process's workers saw.
+ */
+export function relayGauges(status: RelayStatus, now = new Date()): { readonly up: number; readonly downSeconds: number } {
+  if (status.up || !status.downSince) return { up: 1, downSeconds: 0 };
+  return { up: 0, downSeconds: Math.max(0, Math.round((now.getTime() - status.downSince.getTime()) / 1000)) };
 }

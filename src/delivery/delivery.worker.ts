@@ -1,23 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Transporter } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
-import { suppress, markBounced } from '../subscribers/index.js';
 import { claimDeliveries, extendLeases, type ClaimedDelivery } from './deliveries.claim.js';
-import { markFailed, markRetry, markSent, releaseClaims, type SentMark } from './deliveries.complete.js';
+import { releaseClaims } from './deliveries.complete.js';
+import { OutcomeRecorder, type WorkerEvent } from './delivery.outcomes.js';
 import type { MessageSource } from './edition.messages.js';
-import { bulkSenderFor } from './mailer.js';
-import type { SmtpSendError } from './smtp-pipeline.js';
-import { nextRetry } from './retry-policy.js';
-import { classifySmtpFailure, NEVER_CONNECTED, type Classified } from './smtp-reply.js';
+import { RelayWatch } from './relay-watch.js';
+import type { Sender } from './sender.js';
+import { mayHandOver } from './unrecorded-window.js';
 import { addressDomain, bareAddress, deliveryMessageId, verpAddress } from './verp.js';
 
-export type WorkerEvent =
-  | { type: 'sent'; deliveryId: number; editionId: number }
-  | { type: 'retry'; deliveryId: number; editionId: number; outcome: 'transient' | 'uncertain' }
-  | { type: 'failed'; deliveryId: number; editionId: number; hardBounce: boolean }
-  | { type: 'skipped'; count: number };
+export type { WorkerEvent } from './delivery.outcomes.js';
 
 export interface WorkerOptions {
   /** Which editions to work on; default: every edition in `sending` (looked up every few seconds). */
@@ -29,6 +22,11 @@ export interface WorkerOptions {
   /** sent marks are flushed in one UPDATE when this many are waiting, or after `markDelayMs`. */
   readonly markBatch?: number;
   readonly markDelayMs?: number;
+  /**
+   * At most this many sent marks wait to be written (beyond the messages in flight): past it no
+   * message is handed to SMTP until marks are stored. The duplicate bound (unrecorded-window.ts).
+   */
+  readonly maxWaitingMarks?: number;
   /** How long to sleep when nothing is due. */
   readonly idleMs?: number;
   /** Return once the edition has nothing left to send (the `digest send` mode). */
@@ -41,8 +39,10 @@ export interface WorkerDeps {
   readonly db: Db;
   readonly config: Config;
   readonly log: Logger;
-  /** The process's pooled transport: SMTP_RATE is enforced across everything that shares it. */
-  readonly transport: Transporter<SMTPPool.SentMessageInfo>;
+  /** The process's Sender (sender.ts): SMTP_RATE is enforced across everything that shares it. */
+  readonly sender: Sender;
+  /** Whether the relay can be used, shared by the workers of the process; default: one of this worker's own. */
+  readonly relay?: RelayWatch | undefined;
   readonly messages: MessageSource;
 }
 
@@ -54,9 +54,8 @@ export interface WorkerDeps {
 export class DeliveryWorker {
   private readonly queue: ClaimedDelivery[] = [];
   private readonly inFlight = new Map<number, Promise<void>>();
-  private marks: SentMark[] = [];
-  private flushing: Promise<void> = Promise.resolve();
-  private markTimer: NodeJS.Timeout | undefined;
+  private readonly outcomes: OutcomeRecorder;
+  private readonly relay: RelayWatch;
   private stopping = false;
   private readonly wake = new AbortController();
   private running: Promise<void> | undefined;
@@ -72,8 +71,9 @@ export class DeliveryWorker {
     this.opts = {
       batchSize: options.batchSize ?? c.delivery.batchSize,
       concurrency: options.concurrency ?? Math.max(2, c.smtp.maxConnections * 2),
-      markBatch: options.markBatch ?? 50,
+      markBatch: options.markBatch ?? 25,
       markDelayMs: options.markDelayMs ?? 100,
+      maxWaitingMarks: options.maxWaitingMarks ?? 50,
       idleMs: options.idleMs ?? 1000,
       untilDone: options.untilDone ?? false,
       name: options.name ?? 'worker',
@@ -81,6 +81,8 @@ export class DeliveryWorker {
       onEvent: options.onEvent,
     };
     this.domain = addressDomain(c.mailFrom);
+    this.outcomes = new OutcomeRecorder(deps, { markBatch: this.opts.markBatch, markDelayMs: this.opts.markDelayMs, onEvent: this.opts.onEvent });
+    this.relay = deps.relay ?? new RelayWatch(deps.sender, { url: c.smtp.url ?? 'smtp://(unset)', log: deps.log });
   }
 
   /** Starts the loop; the promise settles when the worker has stopped (or, untilDone, finished). */
@@ -105,7 +107,15 @@ export class DeliveryWorker {
     const heartbeat = setInterval(() => void this.renewLeases(), Math.max(1000, (this.deps.config.delivery.leaseSeconds * 1000) / 3));
     heartbeat.unref();
     try {
+      // One connection and EHLO before anything is claimed (shared by the process's workers).
+      await this.relay.check();
       while (!this.stopping) {
+        if (!this.relay.up) {
+          // Relay down: no claims and nothing handed over (claims already held keep their leases);
+          // the watch probes it and wakes us when it answers.
+          await this.relay.whenUp(this.wake.signal);
+          continue;
+        }
         // The next batch is claimed while this one is being sent: the SMTP connections never wait
         // for PostgreSQL unless the queue is empty.
         if (this.queue.length <= this.opts.batchSize / 2 && !this.claiming) {
@@ -118,25 +128,35 @@ export class DeliveryWorker {
               await Promise.race([...this.inFlight.values(), this.pause(this.opts.idleMs)]);
               continue;
             }
-            await this.flushMarks();
-            if (this.opts.untilDone && (await this.nothingLeft())) break;
+            await this.outcomes.flush();
+            if (this.opts.untilDone && this.outcomes.waitingMarks === 0 && (await this.nothingLeft())) break;
             await this.pause(this.opts.idleMs);
             continue;
           }
         }
-        while (this.inFlight.size < this.opts.concurrency && this.queue.length > 0 && !this.stopping) {
+        while (this.mayHandOver() && this.queue.length > 0 && !this.stopping && this.relay.up) {
           this.dispatch(this.queue.shift()!);
         }
-        if (this.inFlight.size >= this.opts.concurrency) await Promise.race(this.inFlight.values());
+        if (!this.mayHandOver()) {
+          // The window is full: in flight, or marks the database has not taken yet (it may be down).
+          await Promise.race([...this.inFlight.values(), this.outcomes.nextStored(), this.pause(this.opts.idleMs)]);
+        }
       }
     } finally {
       clearInterval(heartbeat);
       await this.claiming;
       await Promise.allSettled(this.inFlight.values());
       const unsent = this.queue.splice(0).map((d) => d.id);
-      await this.retryDb('release', () => releaseClaims(this.deps.db, unsent), 3);
-      await this.flushMarks(true);
+      await this.outcomes.retryDb('release', () => releaseClaims(this.deps.db, unsent), 3);
+      await this.outcomes.flush(true);
     }
+  }
+
+  private mayHandOver(): boolean {
+    return mayHandOver(
+      { inFlight: this.inFlight.size, waitingMarks: this.outcomes.waitingMarks },
+      { concurrency: this.opts.concurrency, maxMarks: this.opts.maxWaitingMarks },
+    );
   }
 
   private pause(ms: number): Promise<void> {
@@ -202,131 +222,25 @@ export class DeliveryWorker {
   }
 
   private async send(d: ClaimedDelivery): Promise<void> {
-    const { config, log, transport } = this.deps;
+    const { config, log, sender } = this.deps;
     const messageId = deliveryMessageId(d.id, d.editionId, this.domain, this.deps.config.installId);
     let raw: Buffer;
     try {
       raw = await (await this.deps.messages(d.editionId))(d, messageId);
     } catch (err) {
       log.error({ event: 'delivery.compose_failed', delivery: d.id, edition: d.editionId, err: (err as Error).message }, 'could not build the message');
-      await this.fail(d, { outcome: 'transient', hardBounce: false, reason: `compose: ${(err as Error).message}` }, messageId);
+      await this.outcomes.failed(d, { outcome: 'transient', hardBounce: false, reason: `compose: ${(err as Error).message}` }, messageId);
       return;
     }
     const from = config.delivery.bounceAddress ? verpAddress(config.delivery.bounceAddress, d.id) : bareAddress(config.mailFrom);
-    const bulk = bulkSenderFor(transport);
-    try {
-      if (bulk) {
-        await bulk.send({ from, to: d.email, raw });
-        this.queueMark({ id: d.id, messageId });
-        this.opts.onEvent?.({ type: 'sent', deliveryId: d.id, editionId: d.editionId });
-        return;
-      }
-      const info = await transport.sendMail({ envelope: { from, to: [d.email] }, raw });
-      if (info.rejected.length > 0) {
-        // nodemailer resolves when only some recipients are refused; with one recipient it throws,
-        // but read `rejected` anyway rather than count a refusal as sent.
-        const e = (info.rejectedErrors?.[0] ?? {}) as { code?: string; responseCode?: number; response?: string };
-        await this.fail(d, classifySmtpFailure({ code: e.code ?? 'EENVELOPE', responseCode: e.responseCode, response: e.response, bodySent: false }), messageId);
-        return;
-      }
-      this.queueMark({ id: d.id, messageId });
-      this.opts.onEvent?.({ type: 'sent', deliveryId: d.id, editionId: d.editionId });
-    } catch (err) {
-      const e = err as { code?: string; originalCode?: string; responseCode?: number; response?: string; message?: string } & Partial<Pick<SmtpSendError, 'bodySent'>>;
-      const neverConnected = NEVER_CONNECTED.has(e.originalCode ?? '') || NEVER_CONNECTED.has(e.code ?? '');
-      // The bulk sender knows whether the body was written; nodemailer only whether it ever connected.
-      const bodySent = e.bodySent ?? (neverConnected ? false : undefined);
-      const c = classifySmtpFailure({ code: e.code, responseCode: e.responseCode, response: e.response ?? e.message, bodySent });
-      await this.fail(d, c, messageId);
-    }
-  }
-
-  private async fail(d: ClaimedDelivery, c: Classified, messageId: string): Promise<void> {
-    const { db, config, log } = this.deps;
-    const ids = { delivery: d.id, edition: d.editionId, messageId, attempts: d.attempts };
-    if (c.outcome === 'permanent') {
-      await this.retryDb('mark_failed', () => markFailed(db, d.id, c.reason), 5);
-      if (c.hardBounce) {
-        await this.retryDb('suppress', async () => {
-          await suppress(db, d.email, 'bounced');
-          await markBounced(db, d.subscriberId, { editionId: d.editionId, reason: c.reason });
-        }, 5);
-      }
-      log.warn({ event: 'delivery.failed', ...ids, reason: c.reason, hardBounce: c.hardBounce }, 'relay refused the message for good');
-      this.opts.onEvent?.({ type: 'failed', deliveryId: d.id, editionId: d.editionId, hardBounce: c.hardBounce });
-      return;
-    }
-    // The edition's own cutoff (editions.cutoff_at: a late send moves it), never recomputed here.
-    const edition = await this.retryDb('edition', () => db.selectFrom('editions').select('cutoff_at').where('id', '=', d.editionId).executeTakeFirst(), 5);
-    const giveUpAt = edition?.cutoff_at;
-    // An uncertain message may already be in the reader's inbox: it is resent once, never more.
-    const decision = c.outcome === 'uncertain' && d.uncertain >= 1
-      ? ({ retry: false, why: 'attempts' } as const)
-      : nextRetry({ baseSeconds: config.delivery.retryBaseSeconds, maxAttempts: config.delivery.maxAttempts, giveUpAt }, d.attempts, new Date());
-    if (c.outcome === 'uncertain') {
-      log.warn({ event: 'delivery.uncertain', ...ids, reason: c.reason, resend: decision.retry }, 'connection lost before the relay answered: the message may have been delivered');
-    }
-    if (decision.retry) {
-      await this.retryDb('mark_retry', () => markRetry(db, d.id, decision.at, c.reason, c.outcome === 'uncertain'), 5);
-      log.info({ event: 'delivery.retry', ...ids, reason: c.reason, at: decision.at }, 'will retry');
-      this.opts.onEvent?.({ type: 'retry', deliveryId: d.id, editionId: d.editionId, outcome: c.outcome === 'uncertain' ? 'uncertain' : 'transient' });
-    } else {
-      await this.retryDb('mark_failed', () => markFailed(db, d.id, `${c.reason} (gave up: ${decision.why})`), 5);
-      log.warn({ event: 'delivery.failed', ...ids, reason: c.reason, gaveUp: decision.why }, 'gave up');
-      this.opts.onEvent?.({ type: 'failed', deliveryId: d.id, editionId: d.editionId, hardBounce: false });
-    }
-  }
-
-  private queueMark(mark: SentMark): void {
-    this.marks.push(mark);
-    if (this.marks.length >= this.opts.markBatch) void this.flushMarks();
-    else this.markTimer ??= setTimeout(() => void this.flushMarks(), this.opts.markDelayMs);
-  }
-
-  /**
-   * Writes the waiting sent marks in one UPDATE. A failure (database restarting) keeps them for the
-   * next flush: a mark is dropped only once written, so a 250 is never forgotten while we run.
-   */
-  private flushMarks(final = false): Promise<void> {
-    if (this.markTimer) clearTimeout(this.markTimer);
-    this.markTimer = undefined;
-    this.flushing = this.flushing.then(async () => {
-      for (let tries = 0; this.marks.length > 0; tries++) {
-        const batch = this.marks.splice(0, 500);
-        try {
-          await markSent(this.deps.db, batch);
-        } catch (err) {
-          this.marks.unshift(...batch);
-          this.deps.log.warn({ event: 'delivery.mark_failed', pending: this.marks.length, err: (err as Error).message }, 'could not record sent messages yet; will retry');
-          if (!final) {
-            this.markTimer ??= setTimeout(() => void this.flushMarks(), 1000);
-            return;
-          }
-          if (tries >= 60) return;
-          await sleep(1000);
-        }
-      }
-    });
-    return this.flushing;
+    const outcome = await sender.send({ from, to: d.email, raw });
+    this.relay.note(outcome);
+    if (outcome.outcome === 'sent') this.outcomes.sent(d, messageId);
+    else await this.outcomes.failed(d, outcome, messageId);
   }
 
   private async renewLeases(): Promise<void> {
     const ids = [...this.queue.map((d) => d.id), ...this.inFlight.keys()];
     await extendLeases(this.deps.db, ids, this.deps.config.delivery.leaseSeconds).catch(() => undefined);
-  }
-
-  /** Runs a database write, retrying while the database is unreachable (bounded). */
-  private async retryDb<T>(what: string, fn: () => Promise<T>, tries: number): Promise<T | undefined> {
-    for (let i = 0; ; i++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (i + 1 >= tries * 6) {
-          this.deps.log.error({ event: 'delivery.db_failed', what, err: (err as Error).message }, 'database write failed');
-          return undefined;
-        }
-        await sleep(500);
-      }
-    }
   }
 }

@@ -1,4 +1,4 @@
-export { createMailer, createSmtpTransport, smtpOptions, type Mailer, type OutgoingMail, type SmtpOptions } from './mailer.js';
+export { createMailer, createSender, createSmtpTransport, smtpOptions, type Mailer, type OutgoingMail, type SmtpOptions } from './mailer.js';
 export { classifySmtpFailure, NEVER_CONNECTED, type Classified, type SmtpFailure, type SmtpOutcome } from './smtp-reply.js';
 export { nextRetry, type RetryDecision, type RetryPolicy } from './retry-policy.js';
 export { addressDomain, bareAddress, deliveryMessageId, parseVerpAddress, verpAddress } from './verp.js';
@@ -11,4 +11,7 @@ export { deliveryCounts, deliveryOverview, type DeliveryCounts, type DeliveryOve
 export { parseDeliveryStatus, parseFeedbackReport, reportsFromMessage, type BounceKind, type BounceReport } from './dsn.parse.js';
 export { recordBounce, type BounceInput, type BounceResult } from './bounce.service.js';
 export { startBounceInbox, type BounceInbox } from './bounce.inbox.js';
-
+export { relayProblem, RelayUnavailable, shownSmtpUrl, type Outcome, type OutgoingMessage, type Sender } from './sender.js';
+export { RelayWatch, type RelayStatus, type RelayWatchOptions } from './relay-watch.js';
+export { duplicateBound, mayHandOver, type WindowLimits, type WindowState } from './unrecorded-window.js';
+export { OutcomeRecorder } from './delivery.outcomes.js';

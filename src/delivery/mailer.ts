@@ -1,7 +1,9 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Config } from '../config/index.js';
-import { PipelinedSmtp } from './smtp-pipeline.js';
+import type { Sender } from './sender.js';
+import { nodemailerSender } from './sender.nodemailer.js';
+import { pipelinedSender } from './sender.pipelined.js';
 
 /** A single transactional email (confirmation, "manage my subscription" link, test send). */
 export interface OutgoingMail {
@@ -58,42 +60,36 @@ export function createSmtpTransport(options: SmtpOptions): Transporter<SMTPPool.
     maxMessages: Infinity,
     ...(options.ratePerSecond ? { rateDelta: 1000, rateLimit: options.ratePerSecond } : {}),
     ...(options.dkim ? { dkim: { ...options.dkim } } : {}),
-    // Loopback relays (the built-in catcher, test servers) speak plain SMTP; real relays get STARTTLS.
-    ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(u.hostname),
+    ignoreTLS: isLoopback(u.hostname),
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 60_000,
   } as SMTPPool.Options);
-  // The digest's bulk path: the same relay and pool size through the pipelining client, unless the
-  // messages must be DKIM-signed or paced (nodemailer does both). It closes with the transport.
-  if (!options.dkim && !options.ratePerSecond) {
-    const bulk = new PipelinedSmtp({
-      host: u.hostname,
-      port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
-      secure: u.protocol === 'smtps:',
-      ignoreTLS: ['127.0.0.1', 'localhost', '::1'].includes(u.hostname),
-      auth: u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : undefined,
-      maxConnections: options.maxConnections ?? 4,
-    });
-    bulkSenders.set(transport, bulk);
-    const close = transport.close.bind(transport);
-    transport.close = () => {
-      bulk.close();
-      close();
-    };
-  }
   return transport;
 }
 
-const bulkSenders = new WeakMap<object, PipelinedSmtp>();
-
 /**
- * The pipelining sender paired with a transport made by createSmtpTransport(), if any: delivery
- * workers send digests through it (about three times less CPU per message than nodemailer's client,
- * see smtp-pipeline.ts); everything else (confirmations, notices) goes through nodemailer.
+ * The Sender the delivery workers of a process share: the pipelining client (about three times less
+ * CPU per message than nodemailer's, see smtp-pipeline.ts) with the same relay and pool size, unless
+ * the messages must be DKIM-signed or paced, which nodemailer does. Confirmations and notices go
+ * through createMailer().
  */
-export function bulkSenderFor(transport: object): PipelinedSmtp | undefined {
-  return bulkSenders.get(transport);
+export function createSender(options: SmtpOptions): Sender {
+  if (options.dkim || options.ratePerSecond) return nodemailerSender(createSmtpTransport(options));
+  const u = new URL(options.url);
+  return pipelinedSender({
+    host: u.hostname,
+    port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
+    secure: u.protocol === 'smtps:',
+    ignoreTLS: isLoopback(u.hostname),
+    auth: u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : undefined,
+    maxConnections: options.maxConnections ?? 4,
+  });
+}
+
+/** Loopback relays (the built-in catcher, test servers) speak plain SMTP; real relays get STARTTLS. */
+function isLoopback(hostname: string): boolean {
+  return ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname);
 }
 
 export function createMailer(options: SmtpOptions): Mailer {

@@ -1,6 +1,9 @@
 /**
- * Exponential backoff with full jitter for transient failures, bounded both in attempts and by the
- * edition's cutoff: a daily digest goes stale, so it is given up within hours, not days.
+ * Exponential backoff with "equal jitter" (half the delay fixed, half drawn at random) for transient
+ * failures, bounded both in attempts and by the edition's cutoff: a daily digest goes stale, so it is
+ * given up within hours, not days. Not full jitter ([0, d)): a greylisting relay (451) refuses a retry
+ * that comes back at once, so a retry never comes sooner than half its backoff; the random half still
+ * spreads a whole batch that failed together (a relay restart) over d/2.
  */
 export interface RetryPolicy {
   /** Delay before the second attempt, in seconds; doubled for each attempt after. */
@@ -17,7 +20,8 @@ const MAX_DELAY_S = 3600;
 
 /**
  * `attempts`: how many attempts have been made, this one included. `random` in [0, 1) is injected so
- * the table-driven test is exact. The delay is drawn from [d/2, d) where d = base × 2^(attempts-1).
+ * the table-driven test is exact. The delay is drawn uniformly from [d/2, d) where
+ * d = base × 2^(attempts-1), capped at an hour.
  */
 export function nextRetry(policy: RetryPolicy, attempts: number, now: Date, random: number = Math.random()): RetryDecision {
   if (attempts >= policy.maxAttempts) return { retry: false, why: 'attempts' };

@@ -15,7 +15,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
  * error says whether the message body had been written (`bodySent`), which this client knows: a
  * connection lost before that is `transient`, after it `uncertain`.
  *
- * Not here: DKIM signing and SMTP_RATE pacing (bulkSenderFor() leaves those to nodemailer).
+ * Not here: DKIM signing and SMTP_RATE pacing (createSender() leaves those to nodemailer).
  */
 export interface PipelineOptions {
   readonly host: string;
@@ -50,7 +50,12 @@ export class SmtpSendError extends Error {
   ) {
     super(message);
   }
+  /** Set when the failure was in opening the connection (connect, greeting, EHLO, TLS, AUTH). */
+  duringOpen: OpenStage | undefined;
 }
+
+/** How far opening a connection got when it failed. */
+export type OpenStage = 'connect' | 'greeting' | 'ehlo' | 'tls' | 'auth';
 
 interface Reply {
   readonly code: number;
@@ -119,6 +124,13 @@ class ReplyReader {
   }
 }
 
+/** An error of open() as an SmtpSendError that says at which step it happened. */
+function opening(e: unknown, stage: OpenStage): SmtpSendError {
+  const err = e instanceof SmtpSendError ? e : new SmtpSendError((e as Error).message, 'ECONNECTION', false);
+  err.duringOpen = stage;
+  return err;
+}
+
 const ok = (r: Reply | undefined) => r !== undefined && r.code >= 200 && r.code < 300;
 const oneLine = (r: Reply) => r.text.replace(/\s+/g, ' ').trim();
 
@@ -128,6 +140,8 @@ class Connection {
   private pipelining = false;
   private extensions = '';
   closed = false;
+  /** The step open() is at: a failure is reported as having happened there. */
+  stage: OpenStage = 'connect';
 
   constructor(private readonly o: PipelineOptions) {}
 
@@ -167,10 +181,13 @@ class Connection {
       throw new SmtpSendError(e.message, e.code === 'ETIMEDOUT' ? 'ETIMEDOUT' : 'ECONNECTION', false, undefined, e.code);
     });
     this.attach(socket);
+    this.stage = 'greeting';
     const [greeting] = await this.expect(1, 'greeting');
     if (!ok(greeting)) throw this.refused(greeting!, 'EPROTOCOL', 'greeting');
+    this.stage = 'ehlo';
     await this.ehlo();
     if (!o.secure && !o.ignoreTLS && /\bSTARTTLS\b/i.test(this.extensions)) {
+      this.stage = 'tls';
       this.write('STARTTLS\r\n');
       const [r] = await this.expect(1, 'STARTTLS');
       if (!ok(r)) throw this.refused(r!, 'ETLS', 'STARTTLS');
@@ -187,6 +204,7 @@ class Connection {
       await this.ehlo();
     }
     if (o.auth) {
+      this.stage = 'auth';
       const plainAuth = Buffer.from(`\0${o.auth.user}\0${o.auth.pass}`).toString('base64');
       this.write(`AUTH PLAIN ${plainAuth}\r\n`);
       const [r] = await this.expect(1, 'AUTH');
@@ -257,6 +275,22 @@ export class PipelinedSmtp {
     });
   }
 
+  /**
+   * Opens one connection of its own, says EHLO (STARTTLS and AUTH as configured) and quits: throws
+   * an SmtpSendError whose `duringOpen` names the step that failed.
+   */
+  async verify(): Promise<void> {
+    const conn = new Connection(this.o);
+    try {
+      await conn.open();
+    } catch (e) {
+      throw opening(e, conn.stage);
+    } finally {
+      conn.quit();
+      conn.destroy();
+    }
+  }
+
   close(): void {
     this.closing = true;
     for (const wake of this.idle.splice(0)) wake();
@@ -308,7 +342,7 @@ export class PipelinedSmtp {
           try {
             await conn.open();
           } catch (e) {
-            job.reject(e as SmtpSendError);
+            job.reject(opening(e, conn.stage));
             conn.destroy();
             break;
           }

@@ -1,15 +1,15 @@
-import type { Transporter } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Edition } from '../db/index.js';
-import { deliveryCounts, DeliveryWorker, failPastCutoff, type DeliveryCounts, type MessageSource, type WorkerEvent } from '../delivery/index.js';
+import { deliveryCounts, DeliveryWorker, failPastCutoff, type DeliveryCounts, type MessageSource, type RelayWatch, type Sender, type WorkerEvent } from '../delivery/index.js';
 import { expireEdition, finishEditionIfDone } from './edition.lifecycle.js';
 
 export interface SendDeps {
   readonly db: Db;
   readonly config: Config;
   readonly log: Logger;
-  readonly transport: Transporter<SMTPPool.SentMessageInfo>;
+  /** The process's Sender and its relay watch, shared by every worker (delivery/sender.ts). */
+  readonly sender: Sender;
+  readonly relay?: RelayWatch | undefined;
   readonly messages: MessageSource;
 }
 
@@ -21,7 +21,7 @@ export interface SendOptions {
   readonly signal?: AbortSignal;
   /** The caller's clock reading, in ms (config/clock.ts): how long until the cutoff. */
   readonly now?: number;
-  readonly workerOptions?: { batchSize?: number; concurrency?: number; idleMs?: number; markBatch?: number };
+  readonly workerOptions?: { batchSize?: number; concurrency?: number; idleMs?: number; markBatch?: number; maxWaitingMarks?: number };
 }
 
 /**

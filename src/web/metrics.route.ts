@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { deliveryGauges } from '../delivery/delivery-metrics.js';
+import { deliveryGauges, relayGauges } from '../delivery/delivery-metrics.js';
 import { subscriberCounts } from '../subscribers/index.js';
 import { sql } from 'kysely';
 import { requireAdminToken } from './admin-auth.js';
@@ -30,7 +30,19 @@ export function metricsRoutes(app: FastifyInstance, deps: WebDeps): void {
   const subscribers = new Gauge({ name: 'digest_subscribers', help: 'Subscribers by state', labelNames: ['state'], registers: [registry] });
   const events = new Gauge({ name: 'digest_subscriber_events', help: 'Subscriber events ever recorded (sign-ups, confirmations, unsubscribes, bounces…), by type', labelNames: ['type'], registers: [registry] });
 
+  const relayUp = deps.relay
+    ? new Gauge({ name: 'digest_smtp_relay_up', help: "1 while this process's delivery workers can use the relay; 0 while sending is paused because it failed", registers: [registry] })
+    : undefined;
+  const relayDown = deps.relay
+    ? new Gauge({ name: 'digest_smtp_relay_down_seconds', help: 'How long the relay has been judged down (0 while up)', registers: [registry] })
+    : undefined;
+
   async function refresh(): Promise<void> {
+    if (deps.relay) {
+      const r = relayGauges(deps.relay());
+      relayUp?.set(r.up);
+      relayDown?.set(r.downSeconds);
+    }
     const [g, s, e] = await Promise.all([
       deliveryGauges(deps.db),
       subscriberCounts(deps.db),

@@ -1,7 +1,7 @@
 import type { MailCatcher } from '../catcher/index.js';
 import type { Clock, Config, Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
-import type { Mailer } from '../delivery/index.js';
+import type { Mailer, RelayStatus } from '../delivery/index.js';
 import type { HealthCheck } from './health.route.js';
 
 /** What the HTTP layer is given; it constructs no clients of its own. */
@@ -20,4 +20,6 @@ export interface WebDeps {
   readonly demo?: boolean;
   /** More /healthz checks from the composition root (the scheduler's state, say). */
   readonly healthChecks?: Readonly<Record<string, () => Promise<HealthCheck>>>;
+  /** The delivery workers' view of the relay (digest_smtp_relay_up in /metrics). */
+  readonly relay?: (() => RelayStatus) | undefined;
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../../src/config/index.js';
 import { silentLogger } from '../../src/config/index.js';
 import type { Db, Edition } from '../../src/db/index.js';
-import { createSmtpTransport, digestMessageSource } from '../../src/delivery/index.js';
+import { createSender, digestMessageSource } from '../../src/delivery/index.js';
 import { dailySpecs, prepareEdition, runEdition, type EditionSpec, type SendOptions } from '../../src/editions/index.js';
 
 /** Seeds `n` active readers r0001@example.com… and returns their ids. */
@@ -51,10 +51,10 @@ export async function sendSpec(db: Db, config: Config, spec: EditionSpec, now: D
 
 /** Sends an edition already prepared, in-process, to SMTP_URL, until nothing is left. */
 export async function sendEdition(db: Db, config: Config, edition: Edition, options: SendOptions = {}) {
-  const transport = createSmtpTransport({ url: config.smtp.url!, from: config.mailFrom, maxConnections: config.smtp.maxConnections });
+  const sender = createSender({ url: config.smtp.url!, from: config.mailFrom, maxConnections: config.smtp.maxConnections });
   try {
-    return await runEdition({ db, config, log: silentLogger, transport, messages: digestMessageSource(db, config) }, edition, options);
+    return await runEdition({ db, config, log: silentLogger, sender, messages: digestMessageSource(db, config) }, edition, options);
   } finally {
-    transport.close();
+    await sender.close();
   }
 }

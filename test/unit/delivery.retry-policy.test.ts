@@ -18,6 +18,24 @@ describe('retry backoff', () => {
     if (d.retry) expect(Math.round((d.at.getTime() - now.getTime()) / 1000)).toBe(seconds);
   });
 
+  it('equal jitter: every delay lies in [d/2, d), spread uniformly (a batch failing together comes back spread out)', () => {
+    const d = 240; // attempt 3: 60 × 2²
+    const delays = Array.from({ length: 1000 }, (_, i) => {
+      const r = nextRetry(policy, 3, now, i / 1000);
+      if (!r.retry) throw new Error('expected a retry');
+      return (r.at.getTime() - now.getTime()) / 1000;
+    });
+    for (const s of delays) {
+      expect(s).toBeGreaterThanOrEqual(d / 2);
+      expect(s).toBeLessThan(d);
+    }
+    // Uniform: each quarter of [d/2, d) gets a quarter of the draws.
+    for (let q = 0; q < 4; q++) {
+      const lo = d / 2 + (q * d) / 8;
+      expect(delays.filter((s) => s >= lo && s < lo + d / 8)).toHaveLength(250);
+    }
+  });
+
   it('gives up after the last attempt', () => {
     expect(nextRetry(policy, 6, now, 0)).toEqual({ retry: false, why: 'attempts' });
   });
