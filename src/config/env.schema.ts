@@ -2,6 +2,7 @@ import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { parseAllowPrivate } from './allow-private.js';
 import { parseListId } from './list-id.js';
+import { urlProblem } from './url-setting.js';
 
 /**
  * Every environment variable the service reads, with its default. The names are the public contract
@@ -20,18 +21,12 @@ const int = (name: string, min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, { error: (i) => `${name} ${String(i.input)} is out of range (${min} to ${max})` });
 
-/** URLs that may carry a password (DATABASE_URL, SMTP_URL) are never echoed back in a message. */
-const url = (name: string, protocols: readonly string[], echo: boolean) =>
-  z.string().refine(
-    (s) => {
-      try {
-        return protocols.includes(new URL(s).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { error: (i) => `${name}${echo ? ` "${String(i.input)}"` : ''} is not a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` },
-  );
+/** URLs that may carry a password (DATABASE_URL, SMTP_URL) are never echoed back in a message (url-setting.ts). */
+const url = (name: string, protocols: readonly string[], echo = false) =>
+  z.string().superRefine((s, ctx) => {
+    const problem = urlProblem(name, s, protocols);
+    if (problem) ctx.addIssue({ code: 'custom', message: echo ? `${name} "${s}" is not a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` : problem });
+  });
 
 const cron = (name: string) =>
   z.string().superRefine((s, ctx) => {
@@ -80,9 +75,9 @@ const storySources = (name: string) =>
   });
 
 export const envSchema = z.object({
-  DATABASE_URL: opt(url('DATABASE_URL', ['postgres:', 'postgresql:'], false)),
+  DATABASE_URL: opt(url('DATABASE_URL', ['postgres:', 'postgresql:'])),
   DATA_DIR: withDefault(z.string(), './data'),
-  SMTP_URL: opt(url('SMTP_URL', ['smtp:', 'smtps:'], false)),
+  SMTP_URL: opt(url('SMTP_URL', ['smtp:', 'smtps:'])),
   SMTP_MAX_CONNECTIONS: withDefault(int('SMTP_MAX_CONNECTIONS', 1, 100), 4),
   SMTP_RATE: opt(int('SMTP_RATE', 1, 1_000_000)),
   MAIL_FROM: withDefault(z.string().min(3), 'Daily Digest <digest@localhost>'),

@@ -5,4 +5,5 @@ export { loadConfig, readEnvironment, type EnvSource } from './load-config.js';
 export { defaultLocale, loadLocale, LocaleError, LOCALES_DIR, type Locale, type MessageVars } from './locale.js';
 export { fixedClock, shiftedClock, systemClock, type Clock } from './clock.js';
 export { parseAllowPrivate, type HostEntry } from './allow-private.js';
+export { redactUrl } from './url-setting.js';
 export type { ListId } from './list-id.js';

@@ -31,7 +31,7 @@ describe('configuration', () => {
     const lines = problems({ SMTP_URL: 'http://user:hunter2@relay', DATABASE_URL: 'mysql://root:hunter2@db/x' });
     expect(lines).toHaveLength(2);
     expect(lines.join('\n')).not.toContain('hunter2');
-    expect(lines.join('\n')).toMatch(/SMTP_URL is not a smtp:\/\/ or smtps:\/\/ URL/);
+    expect(lines.join('\n')).toMatch(/SMTP_URL starts with http:\/\/, expected smtp:\/\/ or smtps:\/\//);
   });
 
   it('treats an empty variable as unset', () => {
