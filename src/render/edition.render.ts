@@ -7,7 +7,9 @@ import { textLinks } from './links.js';
 import { editionWords, footerWords, subjectTemplateFor } from './mail-words.js';
 import { mjmlToHtml } from './mjml.js';
 import { marker } from './placeholders.js';
+import { PREHEADER_FILLER } from './preheader.js';
 import { compileTemplate } from './template.js';
+import { wrapText } from './text-wrap.js';
 import { loadTemplates } from './template-files.js';
 
 export const ALL_SECTIONS: readonly DigestSection[] = ['stories', 'blogs'];
@@ -120,6 +122,7 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
     lang: locale.lang,
     title: subject,
     preheader,
+    preheaderFiller: PREHEADER_FILLER,
     siteName: input.site.name,
     logoUrl,
     longDate: longDate(input.date, locale),
@@ -134,14 +137,15 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
     t: {
       ...footerWords(locale),
       greeting: locale.t('mail.greeting'),
-      intro: words.intro,
+      // An empty edition says only that it is empty (t.nothingNew), not "here are today's picks" first.
+      intro: shown.length > 0 ? words.intro : '',
       readInBrowser: locale.t('digest.read_in_browser', { url: viewUrl }),
       nothingNew: words.nothingNew,
     },
   };
   const templates = loadTemplates('digest');
   let html = await mjmlToHtml(templates.mjml(view), 'digest.mjml');
-  let text = templates.text(view).replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  let text = wrapText(templates.text(view).replace(/\n{3,}/g, '\n\n').trim()) + '\n';
   if (input.readerMarker && /^[A-Za-z0-9]{16,}$/.test(input.readerMarker) && !web) {
     html = html.split(input.readerMarker).join(marker('click_reader'));
     text = text.split(input.readerMarker).join(marker('click_reader'));

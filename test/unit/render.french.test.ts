@@ -48,7 +48,8 @@ describe('the digest in French (DIGEST_LANG=fr)', () => {
 
   it('has a French empty day and "view in browser" page', async () => {
     const r = await renderEdition(input({ stories: [], blogs: [], mode: 'web' }));
-    expect(r.text).toContain('Bonjour, voici les articles du jour que vous propose Le Quotidien.');
+    // Empty: it says so, and announces no picks.
+    expect(r.text).not.toContain('voici');
     expect(r.text).toContain('Rien de neuf aujourd’hui.');
     expect(r.text).toContain('Recevez-la par e-mail chaque matin\u00a0: https://digest.example.com/');
     expect(r.preheader).toBe('Le Quotidien, jeudi 26 novembre 2026');
