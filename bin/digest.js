@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// The `digest` command. Sources are TypeScript run through tsx's loader, so there is no build step
-// between a git pull and a running service.
-import { register } from 'tsx/esm/api';
+// The `digest` command: runs the compiled service in dist/, which `npm install` builds (the `prepare`
+// script) and `npm run build` rebuilds after an edit to src/. No TypeScript loader at run time: a
+// command starts in a fraction of a second instead of compiling the sources at every start.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('digest: dist/cli/main.js is missing: build it with `npm run build` (npm install does it too)\n');
+  process.exit(1);
+}
+await import(main.href);

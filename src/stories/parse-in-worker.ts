@@ -4,6 +4,13 @@ import type { ParsedDocument, ParseOptions } from './parse-document.js';
 import { FeedError } from './parse-feed.js';
 import type { WorkerAnswer } from './parse-worker.js';
 
+// Compiled (dist/, what the service runs), the worker starts from parse-worker.js. Run from the
+// TypeScript sources (vitest, tsx), it starts from a boot file that registers tsx first: a worker has a
+// module loader of its own, which the parent's TypeScript hooks do not reach.
+const WORKER_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./parse-worker.boot.mjs', import.meta.url)
+  : new URL('./parse-worker.js', import.meta.url);
+
 /**
  * Parses a stories document (JSON array or feed) in a worker thread, so that no feed can stall the
  * event loop that serves /healthz, sign-ups and deliveries. The worker is bounded in time
@@ -13,14 +20,14 @@ import type { WorkerAnswer } from './parse-worker.js';
  * Why a worker and not bounded slices with setImmediate yields: feedsmith parses a whole document in
  * one synchronous call, which no slicing can interrupt, and only a worker can be stopped half-way.
  * A fresh worker per document keeps nothing between feeds (a feed that exhausted one worker cannot
- * slow the next); starting one costs 0.7-1 s of another core on a busy 2-core machine (tsx about
- * 0.2 s, zod, feedsmith and html-to-text the rest), which a poll every 30 minutes can afford.
+ * slow the next); starting one costs 0.7-1 s of another core on a busy 2-core machine (zod, feedsmith
+ * and html-to-text; from the sources, tsx about 0.2 s more), which a poll every 30 minutes can afford.
  */
 export function parseInWorker(text: string, options: ParseOptions): Promise<ParsedDocument> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./parse-worker.boot.mjs', import.meta.url), {
+    const worker = new Worker(WORKER_ENTRY, {
       workerData: { text, options },
-      // The parent's flags (vitest's, a debugger's) are not the worker's business; it loads tsx itself.
+      // The parent's flags (vitest's, a debugger's) are not the worker's business.
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: FEED_LIMITS.parseHeapMb },
     });

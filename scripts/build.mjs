@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Compiles src/ to dist/ (JavaScript, ESM), which bin/digest.js and `npm start` run. `npm install` and
+// `npm ci` run it as the `prepare` script; `npm run build` after editing src/; the test suite's
+// globalSetup (test/global-build.ts) before every run, so processes the tests spawn run today's code.
+//
+// Why `tsc -b` with noCheck (tsconfig.build.json): the build only emits. Type checking is its own step
+// (`npm run typecheck`, CI), so a build with nothing to do ends in about half a second (tsc -b compares
+// the sources with dist/.tsbuildinfo) and one edited file re-emits in about two.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const at = (p) => `${root}${p}`;
+
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  // `npm ci --omit=dev` (a production install) has no TypeScript: it runs the dist/ an earlier build
+  // made (the Dockerfile builds in a stage of its own), so a missing compiler is not an install error.
+  const built = existsSync(at('dist/cli/main.js'));
+  process.stderr.write(
+    built
+      ? 'build: typescript is not installed (production install); using the existing dist/\n'
+      : 'build: typescript is not installed (npm ci --omit=dev?) and there is no dist/: run `npm ci && npm run build`, then `npm prune --omit=dev`\n',
+  );
+  process.exit(0);
+}
+
+// Two builds at once (two test runs, an install beside a test run) would write the same files under
+// each other's readers: one at a time, through a lock file that a crashed build cannot leave behind
+// for long.
+mkdirSync(at('dist'), { recursive: true });
+const lock = at('dist/.build-lock');
+const waitUntil = Date.now() + 120_000;
+for (;;) {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    break;
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+    let age = 0;
+    try {
+      age = Date.now() - statSync(lock).mtimeMs;
+    } catch {
+      continue; // released between the two calls
+    }
+    if (age > 60_000) rmSync(lock, { force: true });
+    else if (Date.now() > waitUntil) {
+      process.stderr.write(`build: another build holds ${lock}; remove it if no build is running\n`);
+      process.exit(1);
+    } else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
+}
+
+let status;
+try {
+  const r = spawnSync(process.execPath, [tsc, '-b', at('tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+  status = r.status ?? 1;
+  if (status === 0) copyAssets();
+} finally {
+  rmSync(lock, { force: true });
+}
+process.exit(status);
+
+/** Files under src/ that are not TypeScript and that the code reads beside itself (the demo's images). */
+function copyAssets() {
+  for (const dir of ['demo/images']) {
+    for (const name of readdirSync(at(`src/${dir}`))) {
+      const from = at(`src/${dir}/${name}`);
+      const to = at(`dist/${dir}/${name}`);
+      if (existsSync(to) && statSync(to).mtimeMs >= statSync(from).mtimeMs) continue;
+      mkdirSync(at(`dist/${dir}`), { recursive: true });
+      cpSync(from, to);
+    }
+  }
+}
