@@ -24,7 +24,7 @@ export function pipelinedSender(options: PipelineOptions): Sender {
         await smtp.verify();
       } catch (err) {
         const e = err as SmtpSendError;
-        throw new RelayUnavailable(e.duringOpen ?? 'connect', e.response ?? e.message);
+        throw new RelayUnavailable(e.duringOpen ?? 'connect', e.responseCode !== undefined && e.response ? e.response : e.message);
       }
     },
     async close() {

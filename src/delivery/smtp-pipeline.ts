@@ -239,7 +239,7 @@ class Connection {
   }
 
   quit(): void {
-    if (this.closed) return;
+    if (this.closed || !this.socket) return;
     this.closed = true;
     try {
       this.socket.end('QUIT\r\n');

@@ -31,6 +31,8 @@ export interface SmtpSinkOptions {
   readonly onData?: (message: { to: string[] }, n: number) => RecipientReply | 'drop' | 'keep-and-drop' | undefined;
   /** Delay before each reply to RCPT TO and to DATA: a number, or per recipient address. */
   readonly latencyMs?: number | ((address: string) => number);
+  /** Listen on this port (a relay restarted where it was); default: any free one. */
+  readonly port?: number;
 }
 
 export interface SmtpSink {
@@ -40,6 +42,8 @@ export interface SmtpSink {
   /** Resolves once `count` messages have arrived (or rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   close(): Promise<void>;
+  /** The relay dies: every connection cut at once, the port closed (no goodbye, no 421). */
+  kill(): Promise<void>;
 }
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
@@ -106,7 +110,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     },
   });
   server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
 
   return {
@@ -121,5 +125,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    kill: () =>
+      new Promise<void>((resolve) => {
+        server.server.close(() => resolve());
+        const connections = (server as unknown as { connections: Set<{ _socket?: { destroy(): void } }> }).connections;
+        for (const c of connections) c._socket?.destroy();
+      }),
   };
 }
