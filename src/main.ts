@@ -2,7 +2,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import cron, { type ScheduledTask } from 'node-cron';
 import { startMailCatcher, type MailCatcher } from './catcher/index.js';
 import { systemClock, type Clock, type Config, type Logger } from './config/index.js';
-import { migrate, openDatabase, type OpenDatabase } from './db/index.js';
+import { migrate, openDatabase, serveDatabaseSocket, type OpenDatabase } from './db/index.js';
 import { seedDemo, type DemoSeed } from './demo/seed-demo.js';
 import { createMailer, createSender, DeliveryWorker, digestMessageSource, RelayWatch, smtpOptions, startBounceInbox } from './delivery/index.js';
 import { Scheduler } from './scheduler/index.js';
@@ -38,6 +38,13 @@ export async function startService(
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, command: 'serve' }));
   const applied = await migrate(database.db);
   if (applied.length > 0) log.info({ event: 'db.migrated', applied }, `applied ${applied.length} migration(s)`);
+  // The embedded database is this process's alone (DATA_DIR lock); the CLI reaches it through this
+  // socket in DATA_DIR while the server runs (db/database-socket.ts).
+  const dbSocket =
+    database.session && !options.database && !config.dataDir.startsWith('memory:') ? await serveDatabaseSocket(database.session, config.dataDir) : undefined;
+  if (database.session && !options.database && !config.dataDir.startsWith('memory:') && !dbSocket) {
+    log.warn({ event: 'db.socket_unavailable', dataDir: config.dataDir }, 'DATA_DIR path is too long for a unix socket: CLI commands cannot run beside this server');
+  }
 
   // No SMTP_URL: mail goes to the built-in catcher on loopback, shown at /inbox, never relayed.
   const catcher = config.smtp.url
@@ -102,6 +109,8 @@ export async function startService(
     demo,
     close() {
       closing ??= (async () => {
+        // First, so that a CLI connection holding the session gives it back (rolled back) and nothing below waits on it.
+        await dbSocket?.close();
         for (const t of tasks) await t.destroy();
         await scheduler.stop();
         await bounceInbox?.close();

@@ -1,28 +1,64 @@
 import { createLogger, loadConfig, readEnvironment, type Config, type Logger } from '../config/index.js';
-import { migrate, openDatabase, type OpenDatabase } from '../db/index.js';
+import { DatabaseNotSetUpError, migrationState, MigrationsPendingError, openDatabase, type MigrationState, type OpenDatabase } from '../db/index.js';
 
 export interface CommandContext {
   readonly config: Config;
   readonly log: Logger;
   readonly database: OpenDatabase;
+  /** Applied and pending migrations, as found when the command started (never changed by it). */
+  readonly migrations: MigrationState;
 }
 
+/**
+ * What a command needs of the schema. Only `serve` and `digest migrate` migrate; the others never
+ * change it, so a read-only command is fast and harmless beside a running server.
+ * - `require`: every migration applied, or refuse (send, worker, the imports: they write);
+ * - `read`: refuse an empty database, warn on stderr about pending ones and go on (top, preview, stats, export);
+ * - `report`: the command reports the state itself (status).
+ */
+export type SchemaNeed = 'require' | 'read' | 'report' | 'create';
+
+/** Each command's need, in one place; `create` (digest migrate) may create the embedded database. */
+const SCHEMA_NEEDS: Record<string, SchemaNeed> = {
+  migrate: 'create',
+  status: 'report',
+  top: 'read',
+  preview: 'read',
+  stats: 'read',
+  'subscribers export': 'read',
+  send: 'require',
+  worker: 'require',
+  'stories import': 'require',
+  'subscribers import': 'require',
+  'subscribers erase': 'require',
+};
+
 /** Config, logger and database for a one-shot command; the command closes the database when done. */
-export async function openContext(command: string, options: { migrate?: boolean } = {}): Promise<CommandContext> {
+export async function openContext(command: string, need: SchemaNeed = SCHEMA_NEEDS[command] ?? 'require'): Promise<CommandContext> {
   const config = loadConfig(readEnvironment());
   // Commands print their results on stdout; logs go to stderr so output can be piped.
   const log = createLogger({ level: config.logLevel, fd: 2 });
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, command });
-  if (options.migrate !== false) await migrate(database.db);
-  return { config, log, database };
+  // create: false: a command other than serve/migrate never creates the embedded database; a running
+  // `serve` holding DATA_DIR is reached through its socket.
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, command, create: need === 'create', viaServer: true });
+  try {
+    const migrations = await migrationState(database.db);
+    const setting = config.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR';
+    const where = config.databaseUrl ?? config.dataDir;
+    if ((need === 'require' || need === 'read') && migrations.applied.length === 0) throw new DatabaseNotSetUpError(setting, where, migrations.pending);
+    if (need === 'require' && migrations.pending.length > 0) throw new MigrationsPendingError(setting, where, migrations.pending);
+    if (need === 'read' && migrations.pending.length > 0) {
+      process.stderr.write(`digest: ${migrations.pending.length} migration(s) not applied (${migrations.pending.join(', ')}): run digest migrate\n`);
+    }
+    return { config, log, database, migrations };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
 }
 
-export async function withContext<T>(
-  command: string,
-  fn: (ctx: CommandContext) => Promise<T>,
-  options: { migrate?: boolean } = {},
-): Promise<T> {
-  const ctx = await openContext(command, options);
+export async function withContext<T>(command: string, fn: (ctx: CommandContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext(command);
   try {
     return await fn(ctx);
   } finally {

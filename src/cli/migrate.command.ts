@@ -5,16 +5,12 @@ import { withContext } from './context.js';
 export function migrateCommand(program: Command): void {
   program
     .command('migrate')
-    .description('apply pending database migrations')
+    .description('create the database if need be and apply pending migrations (serve does this too when it starts)')
     .action(async () => {
-      await withContext(
-        'migrate',
-        async ({ database }) => {
-          const applied = await migrate(database.db);
-          const what = applied.length ? `applied ${applied.join(', ')}` : 'nothing to apply';
-          process.stdout.write(`database is up to date (${database.engine}): ${what}\n`);
-        },
-        { migrate: false },
-      );
+      await withContext('migrate', async ({ database }) => {
+        const applied = await migrate(database.db);
+        const what = applied.length ? `applied ${applied.join(', ')}` : 'nothing to apply';
+        process.stdout.write(`database is up to date (${database.engine}${database.throughServer ? ', through the running server' : ''}): ${what}\n`);
+      });
     });
 }

@@ -1,18 +1,27 @@
 import type { Command } from 'commander';
+import { DatabaseNotSetUpError } from '../db/index.js';
 import { deliveryOverview } from '../delivery/index.js';
+import { EXIT } from './cli-error.js';
 import { withContext } from './context.js';
 
 export function statusCommand(program: Command): void {
   program
     .command('status')
-    .description('editions with their deliveries per state, the retry queue and the oldest lease')
+    .description('editions with their deliveries per state, the retry queue, the oldest lease and pending migrations (exit 1 while any are pending)')
     .option('--limit <n>', 'editions to show', (v) => Number(v), 10)
     .option('--json', 'print JSON')
     .action(async (opts: { limit: number; json?: boolean }) => {
-      await withContext('status', async ({ database }) => {
+      await withContext('status', async ({ config, database, migrations }) => {
+        // Read-only: status never migrates. An empty database has nothing to show but how to set it up.
+        if (migrations.applied.length === 0) {
+          throw new DatabaseNotSetUpError(config.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR', config.databaseUrl ?? config.dataDir, migrations.pending);
+        }
+        const pending = migrations.pending;
+        // Truthful: the database is not ready for send or worker until they are applied.
+        if (pending.length > 0) process.exitCode = EXIT.failure;
         const o = await deliveryOverview(database.db, opts.limit);
         if (opts.json) {
-          process.stdout.write(JSON.stringify(o, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ ...o, migrations: { applied: migrations.applied.length, pending } }, null, 2) + '\n');
           return;
         }
         const lines = ['edition            slot          kind    status    queued sending    sent   retry  failed skipped uncert.'];
@@ -36,6 +45,12 @@ export function statusCommand(program: Command): void {
         lines.push('');
         lines.push(`retry queue: ${o.retryQueue.count}${o.retryQueue.nextAt ? `, next due ${o.retryQueue.nextAt.toISOString()}` : ''}`);
         lines.push(o.oldestLease ? `oldest lease: delivery ${o.oldestLease.deliveryId}, until ${o.oldestLease.leaseUntil.toISOString()}` : 'oldest lease: none (nothing is being sent)');
+        lines.push(
+          pending.length === 0
+            ? `migrations: up to date (${migrations.applied.length} applied)`
+            : `migrations: ${pending.length} pending (${pending.join(', ')}): run digest migrate (digest serve applies them when it starts); send and worker refuse to run until then`,
+        );
+        lines.push(`database: ${database.engine === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded, DATA_DIR ${config.dataDir}${database.throughServer ? ' (through the running digest serve)' : ''}`}`);
         process.stdout.write(lines.join('\n') + '\n');
       });
     });

@@ -39,7 +39,8 @@ export function urlProblem(name: string, value: string, protocols: readonly stri
     return `${name} (${redactUrl(value)}) is not a valid URL: check the host and port, and percent-encode any @ : / # ? in the user name or password`;
   }
   const shown = redactUrl(u.toString());
-  if (!u.hostname) return `${name} (${shown}) has no host name`;
+  // postgres:///db?host=/run/postgresql names a unix-socket directory instead.
+  if (!u.hostname && !u.searchParams.get('host')) return `${name} (${shown}) has no host name`;
   for (const [part, text] of [['user name', u.username], ['password', u.password]] as const) {
     try {
       decodeURIComponent(text);

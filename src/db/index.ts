@@ -1,5 +1,7 @@
 export * from './schema.js';
 export { openDatabase, type Db, type Engine, type OpenDatabase, type OpenOptions } from './open-database.js';
-export { migrate, MigrationError, MIGRATIONS_DIR } from './migrate.js';
+export { migrate, migrationState, MigrationError, MIGRATIONS_DIR, type MigrationState } from './migrate.js';
 export { DataDirLockedError } from './data-dir-lock.js';
 export { DataDirError } from './data-dir-error.js';
+export { classifyConnectError, databaseConnectError, DatabaseError, DatabaseNotSetUpError, MigrationsPendingError, type DatabaseSetting } from './database-error.js';
+export { serveDatabaseSocket, databaseSocketPath, type DatabaseSocket } from './database-socket.js';

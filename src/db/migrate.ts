@@ -40,3 +40,18 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
+
+export interface MigrationState {
+  readonly applied: readonly string[];
+  readonly pending: readonly string[];
+}
+
+/** Which migrations the database has and which it lacks; reads only (no migration table is created). */
+export async function migrationState(db: Db, dir = MIGRATIONS_DIR): Promise<MigrationState> {
+  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(dir) });
+  const all = await migrator.getMigrations();
+  return {
+    applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+    pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
+  };
+}

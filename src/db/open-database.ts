@@ -6,11 +6,17 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { DataDirError, describeStorageError } from './data-dir-error.js';
 import { DataDirLockedError, lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { databaseSocketPath, SOCKET_PORT } from './database-socket.js';
+import { DatabaseNotSetUpError } from './database-error.js';
+import { probeConnection } from './probe-connection.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { PGliteSession } from './pglite-session.js';
 import type { Database } from './schema.js';
 import { pgliteParsers, pgTypes } from './type-parsers.js';
 
 export type Engine = 'postgres' | 'pglite';
+
+const CONNECT_TIMEOUT_MS = 10_000;
 export type Db = Kysely<Database>;
 
 export interface OpenDatabase {
@@ -18,6 +24,10 @@ export interface OpenDatabase {
   readonly engine: Engine;
   /** The embedded engine, for callers that need its raw handle (tests: dumpDataDir). */
   readonly pglite: PGlite | undefined;
+  /** The embedded engine's one session and its lock, which `serve` shares through DATA_DIR's socket. */
+  readonly session: PGliteSession | undefined;
+  /** True when this process reached the embedded database through the socket of the `serve` holding DATA_DIR. */
+  readonly throughServer: boolean;
   close(): Promise<void>;
 }
 
@@ -32,6 +42,12 @@ export interface OpenOptions {
   readonly loadDataDir?: Blob;
   readonly poolSize?: number;
   readonly applicationName?: string;
+  /** How long a connection attempt to DATABASE_URL may take (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** false: a DATA_DIR without a database is reported (DatabaseNotSetUpError), not created. Default true. */
+  readonly create?: boolean;
+  /** When a running `serve` holds DATA_DIR, use its database through its socket instead of failing. */
+  readonly viaServer?: boolean;
 }
 
 /**
@@ -45,7 +61,7 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
       max: options.poolSize ?? 10,
       types: pgTypes,
       application_name: options.applicationName ?? 'daily-digest',
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     });
     // An idle client losing its server (PostgreSQL restarting) must not crash the process; the
     // pool drops it and the next query gets a fresh connection.
@@ -55,16 +71,26 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
     // "terminating connection" as an 'error' event, an uncaught exception with no listener. With
     // this one the holder's next statement fails instead, and the pool discards the client.
     pool.on('connect', (client) => client.on('error', () => {}));
+    // One connection now, so a wrong DATABASE_URL is reported here by what is wrong with it
+    // (DatabaseConnectError), not later as whatever statement happened to run first.
+    await probeConnection(pool, options.url, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, engine: 'postgres', pglite: undefined, close: () => db.destroy() };
+    return { db, engine: 'postgres', pglite: undefined, session: undefined, throughServer: false, close: () => db.destroy() };
   }
 
   const inMemory = !options.dataDir || options.dataDir.startsWith('memory://');
+  if (!inMemory && options.create === false && !options.loadDataDir && !existsSync(join(options.dataDir!, 'pgdata'))) {
+    throw new DatabaseNotSetUpError('DATA_DIR', options.dataDir!, []);
+  }
   let lock: DataDirLock | undefined;
   try {
     if (!inMemory) lock = lockDataDir(options.dataDir!, options.command ?? 'serve');
   } catch (err) {
-    if (err instanceof DataDirLockedError) throw err;
+    if (err instanceof DataDirLockedError) {
+      const shared = options.viaServer ? await throughServer(options.dataDir!, options) : undefined;
+      if (shared) return shared;
+      throw err;
+    }
     throw new DataDirError(options.dataDir!, describeStorageError(err));
   }
   try {
@@ -78,11 +104,14 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
       if (inMemory || err instanceof DataDirError) throw err;
       throw new DataDirError(options.dataDir!, `${join(options.dataDir!, 'pgdata')} could not be opened (${describeStorageError(err)})`);
     });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    const session = new PGliteSession(pglite);
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(session) });
     return {
       db,
       engine: 'pglite',
       pglite,
+      session,
+      throughServer: false,
       close: async () => {
         await db.destroy();
         lock?.release();
@@ -92,6 +121,36 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
     lock?.release();
     throw err;
   }
+}
+
+/**
+ * The embedded database of the `serve` that holds DATA_DIR, through its socket (database-socket.ts):
+ * one connection, as the embedded engine is one session, and engine 'pglite' so callers keep its
+ * rules (one worker; no advisory locks, which one shared session would always grant). Undefined when
+ * the holder serves no socket (a CLI command holds DATA_DIR, or an older server).
+ */
+async function throughServer(dataDir: string, options: OpenOptions): Promise<OpenDatabase | undefined> {
+  if (!existsSync(databaseSocketPath(dataDir))) return undefined;
+  const pool = new pg.Pool({
+    host: dataDir.startsWith('/') ? dataDir : join(process.cwd(), dataDir),
+    port: SOCKET_PORT,
+    user: 'digest',
+    database: 'digest',
+    max: 1,
+    types: pgTypes,
+    application_name: options.applicationName ?? `digest ${options.command ?? ''}`.trim(),
+    connectionTimeoutMillis: 10_000,
+  });
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch {
+    await pool.end().catch(() => undefined);
+    return undefined;
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'pglite', pglite: undefined, session: undefined, throughServer: true, close: () => db.destroy() };
 }
 
 /**

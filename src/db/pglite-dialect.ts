@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import type { PGliteSession } from './pglite-session.js';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -25,29 +26,18 @@ import {
  * kysely-pglite (pins kysely 0.27).
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly session: PGliteSession) {}
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pg);
+    return new PGliteDriver(this.session);
   }
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new PostgresIntrospector(db);
   }
   createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
-  }
-}
-
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  lock(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((r) => (release = r));
-    const acquired = this.tail.then(() => release);
-    this.tail = this.tail.then(() => next);
-    return acquired;
   }
 }
 
@@ -82,12 +72,13 @@ function resultOf<R>(rows: unknown[], affected: number | undefined): QueryResult
 }
 
 class PGliteDriver implements Driver {
-  private readonly mutex = new Mutex();
   private readonly connection: PGliteConnection;
+  private readonly pg: PGlite;
   private release: (() => void) | undefined;
 
-  constructor(private readonly pg: PGlite) {
-    this.connection = new PGliteConnection(pg);
+  constructor(private readonly session: PGliteSession) {
+    this.pg = session.pglite;
+    this.connection = new PGliteConnection(session.pglite);
   }
 
   async init(): Promise<void> {
@@ -95,7 +86,8 @@ class PGliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    this.release = await this.mutex.lock();
+    // The session lock shared with the data directory's socket (pglite-socket.ts), not one of its own.
+    this.release = await this.session.lock();
     return this.connection;
   }
 

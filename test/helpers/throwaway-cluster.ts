@@ -21,7 +21,8 @@ export interface ThrowawayCluster {
   stop(): void;
 }
 
-export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+/** `password`: TCP connections need it (scram-sha-256), as on a real server; the url carries it. Default: trust. */
+export async function startThrowawayCluster(options: { password?: string } = {}): Promise<ThrowawayCluster> {
   const root = mkdtempSync(join(tmpdir(), 'digest-pg-'));
   const data = join(root, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -33,13 +34,20 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   }
   const run = (bin: string, args: string[]) =>
     execFileSync(asRoot ? 'runuser' : join(BIN, bin), asRoot ? ['-u', 'postgres', '--', join(BIN, bin), ...args] : args, { stdio: 'pipe', timeout: 60_000 });
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const auth = options.password ? ['--auth-local=trust', '--auth-host=scram-sha-256'] : ['--auth=trust'];
+  run('initdb', ['-D', data, '-U', 'postgres', ...auth, '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
   const ctl = (action: string, extra: string[] = []) => run('pg_ctl', ['-D', data, '-o', opts, '-l', join(root, 'log'), '-w', '-t', '30', ...extra, action]);
   ctl('start');
+  if (options.password) {
+    // Over the cluster's own unix socket, which stays trust: the one way in before a password exists.
+    const escaped = options.password.replace(/'/g, "''");
+    run('psql', ['-h', root, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-qc', `ALTER ROLE postgres PASSWORD '${escaped}'`]);
+  }
+  const credentials = options.password ? `postgres:${encodeURIComponent(options.password)}` : 'postgres';
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://${credentials}@127.0.0.1:${port}/postgres`,
     restart: () => ctl('restart', ['-m', 'fast']),
     halt: () => ctl('stop', ['-m', 'fast']),
     start: () => ctl('start'),

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDigest, startDigest, stopChild } from '../helpers/cli.js';
+import { runDigest } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const fixture = (name: string) => new URL(`../fixtures/feeds/${name}`, import.meta.url).pathname;
@@ -48,27 +45,7 @@ describe('digest stories import and digest top, as processes on PostgreSQL', () 
   });
 });
 
-describe('the embedded database shared by serve and a CLI command', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'digest-cli-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('refuses the second process with a clear message instead of losing writes', async () => {
-    const serve = await startDigest(['serve'], { DATA_DIR: dir, PORT: '0', SECRET }, /listening on\s+(http:\/\/\S+)/);
-    try {
-      const health = await fetch(`${serve.match[1]}/healthz`);
-      expect(health.status).toBe(200);
-      const second = await runDigest(['stories', 'import', fixture('news.rss')], { DATA_DIR: dir, SECRET });
-      expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/the embedded database in .* is open in another process \(pid \d+: digest serve\)/);
-      expect(second.stderr).toMatch(/POST \/api\/stories/);
-    } finally {
-      expect(await stopChild(serve.child)).toBe(0);
-    }
-    // Once serve has stopped, the command runs.
-    const after = await runDigest(['stories', 'import', fixture('blogs.atom')], { DATA_DIR: dir, SECRET });
-    expect(after.stdout).toContain('2 new');
-  });
-});
+// The embedded database shared by serve and the CLI: cli.beside-serve.test.ts.
 
 describe('digest stats, as a process on PostgreSQL', () => {
   it('prints subscribers by state and the day\'s joins', async () => {

@@ -116,6 +116,9 @@ describe('digest serve on a DATA_DIR the embedded engine cannot use', () => {
     const dataDir = join(root, 'immutable-db');
     const stories = join(root, 'stories.json');
     writeFileSync(stories, JSON.stringify([{ url: 'https://news.example/kept', title: 'Kept across the failed start' }]));
+    // Only serve and migrate create the database; stories import needs it set up.
+    const created = await runDigest(['migrate'], { DATA_DIR: dataDir, SECRET }, { timeoutMs: 90_000 });
+    expect(created.code, created.stderr).toBe(0);
     const imported = await runDigest(['stories', 'import', stories], { DATA_DIR: dataDir, SECRET }, { timeoutMs: 90_000 });
     expect(imported.code, imported.stderr).toBe(0);
 
