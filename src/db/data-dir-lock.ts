@@ -5,9 +5,11 @@ export class DataDirLockedError extends Error {
   readonly code = 'DATA_DIR_LOCKED';
   constructor(readonly dataDir: string, readonly holderPid: number, readonly holderCommand: string) {
     super(
-      `the embedded database in ${dataDir} is open in another process (pid ${holderPid}: digest ${holderCommand}). ` +
-        'Two processes on one PGlite data directory silently lose writes. Stop that process first, ' +
-        'send stories to the running server (POST /api/stories), or set DATABASE_URL to use PostgreSQL.',
+      `DATA_DIR ${dataDir}: the embedded database is open in another process (pid ${holderPid}: digest ${holderCommand}). ` +
+        'Two processes on one PGlite data directory silently lose writes. ' +
+        (holderCommand === 'serve'
+          ? 'Run one digest serve per DATA_DIR (the CLI uses the running one through its socket), or set DATABASE_URL to use PostgreSQL.'
+          : `Wait for digest ${holderCommand} to finish (or stop it), or set DATABASE_URL to use PostgreSQL.`),
     );
     this.name = 'DataDirLockedError';
   }

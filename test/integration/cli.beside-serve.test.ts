@@ -101,7 +101,7 @@ describe('CLI commands beside a running digest serve on the embedded database', 
     try {
       const second = await runDigest(['serve'], { DATA_DIR: other, PORT: '0', SECRET }, { timeoutMs: 60_000 });
       expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/the embedded database in .* is open in another process \(pid \d+: digest serve\)/);
+      expect(second.stderr).toMatch(/^digest: DATA_DIR .*: the embedded database is open in another process \(pid \d+: digest serve\)/);
     } finally {
       expect(await stopChild(serve.child)).toBe(0);
       rmSync(other, { recursive: true, force: true });
