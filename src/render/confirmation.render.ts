@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { escapeHtml, escapeText, headerText, wrap } from './escape.js';
 import { footerWords } from './mail-words.js';
 import { mjmlToHtml } from './mjml.js';
+import { PREHEADER_FILLER } from './preheader.js';
 import { loadTemplates } from './template-files.js';
+import { wrapText } from './text-wrap.js';
 
 export interface ConfirmationInput {
   readonly site: { readonly name: string; readonly postalAddress: string };
@@ -52,7 +54,8 @@ export async function renderConfirmation(input: ConfirmationInput): Promise<Rend
   return {
     subject: t.subject,
     html: fill(t.html, escapeHtml(greeting), escapeHtml(input.confirmUrl)),
-    text: fill(t.text, escapeText(greeting), input.confirmUrl),
+    // The greeting has a line of its own (confirm.txt); a long name wraps it like the rest.
+    text: fill(t.text, wrapText(escapeText(greeting)), input.confirmUrl),
   };
 }
 
@@ -67,6 +70,7 @@ async function renderTemplate(input: ConfirmationInput, locale: Locale): Promise
     lang: locale.lang,
     title: subject,
     preheader: locale.t('confirmation.preheader', { site }),
+    preheaderFiller: PREHEADER_FILLER,
     siteName: site,
     longDate: '',
     greeting: greetingMarker,
@@ -86,6 +90,6 @@ async function renderTemplate(input: ConfirmationInput, locale: Locale): Promise
     },
   };
   const html = await mjmlToHtml(templates.mjml(view), 'confirm.mjml');
-  const text = templates.text(view).replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  const text = wrapText(templates.text(view).replace(/\n{3,}/g, '\n\n').trim()) + '\n';
   return { subject, html, text, greetingMarker, urlMarker };
 }

@@ -53,7 +53,8 @@ export function storyView(story: Story, n: number, linkFor?: (story: Story) => s
     teaser,
     meta,
     imageUrl: safeHttpUrl(story.image_url),
-    textTitle: wrap(`${n}. ${title}`, 76, '').replace(/\n/g, `\n${indent}`),
+    // Every line within 76 columns, the continuation lines indented under the title's first word.
+    textTitle: `${n}. ` + wrap(title, 76, indent).slice(indent.length),
     textTeaser: teaser ? wrap(teaser, 76, indent) : '',
     ind: indent,
   };

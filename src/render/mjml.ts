@@ -17,10 +17,23 @@ export class RenderError extends Error {
 export async function mjmlToHtml(source: string, name: string): Promise<string> {
   try {
     const result = await mjml2html(source, { validationLevel: 'strict', keepComments: false, fonts: {}, beautify: false, minify: false });
-    return result.html;
+    return wrapperClass(result.html);
   } catch (err) {
     const e = err as Error & { errors?: { formattedMessage?: string; message?: string }[] };
     const details = e.errors?.map((x) => x.formattedMessage ?? x.message).join('; ') ?? e.message;
     throw new RenderError('mjml_invalid', `${name}: MJML is invalid: ${details}`);
   }
+}
+
+/**
+ * Gives MJML's outer wrapper (the div inside <body> that holds the whole email) the class mj-body's
+ * css-class puts on <body>. MJML writes mj-body's background-color inline on both and a class on
+ * <body> only, so a dark-mode rule for the class could not reach the wrapper, and the margin around
+ * the dark card stayed light. The wrapper is the one element with aria-roledescription="email"; a
+ * title cannot fake that attribute, since MJML writes it escaped into aria-label.
+ */
+export function wrapperClass(html: string): string {
+  const bodyClass = /<body\s[^>]*?\bclass="([^"]+)"/.exec(html)?.[1];
+  if (!bodyClass) return html;
+  return html.replace(' aria-roledescription="email"', ` class="${bodyClass}" aria-roledescription="email"`);
 }

@@ -19,7 +19,7 @@ describe('the weekly edition', () => {
   it('says it holds the week\'s picks, in the subject too', async () => {
     const r = await renderEdition(base({ kind: 'weekly', slot: 'weekly 06:00' }));
     const p = personalise(r, reader);
-    expect(p.text).toContain('Hello Ann, here are the week\'s picks from The Post.');
+    expect(p.text).toContain('Hello Ann,\nhere are the week\'s picks from The Post.');
     expect(p.html).toContain('Hello Ann, here are the week&#39;s picks from The Post.');
     for (const part of [p.html, p.text]) expect(part).not.toContain('today');
     expect(r.subject).toBe('This week: Big news · Sun 29 Nov');
@@ -48,7 +48,7 @@ describe('the weekly edition', () => {
   it('says the week in French, with French spacing', async () => {
     const r = await renderEdition(base({ kind: 'weekly', locale: fr }));
     const p = personalise(r, reader, fr);
-    expect(p.text).toContain('Bonjour Ann, voici les articles de la semaine que vous propose The Post.');
+    expect(p.text).toContain('Bonjour Ann,\nvoici les articles de la semaine que vous propose The Post.');
     expect(r.subject).toBe('Cette semaine : Big news · dim. 29 nov.'); // a subject is one line: headerText makes every space plain
     const empty = await renderEdition(base({ kind: 'weekly', locale: fr, stories: [], mode: 'web' }));
     expect(empty.text).toContain('Rien de neuf cette semaine.');
@@ -78,7 +78,7 @@ describe('the daily edition', () => {
   it('keeps today\'s wording, whether its kind is given or not', async () => {
     for (const kind of [undefined, 'daily'] as const) {
       const r = await renderEdition(base({ kind }));
-      expect(r.text).toContain('%%greeting%% here are today\'s picks from The Post.');
+      expect(r.text).toContain('%%greeting%%\nhere are today\'s picks from The Post.');
       expect(r.subject).toBe('Big news · Sun 29 Nov');
       expect((await renderEdition(base({ kind, stories: [] }))).text).toContain('Nothing new today.');
     }

@@ -35,7 +35,7 @@ describe('personalise', () => {
     expect(a.html).toContain('Hello Ann, here are today');
     expect(a.html).toContain('href="https://digest.example.com/u/ann-token-123"');
     expect(a.text).toContain('Unsubscribe: https://digest.example.com/u/ann-token-123');
-    expect(personalise(rendered, bob).text).toContain('Hello, here are today');
+    expect(personalise(rendered, bob).text).toContain('Hello,\nhere are today');
   });
 
   it('gives two readers copies that differ only where the markers were', () => {
