@@ -55,7 +55,8 @@ export async function startService(
   // FEED_URLS are polled on FEED_CRON, and once more right before an edition is prepared.
   const poll = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log, { sourceOverride: config.stories.sourceOverride, fetch: { allowPrivate: config.feeds.allowPrivate } }).then(() => undefined) : undefined;
   const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: poll, clock });
-  // The morning send's Sender (see below), built here so /healthz and /metrics can show its relay.
+  // The morning send's Sender (see below), built here so /healthz (smtp.sending) and /metrics can
+  // show what its workers see of the relay.
   const sender = createSender(smtpOptions(config, smtpUrl));
   const relay = new RelayWatch(sender, { url: smtpUrl, log });
   const healthChecks = {
@@ -64,12 +65,6 @@ export async function startService(
       const st = scheduler.status();
       const fresh = st.lastTickAt !== null && clock().getTime() - st.lastTickAt.getTime() < 5 * 60_000;
       return { ok: st.running && fresh && st.lastTickOk, leader: st.leader, lastTickAt: st.lastTickAt, ...(st.error ? { error: st.error } : {}) };
-    },
-    // The delivery workers' view of the relay: down after a run of failures with no success, until a
-    // probe gets through (sending is paused meanwhile).
-    relay: async () => {
-      const r = relay.status();
-      return r.up ? { ok: true, sending: 'running' } : { ok: false, sending: 'paused', downSince: r.downSince, error: r.error };
     },
   };
   const app = await buildServer({ db: database.db, engine: database.engine, config, log, clock, mailer, catcher, demo: options.demo ?? false, healthChecks, relay: () => relay.status() });

@@ -22,7 +22,8 @@ const SMTP_CHECK_TTL_MS = 30_000;
 
 /**
  * GET /healthz: 200 when the database and the SMTP relay answer (and the scheduler, where this
- * process runs one, is alive); 503 otherwise. Anyone sees only ok or not ok per component; the
+ * process runs one, is alive; and its delivery workers have not paused on a failed relay); 503
+ * otherwise. Anyone sees only ok or not ok per component; the
  * details (engine, errors such as `connect ECONNREFUSED 127.0.0.1:2999`, the scheduler's leader and
  * last tick) are for the admin: a Bearer ADMIN_TOKEN or an admin session. A wrong Bearer is refused
  * and counted like anywhere else (it would otherwise be an unlimited way to test guesses).
@@ -43,6 +44,18 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
     return result;
   }
 
+  /**
+   * The delivery workers' own view of the relay, where this process runs them: `sending: paused`
+   * (and not ok) after a run of failures at the relay, until their probe gets through, whatever the
+   * cached check above says.
+   */
+  function withSending(check: HealthCheck): HealthCheck {
+    if (!deps.relay) return check;
+    const r = deps.relay();
+    if (r.up) return { ...check, sending: 'running' };
+    return { ...check, ok: false, sending: 'paused', downSince: r.downSince, error: r.error };
+  }
+
   app.get('/healthz', async (request, reply) => {
     const viewer = await adminOrAnonymous(deps, request);
     if (typeof viewer === 'object') return refuseCredential(reply, viewer);
@@ -53,7 +66,7 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
     } catch (err) {
       checks.database = { ok: false, engine: deps.engine, error: (err as Error).message };
     }
-    checks.smtp = await smtpCheck();
+    checks.smtp = withSending(await smtpCheck());
     for (const [name, check] of Object.entries(deps.healthChecks ?? {})) {
       try {
         checks[name] = await within(3000, check());

@@ -13,8 +13,8 @@ type Health = { status: string; checks: Record<string, { ok: boolean; sending?: 
 
 /**
  * `digest serve` with a relay that is down: its delivery workers pause, /healthz says so in its
- * `relay` check and /metrics in digest_smtp_relay_up; both recover by themselves once the relay
- * answers on its port (the workers' probe).
+ * `smtp` check (`sending: paused`, not ok) and /metrics in digest_smtp_relay_up; both recover by
+ * themselves once the relay answers on its port (the workers' probe).
  */
 describe('the relay as the delivery workers see it, in /healthz and /metrics', () => {
   let t: TestDatabase | undefined;
@@ -36,21 +36,21 @@ describe('the relay as the delivery workers see it, in /healthz and /metrics', (
       return sampleValue(parsePrometheus(text), 'digest_smtp_relay_up');
     };
 
-    await until('the workers to find the relay down', async () => (await health()).checks.relay?.ok === false, 30_000);
+    await until('the workers to find the relay down', async () => (await health()).checks.smtp?.sending === 'paused', 30_000);
     const res = await fetch(`${service.url}/healthz`, AUTH);
     expect(res.status).toBe(503);
     const body = (await res.json()) as Health;
-    expect(body.checks.relay).toMatchObject({ ok: false, sending: 'paused' });
-    expect(body.checks.relay!.error).toContain(`SMTP_URL smtp://mailer:***@127.0.0.1:${port}: cannot connect`);
+    expect(body.checks.smtp).toMatchObject({ ok: false, sending: 'paused' });
+    expect(body.checks.smtp!.error).toContain(`SMTP_URL smtp://mailer:***@127.0.0.1:${port}: cannot connect`);
     expect(JSON.stringify(body)).not.toContain('pw-not-shown');
     expect(await relayUp()).toBe(0);
     // Anyone else sees only the flag.
     const anonymous = (await (await fetch(`${service.url}/healthz`)).json()) as Health;
-    expect(anonymous.checks.relay).toEqual({ ok: false });
+    expect(anonymous.checks.smtp).toEqual({ ok: false });
 
     sink = await startSmtpSink({ port });
-    await until('the probe to find the relay back', async () => (await health()).checks.relay?.ok === true, 60_000);
-    expect((await health()).checks.relay).toMatchObject({ ok: true, sending: 'running' });
+    await until('the probe to find the relay back', async () => (await health()).checks.smtp?.sending === 'running', 60_000);
+    expect((await health()).checks.smtp).toMatchObject({ sending: 'running' });
     expect(await relayUp()).toBe(1);
   });
 });
