@@ -38,3 +38,4 @@ export {
   type PreflightReport,
 } from './preflight.js';
 export { editionPath, slotFromSegment, slotSegment } from './edition-url.js';
+export { longDate, sectionView, type SectionView, type StoryView } from './edition.view.js';

@@ -3,6 +3,7 @@ import { confirmSubscriber, preferencesUrl, unsuppress, verifyToken } from '../s
 import { findByToken } from '../subscribers/preferences.repository.js';
 import type { Subscriber } from '../db/index.js';
 import { confirmedPage, confirmPage } from './pages/confirm.page.js';
+import { usualSendTime } from './pages/send-time.js';
 import { html, tHtml } from './pages/html.js';
 import { sendPage } from './pages/layout.js';
 import { messagePage } from './pages/signup.page.js';
@@ -20,7 +21,7 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   /** The page for a link whose subscriber is not (or no longer) pending. */
   const settled = (s: Subscriber | undefined) => {
-    if (s?.status === 'active') return { status: 200, page: confirmedPage(config, pathOf(preferencesUrl(config, s)), true) };
+    if (s?.status === 'active') return { status: 200, page: confirmedPage(config, pathOf(preferencesUrl(config, s)), true, usualSendTime(config, s.timezone, deps.clock())) };
     if (s?.status === 'pending' && expired(s)) {
       const l = config.locale;
       const signup = html`<a href="/">${l.t('confirm.expired_signup')}</a>`;
@@ -51,7 +52,7 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
     const s = await findByToken(db, v.subject);
     if (result.changed && s) {
       request.log.info({ event: 'subscriber.confirmed', subscriberId: s.id }, 'subscriber confirmed');
-      return sendPage(reply, 200, confirmedPage(config, pathOf(preferencesUrl(config, s)), false));
+      return sendPage(reply, 200, confirmedPage(config, pathOf(preferencesUrl(config, s)), false, usualSendTime(config, s.timezone, deps.clock())));
     }
     const done = settled(s);
     if (done) return sendPage(reply, done.status, done.page);

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { generateRssFeed } from 'feedsmith';
-import type { Locale } from '../config/index.js';
+import type { Config, Locale } from '../config/index.js';
 import type { Story } from '../db/index.js';
 import { editionIn, editionStories, listPublishedEditions, publishedEditionsOn, recentPublishedEditions, sentAt, type PublishedEdition } from '../editions/index.js';
-import { editionInputFor, editionPath, escapeHtml, renderEdition, safeHttpUrl, slotFromSegment } from '../render/index.js';
-import { longDate } from '../render/edition.view.js';
+import { editionPath, escapeHtml, longDate, safeHttpUrl, sectionView, slotFromSegment, type SectionView } from '../render/index.js';
+import { html, type SafeHtml } from './pages/html.js';
+import { page } from './pages/layout.js';
 import type { WebDeps } from './web-deps.js';
 
 /**
@@ -14,32 +15,25 @@ import type { WebDeps } from './web-deps.js';
  *   GET /editions/:date/:slot   one edition ("view in browser"; slot in its URL form, render/edition-url.ts)
  *   GET /editions               the archive, every published edition grouped by date
  *   GET /editions/feed.xml      RSS, one item per edition
- * A page shows the stories the edition was sent with (story_ids), rendered in 'web' mode and cached
- * per edition version.
+ * Pages are the reader pages' (pages/layout.ts): the site's header, its stylesheet, and a way to
+ * subscribe and to the archive. An edition page shows the stories the edition was sent with
+ * (story_ids), from the same views the email is filled from (render/edition.view.ts), with no
+ * greeting and nothing of any reader's; it is cached per edition version.
  */
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const CACHE_MAX = 32;
 const HEADLINES = 5;
-/** Static HTML with MJML's inline styles: no scripts, no frames, images from anywhere a story points. */
+/** No scripts, no frames, inline styles; images from anywhere a story points (and our icon). */
 const CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-function page(lang: string, title: string, body: string): string {
-  return `<!doctype html>
-<html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark"><title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;max-width:640px;margin:0 auto;padding:16px;color-scheme:light dark}
-li{margin:0 0 12px}a{overflow-wrap:anywhere}.meta{color:#6b7280;font-size:14px}</style></head>
-<body>${body}</body></html>`;
-}
-
-function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
+function sendHtml(reply: FastifyReply, status: number, page: SafeHtml): FastifyReply {
   return reply
     .code(status)
     .type('text/html; charset=utf-8')
     .header('cache-control', status === 200 ? 'public, max-age=300' : 'no-store')
     .header('x-content-type-options', 'nosniff')
     .header('content-security-policy', CSP)
-    .send(html);
+    .send(page.value);
 }
 
 /** How a page names an edition among its date's others: "06:00 edition", "Weekly edition", "22:00 UTC edition". */
@@ -49,11 +43,11 @@ function editionLabel(e: PublishedEdition, l: Locale): string {
   return l.t('editions.label.daily', { time: e.slot });
 }
 
-/** "Other editions of this date: <a>18:00 edition</a> · <a>Weekly edition</a>", or '' when there are none. */
-function otherEditions(others: readonly PublishedEdition[], l: Locale): string {
+/** "Other editions of this date: <a>18:00 edition</a> · <a>Weekly edition</a>", or nothing when there are none. */
+function otherEditions(others: readonly PublishedEdition[], l: Locale): SafeHtml | '' {
   if (others.length === 0) return '';
-  const links = others.map((e) => `<a href="${escapeHtml(editionPath(e.date, e.slot))}">${escapeHtml(editionLabel(e, l))}</a>`).join(' · ');
-  return `${escapeHtml(l.t('editions.others'))} ${links}`;
+  const links = others.map((e, i) => html`${i > 0 ? ' · ' : ''}<a href="${editionPath(e.date, e.slot)}">${editionLabel(e, l)}</a>`);
+  return html`${l.t('editions.others')} ${links}`;
 }
 
 /** The top headlines of an edition as an HTML list (RSS description: HTML, which feedsmith wraps as XML text). */
@@ -69,10 +63,28 @@ function headlines(ids: readonly number[], stories: ReadonlyMap<number, Story>):
   return items.length ? `<ul>${items.join('')}</ul>` : '';
 }
 
+/** The way on from any edition page: subscribe (a real button, to the sign-up page) and the archive. */
+function subscribeCard(config: Config): SafeHtml {
+  const l = config.locale;
+  return html`<div class="card cta">
+<p>${l.t('editions.subscribe_lead', { site: config.site.name })}</p>
+<p class="row"><a class="button" href="/">${l.t('editions.subscribe')}</a> <a href="/editions">${l.t('editions.archive_link')}</a></p>
+</div>`;
+}
+
+function storyList(section: SectionView): SafeHtml {
+  return html`<h2>${section.heading}</h2>
+<ul class="plain">${section.stories.map(
+    (s) => html`<li class="story">${s.imageUrl ? html`<img src="${s.imageUrl}" alt="" loading="lazy">` : ''}
+<h3>${s.url ? html`<a href="${s.url}">${s.title}</a>` : s.title}</h3>
+${s.teaser ? html`<p>${s.teaser}</p>` : ''}${s.meta ? html`<p class="meta">${s.meta}</p>` : ''}</li>`,
+  )}</ul>`;
+}
+
 export function editionsRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { db, config } = deps;
   const l = config.locale;
-  const cache = new Map<string, string>();
+  const cache = new Map<string, SafeHtml>();
 
   app.get('/editions/feed.xml', async (_request, reply) => {
     const editions = await recentPublishedEditions(db, 30);
@@ -103,18 +115,18 @@ export function editionsRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get('/editions', async (_request, reply) => {
     const byDate = new Map<string, PublishedEdition[]>();
     for (const e of await listPublishedEditions(db, 365)) byDate.set(e.date, [...(byDate.get(e.date) ?? []), e]);
-    const items = [...byDate.values()]
-      .map(([main, ...others]) => {
-        const subject = main!.subject ? `<br><span class="meta">${escapeHtml(main!.subject)}</span>` : '';
-        const more = others.length ? `<br><span class="meta">${otherEditions(others, l)}</span>` : '';
-        return `<li><a href="${escapeHtml(editionPath(main!.date))}">${escapeHtml(longDate(main!.date, l))}</a>${subject}${more}</li>`;
-      })
-      .join('\n');
+    const items = [...byDate.values()].map(
+      ([main, ...others]) => html`<li><a href="${editionPath(main!.date)}">${longDate(main!.date, l)}</a>${main!.subject ? html`<br><span class="meta">${main!.subject}</span>` : ''}${
+        others.length ? html`<br><span class="meta">${otherEditions(others, l)}</span>` : ''
+      }</li>`,
+    );
     const title = l.t('editions.title', { site: config.site.name });
-    const body = `<h1>${escapeHtml(title)}</h1>
-<p class="meta"><a href="/editions/feed.xml">${escapeHtml(l.t('editions.rss'))}</a> · <a href="/">${escapeHtml(l.t('editions.by_email'))}</a></p>
-${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(l.t('editions.none'))}</p>`}`;
-    return sendHtml(reply, 200, page(l.lang, title, body));
+    const body = html`<div class="card">
+<h1>${title}</h1>
+<p class="meta"><a href="/editions/feed.xml">${l.t('editions.rss')}</a> · <a href="/">${l.t('editions.by_email')}</a></p>
+${items.length ? html`<ul class="plain">${items}</ul>` : html`<p>${l.t('editions.none')}</p>`}
+</div>`;
+    return sendHtml(reply, 200, page(config, { title, body, wide: true, head: html`<link rel="alternate" type="application/rss+xml" href="/editions/feed.xml">` }));
   });
 
   async function showEdition(reply: FastifyReply, date: string, segment?: string): Promise<FastifyReply> {
@@ -122,7 +134,10 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(l.t('editions.none'))}</p>`}`;
       sendHtml(
         reply,
         404,
-        page(l.lang, l.t('editions.not_found.title'), `<h1>${escapeHtml(l.t('editions.not_found', { date }))}</h1><p><a href="/editions">${escapeHtml(l.t('editions.all'))}</a></p>`),
+        page(config, {
+          title: l.t('editions.not_found.title'),
+          body: html`<div class="card"><h1>${l.t('editions.not_found', { date })}</h1><p><a href="/editions">${l.t('editions.all')}</a></p></div>${subscribeCard(config)}`,
+        }),
       );
     if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) return notFound();
     const slot = segment === undefined ? undefined : slotFromSegment(segment);
@@ -132,32 +147,40 @@ ${items ? `<ul>${items}</ul>` : `<p>${escapeHtml(l.t('editions.none'))}</p>`}`;
     if (!edition) return notFound();
 
     const key = `${edition.id}:${edition.updated_at.getTime()}`;
-    let html = cache.get(key);
-    if (!html) {
-      const stories = await editionStories(db, edition.story_ids);
-      const rendered = await renderEdition(
-        editionInputFor(config, {
-          date,
-          slot: edition.slot,
-          kind: edition.kind,
-          stories: stories.filter((s) => s.kind === 'story'),
-          blogs: stories.filter((s) => s.kind === 'blog'),
-          mode: 'web',
-        }),
+    let stories = cache.get(key);
+    if (!stories) {
+      const rows = await editionStories(db, edition.story_ids);
+      const sections = [sectionView('stories', rows.filter((s) => s.kind === 'story'), undefined, l), sectionView('blogs', rows.filter((s) => s.kind === 'blog'), undefined, l)].filter(
+        (s) => s.stories.length > 0,
       );
-      html = rendered.html;
+      stories = sections.length ? html`${sections.map(storyList)}` : html`<p>${l.t('editions.empty')}</p>`;
       if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-      cache.set(key, html);
+      cache.set(key, stories);
     }
     // Per request, not cached: the date's other editions appear as they are published.
-    const nav = otherEditions(
+    const others = otherEditions(
       editions.filter((e) => e.id !== edition.id),
       l,
     );
-    const canonical = `<link rel="canonical" href="${escapeHtml(config.publicUrl + editionPath(date, edition.slot))}">`;
-    html = html.replace('</head>', `${canonical}</head>`);
-    if (nav) html = html.replace(/<body[^>]*>/, (body) => `${body}<nav style="max-width:600px;margin:0 auto;padding:12px 16px;font:14px/1.5 Arial,sans-serif">${nav}</nav>`);
-    return sendHtml(reply, 200, html);
+    const heading = longDate(date, l);
+    const label = editions.length > 1 || edition.kind !== 'daily' ? editionLabel(edition, l) : undefined;
+    const body = html`<article class="card">
+<p class="meta">${config.site.name}${label ? html` · ${label}` : ''}</p>
+<h1>${heading}</h1>
+${others ? html`<p class="meta">${others}</p>` : ''}
+${stories}
+</article>
+${subscribeCard(config)}`;
+    return sendHtml(
+      reply,
+      200,
+      page(config, {
+        title: edition.subject ?? heading,
+        body,
+        wide: true,
+        head: html`<link rel="canonical" href="${config.publicUrl + editionPath(date, edition.slot)}">`,
+      }),
+    );
   }
 
   app.get<{ Params: { date: string } }>('/editions/:date', (request, reply) => showEdition(reply, request.params.date));

@@ -4,6 +4,7 @@ import { findByToken, savePreferences } from '../subscribers/preferences.reposit
 import { parsePreferences } from '../subscribers/subscriber-input.js';
 import { sendPage } from './pages/layout.js';
 import { preferencesPage } from './pages/preferences.page.js';
+import { canonicalZone } from './pages/time-zones.js';
 import { badLinkPage, bodyOf, pathOf } from './reader-request.js';
 import type { WebDeps } from './web-deps.js';
 
@@ -19,7 +20,8 @@ export function preferencesRoutes(app: FastifyInstance, deps: WebDeps): void {
     return sendPage(
       reply,
       200,
-      preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: pathOf(unsubscribeUrl(config, s, v.subject.editionId)), fewer: request.query.fewer === '1' }),
+      preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: pathOf(unsubscribeUrl(config, s, v.subject.editionId)), now: deps.clock(), fewer: request.query.fewer === '1' }),
+      { scripts: true },
     );
   });
 
@@ -28,14 +30,18 @@ export function preferencesRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
     const s = await findByToken(db, v.subject);
     if (!s || s.status === 'bounced') return badLinkPage(reply, config, 410, 'stale');
-    const parsed = parsePreferences(bodyOf(request), config.locale);
+    // The list offers IANA's names; a form from an older page (or a hand-made one) may send an old
+    // name (Asia/Calcutta), stored as the zone's current name.
+    const body = bodyOf(request);
+    const zone = typeof body.timezone === 'string' ? canonicalZone(body.timezone) : body.timezone;
+    const parsed = parsePreferences({ ...body, timezone: zone }, config.locale);
     const unsub = pathOf(unsubscribeUrl(config, s, v.subject.editionId));
     if (!parsed.ok) {
-      return sendPage(reply, 400, preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: unsub, errors: parsed.errors }));
+      return sendPage(reply, 400, preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: unsub, now: deps.clock(), errors: parsed.errors }), { scripts: true });
     }
     const saved = await savePreferences(db, v.subject, parsed.value);
     if (!saved) return badLinkPage(reply, config, 410, 'stale');
     request.log.info({ event: 'subscriber.preferences_saved', subscriberId: s.id }, 'preferences saved');
-    return sendPage(reply, 200, preferencesPage(config, { token: request.params.token, view: saved, unsubscribeUrl: unsub, saved: true }));
+    return sendPage(reply, 200, preferencesPage(config, { token: request.params.token, view: saved, unsubscribeUrl: unsub, now: deps.clock(), saved: true }), { scripts: true });
   });
 }

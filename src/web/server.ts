@@ -1,10 +1,12 @@
 import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { adminRoutes } from './admin/admin.routes.js';
+import { assetsRoutes } from './assets.route.js';
 import { bouncesRoutes } from './bounces.route.js';
 import { clickRoutes } from './click.route.js';
 import { demoRoutes } from './demo.route.js';
 import { editionsRoutes } from './editions.route.js';
+import { errorPages, frameworkErrors } from './error-pages.js';
 import { healthRoutes } from './health.route.js';
 import { metricsRoutes } from './metrics.route.js';
 import { securityHeaders } from './security-headers.js';
@@ -21,14 +23,12 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
     // A hop count is supported at run time (lib/request.js) though the typings omit it.
     trustProxy: deps.config.trustProxy as boolean | string | string[],
     bodyLimit: 1024 * 1024,
+    frameworkErrors: frameworkErrors(deps.config),
   });
   await app.register(formbody);
   securityHeaders(app);
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) request.log.error({ event: 'http.error', err }, 'request failed');
-    return reply.code(status).send({ error: err.code ?? 'error', message: status >= 500 ? 'Internal error' : err.message });
-  });
+  errorPages(app, deps.config);
+  assetsRoutes(app);
   metricsRoutes(app, deps);
   healthRoutes(app, deps);
   storiesRoutes(app, deps);

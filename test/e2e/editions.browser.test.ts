@@ -8,7 +8,7 @@ import { fixtureStory, referenceArticle } from '../helpers/stories.js';
 
 /**
  * The edition pages in Debian's Chromium under their content-security-policy (no scripts, inline
- * styles only): MJML's page must look as it does without the policy, and nothing may be refused.
+ * styles only): the reader pages' layout must apply as it does without the policy, and nothing may be refused.
  */
 const D = '2026-11-27';
 let browser: Browser;
@@ -60,12 +60,20 @@ describe.each([PHONE, DESKTOP])('edition pages in Chromium at %o', (viewport) =>
       }
       const story = page.getByRole('link', { name: 'Story number', exact: false }).first();
       expect(await story.isVisible()).toBe(true);
-      // MJML's <style> blocks and inline styles apply: its 600 px body column is centred and bounded.
-      const width = (await page.evaluate(`document.querySelector('div[style*="max-width:600px"]').getBoundingClientRect().width`)) as number;
-      expect(width).toBeLessThanOrEqual(600);
-      expect(width).toBeGreaterThan(Math.min(600, viewport.width) - 40);
-      const nav = page.getByRole('navigation');
-      expect(await nav.getByRole('link').first().isVisible()).toBe(true);
+      // The reader pages' layout applies: its stylesheet's system font, its bounded column, its way on.
+      const font = (await page.evaluate(`getComputedStyle(document.body).fontFamily`)) as string;
+      expect(font).toMatch(/^system-ui/);
+      const width = (await page.evaluate(`document.querySelector('main').getBoundingClientRect().width`)) as number;
+      expect(width).toBeLessThanOrEqual(44 * 16);
+      expect(width).toBeGreaterThan(Math.min(44 * 16, viewport.width) - 40);
+      const subscribe = page.getByRole('link', { name: 'Subscribe', exact: true });
+      expect(await subscribe.isVisible()).toBe(true);
+      expect(await subscribe.getAttribute('href')).toBe('/');
+      expect(await page.getByRole('link', { name: 'All past editions' }).isVisible()).toBe(true);
+      // No greeting: the page is nobody's copy.
+      expect(await page.textContent('main')).not.toMatch(/Hello/);
+      const other = page.getByRole('link', { name: path.endsWith('18-00') ? '06:00 edition' : '18:00 edition' });
+      expect(await other.isVisible()).toBe(true);
     } finally {
       await page.close();
     }

@@ -2,12 +2,11 @@ import type { Config } from '../../config/index.js';
 import type { Subscriber } from '../../db/index.js';
 import { html, tHtml, type SafeHtml } from './html.js';
 import { page } from './layout.js';
+import { usualSendTime } from './send-time.js';
+import { canonicalZone, zoneGroups } from './time-zones.js';
 
-let zones: readonly string[] | undefined;
-function timeZones(): readonly string[] {
-  zones ??= (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('timeZone');
-  return zones;
-}
+/** The page's one script (favicon.route.ts serves it): the browser's zone preselected, the usual time shown in the chosen zone. */
+export const PREFERENCES_SCRIPT = '/assets/preferences.js';
 
 export type PreferencesView = Pick<Subscriber, 'email' | 'name' | 'status' | 'sections' | 'frequency' | 'weekday' | 'send_hour' | 'timezone'>;
 
@@ -26,7 +25,7 @@ function checked(on: boolean): SafeHtml | '' {
 /** GET|POST /p/:token: everything a reader can choose, no login (the signed link is the key). */
 export function preferencesPage(
   config: Config,
-  o: { token: string; view: PreferencesView; unsubscribeUrl: string; saved?: boolean; fewer?: boolean; errors?: Record<string, string> },
+  o: { token: string; view: PreferencesView; unsubscribeUrl: string; now: Date; saved?: boolean; fewer?: boolean; errors?: Record<string, string> },
 ): SafeHtml {
   const v = o.view;
   const errors = o.errors ?? {};
@@ -37,8 +36,13 @@ export function preferencesPage(
   const unsubscribed = v.status === 'unsubscribed';
   const l = config.locale;
   const weekdays = [0, 1, 2, 3, 4, 5, 6].map((d) => capitalise(l.weekday(d), l.tag));
+  // A stored old name (Asia/Calcutta) selects its zone under IANA's name (Asia/Kolkata).
+  const zone = v.timezone === null ? null : canonicalZone(v.timezone);
+  const usual = usualSendTime(config, zone, o.now);
+  const usualLabel = usual ? l.t('preferences.usual_time', { time: usual.time, zone: usual.zone }) : l.t('preferences.usual_time', { time: '—', zone: zone ?? config.digest.timeZone });
   return page(config, {
     title: l.t('preferences.title'),
+    script: PREFERENCES_SCRIPT,
     body: html`<div class="card">
 <h1>${l.t('preferences.title')}</h1>
 <p>${tHtml(l, 'preferences.for', { email: html`<strong class="addr">${v.email}</strong>` })}</p>
@@ -74,17 +78,23 @@ ${v.status === 'pending' ? html`<p class="notice">${l.t('preferences.pending')}<
     <label for="send_hour">${l.t('preferences.send_hour')}</label>
     ${err('send_hour')}
     <select id="send_hour" name="send_hour"${described('send_hour')}>
-      <option value=""${selected(v.send_hour === null)}>${l.t('preferences.usual_time')}</option>
+      <option value=""${selected(v.send_hour === null)} data-send-at="${usual ? usual.sendAt.map((d) => d.toISOString()).join(' ') : ''}"
+        data-template="${l.t('preferences.usual_time', { time: '{time}', zone: '{zone}' })}">${usualLabel}</option>
       ${Array.from({ length: 24 }, (_, h) => html`<option value="${h}"${selected(v.send_hour === h)}>${String(h).padStart(2, '0')}:00</option>`)}
     </select>
   </div>
   <div class="field">
     <label for="timezone">${l.t('preferences.timezone')}</label>
     ${err('timezone')}
-    <select id="timezone" name="timezone"${described('timezone')}>
-      <option value=""${selected(v.timezone === null)}>${l.t('preferences.timezone_default', { zone: config.digest.timeZone })}</option>
-      ${timeZones().map((z) => html`<option${selected(v.timezone === z)}>${z}</option>`)}
+    <select id="timezone" name="timezone"${errors.timezone ? described('timezone') : html` aria-describedby="timezone-browser"`} data-default="${config.digest.timeZone}" data-stored="${zone ?? ''}">
+      <option value=""${selected(zone === null)}>${l.t('preferences.timezone_default', { zone: config.digest.timeZone })}</option>
+      ${zoneGroups().map(
+        (g) => html`<optgroup label="${g.region}">${g.zones.map(
+          (z) => html`<option value="${z.name}"${z.aliases.length ? html` data-aliases="${z.aliases.join(' ')}"` : ''}${selected(zone === z.name)}>${z.label}</option>`,
+        )}</optgroup>`,
+      )}
     </select>
+    <span class="hint" id="timezone-browser" hidden>${l.t('preferences.timezone_browser')}</span>
   </div>
   <button type="submit">${unsubscribed ? l.t('preferences.save_resubscribe') : l.t('preferences.save')}</button>
 </form>
