@@ -17,6 +17,8 @@ import { pgliteParsers, pgTypes } from './type-parsers.js';
 export type Engine = 'postgres' | 'pglite';
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** How long a command waits for the socket of a serve that holds DATA_DIR but is still starting. */
+const SERVE_STARTING_MS = 20_000;
 export type Db = Kysely<Database>;
 
 export interface OpenDatabase {
@@ -87,7 +89,7 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
     if (!inMemory) lock = lockDataDir(options.dataDir!, options.command ?? 'serve');
   } catch (err) {
     if (err instanceof DataDirLockedError) {
-      const shared = options.viaServer ? await throughServer(options.dataDir!, options) : undefined;
+      const shared = options.viaServer ? await throughServer(options.dataDir!, err, options) : undefined;
       if (shared) return shared;
       throw err;
     }
@@ -129,8 +131,13 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
  * rules (one worker; no advisory locks, which one shared session would always grant). Undefined when
  * the holder serves no socket (a CLI command holds DATA_DIR, or an older server).
  */
-async function throughServer(dataDir: string, options: OpenOptions): Promise<OpenDatabase | undefined> {
-  if (!existsSync(databaseSocketPath(dataDir))) return undefined;
+async function throughServer(dataDir: string, holder: DataDirLockedError, options: OpenOptions): Promise<OpenDatabase | undefined> {
+  // A serve that is still starting (migrating) has the lock but not yet the socket: wait for it a little.
+  const until = Date.now() + (holder.holderCommand === 'serve' ? SERVE_STARTING_MS : 0);
+  while (!existsSync(databaseSocketPath(dataDir))) {
+    if (Date.now() >= until) return undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const pool = new pg.Pool({
     host: dataDir.startsWith('/') ? dataDir : join(process.cwd(), dataDir),
     port: SOCKET_PORT,
