@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/config/index.js';
 import { deliveryCounts } from '../../src/delivery/index.js';
+import { dailySpecs, prepareEdition } from '../../src/editions/index.js';
 import { runDigest } from '../helpers/cli.js';
+import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, slotMinutesAgo } from '../helpers/delivery.js';
 import { freePort } from '../helpers/free-port.js';
@@ -53,12 +56,27 @@ describe('a dead relay (postgres, a real `digest send`)', () => {
     const { db, slot, url, dataDir } = await setup(3);
     const port = await freePort();
     const smtpUrl = `smtp://mailer:s3cret-pw@127.0.0.1:${port}`;
+    // An edition already being sent, its deliveries waiting: the dead relay must not cost them anything.
+    const config = testConfig({ SMTP_URL: smtpUrl, DIGEST_CRON: slot.cron });
+    const prepared = await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, { now: new Date() });
+    expect(prepared.outcome).toBe('created');
     const r = await runDigest(['send', '--date', slot.date], sendEnv({ databaseUrl: url, smtpUrl, dataDir, cron: slot.cron }, extra));
     expect(r.code, r.stderr).toBe(1);
+    expect(await db.selectFrom('deliveries').select(['status', 'attempts']).execute()).toEqual(Array.from({ length: 3 }, () => ({ status: 'queued', attempts: 0 })));
     expect(lines(r.stderr), r.stderr).toEqual([`digest: SMTP_URL smtp://mailer:***@127.0.0.1:${port}: cannot connect: connect ECONNREFUSED 127.0.0.1:${port}`]);
     expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
     expect(await spent(db)).toBe(0);
-    expect(await db.selectFrom('deliveries').select('id').where('status', '<>', 'queued').execute()).toEqual([]);
+  });
+
+  it('digest worker with nothing on SMTP_URL: the same one line and exit 1, before it claims anything', async () => {
+    const { db, slot, url, dataDir } = await setup(2);
+    const port = await freePort();
+    const config = testConfig({ SMTP_URL: `smtp://127.0.0.1:${port}`, DIGEST_CRON: slot.cron });
+    expect((await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, { now: new Date() })).outcome).toBe('created');
+    const r = await runDigest(['worker'], sendEnv({ databaseUrl: url, smtpUrl: `smtp://127.0.0.1:${port}`, dataDir, cron: slot.cron }));
+    expect(r.code, r.stderr).toBe(1);
+    expect(lines(r.stderr), r.stderr).toEqual([`digest: SMTP_URL smtp://127.0.0.1:${port}: cannot connect: connect ECONNREFUSED 127.0.0.1:${port}`]);
+    expect(await db.selectFrom('deliveries').select(['status', 'attempts']).execute()).toEqual([{ status: 'queued', attempts: 0 }, { status: 'queued', attempts: 0 }]);
   });
 
   it('AUTH refused by the relay: one line saying so, exit 1, 0 attempts spent', async () => {
