@@ -17,7 +17,7 @@ export interface WorkerOptions {
   readonly editionId?: number | undefined;
   /** Rows per claim (DELIVERY_BATCH). A new claim is made when the queue falls to half of it. */
   readonly batchSize?: number;
-  /** Messages handed to the SMTP pool at once (default: 2 × SMTP_MAX_CONNECTIONS). */
+  /** Messages handed to the Sender at once (default: 2 × SMTP_MAX_CONNECTIONS). */
   readonly concurrency?: number;
   /** sent marks are flushed in one UPDATE when this many are waiting, or after `markDelayMs`. */
   readonly markBatch?: number;
@@ -47,9 +47,11 @@ export interface WorkerDeps {
 }
 
 /**
- * One delivery worker: claims batches (a lease), builds each reader's message, hands it to the SMTP
- * pool, and records the outcome. Claiming is streamed with backpressure: at most about 1.5 batches
- * are held in memory, however large the list. See README "Sending" for what it guarantees.
+ * One delivery worker: claims batches (a lease), builds each reader's message, hands it to the
+ * Sender, and records the outcome (delivery.outcomes.ts). Claiming is streamed with backpressure: at
+ * most about 1.5 batches are held in memory, however large the list. Handing over is bounded too:
+ * never more unrecorded messages than the window (unrecorded-window.ts), and nothing while the relay
+ * is down (relay-watch.ts). See README "Sending" for what it guarantees.
  */
 export class DeliveryWorker {
   private readonly queue: ClaimedDelivery[] = [];
