@@ -38,7 +38,10 @@ describe('story text is data', () => {
   it('renders any title, summary and byline, passes preflight and shows the text escaped', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ title: storyText, summary: storyText, byline: storyText }), { minLength: 1, maxLength: 3 }), async (texts) => {
-        const stories = texts.map((t, i) => fixtureStory({ ...t, kind: i === 0 ? 'story' : 'blog', url: `https://news.example.com/s-${i}` }));
+        // Every other story has a picture: its alt text is the title, inside an attribute.
+        const stories = texts.map((t, i) =>
+          fixtureStory({ ...t, kind: i === 0 ? 'story' : 'blog', url: `https://news.example.com/s-${i}`, image_url: i % 2 === 0 ? `https://img.example.com/${i}.jpg` : null }),
+        );
         const r = await renderEdition({ date: '2026-11-26', site, publicUrl, stories: stories.slice(0, 1), blogs: stories.slice(1) });
 
         const report = await preflightEdition(r, { publicUrl, from: 'digest@example.com' });
@@ -47,7 +50,8 @@ describe('story text is data', () => {
 
         // No markup and no personal marker comes from the stories.
         expect(r.html).not.toMatch(/<script/i);
-        expect(r.html).not.toMatch(/<img[^>]*onerror/i);
+        // (Outside attribute values: a title quoted in an alt attribute may say "onerror", escaped.)
+        expect(r.html.replace(/"[^"]*"/g, '""')).not.toMatch(/<img[^>]*onerror/i);
         expect(markers(r.html)).toEqual(markers(baseline.html));
         expect(markers(r.text)).toEqual(markers(baseline.text));
 
@@ -55,6 +59,7 @@ describe('story text is data', () => {
           const title = truncate(s.title, TITLE_MAX) || s.url;
           const teaser = truncate(s.summary ?? '', TEASER_MAX);
           expect(r.html).toContain(escapeHtml(title));
+          if (s.image_url) expect(r.html).toContain(`alt="${escapeHtml(title)}" src="${s.image_url}"`);
           if (teaser) expect(r.html).toContain(escapeHtml(teaser));
           // The text part shows it as written (wrapped, long words cut, control characters dropped).
           expect(textOf(r.text)).toContain(asText(title));
