@@ -135,7 +135,11 @@ class SessionClient {
 
   private async run(msg: Uint8Array): Promise<void> {
     if (this.closed) return;
-    if (!this.release) this.release = await this.session.lock();
+    if (!this.release) {
+      this.release = await this.session.lock();
+      // Gone while it waited: close() gives the session back; nothing of this client runs any more.
+      if (this.closed) return;
+    }
     this.armIdleTimer();
     const reply = await this.session.pglite.execProtocolRaw(msg);
     if (reply.length > 0 && !this.socket.destroyed) this.socket.write(reply);
