@@ -11,8 +11,9 @@ export function redactUrl(value: string): string {
   try {
     const u = new URL(value);
     if (u.password) u.password = '***';
-    // An '@' that did not end up as the user-info delimiter (in the path or query) may still have a password before it.
-    if (!u.username && !u.password && value.includes('@')) throw new Error('credentials outside the authority');
+    // An '@' that did not end up as the user-info delimiter (in the path, query or fragment) may
+    // still have a password before it: mask by pattern instead.
+    if ((u.pathname + u.search + u.hash).includes('@') || (!u.username && !u.password && value.includes('@'))) throw new Error('credentials outside the authority');
     return u.toString();
   } catch {
     const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
