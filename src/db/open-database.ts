@@ -74,7 +74,7 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
     // this one the holder's next statement fails instead, and the pool discards the client.
     pool.on('connect', (client) => client.on('error', () => {}));
     // One connection now, so a wrong DATABASE_URL is reported here by what is wrong with it
-    // (DatabaseConnectError), not later as whatever statement happened to run first.
+    // (a DatabaseError from database-error.ts), not later as whatever statement happened to run first.
     await probeConnection(pool, options.url, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', pglite: undefined, session: undefined, throughServer: false, close: () => db.destroy() };
