@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- [--subscribers N] [--engine pg|pglite] [--sample N] [--connections N]`
+ * `npm run bench -- [--subscribers N] [--engine pg|pglite] [--sample N] [--connections N] [--only startup|send] [--runs N]`
  *
- * One run, side by side on the same machine and data:
+ * First the start-up times (bench/startup.ts; alone with `--only startup`), then the send (alone
+ * with `--only send`). The send is one run, side by side on the same machine and data:
  *   1. a throw-away database (PostgreSQL from DATABASE_URL or the local server; PGlite on request)
  *      filled with N active readers and a day of stories (one INSERT … SELECT over generate_series);
  *   2. an SMTP sink on loopback in its own process (bench/sink.ts), counting per recipient;
@@ -25,6 +26,7 @@ import { migrate, openDatabase, type Db } from '../src/db/index.js';
 import { deliveryMessageId } from '../src/delivery/index.js';
 import { compileMessageTemplate, personalise, renderEdition } from '../src/render/index.js';
 import { preferencesUrl, unsubscribeUrl } from '../src/subscribers/index.js';
+import { startupBench } from './startup.js';
 import { sendAtWireLimit, type WireMessage } from './wire-client.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -40,6 +42,15 @@ const SAMPLE = Math.min(N, Number(arg('sample', '2000')));
 const CONNECTIONS = Number(arg('connections', '8'));
 const ADMIN_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 if (!Number.isInteger(N) || N < 1) throw new Error('--subscribers must be a positive integer');
+const ONLY = arg('only', 'all');
+if (!['all', 'startup', 'send'].includes(ONLY)) throw new Error('--only is startup or send');
+
+// ---------------------------------------------------------------- start-up (bench/startup.ts)
+// First, as it is quick: how long `digest --help`, `status` and `npm start` take. It builds dist/
+// from today's sources, which the send below runs too.
+if (ONLY !== 'send') await startupBench({ runs: Number(arg('runs', '5')) });
+else execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
+if (ONLY === 'startup') process.exit(0);
 
 const log = (s: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 

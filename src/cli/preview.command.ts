@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { systemClock } from '../config/index.js';
-import { parseIsoDate } from '../ranking/index.js';
-import { buildPreview, currentEditionDate } from '../editions/index.js';
-import { describePreflight } from '../render/index.js';
-import { withContext } from './context.js';
 
 /**
  * `digest preview [--date] [--out FILE.html] [--check]`: renders what the edition would be from the
@@ -19,7 +14,14 @@ export function previewCommand(program: Command): void {
     .option('--out <FILE.html>', 'write the HTML email there (default: print the plain-text part)')
     .option('--check', 'run the preflight checks; exit 1 when one fails')
     .action(async (opts: { date?: string; out?: string; check?: boolean }, cmd: Command) => {
+      const { parseIsoDate } = await import('../ranking/index.js');
       if (opts.date !== undefined && !parseIsoDate(opts.date)) cmd.error(`error: --date "${opts.date}" is not a YYYY-MM-DD date`, { exitCode: 2 });
+      const [{ systemClock }, { buildPreview, currentEditionDate }, { describePreflight }, { withContext }] = await Promise.all([
+        import('../config/index.js'),
+        import('../editions/index.js'),
+        import('../render/index.js'),
+        import('./context.js'),
+      ]);
       await withContext('preview', async ({ config, database }) => {
         const date = opts.date ?? currentEditionDate(config, systemClock());
         const preview = await buildPreview(database.db, config, date);

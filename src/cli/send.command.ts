@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import { systemClock } from '../config/index.js';
-import { deliveryCounts } from '../delivery/index.js';
-import { dryRunEdition, editionsOfDate, prepareEdition, runEdition, type EditionSpec } from '../editions/index.js';
-import { localDate, parseIsoDate } from '../ranking/index.js';
+import type { EditionSpec } from '../editions/index.js';
 import { CliError, EXIT } from './cli-error.js';
-import { withContext } from './context.js';
-import { openDelivery, preflightRelay, withShutdownSignal } from './delivery-runtime.js';
-import { sendOutcome, type SendVerdict } from './send-outcome.js';
-import { SendProgress } from './send-progress.js';
+import type { SendVerdict } from './send-outcome.js';
 
 export function sendCommand(program: Command): void {
   program
@@ -18,6 +12,14 @@ export function sendCommand(program: Command): void {
     .option('--late', 'send an edition past its cutoff anyway (its news may be old): an operator\'s decision, logged')
     .option('--retry', 'try a failed edition again, once its cause (template, settings) is fixed')
     .action(async (opts: { date?: string; dryRun?: boolean; late?: boolean; retry?: boolean }) => {
+      const [{ systemClock }, { deliveryCounts }, { dryRunEdition, editionsOfDate, prepareEdition, runEdition }, { localDate, parseIsoDate }] =
+        await Promise.all([import('../config/index.js'), import('../delivery/index.js'), import('../editions/index.js'), import('../ranking/index.js')]);
+      const [{ withContext }, { openDelivery, preflightRelay, withShutdownSignal }, { sendOutcome }, { SendProgress }] = await Promise.all([
+        import('./context.js'),
+        import('./delivery-runtime.js'),
+        import('./send-outcome.js'),
+        import('./send-progress.js'),
+      ]);
       await withContext('send', async ({ config, log, database }) => {
         const clock = systemClock;
         const now = clock();

@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { createLogger, loadConfig, readEnvironment, type Config } from '../config/index.js';
-import { startService } from '../main.js';
-import { addDays, editionWindows } from '../editions/index.js';
-import { localDate } from '../ranking/index.js';
+import type { Config } from '../config/index.js';
 
 /** The next send slot after `now`, looking a week ahead (a weekday-only schedule skips days). */
-export function nextSendAt(config: Config, now = new Date()): Date | undefined {
+export async function nextSendAt(config: Config, now = new Date()): Promise<Date | undefined> {
+  const [{ addDays, editionWindows }, { localDate }] = await Promise.all([import('../editions/index.js'), import('../ranking/index.js')]);
   const today = localDate(now, config.digest.timeZone);
   for (let d = 0; d < 8; d++) {
     // Calendar days, not 24 h steps, which skip a date around a DST change.
@@ -18,6 +16,8 @@ export function nextSendAt(config: Config, now = new Date()): Date | undefined {
 }
 
 async function serve(options: { demo: boolean }): Promise<void> {
+  // Loaded here, not at the top: `digest --help` and the other commands do not need the service.
+  const [{ createLogger, loadConfig, readEnvironment }, { startService }] = await Promise.all([import('../config/index.js'), import('../main.js')]);
   let config = loadConfig(readEnvironment());
   const log = createLogger({ level: config.logLevel });
   if (config.secretGenerated) {
@@ -36,7 +36,7 @@ async function serve(options: { demo: boolean }): Promise<void> {
   }
   const service = await startService(config, log, { demo: options.demo });
   const demo = service.demo;
-  const next = nextSendAt(config);
+  const next = await nextSendAt(config);
   const p = service.config.publicUrl;
   const lines = [
     '',

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { subscriberCounts, subscriberGrowth, unsubscribeReasons } from '../subscribers/index.js';
-import { withContext } from './context.js';
 
 /** `digest stats`: the dashboard's numbers on a terminal (or as JSON for a script). */
 export function statsCommand(program: Command): void {
@@ -11,6 +9,10 @@ export function statsCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { days: number; json?: boolean }) => {
       const days = Number.isInteger(opts.days) && opts.days > 0 && opts.days <= 366 ? opts.days : 14;
+      const [{ subscriberCounts, subscriberGrowth, unsubscribeReasons }, { withContext }] = await Promise.all([
+        import('../subscribers/index.js'),
+        import('./context.js'),
+      ]);
       await withContext('stats', async ({ database }) => {
         const [counts, growth, reasons] = await Promise.all([
           subscriberCounts(database.db),

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { DatabaseNotSetUpError } from '../db/index.js';
-import { deliveryOverview } from '../delivery/index.js';
 import { EXIT } from './cli-error.js';
-import { withContext } from './context.js';
 
 export function statusCommand(program: Command): void {
   program
@@ -11,6 +8,11 @@ export function statusCommand(program: Command): void {
     .option('--limit <n>', 'editions to show', (v) => Number(v), 10)
     .option('--json', 'print JSON')
     .action(async (opts: { limit: number; json?: boolean }) => {
+      const [{ DatabaseNotSetUpError }, { deliveryOverview }, { withContext }] = await Promise.all([
+        import('../db/index.js'),
+        import('../delivery/index.js'),
+        import('./context.js'),
+      ]);
       await withContext('status', async ({ config, database, migrations }) => {
         // Read-only: status never migrates. An empty database has nothing to show but how to set it up.
         if (migrations.applied.length === 0) {

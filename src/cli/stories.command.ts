@@ -1,7 +1,5 @@
 import { Option, type Command } from 'commander';
 import type { StoryKind } from '../db/index.js';
-import { describeOwnedElsewhere, describeProblem, importStories } from '../stories/index.js';
-import { withContext } from './context.js';
 
 export function storiesCommand(program: Command): void {
   const stories = program.command('stories').description('feed stories in');
@@ -11,6 +9,10 @@ export function storiesCommand(program: Command): void {
     .argument('<file-or-url>')
     .addOption(new Option('--kind <kind>', 'kind for feed items that do not say').choices(['story', 'blog']))
     .action(async (location: string, opts: { kind?: StoryKind }) => {
+      const [{ describeOwnedElsewhere, describeProblem, importStories }, { withContext }] = await Promise.all([
+        import('../stories/index.js'),
+        import('./context.js'),
+      ]);
       await withContext('stories import', async ({ database, config }) => {
         const r = await importStories(database.db, location, { ...(opts.kind ? { kind: opts.kind } : {}), sourceOverride: config.stories.sourceOverride, fetch: { allowPrivate: config.feeds.allowPrivate } });
         process.stdout.write(`${location} (${r.format}): ${r.inserted} new, ${r.updated} updated, ${r.problems.length} rejected, ${r.duplicates} duplicates\n`);

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { SubscriberStatus } from '../db/index.js';
-import { eraseSubscriber, exportSubscribers, importSubscribers, parseEmailAddress } from '../subscribers/index.js';
 import { CliError } from './cli-error.js';
-import { withContext } from './context.js';
+
+// What the subcommands run, loaded when one runs (not for `digest --help`).
+const load = () => Promise.all([import('../subscribers/index.js'), import('./context.js')]);
 
 /** `digest subscribers import FILE.csv | export [--status] | erase EMAIL`. */
 export function subscribersCommand(program: Command): void {
@@ -20,6 +21,7 @@ export function subscribersCommand(program: Command): void {
       } catch (err) {
         throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
       }
+      const [{ importSubscribers }, { withContext }] = await load();
       await withContext('subscribers import', async ({ database }) => {
         const r = await importSubscribers(database.db, text);
         process.stdout.write(`${file}: ${r.inserted} new, ${r.updated} merged into existing, ${r.duplicates} duplicate lines merged, ${r.problems.length} rejected\n`);
@@ -36,6 +38,7 @@ export function subscribersCommand(program: Command): void {
     .description('write every subscriber as CSV to stdout (imports back with `subscribers import`)')
     .addOption(new Option('--status <status>', 'only subscribers in this state').choices(['pending', 'active', 'unsubscribed', 'bounced']))
     .action(async (opts: { status?: SubscriberStatus }) => {
+      const [{ exportSubscribers }, { withContext }] = await load();
       await withContext('subscribers export', async ({ database }) => {
         const n = await exportSubscribers(
           database.db,
@@ -51,6 +54,7 @@ export function subscribersCommand(program: Command): void {
     .description('delete a subscriber\'s personal data; keep only a hash so the address is never mailed again unless it signs up anew')
     .argument('<email>')
     .action(async (email: string) => {
+      const [{ eraseSubscriber, parseEmailAddress }, { withContext }] = await load();
       const parsed = parseEmailAddress(email);
       if (!parsed.ok) throw new CliError(`"${email}" is not a valid email address`, { code: 'USAGE' });
       await withContext('subscribers erase', async ({ database }) => {

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { systemClock } from '../config/index.js';
-import { currentEditionDate, editionWindow, pickForEdition } from '../editions/index.js';
 import type { Ranked } from '../ranking/index.js';
 import type { Story } from '../db/index.js';
-import { withContext } from './context.js';
 
 function row(s: Ranked<Story>): string {
   const when = s.published_at.toISOString().slice(0, 16).replace('T', ' ');
@@ -17,6 +14,11 @@ export function topCommand(program: Command): void {
     .option('--date <YYYY-MM-DD>', 'edition date (default: the next edition to go out: today\'s until its cutoff, then tomorrow\'s)')
     .option('--json', 'print JSON')
     .action(async (opts: { date?: string; json?: boolean }) => {
+      const [{ systemClock }, { currentEditionDate, editionWindow, pickForEdition }, { withContext }] = await Promise.all([
+        import('../config/index.js'),
+        import('../editions/index.js'),
+        import('./context.js'),
+      ]);
       await withContext('top', async ({ config, database }) => {
         const date = opts.date ?? currentEditionDate(config, systemClock());
         const window = editionWindow(date, config.digest.cron, config.digest.timeZone);

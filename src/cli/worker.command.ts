@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { DeliveryWorker } from '../delivery/index.js';
-import { withContext } from './context.js';
-import { openDelivery, preflightRelay, withShutdownSignal } from './delivery-runtime.js';
 
 export function workerCommand(program: Command): void {
   program
@@ -9,6 +6,11 @@ export function workerCommand(program: Command): void {
     .description('run delivery workers for every edition being sent, until SIGTERM / SIGINT (needs PostgreSQL to share the work)')
     .option('--concurrency <n>', 'workers in this process (default WORKERS)', (v) => Number(v))
     .action(async (opts: { concurrency?: number }) => {
+      const [{ DeliveryWorker }, { withContext }, { openDelivery, preflightRelay, withShutdownSignal }] = await Promise.all([
+        import('../delivery/index.js'),
+        import('./context.js'),
+        import('./delivery-runtime.js'),
+      ]);
       await withContext('worker', async ({ config, log, database }) => {
         const delivery = await openDelivery(database.db, config, log);
         const n = database.engine === 'pglite' ? 1 : Math.max(1, opts.concurrency ?? config.workers);

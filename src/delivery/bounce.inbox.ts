@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import type { Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import { recordBounce } from './bounce.service.js';
@@ -20,6 +19,8 @@ const MAX_BYTES = 2 * 1024 * 1024;
  */
 export async function startBounceInbox(options: { db: Db; log: Logger; bounceAddress: string; port: number; host?: string }): Promise<BounceInbox> {
   const { db, log, bounceAddress } = options;
+  // Loaded here: only serve with BOUNCE_SMTP_PORT set runs the inbox, and the CLI imports delivery/.
+  const { SMTPServer } = await import('smtp-server');
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],

@@ -1,4 +1,10 @@
-import mjml2html from 'mjml';
+import type mjml2htmlType from 'mjml';
+
+// MJML is loaded on the first render, not with the module: it is the heaviest dependency (about
+// 0.3 s of start-up), and most processes that import render/ (the CLI's read-only commands, serve
+// before its first edition) never render.
+let mjml: Promise<typeof mjml2htmlType> | undefined;
+const loadMjml = () => (mjml ??= import('mjml').then((m) => m.default));
 
 export class RenderError extends Error {
   constructor(
@@ -16,6 +22,7 @@ export class RenderError extends Error {
  */
 export async function mjmlToHtml(source: string, name: string): Promise<string> {
   try {
+    const mjml2html = await loadMjml();
     const result = await mjml2html(source, { validationLevel: 'strict', keepComments: false, fonts: {}, beautify: false, minify: false });
     return wrapperClass(result.html);
   } catch (err) {
