@@ -1,45 +1,53 @@
 import type { FastifyInstance } from 'fastify';
 import { buildPreview, currentEditionDate } from '../editions/index.js';
-import { describePreflight, escapeHtml } from '../render/index.js';
+import { describePreflight } from '../render/index.js';
+import { adminPage } from './admin/admin.layout.js';
 import { requireAdmin } from './admin-session.js';
+import { html, type SafeHtml } from './pages/html.js';
 import type { WebDeps } from './web-deps.js';
 
 /**
  * GET /admin/preview[?date=YYYY-MM-DD] (the admin session or Bearer ADMIN_TOKEN): the edition that date would get from
  * today's stories, as a sample reader would receive it, at phone (375 px) and desktop (800 px)
- * widths side by side, with the preflight verdict. Nothing is stored or sent.
+ * widths side by side, with the preflight verdict, inside the admin's layout and navigation.
+ * Nothing is stored or sent. An empty edition is shown as what would happen to it: with
+ * EMPTY_DAY=skip nothing is sent (so no email is shown), with note the short note is.
  */
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const PREVIEW_WIDTHS = [375, 800] as const;
+/** The frames' srcdoc inherits this policy: story images come from wherever the stories point. */
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function adminPreviewRoutes(app: FastifyInstance, deps: WebDeps): void {
+  const send = (reply: import('fastify').FastifyReply, status: number, page: SafeHtml) =>
+    reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'same-origin').header('content-security-policy', CSP).send(page.value);
+
   app.get<{ Querystring: { date?: string } }>('/admin/preview', { preHandler: requireAdmin(deps) }, async (request, reply) => {
     // Default: the edition that would go out next (the demo's, at any hour), not the calendar's today.
     const date = request.query.date ?? currentEditionDate(deps.config, deps.clock());
     if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
-      return reply.code(400).send({ error: 'invalid_date', message: 'date must be YYYY-MM-DD' });
+      return send(reply, 400, adminPage(request, deps, 'Preview', html`<p class="bad" role="alert">The date must be YYYY-MM-DD (got "${date}").</p>${dateForm('')}`));
     }
     const preview = await buildPreview(deps.db, deps.config, date);
-    const frames = PREVIEW_WIDTHS.map(
-      (w) => `<figure><figcaption>${w} px</figcaption><iframe title="preview at ${w} px" width="${w}" height="1400" sandbox="allow-popups" srcdoc="${escapeHtml(preview.sample.html)}"></iframe></figure>`,
-    ).join('\n');
-    const verdict = describePreflight(preview.preflight);
-    const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Preview ${escapeHtml(date)}</title>
-<style>body{font:14px/1.4 system-ui,sans-serif;margin:16px}.frames{display:flex;gap:24px;align-items:flex-start;overflow-x:auto}
-iframe{border:1px solid #ccc;background:#fff}figure{margin:0}pre{white-space:pre-wrap}.ok{color:#137333}.bad{color:#b3261e}</style></head>
-<body><h1>Edition ${escapeHtml(date)}: preview</h1>
-<p><strong>Subject:</strong> ${escapeHtml(preview.rendered.subject)}<br><strong>Preheader:</strong> ${escapeHtml(preview.rendered.preheader)}<br>
+    const empty = preview.rendered.storyIds.length === 0;
+    const skip = deps.config.delivery.emptyDay === 'skip';
+    const verdict: SafeHtml = empty
+      ? skip
+        ? html`<p class="bad" role="status"><strong>Empty:</strong> no stories were published in this edition's window, so nothing would be sent (EMPTY_DAY=skip). Add stories (<a href="/admin/stories?date=${date}">Stories</a>), or set EMPTY_DAY=note to send a short note on empty days.</p>`
+        : html`<p class="bad" role="status"><strong>Empty:</strong> no stories were published in this edition's window; the short note below would be sent (EMPTY_DAY=note).</p><pre class="${preview.preflight.ok ? 'ok' : 'bad'}">${describePreflight(preview.preflight)}</pre>`
+      : html`<pre class="${preview.preflight.ok ? 'ok' : 'bad'}">${describePreflight(preview.preflight)}</pre>`;
+    const email = empty && skip
+      ? ''
+      : html`<p><strong>Subject:</strong> ${preview.rendered.subject}<br><strong>Preheader:</strong> ${preview.rendered.preheader}<br>
 ${preview.rendered.storyIds.length} stories · MJML render ${preview.renderMs.toFixed(0)} ms</p>
-<pre class="${preview.preflight.ok ? 'ok' : 'bad'}">${escapeHtml(verdict)}</pre>
-<div class="frames">${frames}</div>
-<h2>Plain-text part</h2><pre>${escapeHtml(preview.sample.text)}</pre>
-</body></html>`;
-    // The frames' srcdoc inherits this policy: story images come from wherever the stories point.
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-      .send(html);
+<div class="frames">${PREVIEW_WIDTHS.map(
+          (w) => html`<figure><figcaption>${w} px</figcaption><iframe class="preview" title="preview at ${w} px" width="${w}" height="1400" sandbox="allow-popups" srcdoc="${preview.sample.html}"></iframe></figure>`,
+        )}</div>
+<h2>Plain-text part</h2><pre>${preview.sample.text}</pre>`;
+    return send(reply, 200, adminPage(request, deps, `Edition ${date}: preview`, html`${dateForm(date)}${verdict}${email}`));
   });
+}
+
+function dateForm(date: string): SafeHtml {
+  return html`<form method="get" action="/admin/preview" class="row"><label for="date">Preview the edition of</label><input id="date" name="date" type="date" value="${date}" required><button type="submit" class="secondary">Show</button></form>`;
 }

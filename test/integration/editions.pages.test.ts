@@ -196,14 +196,15 @@ describe.each(ENGINES)('edition pages on %s', (engine) => {
     expect(feed.items?.find((i) => i.link === `${PUBLIC_URL}/editions/2026-11-25/06-00`)?.title).toBe('Turkey and Russia discuss reducing tension in Idlib · Wed 25 Nov');
   });
 
-  it('GET /admin/preview needs the admin token and shows phone and desktop widths side by side', async () => {
+  it('GET /admin/preview needs the admin token and shows phone and desktop widths side by side, in the admin layout', async () => {
     expect((await get('/admin/preview?date=2026-11-26')).status).toBe(401);
     const res = await fetch(`${server.url}/admin/preview?date=2026-11-26`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toMatch(/<iframe title="preview at 375 px" width="375"/);
-    expect(html).toMatch(/<iframe title="preview at 800 px" width="800"/);
+    expect(html).toMatch(/<iframe class="preview" title="preview at 375 px" width="375"/);
+    expect(html).toMatch(/<iframe class="preview" title="preview at 800 px" width="800"/);
     expect(html).toContain('preflight ok');
+    expect(html).toContain('<header class="bar">');
     expect((await fetch(`${server.url}/admin/preview?date=bad`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(400);
   });
 

@@ -5,7 +5,8 @@ import { createMailer } from '../../src/delivery/index.js';
 import { preferencesUrl } from '../../src/subscribers/index.js';
 import { buildServer } from '../../src/web/index.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { testConfig } from '../helpers/config.js';
+import { fixtureStory } from '../helpers/stories.js';
+import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
 
 /**
@@ -158,5 +159,42 @@ describe('the preferences page', () => {
     } finally {
       await context.close();
     }
+  });
+});
+
+describe('the admin preview', () => {
+  const admin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+
+  it('sits in the admin layout, and an empty day says what would happen: nothing sent (EMPTY_DAY=skip), not "ok"', async () => {
+    const res = await fetch(`${base}/admin/preview?date=2026-11-26`, admin);
+    expect(res.status).toBe(200);
+    const body = await html(res);
+    expect(body).toContain('<header class="bar">');
+    for (const href of ['/admin', '/admin/editions', '/admin/stories', '/admin/subscribers', '/editions']) expect(body).toContain(`href="${href}"`);
+    expect(body).toMatch(/aria-current="page"[^>]*>Preview|href="\/admin\/preview" aria-current="page"/);
+    expect(body).toContain('nothing would be sent (EMPTY_DAY=skip)');
+    expect(body).not.toContain('preflight ok');
+    expect(body).not.toContain('<iframe');
+    expect(body).not.toMatch(/picks/);
+  });
+
+  it('a day with stories shows the email at phone and desktop widths side by side, and preflight ok', async () => {
+    const { id: _id, created_at: _c, modified_at: _m, ...row } = fixtureStory({ title: 'Preview headline', url: 'https://news.example.com/preview', published_at: new Date('2026-11-27T12:00:00Z') });
+    await t.db.insertInto('stories').values(row).execute();
+    // DIGEST_CRON is 18:00 UTC here: the 2026-11-27 edition's window holds noon.
+    const body = await html(await fetch(`${base}/admin/preview?date=2026-11-27`, admin));
+    expect(body).toMatch(/<iframe class="preview" title="preview at 375 px" width="375"/);
+    expect(body).toMatch(/<iframe class="preview" title="preview at 800 px" width="800"/);
+    expect(body).toContain('preflight ok');
+    expect(body).toContain('Preview headline');
+    expect(body).toContain('<header class="bar">');
+  });
+
+  it('a bad date is a 400 page in the admin layout', async () => {
+    const res = await fetch(`${base}/admin/preview?date=bad`, admin);
+    expect(res.status).toBe(400);
+    const body = await html(res);
+    expect(body).toContain('<header class="bar">');
+    expect(body).toContain('The date must be YYYY-MM-DD');
   });
 });

@@ -112,6 +112,7 @@ describe('hostile reader names', () => {
     const prefsFor = (name: string | null, email: string) =>
       preferencesPage(config, {
         token: 'tok',
+        now: new Date('2026-11-26T03:00:00Z'),
         unsubscribeUrl: 'https://digest.example.com/u/tok',
         view: { email, name, status: 'active', sections: ['stories'], frequency: 'daily', weekday: null, send_hour: null, timezone: null },
       }).value;

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html, raw, type SafeHtml } from '../pages/html.js';
+import { FAVICON_PATH } from '../pages/layout.js';
 import { csrfToken, sessionOf } from '../admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 
@@ -23,6 +24,7 @@ button.secondary{background:#fff;color:#1346b8} a.button{display:inline-block;pa
 .row{display:flex;gap:8px;flex-wrap:wrap;align-items:center} .row form{margin:0}
 .ok{color:#137333} .bad{color:#b3261e} .flash{background:#eef3ff;border-left:4px solid #1346b8;padding:8px 12px;margin:0 0 12px}
 :focus-visible{outline:3px solid #f0a500;outline-offset:2px}
+.frames{display:flex;gap:24px;align-items:flex-start;overflow-x:auto} figure{margin:0} iframe.preview{border:1px solid #ccc;background:#fff} pre{white-space:pre-wrap}
 `);
 
 const NAV: readonly [string, string][] = [
@@ -40,7 +42,7 @@ export function adminPage(request: FastifyRequest, deps: WebDeps, title: string,
   const nav = [...NAV, ...(deps.catcher ? [['/inbox', 'Inbox'] as [string, string]] : [])];
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>${title} · ${deps.config.site.name} admin</title><style>${STYLE}</style></head>
+<meta name="robots" content="noindex"><title>${title} · ${deps.config.site.name} admin</title><link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml"><style>${STYLE}</style></head>
 <body><header class="bar"><strong>${deps.config.site.name} admin</strong>
 ${nav.map(([href, label]) => html`<a href="${href}" ${href === path ? raw('aria-current="page"') : ''}>${label}</a>`)}
 ${session ? html`<form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${csrfToken(deps.config.keys.current, session)}"><button type="submit">Log out</button></form>` : ''}

@@ -23,6 +23,7 @@ import { html, type SafeHtml } from '../pages/html.js';
 import { requireAdmin } from '../admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminPage, csrfField, sendAdminPage } from './admin.layout.js';
+import { describeSchedule } from './schedule-words.js';
 
 const n = (v: number) => v.toLocaleString('en-US');
 const hm = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
@@ -68,7 +69,7 @@ ${request.query.msg ? html`<p class="flash" role="status">${request.query.msg}</
 <section class="card" aria-labelledby="send-heading">
 <h2 id="send-heading" style="margin-top:0">Send</h2>
 <form method="get" action="/admin/editions" class="row"><label for="date">Editions of</label><input id="date" name="date" type="date" value="${date}" required><button type="submit" class="secondary">Show</button></form>
-<p class="muted">Each edition's stories are the 24 h before its send time (the weekly edition: 7 days). DIGEST_CRON ${config.digest.cron} in ${config.digest.timeZone}; past its cutoff (${config.digest.cutoffHours} h after its send time) an edition is only sent late on purpose.</p>
+<p class="muted">Editions go out ${describeSchedule(config.digest.cron, config.digest.timeZone)} (DIGEST_CRON, DIGEST_TZ). Each edition's stories are the 24 h before its send time (the weekly edition: 7 days); past its cutoff (${config.digest.cutoffHours} h after its send time) an edition is only sent late on purpose.</p>
 <div class="scroll"><table><thead><tr><th>Edition</th><th>Kind</th><th>Send time</th><th>State</th><th>Why, and what helps</th><th></th></tr></thead><tbody>
 ${
   editions.length
@@ -77,7 +78,7 @@ ${
         return html`<tr><td>${row ? html`<a href="/admin/editions/${row.id}">${spec.date} ${spec.slot}</a>` : `${spec.date} ${spec.slot}`}</td><td>${KINDS[spec.kind] ?? spec.kind}</td>
 <td>${hm(spec.sendAt)}</td><td><strong>${st.state}</strong></td><td>${st.reason}${st.state === 'empty' ? html` <a href="/admin/stories?date=${spec.date}">Stories</a>` : ''}</td><td>${actionForm(request, spec, row, st.action)}</td></tr>`;
       })
-    : html`<tr><td colspan="6" class="muted">The schedule (${config.digest.cron}) sends nothing on ${date}.</td></tr>`
+    : html`<tr><td colspan="6" class="muted">The schedule (${describeSchedule(config.digest.cron, config.digest.timeZone)}) sends nothing on ${date}.</td></tr>`
 }</tbody></table></div></section>
 <h2>All editions</h2>
 <div class="scroll"><table><thead><tr><th>Edition</th><th>Kind</th><th>Status</th><th class="n">Sent</th><th class="n">Failed</th><th class="n">Retrying</th><th class="n">Waiting</th><th class="n">Total</th></tr></thead><tbody>
@@ -149,7 +150,7 @@ ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><tabl
     const back = (msg: string, to = `/admin/editions${date && parseIsoDate(date) ? `?date=${date}&` : '?'}`) => reply.redirect(`${to}msg=${encodeURIComponent(msg)}`, 303);
     if (!date || !parseIsoDate(date)) return back('Pick a date (YYYY-MM-DD).');
     const found = await findSpec(date, typeof b.slot === 'string' && b.slot ? b.slot : undefined);
-    if (!found) return back(b.slot ? `There is no edition ${date} ${b.slot}.` : `The schedule (${config.digest.cron}) has no send slot on ${date}.`);
+    if (!found) return back(b.slot ? `There is no edition ${date} ${b.slot}.` : `The schedule (${describeSchedule(config.digest.cron, config.digest.timeZone)}) has no send slot on ${date}.`);
     const mode: SendMode = b.mode === 'retry' || b.mode === 'late' ? b.mode : 'send';
     // A late send only after the confirmation page: a stray POST never mails old news.
     if (mode === 'late' && b.confirm !== 'yes') return reply.redirect(`/admin/editions/late?date=${date}&slot=${encodeURIComponent(found.spec.slot)}`, 303);
