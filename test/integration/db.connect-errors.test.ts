@@ -162,4 +162,18 @@ describe('the same lines from the digest process, exit 1', () => {
     expect(r.stderr).toMatch(/^config: DATABASE_URL .* is not a valid URL/);
     expect(r.stderr).not.toContain('s3c');
   });
+
+  it('so is a malformed SMTP_URL, with the database one, each on its own line', async () => {
+    const r = await runDigest(['send', '--dry-run'], {
+      SMTP_URL: 'smtp://mailer:s3cret#pw@relay.example:587',
+      DATABASE_URL: 'mysql://root:s3cret@db/x',
+      SECRET: 'connect-errors-secret-0123456789',
+    });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines).toContain('config: DATABASE_URL starts with mysql://, expected postgres:// or postgresql://');
+    expect(lines.some((l) => /^config: SMTP_URL \(smtp:\/\/mailer:\*\*\*@relay\.example:587\) is not a valid URL/.test(l))).toBe(true);
+    expect(r.stderr).not.toContain('s3cret');
+  });
 });
