@@ -60,6 +60,22 @@ describe('the admin requires the token', () => {
   it('never redirects after login to another site', async () => {
     const res = await fetch(`${server.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: form({ token: ADMIN_TOKEN, next: 'https://evil.example/' }) });
     expect(res.headers.get('location')).toBe('/admin');
+    for (const next of ['//evil.example/inbox', '/\\evil.example', 'javascript:alert(1)', '/admin/login']) {
+      const r = await fetch(`${server.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: form({ token: ADMIN_TOKEN, next }) });
+      expect(r.headers.get('location'), next).toBe('/admin');
+    }
+  });
+
+  it('returns to the page that was asked for: the inbox, an edition', async () => {
+    for (const path of ['/inbox', '/admin/editions?date=2026-11-27', '/editions/2026-11-27']) {
+      const login = await fetch(`${server.url}/admin/login?next=${encodeURIComponent(path)}`);
+      expect(await login.text()).toContain(`name="next" value="${path.replace('&', '&amp;')}"`);
+      const res = await fetch(`${server.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: form({ token: ADMIN_TOKEN, next: path }) });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe(path);
+    }
+    const asked = await fetch(`${server.url}/admin/editions?date=2026-11-27`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(asked.headers.get('location')).toBe(`/admin/login?next=${encodeURIComponent('/admin/editions?date=2026-11-27')}`);
   });
 
   it('rate-limits login attempts', async () => {
