@@ -7,9 +7,11 @@
 // (`npm run typecheck`, CI), so a build with nothing to do ends in about half a second (tsc -b compares
 // the sources with dist/.tsbuildinfo) and one edited file re-emits in about two.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const at = (p) => `${root}${p}`;
@@ -59,7 +61,10 @@ let status;
 try {
   const r = spawnSync(process.execPath, [tsc, '-b', at('tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
   status = r.status ?? 1;
-  if (status === 0) copyAssets();
+  if (status === 0) {
+    copyAssets();
+    await initdbTemplate();
+  }
 } finally {
   rmSync(lock, { force: true });
 }
@@ -75,5 +80,35 @@ function copyAssets() {
       mkdirSync(at(`dist/${dir}`), { recursive: true });
       cpSync(from, to);
     }
+  }
+}
+
+/**
+ * dist/pgdata-initdb.tar.gz: what PGlite's initdb writes, from which a fresh DATA_DIR starts
+ * (src/db/initdb-template.ts). Made again only when the installed PGlite differs from the one that
+ * made it (dist/pgdata-initdb.json); a few seconds, once. Without it a first start runs initdb
+ * itself, so a failure here is reported and the build goes on.
+ */
+async function initdbTemplate() {
+  const file = at('dist/pgdata-initdb.tar.gz');
+  const meta = at('dist/pgdata-initdb.json');
+  try {
+    const require = createRequire(import.meta.url);
+    let dir = dirname(require.resolve('@electric-sql/pglite'));
+    while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+    const pglite = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
+    if (existsSync(file) && existsSync(meta) && JSON.parse(readFileSync(meta, 'utf8')).pglite === pglite) return;
+    const started = Date.now();
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = await PGlite.create();
+    const dump = await db.dumpDataDir('none');
+    await db.close();
+    writeFileSync(`${file}.tmp`, gzipSync(Buffer.from(await dump.arrayBuffer())));
+    renameSync(`${file}.tmp`, file);
+    writeFileSync(meta, JSON.stringify({ pglite }) + '\n');
+    process.stderr.write(`build: initdb template for PGlite ${pglite} made in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  } catch (err) {
+    rmSync(`${file}.tmp`, { force: true });
+    process.stderr.write(`build: no initdb template (${err.message}); a fresh DATA_DIR runs initdb on its first start\n`);
   }
 }

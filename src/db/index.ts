@@ -3,5 +3,6 @@ export { openDatabase, type Db, type Engine, type OpenDatabase, type OpenOptions
 export { migrate, migrationState, MigrationError, MIGRATIONS_DIR, type MigrationState } from './migrate.js';
 export { DataDirLockedError } from './data-dir-lock.js';
 export { DataDirError } from './data-dir-error.js';
+export { INITDB_TEMPLATE } from './initdb-template.js';
 export { classifyConnectError, databaseConnectError, DatabaseError, DatabaseNotSetUpError, MigrationsPendingError, type DatabaseSetting } from './database-error.js';
 export { serveDatabaseSocket, databaseSocketPath, type DatabaseSocket } from './database-socket.js';

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { DataDirError, describeStorageError } from './data-dir-error.js';
 import { DataDirLockedError, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { databaseSocketPath, SOCKET_PORT } from './database-socket.js';
+import { readInitdbTemplate } from './initdb-template.js';
 import { DatabaseNotSetUpError } from './database-error.js';
 import { probeConnection } from './probe-connection.js';
 import { PGliteDialect } from './pglite-dialect.js';
@@ -50,6 +51,8 @@ export interface OpenOptions {
   readonly create?: boolean;
   /** When a running `serve` holds DATA_DIR, use its database through its socket instead of failing. */
   readonly viaServer?: boolean;
+  /** The initdb template a fresh DATA_DIR starts from (tests: another file); default the build's. */
+  readonly initdbTemplate?: string;
 }
 
 /**
@@ -96,7 +99,7 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
     throw new DataDirError(options.dataDir!, describeStorageError(err));
   }
   try {
-    if (!inMemory && !options.loadDataDir) await initialiseOnce(options.dataDir!);
+    if (!inMemory && !options.loadDataDir) await initialiseOnce(options.dataDir!, options.initdbTemplate);
     const pglite = await PGlite.create({
       ...(inMemory ? {} : { dataDir: join(options.dataDir!, 'pgdata') }),
       extensions: { citext },
@@ -161,26 +164,34 @@ async function throughServer(dataDir: string, holder: DataDirLockedError, option
 }
 
 /**
- * The first start runs initdb into `pgdata.initdb` and renames it to `pgdata` only once it is
+ * The first start unpacks the build's initdb template (or runs initdb) into `pgdata.initdb` and
+ * renames it to `pgdata` only once it is
  * complete, so a first start that fails half-way (disk full, killed) leaves no half-written `pgdata`
  * that every later start would abort on; the leftover is removed and the next start tries afresh.
  * Costs one extra open (about 0.35 s) on the very first start only.
  */
-async function initialiseOnce(dataDir: string): Promise<void> {
+async function initialiseOnce(dataDir: string, templatePath?: string): Promise<void> {
   const target = join(dataDir, 'pgdata');
   if (existsSync(target)) return;
   const staging = join(dataDir, 'pgdata.initdb');
-  rmSync(staging, { recursive: true, force: true });
-  try {
-    const fresh = await PGlite.create({ dataDir: staging, extensions: { citext } });
-    await fresh.close();
-    renameSync(staging, target);
-  } catch (err) {
+  // From the build's initdb template when there is one (initdb-template.ts); should it not load (a
+  // PGlite upgraded since the build), initdb itself.
+  const template = readInitdbTemplate(templatePath);
+  for (const loadDataDir of template ? [template, undefined] : [undefined]) {
+    rmSync(staging, { recursive: true, force: true });
     try {
-      rmSync(staging, { recursive: true, force: true });
-    } catch {
-      /* the same fault that stopped initdb may stop the clean-up; the next start removes it */
+      const fresh = await PGlite.create({ dataDir: staging, extensions: { citext }, ...(loadDataDir ? { loadDataDir } : {}) });
+      await fresh.close();
+      renameSync(staging, target);
+      return;
+    } catch (err) {
+      try {
+        rmSync(staging, { recursive: true, force: true });
+      } catch {
+        /* the same fault that stopped initdb may stop the clean-up; the next start removes it */
+      }
+      if (loadDataDir) continue;
+      throw new DataDirError(dataDir, `the first start could not create the database in ${target} (${describeStorageError(err)})`);
     }
-    throw new DataDirError(dataDir, `the first start could not create the database in ${target} (${describeStorageError(err)})`);
   }
 }
