@@ -72,7 +72,8 @@ describe('the admin and the inbox in a real browser', () => {
       await page.locator('tbody tr a').first().click();
       await expect.poll(() => page.locator('iframe[title="Message HTML"]').count()).toBe(1);
       const frame = page.frameLocator('iframe[title="Message HTML"]');
-      await expect.poll(() => frame.getByRole('link', { name: 'Turkey and Russia discuss reducing tension in Idlib' }).isVisible()).toBe(true);
+      // The headline, and its picture (linked to the story too, with the headline as alt text).
+      await expect.poll(() => frame.getByRole('link', { name: 'Turkey and Russia discuss reducing tension in Idlib', exact: true }).first().isVisible()).toBe(true);
       await expect.poll(() => frame.getByRole('link', { name: 'Unsubscribe' }).isVisible()).toBe(true);
       await screenshot(page, `inbox-message-${w}`);
       await context.close();
