@@ -25,6 +25,9 @@ button.secondary{background:#fff;color:#1346b8} a.button{display:inline-block;pa
 .ok{color:#137333} .bad{color:#b3261e} .flash{background:#eef3ff;border-left:4px solid #1346b8;padding:8px 12px;margin:0 0 12px}
 :focus-visible{outline:3px solid #f0a500;outline-offset:2px}
 .frames{display:flex;gap:24px;align-items:flex-start;overflow-x:auto} figure{margin:0} iframe.preview{border:1px solid #ccc;background:#fff} pre{white-space:pre-wrap}
+iframe.message{width:100%;height:70vh;border:1px solid #d0d4dc;background:#fff} td.s{word-break:break-word} pre{word-break:break-word;background:#fff;border:1px solid #e3e5ea;padding:12px;font-size:13px}
+nav.tabs{display:flex;gap:8px;margin:12px 0} nav.tabs a{padding:6px 10px;background:#fff;border:1px solid #d0d4dc;border-radius:6px;text-decoration:none;color:#1d2330}
+@media (max-width:600px){ th.d,td.d{display:none} }
 `);
 
 const NAV: readonly [string, string][] = [

@@ -4,7 +4,8 @@ import { adminPreviewRoutes } from '../admin-preview.route.js';
 import { bearerToken, requireAdminToken } from '../admin-auth.js';
 import { requireAdmin } from '../admin-session.js';
 import { inboxRoutes } from '../inbox.route.js';
-import { csrfField } from './admin.layout.js';
+import { adminPage, csrfField, sendAdminPage } from './admin.layout.js';
+import { raw } from '../pages/html.js';
 import type { WebDeps } from '../web-deps.js';
 import { dashboardRoutes } from './dashboard.route.js';
 import { editionsAdminRoutes } from './editions.route.js';
@@ -25,7 +26,11 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
     loginRoutes(scope, deps);
     adminPreviewRoutes(scope, deps);
     // The catcher's inbox holds every reader's confirm and unsubscribe links: operators only.
-    if (deps.catcher) inboxRoutes(scope, deps.catcher, requireAdmin(deps), (request) => csrfField(request, deps));
+    if (deps.catcher) {
+      inboxRoutes(scope, deps.catcher, requireAdmin(deps), (request) => csrfField(request, deps), (request, reply, title, body) =>
+        sendAdminPage(reply, reply.statusCode, adminPage(request, deps, title, raw(body))),
+      );
+    }
     dashboardRoutes(scope, deps);
     subscribersAdminRoutes(scope, deps);
     editionsAdminRoutes(scope, deps);
