@@ -81,8 +81,17 @@ function timeStart(env: NodeJS.ProcessEnv): Promise<number> {
     child.stderr.on('data', onData);
     child.on('exit', () => {
       clearTimeout(timer);
-      if (listenedMs !== undefined) resolve(listenedMs);
-      else reject(new Error(`npm start exited before it listened:\n${out}`));
+      if (listenedMs === undefined) return reject(new Error(`npm start exited before it listened:\n${out}`));
+      // npm goes first; the next run must not find serve still closing DATA_DIR: wait for the group.
+      const waitForGroup = () => {
+        try {
+          process.kill(-child.pid!, 0);
+          setTimeout(waitForGroup, 50);
+        } catch {
+          resolve(listenedMs!);
+        }
+      };
+      waitForGroup();
     });
   });
 }

@@ -3,6 +3,11 @@
 // script) and `npm run build` rebuilds after an edit to src/. No TypeScript loader at run time: a
 // command starts in a fraction of a second instead of compiling the sources at every start.
 import { existsSync } from 'node:fs';
+import module from 'node:module';
+
+// Node 22 and later keep V8's compiled code of the modules between starts (in the OS temp directory):
+// about a fifth less CPU loading them. Node 20 has no such cache; the call is skipped there.
+module.enableCompileCache?.();
 
 const main = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(main)) {
