@@ -13,7 +13,7 @@ import { topCommand } from './top.command.js';
 
 // Start-up: this file and the *.command.ts files it imports load commander and nothing else. Each
 // command imports what it runs inside its action (`await import(…)`), so `digest --help` answers
-// in a tenth of a second and `digest status` never loads MJML or Fastify.
+// in a tenth of a second and `digest status` never loads MJML, Fastify or the feed parser.
 
 /** Exit codes (cli-error.ts EXIT): 0 ok, 1 failure, 2 usage; `digest send` has its own for each reason nothing went out. */
 const program = new Command('digest')

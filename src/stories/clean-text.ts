@@ -1,4 +1,5 @@
-import { compile } from 'html-to-text';
+import type * as HtmlToText from 'html-to-text';
+import { createRequire } from 'node:module';
 import { FEED_LIMITS } from './feed-limits.js';
 
 // C0/C1 control characters other than tab and newline, and bidi overrides that could reorder a line.
@@ -51,8 +52,12 @@ export function htmlNestingDepth(html: string, stopAfter = Infinity): number {
   return max;
 }
 
-// Compiled once: html-to-text's convert() with options compiles them on every call (3 ms per item).
-const toText = compile({
+// Compiled once, on first use: html-to-text's convert() with options compiles them on every call (3 ms
+// per item). Loaded then too (require keeps htmlToText synchronous): feeds are parsed in the worker
+// thread, and the main thread imports this file for cleanLine and cleanText only.
+let toText: ((html: string) => string) | undefined;
+const compiledToText = () => (toText ??= (createRequire(import.meta.url)('html-to-text') as typeof HtmlToText).compile(TO_TEXT));
+const TO_TEXT: HtmlToText.HtmlToTextOptions = {
   wordwrap: false,
   // maxInputLength equals the cut in htmlToText, so html-to-text never truncates (and never writes to stderr).
   limits: { maxInputLength: FEED_LIMITS.teaserHtml, maxDepth: FEED_LIMITS.htmlDepth, maxChildNodes: FEED_LIMITS.htmlChildNodes, ellipsis: '…' },
@@ -63,7 +68,7 @@ const toText = compile({
     { selector: 'h2', options: { uppercase: false } },
     { selector: 'h3', options: { uppercase: false } },
   ],
-});
+};
 
 /**
  * Plain text from an HTML fragment (feeds carry HTML teasers): entities decoded, tags and images
@@ -74,7 +79,7 @@ const toText = compile({
 export function htmlToText(html: string): string {
   const input = html.length > FEED_LIMITS.teaserHtml ? html.slice(0, FEED_LIMITS.teaserHtml) : html;
   if (htmlNestingDepth(input, FEED_LIMITS.htmlDepth) > FEED_LIMITS.htmlDepth) throw new HtmlTooDeepError(FEED_LIMITS.htmlDepth);
-  const text = toText(input);
+  const text = compiledToText()(input);
   return cleanText(text);
 }
 

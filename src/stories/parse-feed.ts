@@ -1,10 +1,18 @@
-import { parseFeed } from 'feedsmith';
+import type * as Feedsmith from 'feedsmith';
+import { createRequire } from 'node:module';
 import type { StoryKind } from '../db/index.js';
 import { cleanLine, htmlToText, HtmlTooDeepError, truncateText } from './clean-text.js';
 import { FEED_LIMITS, MAX_FEED_BYTES } from './feed-limits.js';
 import { parseStoryItem, type ItemProblem, type ParsedBatch, type StoryInput } from './story-input.js';
 
 export { MAX_FEED_BYTES } from './feed-limits.js';
+
+// feedsmith (about 130 modules) is loaded by the first parse, not with this file: parsing runs in the
+// worker thread (parse-in-worker.ts), and the main thread (serve, every CLI command) imports this
+// file for FeedError only. require, not import(): the parse stays one synchronous call.
+const require = createRequire(import.meta.url);
+let feedsmith: typeof Feedsmith | undefined;
+const loadFeedsmith = () => (feedsmith ??= require('feedsmith') as typeof Feedsmith);
 
 export class FeedError extends Error {
   readonly code = 'FEED_INVALID';
@@ -106,9 +114,9 @@ export function parseFeedDocument(
     // no real news feed needs them.
     throw new FeedError(options.source, 'feed declares XML entities (<!ENTITY>), which are refused');
   }
-  let parsed: ReturnType<typeof parseFeed>;
+  let parsed: ReturnType<typeof Feedsmith.parseFeed>;
   try {
-    parsed = parseFeed(document);
+    parsed = loadFeedsmith().parseFeed(document);
   } catch (err) {
     throw new FeedError(options.source, `not an RSS, Atom, RDF or JSON feed: ${(err as Error).message}`);
   }

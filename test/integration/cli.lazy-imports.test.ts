@@ -32,10 +32,10 @@ describe('what a digest command loads at start-up', () => {
     expect(bad.stderr).not.toContain('refused import');
   });
 
-  it('status on an embedded database loads no MJML, Fastify, mail parser or SMTP server', async () => {
+  it('status on an embedded database loads no MJML, Fastify, feed parser, mail parser or SMTP server', async () => {
     const env = { DATA_DIR: join(dir, 'data'), SECRET: 'lazy-imports-secret-0123456789' };
     expect((await runDigest(['migrate'], env)).code).toBe(0);
-    const status = await runDigest(['status'], { ...env, ...refusing(['mjml', 'fastify', 'mailparser', 'smtp-server']) });
+    const status = await runDigest(['status'], { ...env, ...refusing(['mjml', 'fastify', 'feedsmith', 'html-to-text', 'mailparser', 'smtp-server']) });
     expect(status.stderr).toBe('');
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('migrations: up to date');
