@@ -20,15 +20,30 @@ let tsc;
 try {
   tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 } catch {
-  // `npm ci --omit=dev` (a production install) has no TypeScript: it runs the dist/ an earlier build
-  // made (the Dockerfile builds in a stage of its own), so a missing compiler is not an install error.
-  const built = existsSync(at('dist/cli/main.js'));
-  process.stderr.write(
-    built
-      ? 'build: typescript is not installed (production install); using the existing dist/\n'
-      : 'build: typescript is not installed (npm ci --omit=dev?) and there is no dist/: run `npm ci && npm run build`, then `npm prune --omit=dev`\n',
-  );
+  // A production install without TypeScript (npm ci --omit=dev --omit=optional) runs the dist/ an
+  // earlier build made, so a missing compiler is not an install error, unless that dist/ is missing
+  // or older than the sources (after a git pull): an install that cannot run, or runs yesterday's
+  // code without a word, is one. (The Dockerfile builds in a stage of its own.)
+  const HOW = 'run `npm ci` (it builds), then `npm prune --omit=dev`';
+  if (!existsSync(at('dist/cli/main.js')) || !existsSync(at('dist/.tsbuildinfo'))) {
+    process.stderr.write(`build: typescript is not installed and there is no dist/ to run: ${HOW}\n`);
+    process.exit(1);
+  }
+  if (newestMtime(at('src')) > statSync(at('dist/.tsbuildinfo')).mtimeMs) {
+    process.stderr.write(`build: typescript is not installed and dist/ is older than src/: ${HOW}\n`);
+    process.exit(1);
+  }
+  process.stderr.write('build: typescript is not installed (production install); dist/ is up to date\n');
   process.exit(0);
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
 }
 
 // Two builds at once (two test runs, an install beside a test run) would write the same files under
