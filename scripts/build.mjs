@@ -76,6 +76,9 @@ let status;
 try {
   const r = spawnSync(process.execPath, [tsc, '-b', at('tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
   status = r.status ?? 1;
+  // tsc -b records a failed build as done (with noCheck, a syntax error is reported once and the next
+  // build finds nothing to do): forget it, so every build until the fix compiles all and fails again.
+  if (status !== 0) rmSync(at('dist/.tsbuildinfo'), { force: true });
   if (status === 0) {
     copyAssets();
     await initdbTemplate();

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,10 @@ const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/feeds/${nam
 // file, fails the process.
 const NO_TS = { NODE_OPTIONS: `--import=${GUARD}` };
 
-function node(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+function node(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } }, (err, _stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stderr }),
+    execFile(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
     ),
   );
 }
@@ -68,5 +68,25 @@ describe('the service runs compiled JavaScript, with no TypeScript loader at run
     const imported = await runDigest(['stories', 'import', fixture('blogs.atom'), '--kind', 'blog'], env);
     expect(imported.stderr).toBe('');
     expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining('2 new, 0 updated, 0 rejected') });
+  });
+
+  it('a build that fails says where, with tsc’s own line, every time until the source is fixed', async () => {
+    // A copy of the tree the build reads, so the real dist/ is not touched.
+    const copy = join(dir, 'tree');
+    for (const p of ['src', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) cpSync(join(ROOT, p), join(copy, p), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const build = () => node([join(copy, 'scripts/build.mjs')], {});
+    expect((await build()).code).toBe(0);
+
+    const file = join(copy, 'src/ranking/index.ts');
+    const good = readFileSync(file, 'utf8');
+    appendFileSync(file, 'export const broken = ;\n');
+    for (let i = 0; i < 2; i++) {
+      const failed = await build();
+      expect(failed.code).not.toBe(0);
+      expect(failed.stdout + failed.stderr).toMatch(/src\/ranking\/index\.ts\(\d+,\d+\): error TS\d+/);
+    }
+    writeFileSync(file, good);
+    expect((await build()).code).toBe(0);
   });
 });
