@@ -1,18 +1,25 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
 
 const BUILD = fileURLToPath(new URL('../scripts/build.mjs', import.meta.url));
 
-/**
- * Once before the suite: builds src/ into dist/ (incremental; about half a second when nothing
- * changed). Tests that spawn `digest` run bin/digest.js, which runs dist/: without this, a test run
- * after an edit to src/ would prove the previous build. A failed build stops the run with tsc's output.
- */
-export default async function buildBeforeTests(): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
+function build(): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     execFile(process.execPath, [BUILD], { timeout: 170_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (!err) return resolve();
       reject(new Error(`the build before the tests failed (node scripts/build.mjs):\n${stdout}${stderr}`));
     });
   });
+}
+
+/**
+ * Before the suite, and before each rerun in watch mode: builds src/ into dist/ (incremental; about
+ * half a second when nothing changed). Tests that spawn `digest` run bin/digest.js, which runs dist/:
+ * without this, a test run after an edit to src/ would prove the previous build. A failed build stops
+ * the run with tsc's output.
+ */
+export default async function buildBeforeTests(project: TestProject): Promise<void> {
+  await build();
+  project.onTestsRerun(build);
 }
