@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseVerpAddress, recordBounce } from '../delivery/index.js';
-import { requireAdminToken } from './admin-auth.js';
+import { requireAdminToken } from './admin/admin-auth.js';
 import type { WebDeps } from './web-deps.js';
 
 /**

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
-import { adminOrAnonymous } from './admin-session.js';
-import { refuseCredential } from './auth-failures.js';
+import { adminOrAnonymous } from './admin/admin-session.js';
+import { refuseCredential } from './admin/auth-failures.js';
 import type { WebDeps } from './web-deps.js';
 
 export interface HealthCheck {

@@ -1,3 +1,3 @@
-export { bearerToken, requireAdminToken, safeEqual } from './admin-auth.js';
+export { bearerToken, requireAdminToken, safeEqual } from './admin/admin-auth.js';
 export { buildServer } from './server.js';
 export type { WebDeps } from './web-deps.js';

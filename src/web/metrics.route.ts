@@ -3,7 +3,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { deliveryGauges, relayGauges } from '../delivery/delivery-metrics.js';
 import { subscriberCounts } from '../subscribers/index.js';
 import { sql } from 'kysely';
-import { requireAdminToken } from './admin-auth.js';
+import { requireAdminToken } from './admin/admin-auth.js';
 import type { WebDeps } from './web-deps.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { API_SOURCE, describeOwnedElsewhere, describeProblem, logOwnedElsewhere, parseStoryBatch, upsertStories } from '../stories/index.js';
 import type { WebDeps } from './web-deps.js';
-import { requireAdminToken } from './admin-auth.js';
+import { requireAdminToken } from './admin/admin-auth.js';
 
 /** At most this many stories in one POST; a CMS pushing more sends several requests. */
 const MAX_BATCH = 5000;

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailCatcher, type MailCatcher } from '../../src/catcher/index.js';
 import { silentLogger } from '../../src/config/index.js';
-import { AUTH_FAILURE_LIMIT } from '../../src/web/auth-failures.js';
+import { AUTH_FAILURE_LIMIT } from '../../src/web/admin/auth-failures.js';
 import { adminLogin, form, FORM } from '../helpers/admin.js';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SigningKey } from '../config/index.js';
+import type { SigningKey } from '../../config/index.js';
 import { bearerToken, safeEqual } from './admin-auth.js';
 import { judgeCredential, refuseCredential, type CredentialDeps, type CredentialVerdict } from './auth-failures.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html, raw, type SafeHtml } from '../pages/html.js';
 import { FAVICON_PATH } from '../pages/layout.js';
-import { csrfToken, sessionOf } from '../admin-session.js';
+import { csrfToken, sessionOf } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 
 const STYLE = raw(`

@@ -1,9 +1,9 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
-import { adminPreviewRoutes } from '../admin-preview.route.js';
-import { bearerToken, requireAdminToken } from '../admin-auth.js';
-import { requireAdmin } from '../admin-session.js';
-import { inboxRoutes } from '../inbox.route.js';
+import { adminPreviewRoutes } from './preview.route.js';
+import { bearerToken, requireAdminToken } from './admin-auth.js';
+import { requireAdmin } from './admin-session.js';
+import { inboxRoutes } from './inbox.route.js';
 import { adminPage, csrfField, sendAdminPage } from './admin.layout.js';
 import { raw } from '../pages/html.js';
 import type { WebDeps } from '../web-deps.js';

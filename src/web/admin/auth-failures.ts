@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SigningKey } from '../config/index.js';
-import type { Db } from '../db/index.js';
-import { hitRateLimit, rateLimitHits } from '../subscribers/index.js';
+import type { SigningKey } from '../../config/index.js';
+import type { Db } from '../../db/index.js';
+import { hitRateLimit, rateLimitHits } from '../../subscribers/index.js';
 
 /**
  * Guessing the admin token is slow and loud: every wrong credential (a Bearer token on /api,

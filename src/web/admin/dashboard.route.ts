@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { deliveryOverview } from '../../delivery/index.js';
 import { subscriberCounts, subscriberGrowth, unsubscribeReasons } from '../../subscribers/index.js';
 import { html } from '../pages/html.js';
-import { requireAdmin } from '../admin-session.js';
+import { requireAdmin } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminPage, sendAdminPage } from './admin.layout.js';
 import { lineChart } from './svg-chart.js';

@@ -20,7 +20,7 @@ import { clicksForEdition } from '../../stories/index.js';
 import { ALL_SECTIONS, editionPath, personalise, type RenderedEdition } from '../../render/index.js';
 import { describeAddressProblem, parseEmailAddress } from '../../subscribers/index.js';
 import { html, type SafeHtml } from '../pages/html.js';
-import { requireAdmin } from '../admin-session.js';
+import { requireAdmin } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminPage, csrfField, sendAdminPage } from './admin.layout.js';
 import { describeSchedule } from './schedule-words.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { simpleParser } from 'mailparser';
-import type { MailCatcher } from '../catcher/index.js';
-import { escapeHtml as esc } from '../render/index.js';
-import type { SafeHtml } from './pages/html.js';
+import type { MailCatcher } from '../../catcher/index.js';
+import { escapeHtml as esc } from '../../render/index.js';
+import type { SafeHtml } from '../pages/html.js';
 
 /**
  * The built-in catcher's inbox (only mounted when SMTP_URL is unset): every message the service sent,

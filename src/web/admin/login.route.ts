@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../pages/html.js';
-import { safeEqual } from '../admin-auth.js';
-import { judgeCredential } from '../auth-failures.js';
-import { issueSession, requireAdmin, SESSION_COOKIE } from '../admin-session.js';
+import { safeEqual } from './admin-auth.js';
+import { judgeCredential } from './auth-failures.js';
+import { issueSession, requireAdmin, SESSION_COOKIE } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminPage, sendAdminPage } from './admin.layout.js';
 import { safeReturnPath } from '../return-path.js';

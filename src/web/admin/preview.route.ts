@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { buildPreview, currentEditionDate } from '../editions/index.js';
-import { describePreflight } from '../render/index.js';
-import { adminPage } from './admin/admin.layout.js';
+import { buildPreview, currentEditionDate } from '../../editions/index.js';
+import { describePreflight } from '../../render/index.js';
+import { adminPage } from './admin.layout.js';
 import { requireAdmin } from './admin-session.js';
-import { html, type SafeHtml } from './pages/html.js';
-import type { WebDeps } from './web-deps.js';
+import { html, type SafeHtml } from '../pages/html.js';
+import type { WebDeps } from '../web-deps.js';
 
 /**
  * GET /admin/preview[?date=YYYY-MM-DD] (the admin session or Bearer ADMIN_TOKEN): the edition that date would get from

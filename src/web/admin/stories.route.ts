@@ -4,7 +4,7 @@ import { currentDailySpec, editionWindow, type EditionWindow } from '../../editi
 import { rankKind, type Ranked } from '../../ranking/index.js';
 import { clicksForDate, findCandidates, overridesFor, setOverride } from '../../stories/index.js';
 import { html } from '../pages/html.js';
-import { requireAdmin } from '../admin-session.js';
+import { requireAdmin } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminPage, csrfField, sendAdminPage } from './admin.layout.js';
 

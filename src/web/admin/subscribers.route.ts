@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { eraseSubscriber, findSubscriber, searchSubscribers, subscriberEvents, unsubscribe } from '../../subscribers/index.js';
 import { html } from '../pages/html.js';
-import { requireAdmin } from '../admin-session.js';
+import { requireAdmin } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminPage, csrfField, sendAdminPage } from './admin.layout.js';
 
