@@ -75,7 +75,7 @@ export type EditionKind = 'daily' | 'hourly' | 'weekly';
 
 export interface EditionTable {
   id: Generated<number>;
-  /** Which readers it is for (migration 030): see src/delivery/deliveries.create.ts; the lifecycle: src/editions/edition.lifecycle.ts */
+  /** Which readers it is for (migration 030): see src/delivery/create-deliveries.ts; the lifecycle: src/editions/edition-state.ts */
   kind: Generated<EditionKind>;
   /** 'YYYY-MM-DD' */
   date: string;

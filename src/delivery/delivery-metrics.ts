@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
-import type { RelayStatus } from './relay-watch.js';
+import type { RelayStatus } from './smtp/relay-watch.js';
 
 export interface DeliveryGauges {
   /** Deliveries of editions sent in the last 7 days, by state. */

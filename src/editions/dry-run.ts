@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import { createDeliveries } from '../delivery/index.js';
-import { cutoffOf, type EditionSpec } from './edition.spec.js';
-import { pickForEdition } from './edition.pick.js';
+import { cutoffOf, type EditionSpec } from './edition-specs.js';
+import { pickForEdition } from './pick-for-edition.js';
 
 export interface DryRun {
   readonly spec: EditionSpec;

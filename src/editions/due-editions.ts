@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import { localDate } from '../ranking/index.js';
-import { cutoffOf, specsFor, type EditionSpec } from './edition.spec.js';
+import { cutoffOf, specsFor, type EditionSpec } from './edition-specs.js';
 import { readAudience } from './editions-of-date.js';
 
 const DAY_MS = 86_400_000;

@@ -1,5 +1,5 @@
 import type { Edition } from '../db/index.js';
-import { cutoffOf, type EditionSpec } from './edition.spec.js';
+import { cutoffOf, type EditionSpec } from './edition-specs.js';
 import type { Config } from '../config/index.js';
 
 /** What an operator can do with an edition now: the one button the admin shows beside it. */
@@ -23,7 +23,7 @@ const hm = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 /**
  * Where an edition stands for an operator at `now`, and the action that helps: the admin's Send now
  * list. Pure, so every state is tested at any hour (test/unit/editions.actions.test.ts). The rules are
- * the lifecycle's (edition.lifecycle.ts), read from the operator's side.
+ * the lifecycle's (edition-state.ts), read from the operator's side.
  */
 export function standingOf(config: Config, spec: EditionSpec, row: Row | undefined, now: Date): EditionStanding {
   const newsAgeHours = hours(now.getTime() - (row?.window_end ?? spec.windowEnd).getTime());

@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import type { Db, Edition } from '../db/index.js';
 import { editionsDated } from './edition.repository.js';
 import { isValidTimeZone } from '../ranking/index.js';
-import { specsFor, type Audience, type EditionSpec } from './edition.spec.js';
+import { specsFor, type Audience, type EditionSpec } from './edition-specs.js';
 
 /** The weekdays and own hours of the active readers: what decides a date's weekly and hourly editions. */
 export async function readAudience(db: Db, config: Config): Promise<Audience> {
@@ -27,7 +27,7 @@ export async function readAudience(db: Db, config: Config): Promise<Audience> {
   };
 }
 
-/** Every edition of `date` for the readers there are now (edition.spec.ts specsFor). */
+/** Every edition of `date` for the readers there are now (edition-specs.ts specsFor). */
 export async function editionsOfDate(db: Db, config: Config, date: string): Promise<EditionSpec[]> {
   return specsFor(config, date, await readAudience(db, config));
 }

@@ -1,6 +1,6 @@
 /**
  * The edition: which editions exist for a date (specsFor), the story window and pick, the lifecycle
- * (one state machine, edition.lifecycle.ts), preparing and running one, its report and the archive's
+ * (one state machine, edition-state.ts), preparing and running one, its report and the archive's
  * reads. The scheduler, the CLI and the admin all come here; nothing else writes editions.status.
  */
 export { editionWindow, editionWindows, EditionWindowError, type EditionWindow } from './edition-window.js';
@@ -18,17 +18,17 @@ export {
   weeklySpec,
   type Audience,
   type EditionSpec,
-} from './edition.spec.js';
+} from './edition-specs.js';
 export { editionsOfDate, editionsOfDateWithRows, readAudience } from './editions-of-date.js';
 export { editionsDated, findEdition, firstSendAt } from './edition.repository.js';
 export { dueEditions } from './due-editions.js';
-export { pickForEdition } from './edition.pick.js';
-export { expireEdition, finishEditionIfDone, pauseEdition, resumeEdition, stillOpen } from './edition.lifecycle.js';
+export { pickForEdition } from './pick-for-edition.js';
+export { expireEdition, finishEditionIfDone, pauseEdition, resumeEdition, stillOpen } from './edition-state.js';
 export { prepareEdition, type PrepareOptions, type PrepareOutcome, type PreparedEdition } from './prepare-edition.js';
 export { runEdition, type SendDeps, type SendOptions } from './run-edition.js';
 export { settleEditions } from './settle-editions.js';
 export { dryRunEdition, type DryRun } from './dry-run.js';
-export { editionFailures, editionStories, type FailureGroup } from './edition.report.js';
+export { editionFailures, editionStories, type FailureGroup } from './edition-report.js';
 export {
   editionIn,
   findPublishedEdition,
@@ -38,5 +38,5 @@ export {
   sentAt,
   type PublishedEdition,
 } from './published-editions.js';
-export { buildPreview, sampleReader, type Preview } from './edition.preview.js';
+export { buildPreview, sampleReader, type Preview } from './edition-preview.js';
 export { standingOf, type EditionAction, type EditionStanding } from './edition-actions.js';

@@ -4,9 +4,9 @@ import type { Db, Edition } from '../db/index.js';
 import { createDeliveries } from '../delivery/index.js';
 import { describePreflight, editionInputFor, preflightEdition, renderEdition } from '../render/index.js';
 import { clickLinks } from '../stories/index.js';
-import { cutoffOf, type EditionSpec } from './edition.spec.js';
-import { pickForEdition } from './edition.pick.js';
-import { expireEdition, markEmpty, markFailed, moveCutoff, reopenEmpty, retryFailed, sendLate, startRendering, startSending } from './edition.lifecycle.js';
+import { cutoffOf, type EditionSpec } from './edition-specs.js';
+import { pickForEdition } from './pick-for-edition.js';
+import { expireEdition, markEmpty, markFailed, moveCutoff, reopenEmpty, retryFailed, sendLate, startRendering, startSending } from './edition-state.js';
 
 export type PrepareOutcome =
   /** Just rendered; its deliveries were created now. */
@@ -49,7 +49,7 @@ export interface PrepareOptions {
  * edition's row lock, so two instances (or a scheduler and an operator's `digest send`) cannot both
  * do it, and a crash part-way leaves the edition `planned` with no deliveries, ready to start over.
  * Doing it again is harmless: an edition past `rendering` is returned as it is, unless the lifecycle
- * lets it move (edition.lifecycle.ts): an early empty is re-picked, a failed one retried on request,
+ * lets it move (edition-state.ts): an early empty is re-picked, a failed one retried on request,
  * an expired one sent late on request.
  */
 export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, options: PrepareOptions): Promise<PreparedEdition> {

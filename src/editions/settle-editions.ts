@@ -1,7 +1,7 @@
 import type { Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import { failPastCutoff } from '../delivery/index.js';
-import { expireEdition, finishEditionIfDone } from './edition.lifecycle.js';
+import { expireEdition, finishEditionIfDone } from './edition-state.js';
 
 /**
  * `sending` editions with nothing left become `sent`; those past their cutoff_at become `expired`,

@@ -8,7 +8,7 @@
  *   /editions/2026-11-25/22-00z          readers' own hour, slot '22:00Z' (UTC time)
  *   /editions/2026-11-25/22-00z-1d       readers' own hour, slot '22:00Z-1d' (22:00 UTC the day before)
  *
- * Slots are made only by src/editions/edition.spec.ts, in exactly these shapes; another shape is a
+ * Slots are made only by src/editions/edition-specs.ts, in exactly these shapes; another shape is a
  * bug, and an error here beats a link that shows some other edition's stories.
  * Rejected: encodeURIComponent(slot) ('weekly%2006%3A00'): reversible but unreadable in a mail.
  */

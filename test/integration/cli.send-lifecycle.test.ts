@@ -82,7 +82,7 @@ describe('digest send: the lifecycle and its exit codes (postgres)', () => {
     expect(empty.code).toBe(5);
     expect(empty.stderr).toMatch(/no stories in its window/);
     expect(empty.stderr).toMatch(/digest stories import/);
-    // Sent early and found empty, the edition stays open until its send time (edition.lifecycle.ts).
+    // Sent early and found empty, the edition stays open until its send time (edition-state.ts).
     await seedDay(t!, FUTURE, 2);
     const second = await digest(['send', '--date', FUTURE]);
     expect(second.code).toBe(0);

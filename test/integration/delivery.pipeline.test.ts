@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifySmtpFailure } from '../../src/delivery/index.js';
-import { dotStuffed, PipelinedSmtp, SmtpSendError } from '../../src/delivery/smtp-pipeline.js';
+import { dotStuffed, PipelinedSmtp, SmtpSendError } from '../../src/delivery/smtp/smtp-pipeline.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 /**

@@ -7,7 +7,7 @@ import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/datab
 import { seedReaders, seedStories } from '../helpers/delivery.js';
 
 /**
- * Every transition of the edition lifecycle (src/editions/edition.lifecycle.ts) that an operator or
+ * Every transition of the edition lifecycle (src/editions/edition-state.ts) that an operator or
  * the clock makes, on both engines, with "now" given, never read from the machine: so the same test
  * stands at 06:00, 12:01 and 23:00.
  */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { relayProblem, RelayUnavailable, shownSmtpUrl } from '../../src/delivery/index.js';
-import { classifyNodemailer } from '../../src/delivery/sender.nodemailer.js';
-import { classifyPipelined } from '../../src/delivery/sender.pipelined.js';
-import { SmtpSendError } from '../../src/delivery/smtp-pipeline.js';
+import { classifyNodemailer } from '../../src/delivery/smtp/nodemailer-sender.js';
+import { classifyPipelined } from '../../src/delivery/smtp/pipelined-sender.js';
+import { SmtpSendError } from '../../src/delivery/smtp/smtp-pipeline.js';
 
 /** Each Sender classifies its own failures once; what matters here is what is the relay's fault. */
 describe('Sender outcomes', () => {

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import { markBounced, suppress } from '../subscribers/index.js';
-import type { ClaimedDelivery } from './deliveries.claim.js';
-import { markFailed, markRetry, markSent, type SentMark } from './deliveries.complete.js';
+import type { ClaimedDelivery } from './claim-deliveries.js';
+import { markFailed, markRetry, markSent, type SentMark } from './delivery-state.js';
 import { nextRetry } from './retry-policy.js';
-import type { Classified } from './smtp-reply.js';
+import type { Classified } from './smtp/smtp-reply.js';
 
 export type WorkerEvent =
   | { type: 'sent'; deliveryId: number; editionId: number }

@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import { editionInputFor, personalise, preflightEdition, renderEdition, type PersonalisedParts, type PreflightReport, type Reader, type RenderedEdition } from '../render/index.js';
 import { editionWindow } from './edition-window.js';
-import { pickForEdition } from './edition.pick.js';
+import { pickForEdition } from './pick-for-edition.js';
 
 export interface Preview {
   readonly date: string;

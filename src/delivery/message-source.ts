@@ -3,7 +3,7 @@ import type { Db, DigestSection, Edition } from '../db/index.js';
 import { ALL_SECTIONS, compileMessageTemplate, composeMessage, editionInputFor, feedbackId, personalise, renderEdition, sectionKey, type BulkMail, type MessageTemplate } from '../render/index.js';
 import { clickLinks, readerClickToken } from '../stories/index.js';
 import { preferencesUrl, unsubscribeUrl } from '../subscribers/index.js';
-import type { ClaimedDelivery } from './deliveries.claim.js';
+import type { ClaimedDelivery } from './claim-deliveries.js';
 
 /** Builds the raw MIME of one delivery of one edition. */
 export type ComposeDelivery = (delivery: ClaimedDelivery, messageId: string) => Promise<Buffer>;

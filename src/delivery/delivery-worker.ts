@@ -1,16 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
-import { claimDeliveries, extendLeases, type ClaimedDelivery } from './deliveries.claim.js';
-import { releaseClaims } from './deliveries.complete.js';
-import { OutcomeRecorder, type WorkerEvent } from './delivery.outcomes.js';
-import type { MessageSource } from './edition.messages.js';
-import { RelayWatch } from './relay-watch.js';
-import type { Sender } from './sender.js';
+import { claimDeliveries, extendLeases, type ClaimedDelivery } from './claim-deliveries.js';
+import { releaseClaims } from './delivery-state.js';
+import { OutcomeRecorder, type WorkerEvent } from './outcome-recorder.js';
+import type { MessageSource } from './message-source.js';
+import { RelayWatch } from './smtp/relay-watch.js';
+import type { Sender } from './smtp/sender.js';
 import { mayHandOver } from './unrecorded-window.js';
 import { addressDomain, bareAddress, deliveryMessageId, verpAddress } from './verp.js';
 
-export type { WorkerEvent } from './delivery.outcomes.js';
+export type { WorkerEvent } from './outcome-recorder.js';
 
 export interface WorkerOptions {
   /** Which editions to work on; default: every edition in `sending` (looked up every few seconds). */
@@ -39,7 +39,7 @@ export interface WorkerDeps {
   readonly db: Db;
   readonly config: Config;
   readonly log: Logger;
-  /** The process's Sender (sender.ts): SMTP_RATE is enforced across everything that shares it. */
+  /** The process's Sender (smtp/sender.ts): SMTP_RATE is enforced across everything that shares it. */
   readonly sender: Sender;
   /** Whether the relay can be used, shared by the workers of the process; default: one of this worker's own. */
   readonly relay?: RelayWatch | undefined;
@@ -48,10 +48,10 @@ export interface WorkerDeps {
 
 /**
  * One delivery worker: claims batches (a lease), builds each reader's message, hands it to the
- * Sender, and records the outcome (delivery.outcomes.ts). Claiming is streamed with backpressure: at
+ * Sender, and records the outcome (outcome-recorder.ts). Claiming is streamed with backpressure: at
  * most about 1.5 batches are held in memory, however large the list. Handing over is bounded too:
  * never more unrecorded messages than the window (unrecorded-window.ts), and nothing while the relay
- * is down (relay-watch.ts). See README "Sending" for what it guarantees.
+ * is down (smtp/relay-watch.ts). See README "Sending" for what it guarantees.
  */
 export class DeliveryWorker {
   private readonly queue: ClaimedDelivery[] = [];

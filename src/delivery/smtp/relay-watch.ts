@@ -1,4 +1,4 @@
-import type { Logger } from '../config/index.js';
+import type { Logger } from '../../config/index.js';
 import { relayProblem, shownSmtpUrl, type Outcome, type Sender } from './sender.js';
 
 export interface RelayStatus {

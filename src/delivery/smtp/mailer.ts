@@ -1,9 +1,9 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import type { Config } from '../config/index.js';
+import type { Config } from '../../config/index.js';
 import type { Sender } from './sender.js';
-import { nodemailerSender } from './sender.nodemailer.js';
-import { pipelinedSender } from './sender.pipelined.js';
+import { nodemailerSender } from './nodemailer-sender.js';
+import { pipelinedSender } from './pipelined-sender.js';
 
 /** A single transactional email (confirmation, "manage my subscription" link, test send). */
 export interface OutgoingMail {

@@ -1,7 +1,7 @@
-import type { Logger } from '../config/index.js';
-import type { Db } from '../db/index.js';
-import { markBounced, suppress } from '../subscribers/index.js';
-import type { BounceKind } from './dsn.parse.js';
+import type { Logger } from '../../config/index.js';
+import type { Db } from '../../db/index.js';
+import { markBounced, suppress } from '../../subscribers/index.js';
+import type { BounceKind } from './parse-dsn.js';
 
 export interface BounceInput {
   readonly kind: BounceKind;

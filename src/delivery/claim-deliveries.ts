@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DigestSection } from '../db/index.js';
-import { isSuppressedSql } from './deliveries.create.js';
+import { isSuppressedSql } from './create-deliveries.js';
 
 /** One claimed delivery, with what the message needs about its reader. */
 export interface ClaimedDelivery {

@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../config/index.js';
-import type { Db } from '../db/index.js';
-import { recordBounce } from './bounce.service.js';
-import { reportsFromMessage } from './dsn.parse.js';
-import { parseVerpAddress } from './verp.js';
+import type { Logger } from '../../config/index.js';
+import type { Db } from '../../db/index.js';
+import { recordBounce } from './record-bounce.js';
+import { reportsFromMessage } from './parse-dsn.js';
+import { parseVerpAddress } from '../verp.js';
 
 export interface BounceInbox {
   readonly port: number;
