@@ -2,13 +2,7 @@ import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { adminOrAnonymous } from './admin/admin-session.js';
 import { refuseCredential } from './admin/auth-failures.js';
-import type { WebDeps } from './web-deps.js';
-
-export interface HealthCheck {
-  readonly ok: boolean;
-  readonly error?: string;
-  readonly [detail: string]: unknown;
-}
+import type { HealthCheck, WebDeps } from './web-deps.js';
 
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   return Promise.race([

@@ -2,7 +2,13 @@ import type { MailCatcher } from '../catcher/index.js';
 import type { Clock, Config, Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
 import type { Mailer, RelayStatus } from '../delivery/index.js';
-import type { HealthCheck } from './health.route.js';
+
+/** One /healthz check's result. Here, not in health.route.ts, which imports WebDeps: no loop. */
+export interface HealthCheck {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly [detail: string]: unknown;
+}
 
 /** What the HTTP layer is given; it constructs no clients of its own. */
 export interface WebDeps {
