@@ -13,8 +13,6 @@ import { wrapText } from './text-wrap.js';
 import { loadTemplates } from './template-files.js';
 
 export const ALL_SECTIONS: readonly DigestSection[] = ['stories', 'blogs'];
-/** English's; a render without subjectTemplate uses its locale's digest.subject_template. */
-export const DEFAULT_SUBJECT_TEMPLATE = '{{headline}} · {{date}}';
 
 export interface EditionInput {
   /** YYYY-MM-DD */

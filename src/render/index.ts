@@ -9,7 +9,6 @@
 export { renderConfirmation, type ConfirmationInput, type RenderedMail } from './confirmation.render.js';
 export {
   ALL_SECTIONS,
-  DEFAULT_SUBJECT_TEMPLATE,
   renderEdition,
   renderSubject,
   sectionKey,
@@ -17,7 +16,7 @@ export {
   type RenderedEdition,
 } from './edition.render.js';
 export { editionInputFor } from './edition-input.js';
-export { compilePersonaliser, greetingFor, personalise, PersonaliseError, type PersonalisedParts, type Personaliser, type Reader } from './personalise.js';
+export { greetingFor, personalise, PersonaliseError, type PersonalisedParts, type Reader } from './personalise.js';
 export { composeMessage, ComposeError, listUnsubscribeValue, type ComposeInput } from './compose-message.js';
 export { compileMessageTemplate, type MessageTemplate, type TemplateInput, type TemplateReader } from './message.template.js';
 export { bulkHeaders, feedbackId, listIdValue, type BulkMail } from './list-headers.js';

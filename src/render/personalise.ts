@@ -63,10 +63,6 @@ function checkedUrl(url: string, what: string): string {
   return safe;
 }
 
-export interface Personaliser {
-  (reader: Reader): PersonalisedParts;
-}
-
 /** One reader's values for the markers, escaped for each part (the message template uses them too). */
 export function readerValues(reader: Reader, locale?: Locale): { html: Record<Placeholder, string>; text: Record<Placeholder, string> } {
   const greeting = greetingFor(reader.name, locale);
@@ -77,16 +73,6 @@ export function readerValues(reader: Reader, locale?: Locale): { html: Record<Pl
   return {
     html: { greeting: escapeHtml(greeting), unsubscribe_url: escapeHtml(unsubscribe), preferences_url: escapeHtml(preferences), click_reader: escapeHtml(clickToken) },
     text: { greeting: escapeText(greeting), unsubscribe_url: unsubscribe, preferences_url: preferences, click_reader: clickToken },
-  };
-}
-
-/** Splits a rendered edition once; the returned function makes each reader's copy (greeting in `locale`). */
-export function compilePersonaliser(rendered: { readonly html: string; readonly text: string }, locale?: Locale): Personaliser {
-  const html = compile(rendered.html);
-  const text = compile(rendered.text);
-  return (reader) => {
-    const values = readerValues(reader, locale);
-    return { html: fill(html, values.html), text: fill(text, values.text) };
   };
 }
 
