@@ -12,9 +12,9 @@ import type { SigningKey } from '../config/index.js';
  * - Verification checks the length first, then compares in constant time.
  */
 /** `click`: a reader's identity on tracked links (individual mode); `story`: one story of one edition. */
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'manage' | 'click' | 'story';
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'click' | 'story';
 
-const PURPOSES: readonly TokenPurpose[] = ['confirm', 'unsubscribe', 'preferences', 'manage', 'click', 'story'];
+const PURPOSES: readonly TokenPurpose[] = ['confirm', 'unsubscribe', 'preferences', 'click', 'story'];
 
 export interface TokenSubject {
   readonly subscriberId: number;

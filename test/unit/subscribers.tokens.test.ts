@@ -4,7 +4,7 @@ import { signToken, verifyToken, type TokenKeys, type TokenPurpose } from '../..
 
 const key = (id: string, secret: string) => ({ id, key: Buffer.from(secret) });
 const KEYS: TokenKeys = { current: key('k1', 'the-current-secret-0123') };
-const PURPOSES: TokenPurpose[] = ['confirm', 'unsubscribe', 'preferences', 'manage', 'click'];
+const PURPOSES: TokenPurpose[] = ['confirm', 'unsubscribe', 'preferences', 'click', 'story'];
 
 const subjectArb = fc.record({
   subscriberId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
