@@ -1,16 +1,29 @@
 import { sql } from 'kysely';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, DigestSection, Subscriber } from '../db/index.js';
-import type { Mailer } from '../delivery/index.js';
 import { renderConfirmation } from '../render/index.js';
 import { confirmUrl } from './links.js';
 import { manageMail } from './notice-mail.js';
+
+/**
+ * The one thing sign-up needs of a mailer: send a transactional email. Declared here, not imported
+ * from delivery/ (whose Mailer fits it), because delivery imports subscribers (suppress, links).
+ */
+export interface TransactionalMailer {
+  send(mail: {
+    readonly to: string;
+    readonly subject: string;
+    readonly html: string;
+    readonly text: string;
+    readonly headers?: Readonly<Record<string, string>>;
+  }): Promise<{ messageId: string }>;
+}
 
 /** What the sign-up and manage flows need; the web layer passes its own deps. */
 export interface SubscriberDeps {
   readonly db: Db;
   readonly config: Config;
-  readonly mailer: Mailer;
+  readonly mailer: TransactionalMailer;
   readonly log: Logger;
 }
 
