@@ -1,10 +1,10 @@
 import { createServer, type AddressInfo } from 'node:net';
 import cron, { type ScheduledTask } from 'node-cron';
-import { startMailCatcher, type MailCatcher } from './catcher/index.js';
+import { openMailDestination, type MailCatcher } from './catcher/index.js';
 import { systemClock, type Clock, type Config, type Logger } from './config/index.js';
 import { migrate, openDatabase, serveDatabaseSocket, type OpenDatabase } from './db/index.js';
 import { seedDemo, type DemoSeed } from './demo/seed-demo.js';
-import { createMailer, createSender, DeliveryWorker, digestMessageSource, RelayWatch, smtpOptions, startBounceInbox } from './delivery/index.js';
+import { createMailer, createSender, DeliveryWorker, digestMessageSource, RelayWatch, smtpOptions, startBounceInbox, workerCount } from './delivery/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { pollFeeds } from './stories/index.js';
 import { buildServer } from './web/index.js';
@@ -47,10 +47,7 @@ export async function startService(
   }
 
   // No SMTP_URL: mail goes to the built-in catcher on loopback, shown at /inbox, never relayed.
-  const catcher = config.smtp.url
-    ? undefined
-    : await startMailCatcher({ dir: config.dataDir.startsWith('memory:') ? undefined : `${config.dataDir}/catcher`, log });
-  const smtpUrl = config.smtp.url ?? catcher!.url;
+  const { smtpUrl, catcher } = await openMailDestination(config, log);
   const mailer = createMailer(smtpOptions(config, smtpUrl));
   // FEED_URLS are polled on FEED_CRON, and once more right before an edition is prepared.
   const poll = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log, { sourceOverride: config.stories.sourceOverride, fetch: { allowPrivate: config.feeds.allowPrivate } }).then(() => undefined) : undefined;
@@ -78,11 +75,10 @@ export async function startService(
   }
 
   // The morning send: the scheduler creates editions (one instance at a time), and this process's
-  // workers (WORKERS; one on PGlite, a single connection) send any edition being sent. Bulk mail has
+  // workers (WORKERS, at most one on PGlite: delivery/worker-count.ts) send any edition being sent. Bulk mail has
   // its own Sender, shared, so SMTP_RATE holds across all of them.
   const deliveryDeps = { db: database.db, config, log, sender, relay, messages: digestMessageSource(database.db, config) };
-  const workerCount = database.engine === 'pglite' ? Math.min(1, config.workers) : config.workers;
-  const workers = Array.from({ length: workerCount }, (_, i) => new DeliveryWorker(deliveryDeps, { name: `serve-${i + 1}` }));
+  const workers = Array.from({ length: workerCount(database.engine, config.workers) }, (_, i) => new DeliveryWorker(deliveryDeps, { name: `serve-${i + 1}` }));
   for (const w of workers) void w.start();
   // The demo's stories go in before the scheduler's first tick, which would otherwise find the
   // edition empty at its send time and close it for good.

@@ -1,4 +1,4 @@
-import { startMailCatcher, type MailCatcher } from '../catcher/index.js';
+import { openMailDestination } from '../catcher/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import { createSender, digestMessageSource, relayProblem, RelayWatch, smtpOptions } from '../delivery/index.js';
@@ -13,12 +13,8 @@ export type OpenDelivery = SendDeps & { readonly relay: RelayWatch; readonly smt
  * workers share, and the message source.
  */
 export async function openDelivery(db: Db, config: Config, log: Logger): Promise<OpenDelivery> {
-  let catcher: MailCatcher | undefined;
-  if (!config.smtp.url) {
-    catcher = await startMailCatcher({ dir: config.dataDir.startsWith('memory:') ? undefined : `${config.dataDir}/catcher`, log });
-    log.warn({ event: 'smtp.catcher' }, `SMTP_URL is not set: mail goes to the built-in catcher (${catcher.url}), not to readers`);
-  }
-  const smtpUrl = config.smtp.url ?? catcher!.url;
+  const { smtpUrl, catcher } = await openMailDestination(config, log);
+  if (catcher) log.warn({ event: 'smtp.catcher' }, `SMTP_URL is not set: mail goes to the built-in catcher (${catcher.url}), not to readers`);
   const sender = createSender(smtpOptions(config, smtpUrl));
   const relay = new RelayWatch(sender, { url: smtpUrl, log });
   return {

@@ -12,7 +12,7 @@ export function sendCommand(program: Command): void {
     .option('--late', 'send an edition past its cutoff anyway (its news may be old): an operator\'s decision, logged')
     .option('--retry', 'try a failed edition again, once its cause (template, settings) is fixed')
     .action(async (opts: { date?: string; dryRun?: boolean; late?: boolean; retry?: boolean }) => {
-      const [{ systemClock }, { deliveryCounts }, { dryRunEdition, editionsOfDate, prepareEdition, runEdition }, { localDate, parseIsoDate }] =
+      const [{ systemClock }, { deliveryCounts, workerCount }, { dryRunEdition, editionsOfDate, prepareEdition, runEdition }, { localDate, parseIsoDate }] =
         await Promise.all([import('../config/index.js'), import('../delivery/index.js'), import('../editions/index.js'), import('../ranking/index.js')]);
       const [{ withContext }, { openDelivery, preflightRelay, withShutdownSignal }, { sendOutcome }, { SendProgress }] = await Promise.all([
         import('./context.js'),
@@ -67,7 +67,7 @@ export function sendCommand(program: Command): void {
               }
               const before = await deliveryCounts(database.db, e.id);
               process.stdout.write(`${name}: ${prepared.outcome === 'created' ? `rendered, ${prepared.deliveriesCreated} deliveries created` : `resuming (${before.sent} of ${before.total} already sent)`}\n`);
-              const workers = database.engine === 'pglite' ? 1 : config.workers;
+              const workers = workerCount(database.engine, config.workers);
               const progress = new SendProgress(name, before.total, before.sent + before.failed + before.skipped);
               progress.start();
               const counts = await runEdition(delivery, e, { workers, signal, onEvent: progress.onEvent, now: clock().getTime() });

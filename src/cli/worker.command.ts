@@ -6,14 +6,14 @@ export function workerCommand(program: Command): void {
     .description('run delivery workers for every edition being sent, until SIGTERM / SIGINT (needs PostgreSQL to share the work)')
     .option('--concurrency <n>', 'workers in this process (default WORKERS)', (v) => Number(v))
     .action(async (opts: { concurrency?: number }) => {
-      const [{ DeliveryWorker }, { withContext }, { openDelivery, preflightRelay, withShutdownSignal }] = await Promise.all([
+      const [{ DeliveryWorker, workerCount }, { withContext }, { openDelivery, preflightRelay, withShutdownSignal }] = await Promise.all([
         import('../delivery/index.js'),
         import('./context.js'),
         import('./delivery-runtime.js'),
       ]);
       await withContext('worker', async ({ config, log, database }) => {
         const delivery = await openDelivery(database.db, config, log);
-        const n = database.engine === 'pglite' ? 1 : Math.max(1, opts.concurrency ?? config.workers);
+        const n = Math.max(1, workerCount(database.engine, opts.concurrency ?? config.workers));
         try {
           await preflightRelay(delivery);
           await withShutdownSignal(log, async (signal) => {

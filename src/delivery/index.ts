@@ -15,3 +15,4 @@ export { relayProblem, RelayUnavailable, shownSmtpUrl, type Outcome, type Outgoi
 export { RelayWatch, type RelayStatus, type RelayWatchOptions } from './smtp/relay-watch.js';
 export { duplicateBound, mayHandOver, type WindowLimits, type WindowState } from './unrecorded-window.js';
 export { OutcomeRecorder } from './outcome-recorder.js';
+export { workerCount } from './worker-count.js';

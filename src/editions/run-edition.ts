@@ -14,7 +14,7 @@ export interface SendDeps {
 }
 
 export interface SendOptions {
-  /** In-process workers (default WORKERS; 1 on PGlite, which is one connection). */
+  /** In-process workers (default WORKERS; the caller applies delivery/worker-count.ts). */
   readonly workers?: number;
   readonly onEvent?: (event: WorkerEvent) => void;
   /** Stops the send early (SIGINT): workers release their claims. */
