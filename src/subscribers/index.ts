@@ -1,5 +1,5 @@
 export { describeAddressProblem, parseEmailAddress, type AddressProblem, type ParsedAddress } from './email-address.js';
-export { confirmUrl, listUnsubscribeHeaders, preferencesUrl, unsubscribeUrl, type LinkSubscriber } from './links.js';
+export { confirmPath, confirmUrl, listUnsubscribeHeaders, preferencesPath, preferencesUrl, unsubscribePath, unsubscribeUrl, type LinkSubscriber } from './links.js';
 export { confirmSubscriber, markBounced, resubscribe, unsubscribe, type ChangeResult } from './subscriber-state.js';
 export { emailHash, isSuppressed, suppress, unsuppress, type SuppressionReason } from './suppression.repository.js';
 export { signFields, signToken, verifyFields, verifyToken, type TokenFailure, type VerifiedFields, type TokenKeys, type TokenPurpose, type TokenSubject, type VerifiedToken } from './tokens.js';

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { confirmSubscriber, preferencesUrl, unsuppress, verifyToken } from '../subscribers/index.js';
-import { findByToken } from '../subscribers/preferences.repository.js';
+import { confirmSubscriber, findByToken, preferencesPath, unsuppress } from '../subscribers/index.js';
 import type { Subscriber } from '../db/index.js';
 import { confirmedPage, confirmPage } from './pages/confirm.page.js';
 import { usualSendTime } from './pages/send-time.js';
 import { html, tHtml } from './pages/html.js';
 import { sendPage } from './pages/layout.js';
 import { messagePage } from './pages/signup.page.js';
-import { badLinkPage, pathOf } from './reader-request.js';
+import { readerFromToken, tokenReader } from './reader-from-token.js';
+import { badLinkPage } from './reader-request.js';
 import type { WebDeps } from './web-deps.js';
 
 /**
@@ -21,7 +21,7 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   /** The page for a link whose subscriber is not (or no longer) pending. */
   const settled = (s: Subscriber | undefined) => {
-    if (s?.status === 'active') return { status: 200, page: confirmedPage(config, pathOf(preferencesUrl(config, s)), true, usualSendTime(config, s.timezone, deps.clock())) };
+    if (s?.status === 'active') return { status: 200, page: confirmedPage(config, preferencesPath(config.keys, s), true, usualSendTime(config, s.timezone, deps.clock())) };
     if (s?.status === 'pending' && expired(s)) {
       const l = config.locale;
       const signup = html`<a href="/">${l.t('confirm.expired_signup')}</a>`;
@@ -30,29 +30,29 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
     return undefined;
   };
 
-  app.get<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {
-    const v = verifyToken(config.keys, 'confirm', request.params.token);
-    if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
-    const s = await findByToken(db, v.subject);
+  const reader = readerFromToken(deps, 'confirm');
+
+  app.get<{ Params: { token: string } }>('/confirm/:token', { preHandler: reader }, async (request, reply) => {
+    const { subscriber: s } = tokenReader(request);
     const done = settled(s);
     if (done) return sendPage(reply, done.status, done.page);
-    if (!s || s.status !== 'pending') return badLinkPage(reply, config, 410, 'stale');
+    if (s.status !== 'pending') return badLinkPage(reply, config, 410, 'stale');
     return sendPage(reply, 200, confirmPage(config, request.params.token, s.email));
   });
 
-  app.post<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => {
-    const v = verifyToken(config.keys, 'confirm', request.params.token);
-    if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
+  app.post<{ Params: { token: string } }>('/confirm/:token', { preHandler: reader }, async (request, reply) => {
+    const { subject } = tokenReader(request);
     const result = await db.transaction().execute(async (trx) => {
-      const r = await confirmSubscriber(trx, v.subject.subscriberId, v.subject.version, config.signup.pendingExpiryDays);
+      const r = await confirmSubscriber(trx, subject.subscriberId, subject.version, config.signup.pendingExpiryDays);
       // Confirming is signing up anew: an earlier bounce or erasure no longer holds.
       if (r.changed && r.email) await unsuppress(trx, r.email);
       return r;
     });
-    const s = await findByToken(db, v.subject);
+    // Read again: the page shows the state after this click (or after a concurrent one).
+    const s = await findByToken(db, subject);
     if (result.changed && s) {
       request.log.info({ event: 'subscriber.confirmed', subscriberId: s.id }, 'subscriber confirmed');
-      return sendPage(reply, 200, confirmedPage(config, pathOf(preferencesUrl(config, s)), false, usualSendTime(config, s.timezone, deps.clock())));
+      return sendPage(reply, 200, confirmedPage(config, preferencesPath(config.keys, s), false, usualSendTime(config, s.timezone, deps.clock())));
     }
     const done = settled(s);
     if (done) return sendPage(reply, done.status, done.page);

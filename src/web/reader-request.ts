@@ -62,9 +62,3 @@ export function badLinkPage(reply: FastifyReply, config: Config, status: 400 | 4
     ]),
   );
 }
-
-/** The path of one of our own absolute links (PUBLIC_URL/…), for links between our pages. */
-export function pathOf(url: string): string {
-  const u = new URL(url);
-  return u.pathname + u.search;
-}

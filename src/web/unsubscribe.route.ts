@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { preferencesUrl, resubscribe, unsubscribe, verifyToken, type TokenSubject } from '../subscribers/index.js';
-import { findByToken } from '../subscribers/preferences.repository.js';
+import { preferencesPath, resubscribe, unsubscribe, type TokenSubject } from '../subscribers/index.js';
 import { html, tHtml } from './pages/html.js';
 import { sendPage } from './pages/layout.js';
 import { messagePage } from './pages/signup.page.js';
 import { reasonText, unsubscribedPage, unsubscribePage } from './pages/unsubscribe.page.js';
-import { badLinkPage, bodyOf, pathOf } from './reader-request.js';
+import { readerFromToken, tokenReader } from './reader-from-token.js';
+import { bodyOf } from './reader-request.js';
 import type { WebDeps } from './web-deps.js';
 
 /**
@@ -21,20 +21,18 @@ import type { WebDeps } from './web-deps.js';
 export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { config, db } = deps;
   const l = config.locale;
-  const prefsFor = (s: { id: number; token_version: number }, subject: TokenSubject) => pathOf(preferencesUrl(config, s, subject.editionId));
+  const prefsFor = (s: { id: number; token_version: number }, subject: TokenSubject) => preferencesPath(config.keys, s, subject.editionId);
+  const reader = readerFromToken(deps, 'unsubscribe');
 
-  app.get<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
-    const v = verifyToken(config.keys, 'unsubscribe', request.params.token);
-    if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
-    const s = await findByToken(db, v.subject);
-    if (!s) return badLinkPage(reply, config, 410, 'stale');
+  app.get<{ Params: { token: string } }>('/u/:token', { preHandler: reader }, async (request, reply) => {
+    const { subscriber: s, subject } = tokenReader(request);
     return sendPage(
       reply,
       200,
       unsubscribePage(config, {
         token: request.params.token,
         email: s.email,
-        preferencesUrl: prefsFor(s, v.subject),
+        preferencesUrl: prefsFor(s, subject),
         alreadyUnsubscribed: s.status === 'unsubscribed' || s.status === 'bounced',
       }),
     );
@@ -43,33 +41,27 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
   // The one-click POST in a scope of its own, which reads any body (oneClickBodies).
   void app.register(async (scope) => {
     oneClickBodies(scope);
-    scope.post<{ Params: { token: string } }>('/u/:token', async (request, reply) => {
-      const v = verifyToken(config.keys, 'unsubscribe', request.params.token);
-      if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
+    scope.post<{ Params: { token: string } }>('/u/:token', { preHandler: reader }, async (request, reply) => {
+      const { subscriber: s, subject } = tokenReader(request);
       const body = bodyOf(request);
       const reason = reasonText(body);
-      const s = await findByToken(db, v.subject);
-      if (!s) return badLinkPage(reply, config, 410, 'stale');
-      const result = await unsubscribe(db, s.id, { editionId: v.subject.editionId, reason, version: v.subject.version });
+      const result = await unsubscribe(db, s.id, { editionId: subject.editionId, reason, version: subject.version });
       if (result.changed) {
         const oneClick = body['List-Unsubscribe'] === 'One-Click';
-        request.log.info({ event: 'subscriber.unsubscribed', subscriberId: s.id, editionId: v.subject.editionId, oneClick }, 'unsubscribed');
+        request.log.info({ event: 'subscriber.unsubscribed', subscriberId: s.id, editionId: subject.editionId, oneClick }, 'unsubscribed');
       }
-      return sendPage(reply, 200, unsubscribedPage(config, { token: request.params.token, preferencesUrl: prefsFor(s, v.subject), reasonSaved: reason !== null }));
+      return sendPage(reply, 200, unsubscribedPage(config, { token: request.params.token, preferencesUrl: prefsFor(s, subject), reasonSaved: reason !== null }));
     });
   });
 
-  app.post<{ Params: { token: string } }>('/u/:token/resubscribe', async (request, reply) => {
-    const v = verifyToken(config.keys, 'unsubscribe', request.params.token);
-    if (!v.ok) return badLinkPage(reply, config, 400, 'invalid');
-    const s = await findByToken(db, v.subject);
-    if (!s) return badLinkPage(reply, config, 410, 'stale');
-    const r = await resubscribe(db, s.id, v.subject.version);
+  app.post<{ Params: { token: string } }>('/u/:token/resubscribe', { preHandler: reader }, async (request, reply) => {
+    const { subscriber: s, subject } = tokenReader(request);
+    const r = await resubscribe(db, s.id, subject.version);
     if (r.changed) request.log.info({ event: 'subscriber.resubscribed', subscriberId: s.id }, 'resubscribed');
     if (r.changed || s.status === 'active') {
       return sendPage(reply, 200, messagePage(config, l.t('resubscribed.title'), [
         l.t('resubscribed.lead'),
-        html`<a href="${prefsFor(s, v.subject)}">${l.t('resubscribed.preferences')}</a>`,
+        html`<a href="${prefsFor(s, subject)}">${l.t('resubscribed.preferences')}</a>`,
       ]));
     }
     const signup = html`<a href="/">${l.t('resubscribe_refused.signup')}</a>`;
