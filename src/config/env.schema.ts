@@ -2,6 +2,7 @@ import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { parseAllowPrivate } from './allow-private.js';
 import { parseListId } from './list-id.js';
+import { isTimeZone } from './time-zone.js';
 import { urlProblem } from './url-setting.js';
 
 /**
@@ -38,17 +39,7 @@ const cron = (name: string) =>
   });
 
 const timeZone = (name: string) =>
-  z.string().refine(
-    (tz) => {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { error: (i) => `${name} "${String(i.input)}" is not an IANA time zone (e.g. Europe/London)` },
-  );
+  z.string().refine(isTimeZone, { error: (i) => `${name} "${String(i.input)}" is not an IANA time zone (e.g. Europe/London)` });
 
 const secret = (name: string) =>
   z.string().min(16, { error: `${name} must be at least 16 characters (use: openssl rand -hex 32)` });

@@ -7,3 +7,5 @@ export { fixedClock, shiftedClock, systemClock, type Clock } from './clock.js';
 export { parseAllowPrivate, type HostEntry } from './allow-private.js';
 export { redactUrl } from './url-setting.js';
 export type { ListId } from './list-id.js';
+export { isTimeZone } from './time-zone.js';
+export { digestMessageIdLocal, isOurMessageIdLocal } from './message-id.js';

@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { isOurMessageIdLocal } from './message-id.js';
 
 export type { Logger };
 
@@ -13,14 +14,12 @@ const ADDRESS = /[^\s<>"(),;:@[\]\\]+@[^\s<>"(),;:@[\]\\]+/g;
 
 // A Message-ID is address-shaped too, but names a message, not a person, and is what an operator
 // searches a relay's logs for. Kept when it is bracketed and its left part is one we (or nodemailer)
-// generate: `digest.<edition>.<delivery>.<install>` (delivery/verp.ts deliveryMessageId) or a UUID-like id
-// (nodemailer's default for confirmation and notice mail). A reader's address never has that shape
+// generate (message-id.ts: a digest's or a UUID-like id). A reader's address never has that shape
 // in practice; anything else, bracketed or not, is scrubbed.
-const MESSAGE_ID_LOCAL = /^(?:digest\.\d{1,15}\.\d{1,15}\.[0-9a-f]{16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 function isMessageId(match: string, offset: number, text: string): boolean {
   if (text[offset - 1] !== '<' || text[offset + match.length] !== '>') return false;
-  return MESSAGE_ID_LOCAL.test(match.slice(0, match.lastIndexOf('@')));
+  return isOurMessageIdLocal(match.slice(0, match.lastIndexOf('@')));
 }
 
 /** Replaces every address-shaped part of a log text with [address], Message-IDs excepted. Pure, for the logger and tests. */

@@ -1,3 +1,5 @@
+import { digestMessageIdLocal } from '../config/index.js';
+
 /**
  * VERP (variable envelope return path): each message's envelope sender names its delivery, so a
  * bounce that comes back, however mangled its body, says which delivery (and reader) it is about.
@@ -25,11 +27,10 @@ export function parseVerpAddress(bounceAddress: string, address: string): number
  *   as the copy that may already have gone (and the reader's client can fold them).
  * - The install id (config.installId: SECRET and database) keeps two installs apart: their edition
  *   and delivery ids both start at 1, and Gmail drops a message whose Message-ID it has already seen.
- * config/logger.ts keeps ids of this shape in logs (MESSAGE_ID_LOCAL): change both together.
+ * The shape lives in config/message-id.ts, beside the check that keeps such ids in logs.
  */
 export function deliveryMessageId(deliveryId: number, editionId: number, domain: string, installId: string): string {
-  if (!/^[0-9a-f]{16}$/.test(installId)) throw new Error(`install id "${installId}" is not 16 hex characters`);
-  return `<digest.${editionId}.${deliveryId}.${installId}@${domain}>`;
+  return `<${digestMessageIdLocal(editionId, deliveryId, installId)}@${domain}>`;
 }
 
 /** The domain of an address such as `Daily Digest <digest@example.com>`. */

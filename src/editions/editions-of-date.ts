@@ -1,7 +1,6 @@
-import type { Config } from '../config/index.js';
+import { isTimeZone, type Config } from '../config/index.js';
 import type { Db, Edition } from '../db/index.js';
 import { editionsDated } from './edition.repository.js';
-import { isValidTimeZone } from '../ranking/index.js';
 import { specsFor, type Audience, type EditionSpec } from './edition-specs.js';
 
 /** The weekdays and own hours of the active readers: what decides a date's weekly and hourly editions. */
@@ -22,7 +21,7 @@ export async function readAudience(db: Db, config: Config): Promise<Audience> {
     // A zone the runtime does not know is left out here, as the deliveries INSERT … SELECT leaves it out.
     hours: hours.flatMap((h) => {
       const timeZone = h.timezone ?? config.digest.timeZone;
-      return isValidTimeZone(timeZone) ? [{ timeZone, hour: h.send_hour! }] : [];
+      return isTimeZone(timeZone) ? [{ timeZone, hour: h.send_hour! }] : [];
     }),
   };
 }

@@ -89,12 +89,3 @@ export function parseIsoDate(date: string): { year: number; month: number; day: 
   return { year, month, day };
 }
 
-/** Whether the runtime knows `zone` as an IANA time zone. */
-export function isValidTimeZone(zone: string): boolean {
-  try {
-    formatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}

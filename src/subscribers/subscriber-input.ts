@@ -1,4 +1,4 @@
-import { defaultLocale, type Locale } from '../config/index.js';
+import { defaultLocale, isTimeZone as isZone, type Locale } from '../config/index.js';
 import type { DigestSection, Frequency } from '../db/index.js';
 
 /** Parsing of the reader-supplied fields other than the address (forms, JSON, CSV). */
@@ -29,14 +29,9 @@ export function parseSections(input: unknown): DigestSection[] | null {
   return picked.length > 0 ? picked : null;
 }
 
+/** A reader's time zone as sent by a form or a CSV file: a string of sane length, and a zone (config/time-zone.ts). */
 export function isTimeZone(tz: unknown): boolean {
-  if (typeof tz !== 'string' || tz.length === 0 || tz.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof tz === 'string' && tz.length > 0 && tz.length <= 64 && isZone(tz);
 }
 
 export interface Preferences {
