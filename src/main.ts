@@ -3,7 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { openMailDestination, type MailCatcher } from './catcher/index.js';
 import { systemClock, type Clock, type Config, type Logger } from './config/index.js';
 import { migrate, openDatabase, serveDatabaseSocket, type OpenDatabase } from './db/index.js';
-import { seedDemo, type DemoSeed } from './demo/seed-demo.js';
+import { seedDemo, type DemoSeed } from './demo/index.js';
 import { createMailer, createSender, DeliveryWorker, digestMessageSource, RelayWatch, smtpOptions, startBounceInbox, workerCount } from './delivery/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { pollFeeds } from './stories/index.js';

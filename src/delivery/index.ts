@@ -16,3 +16,4 @@ export { RelayWatch, type RelayStatus, type RelayWatchOptions } from './smtp/rel
 export { duplicateBound, mayHandOver, type WindowLimits, type WindowState } from './unrecorded-window.js';
 export { OutcomeRecorder } from './outcome-recorder.js';
 export { workerCount } from './worker-count.js';
+export { deliveryGauges, relayGauges, type DeliveryGauges } from './delivery-metrics.js';

@@ -1,3 +1,8 @@
+import { fileURLToPath } from 'node:url';
+
+/** The sample stories' images (<image>.png), served by the web layer in demo mode. */
+export const DEMO_IMAGES = fileURLToPath(new URL('./images/', import.meta.url));
+
 /**
  * A day of realistic sample stories for `digest demo`: news and blog posts with votes and comments,
  * some with images, typographic punctuation and non-ASCII names, as the reference site publishes.

@@ -12,3 +12,5 @@ export { purgeExpiredPending, requestManageLink, requestSignup, type SignupOutco
 export { findByToken, savePreferences } from './preferences.repository.js';
 export { findSubscriber, searchSubscribers, subscriberEvents, type SubscriberEventRow } from './subscriber-search.js';
 export { hitRateLimit, purgeRateLimits, rateLimitHits } from './rate-limit.repository.js';
+export { createChallenge, verifyChallenge, type Challenge } from './challenge.js';
+export { cleanName, parsePreferences, parseSections, type Preferences, type PreferencesResult } from './subscriber-input.js';

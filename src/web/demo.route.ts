@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { DEMO_STORIES } from '../demo/demo-stories.js';
+import { DEMO_IMAGES, DEMO_STORIES } from '../demo/index.js';
 import { html } from './pages/html.js';
 import { page, sendPage } from './pages/layout.js';
 import { signupForm } from './pages/signup.page.js';
 import type { WebDeps } from './web-deps.js';
 
-const IMAGES = fileURLToPath(new URL('../demo/images/', import.meta.url));
 const IMAGE_NAMES = new Set(['city', 'market', 'desert', 'stadium']);
 
 /**
@@ -18,7 +16,7 @@ export function demoRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get<{ Params: { name: string } }>('/demo/images/:name', async (request, reply) => {
     const name = request.params.name.replace(/\.png$/, '');
     if (!IMAGE_NAMES.has(name)) return reply.code(404).send('not found');
-    return reply.type('image/png').header('cache-control', 'public, max-age=86400').send(await readFile(`${IMAGES}${name}.png`));
+    return reply.type('image/png').header('cache-control', 'public, max-age=86400').send(await readFile(`${DEMO_IMAGES}${name}.png`));
   });
 
   app.get<{ Params: { slug: string } }>('/demo/stories/:slug', async (request, reply) => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { deliveryGauges, relayGauges } from '../delivery/delivery-metrics.js';
+import { deliveryGauges, relayGauges } from '../delivery/index.js';
 import { subscriberCounts } from '../subscribers/index.js';
 import { sql } from 'kysely';
 import { requireAdminToken } from './admin/admin-auth.js';

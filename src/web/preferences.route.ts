@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { savePreferences, unsubscribePath } from '../subscribers/index.js';
-import { parsePreferences } from '../subscribers/subscriber-input.js';
+import { parsePreferences, savePreferences, unsubscribePath } from '../subscribers/index.js';
 import { sendPage } from './pages/layout.js';
 import { preferencesPage } from './pages/preferences.page.js';
 import { canonicalZone } from './pages/time-zones.js';

@@ -1,8 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { createChallenge, verifyChallenge } from '../subscribers/challenge.js';
-import { describeAddressProblem, parseEmailAddress } from '../subscribers/index.js';
-import { requestManageLink, requestSignup } from '../subscribers/signup.service.js';
-import { cleanName, parseSections } from '../subscribers/subscriber-input.js';
+import {
+  cleanName,
+  createChallenge,
+  describeAddressProblem,
+  parseEmailAddress,
+  parseSections,
+  requestManageLink,
+  requestSignup,
+  verifyChallenge,
+} from '../subscribers/index.js';
 import { sendPage } from './pages/layout.js';
 import { checkInboxPage, embedPage, managePage, signupPage, type SignupFormState } from './pages/signup.page.js';
 import { bodyOf, firstString, rateLimited, wantsJson } from './reader-request.js';

@@ -1,4 +1,4 @@
-import { interpolate, type Locale } from '../../config/locale.js';
+import { interpolate, type Locale } from '../../config/index.js';
 
 /**
  * A tiny `html` tagged template for server-rendered pages: every interpolated value is escaped unless

@@ -1,5 +1,5 @@
 import type { Config } from '../../config/index.js';
-import type { Challenge } from '../../subscribers/challenge.js';
+import type { Challenge } from '../../subscribers/index.js';
 import { html, tHtml, type SafeHtml } from './html.js';
 import { page } from './layout.js';
 
