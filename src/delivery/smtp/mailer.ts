@@ -4,6 +4,7 @@ import type { Config } from '../../config/index.js';
 import type { Sender } from './sender.js';
 import { nodemailerSender } from './nodemailer-sender.js';
 import { pipelinedSender } from './pipelined-sender.js';
+import { relayAddress } from './relay-address.js';
 
 /** A single transactional email (confirmation, "manage my subscription" link, test send). */
 export interface OutgoingMail {
@@ -49,18 +50,18 @@ export function smtpOptions(config: Config, url: string): SmtpOptions {
  * the whole process.
  */
 export function createSmtpTransport(options: SmtpOptions): Transporter<SMTPPool.SentMessageInfo> {
-  const u = new URL(options.url);
+  const relay = relayAddress(options.url);
   const transport = nodemailer.createTransport({
     pool: true,
-    host: u.hostname,
-    port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
-    secure: u.protocol === 'smtps:',
-    ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
+    host: relay.host,
+    port: relay.port,
+    secure: relay.secure,
+    ...(relay.auth ? { auth: { ...relay.auth } } : {}),
     maxConnections: options.maxConnections ?? 4,
     maxMessages: Infinity,
     ...(options.ratePerSecond ? { rateDelta: 1000, rateLimit: options.ratePerSecond } : {}),
     ...(options.dkim ? { dkim: { ...options.dkim } } : {}),
-    ignoreTLS: isLoopback(u.hostname),
+    ignoreTLS: relay.ignoreTLS,
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 60_000,
@@ -76,20 +77,15 @@ export function createSmtpTransport(options: SmtpOptions): Transporter<SMTPPool.
  */
 export function createSender(options: SmtpOptions): Sender {
   if (options.dkim || options.ratePerSecond) return nodemailerSender(createSmtpTransport(options));
-  const u = new URL(options.url);
+  const { host, port, secure, ignoreTLS, auth } = relayAddress(options.url);
   return pipelinedSender({
-    host: u.hostname,
-    port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
-    secure: u.protocol === 'smtps:',
-    ignoreTLS: isLoopback(u.hostname),
-    auth: u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : undefined,
+    host,
+    port,
+    secure,
+    ignoreTLS,
+    auth,
     maxConnections: options.maxConnections ?? 4,
   });
-}
-
-/** Loopback relays (the built-in catcher, test servers) speak plain SMTP; real relays get STARTTLS. */
-function isLoopback(hostname: string): boolean {
-  return ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname);
 }
 
 export function createMailer(options: SmtpOptions): Mailer {
