@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import { parseSubscriberCsv, type RowProblem } from './csv-rows.js';
+import { importActive } from './subscriber-state.js';
 import { emailHash } from './suppression.repository.js';
 
 export interface ImportResult {
@@ -37,35 +37,14 @@ export async function importSubscribers(db: Db, csvText: string): Promise<Import
         return false;
       });
       if (wanted.length === 0) continue;
-      // ON CONFLICT … WHERE: an existing pending/active row is merged (pending becomes active); an
-      // unsubscribed or bounced one is not touched and comes back without a row, so it is reported.
-      const rows = await trx
-        .insertInto('subscribers')
-        .values(wanted.map((r) => ({ email: r.email, name: r.name, timezone: r.timezone, status: 'active' as const, confirmed_at: sql<Date>`now()` })))
-        .onConflict((oc) =>
-          oc
-            .column('email')
-            .doUpdateSet({
-              name: sql`coalesce(excluded.name, subscribers.name)`,
-              timezone: sql`coalesce(excluded.timezone, subscribers.timezone)`,
-              status: 'active',
-              confirmed_at: sql`coalesce(subscribers.confirmed_at, now())`,
-              updated_at: sql`now()`,
-            })
-            .where('subscribers.status', 'in', ['pending', 'active']),
-        )
-        .returning(['id', 'email', sql<boolean>`(xmax = 0)`.as('inserted')])
-        .execute();
+      const rows = await importActive(trx, wanted);
       const back = new Set(rows.map((r) => r.email.toLowerCase()));
       for (const r of wanted) {
         if (!back.has(r.email.toLowerCase())) problems.push({ line: r.line, message: `${r.email} unsubscribed or bounced here before: left as it is` });
       }
-      const fresh = rows.filter((r) => r.inserted);
-      inserted += fresh.length;
-      updated += rows.length - fresh.length;
-      if (fresh.length > 0) {
-        await trx.insertInto('subscriber_events').values(fresh.map((r) => ({ subscriber_id: r.id, type: 'imported' as const }))).execute();
-      }
+      const fresh = rows.filter((r) => r.inserted).length;
+      inserted += fresh;
+      updated += rows.length - fresh;
     }
   });
   problems.sort((a, b) => a.line - b.line);

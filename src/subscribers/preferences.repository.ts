@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Subscriber } from '../db/index.js';
 import type { Preferences } from './subscriber-input.js';
+import { resubscribe } from './subscriber-state.js';
 
 /** The subscriber a signed link names, only if the link belongs to the current subscription. */
 export async function findByToken(db: Db, subject: { subscriberId: number; version: number }): Promise<Subscriber | undefined> {
@@ -14,8 +15,9 @@ export async function findByToken(db: Db, subject: { subscriberId: number; versi
 
 /**
  * Saves the preference page. For an unsubscribed reader (who came from "fewer emails instead"),
- * saving is also the resubscribe: their link proves the mailbox, and they confirmed before.
- * One transaction: the row, the 'preferences' event, and the 'resubscribed' event when it applies.
+ * saving is also the resubscribe (subscriber-state.ts): their link proves the mailbox, and they
+ * confirmed before. One transaction: the row, the 'preferences' event, then the change of state and
+ * its 'resubscribed' event when it applies.
  */
 export async function savePreferences(
   db: Db,
@@ -23,15 +25,6 @@ export async function savePreferences(
   prefs: Preferences,
 ): Promise<Subscriber | undefined> {
   return db.transaction().execute(async (trx) => {
-    const before = await trx
-      .selectFrom('subscribers')
-      .select(['status', 'confirmed_at'])
-      .where('id', '=', subject.subscriberId)
-      .where('token_version', '=', subject.version)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!before) return undefined;
-    const revive = before.status === 'unsubscribed' && before.confirmed_at !== null;
     const updated = await trx
       .updateTable('subscribers')
       .set({
@@ -42,18 +35,17 @@ export async function savePreferences(
         send_hour: prefs.send_hour,
         timezone: prefs.timezone,
         updated_at: sql<Date>`now()`,
-        ...(revive ? { status: 'active' as const, unsubscribed_at: null } : {}),
       })
       .where('id', '=', subject.subscriberId)
+      .where('token_version', '=', subject.version)
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!updated) return undefined;
     await trx
       .insertInto('subscriber_events')
-      .values([
-        { subscriber_id: subject.subscriberId, type: 'preferences', reason: `${prefs.frequency} ${prefs.sections.join('+')}` },
-        ...(revive ? [{ subscriber_id: subject.subscriberId, type: 'resubscribed' as const, reason: 'preferences' }] : []),
-      ])
+      .values({ subscriber_id: subject.subscriberId, type: 'preferences', reason: `${prefs.frequency} ${prefs.sections.join('+')}` })
       .execute();
-    return updated;
+    const revived = await resubscribe(trx, subject.subscriberId, subject.version, 'preferences');
+    return revived.changed ? findByToken(trx, subject) : updated;
   });
 }

@@ -4,6 +4,7 @@ import type { Db, DigestSection, Subscriber } from '../db/index.js';
 import { renderConfirmation } from '../render/index.js';
 import { confirmUrl } from './links.js';
 import { manageMail } from './notice-mail.js';
+import { addPending, pendingExpired, renewPending, signUpAgain } from './subscriber-state.js';
 
 /**
  * The one thing sign-up needs of a mailer: send a transactional email. Declared here, not imported
@@ -53,7 +54,7 @@ async function lockByEmail(trx: Db, email: string, expiryDays: number): Promise<
     .select([
       sql<boolean>`coalesce(confirmation_sent_at > now() - ${THROTTLE}, false)`.as('confirm_recent'),
       sql<boolean>`coalesce(manage_sent_at > now() - ${THROTTLE}, false)`.as('notice_recent'),
-      sql<boolean>`coalesce(confirmation_sent_at, created_at) < now() - make_interval(days => ${expiryDays}::int)`.as('expired'),
+      pendingExpired(expiryDays).as('expired'),
     ])
     .where('email', '=', email)
     .forUpdate()
@@ -79,16 +80,8 @@ export async function requestSignup(
   const decision = await db.transaction().execute(async (trx) => {
     let row = await lockByEmail(trx, input.email, config.signup.pendingExpiryDays);
     if (!row) {
-      const inserted = await trx
-        .insertInto('subscribers')
-        .values({ email: input.email, name: input.name, status: 'pending', confirmation_sent_at: sql<Date>`now()`, ...(input.sections ? { sections: input.sections } : {}) })
-        .onConflict((oc) => oc.column('email').doNothing())
-        .returningAll()
-        .executeTakeFirst();
-      if (inserted) {
-        await trx.insertInto('subscriber_events').values({ subscriber_id: inserted.id, type: 'subscribed' }).execute();
-        return { kind: 'confirm' as const, subscriber: inserted };
-      }
+      const inserted = await addPending(trx, input);
+      if (inserted) return { kind: 'confirm' as const, subscriber: inserted };
       row = await lockByEmail(trx, input.email, config.signup.pendingExpiryDays); // lost a race with a concurrent insert
       if (!row) return { kind: 'none' as const };
     }
@@ -96,32 +89,12 @@ export async function requestSignup(
     switch (row.status) {
       case 'pending': {
         if (row.confirm_recent && !row.expired) return { kind: 'throttled' as const };
-        const updated = await trx
-          .updateTable('subscribers')
-          .set({ ...details, confirmation_sent_at: sql<Date>`now()`, updated_at: sql<Date>`now()`, ...(row.expired ? { created_at: sql<Date>`now()` } : {}) })
-          .where('id', '=', row.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return { kind: 'confirm' as const, subscriber: updated };
+        return { kind: 'confirm' as const, subscriber: await renewPending(trx, row.id, details, row.expired) };
       }
       case 'unsubscribed':
       case 'bounced': {
         if (row.confirm_recent) return { kind: 'throttled' as const };
-        const updated = await trx
-          .updateTable('subscribers')
-          .set({
-            ...details,
-            status: 'pending',
-            token_version: sql<number>`token_version + 1`,
-            confirmation_sent_at: sql<Date>`now()`,
-            updated_at: sql<Date>`now()`,
-          })
-          .where('id', '=', row.id)
-          .where('status', 'in', ['unsubscribed', 'bounced'])
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await trx.insertInto('subscriber_events').values({ subscriber_id: row.id, type: 'subscribed', reason: `again after ${row.status}` }).execute();
-        return { kind: 'confirm' as const, subscriber: updated };
+        return { kind: 'confirm' as const, subscriber: await signUpAgain(trx, { id: row.id, status: row.status }, details) };
       }
       case 'active': {
         if (row.notice_recent) return { kind: 'throttled' as const };
@@ -198,27 +171,4 @@ async function sendNotice(deps: SubscriberDeps, subscriber: Subscriber, why: 'ma
     log.error({ event: 'subscriber.manage_link_failed', subscriberId: subscriber.id, err: (err as Error).message }, 'manage link failed');
     await deps.db.updateTable('subscribers').set({ manage_sent_at: null }).where('id', '=', subscriber.id).execute().catch(() => {});
   }
-}
-
-/**
- * Sweeps sign-ups never confirmed within PENDING_EXPIRY_DAYS: a first-time sign-up is deleted (it
- * never consented to anything); a former reader who asked to come back and did not confirm returns
- * to unsubscribed. Returns how many rows were swept.
- */
-export async function purgeExpiredPending(db: Db, expiryDays: number): Promise<number> {
-  const cutoff = sql`now() - make_interval(days => ${expiryDays}::int)`;
-  const deleted = await db
-    .deleteFrom('subscribers')
-    .where('status', '=', 'pending')
-    .where('confirmed_at', 'is', null)
-    .where(sql<boolean>`coalesce(confirmation_sent_at, created_at) < ${cutoff}`)
-    .executeTakeFirst();
-  const reverted = await db
-    .updateTable('subscribers')
-    .set({ status: 'unsubscribed', updated_at: sql<Date>`now()` })
-    .where('status', '=', 'pending')
-    .where('confirmed_at', 'is not', null)
-    .where(sql<boolean>`coalesce(confirmation_sent_at, created_at) < ${cutoff}`)
-    .executeTakeFirst();
-  return Number(deleted.numDeletedRows) + Number(reverted.numUpdatedRows);
 }

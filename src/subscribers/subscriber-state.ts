@@ -1,21 +1,103 @@
 import { sql } from 'kysely';
-import type { Db, SubscriberStatus } from '../db/index.js';
+import type { Db, DigestSection, Subscriber, SubscriberStatus } from '../db/index.js';
+import { emailHash } from './suppression.repository.js';
 
 /**
- * The subscriber state machine (mirrored by the CHECK on subscribers.status):
+ * The subscriber state machine, every change of it in this file. The states are a string union
+ * (SubscriberStatus) mirrored by the CHECK on subscribers.status.
  *
- *   pending ──confirm──► active ──unsubscribe──► unsubscribed ──sign up again──► pending
- *      │                   │  ▲                        │
- *      └──unsubscribe──────┘  └──────undo (resubscribe)┘        any ──bounce──► bounced
+ *   change             from                                to                          here
+ *   sign up            (no row)                            pending                     addPending
+ *   sign up, again     pending (an expired one restarts)   pending                     renewPending
+ *   sign up again      unsubscribed, bounced               pending, new token_version  signUpAgain
+ *   confirm            pending, not expired                active                      confirmSubscriber
+ *   import             (no row), pending, active           active                      importActive
+ *   unsubscribe        pending, active                     unsubscribed                unsubscribe
+ *   resubscribe        unsubscribed, once confirmed        active                      resubscribe
+ *   bounce, complaint  pending, active, unsubscribed       bounced                     markBounced
+ *   expire             pending past pendingExpired         (deleted) or unsubscribed   purgeExpiredPending
+ *   erase              any                                 (deleted)                   eraseSubscriber
  *
- * One function per change, each naming its allowed `from` states in its WHERE clause, each writing
- * its subscriber_events row in the same statement (a data-modifying CTE), so a change and its event
- * are never apart and a repeat is a harmless no-op.
+ * Each function names its allowed `from` states in its WHERE clause and writes its subscriber_events
+ * row in the same statement or transaction, so a change and its event are never apart and a repeat
+ * is a harmless no-op.
  */
+
+/**
+ * The one rule for when a pending sign-up has expired: PENDING_EXPIRY_DAYS after its latest
+ * confirmation email (or its creation), by the database's clock, so the statements that confirm,
+ * re-send and purge, and the confirm page, agree on the instant whatever the app servers' clocks say.
+ * Its columns are unqualified: use it in statements on `subscribers` alone.
+ */
+export function pendingExpired(expiryDays: number) {
+  return sql<boolean>`(status = 'pending' AND coalesce(confirmation_sent_at, created_at) < now() - make_interval(days => ${expiryDays}::int))`;
+}
+
+/** For the confirm page: whether the subscriber is a pending sign-up past its expiry (pendingExpired). */
+export async function isPendingExpired(db: Db, subscriberId: number, expiryDays: number): Promise<boolean> {
+  const row = await db.selectFrom('subscribers').select(pendingExpired(expiryDays).as('expired')).where('id', '=', subscriberId).executeTakeFirst();
+  return row?.expired === true;
+}
 
 export interface ChangeResult {
   /** False when the subscriber was not in an allowed `from` state (already changed, or gone). */
   readonly changed: boolean;
+}
+
+/** What a sign-up form may set besides the address: only what it was given. */
+export interface SignupDetails {
+  readonly name?: string;
+  readonly sections?: DigestSection[];
+}
+
+/** (no row) → pending: an address's first sign-up. Undefined when a concurrent request inserted it first. */
+export async function addPending(
+  trx: Db,
+  input: { email: string; name: string | null; sections: DigestSection[] | null },
+): Promise<Subscriber | undefined> {
+  const inserted = await trx
+    .insertInto('subscribers')
+    .values({ email: input.email, name: input.name, status: 'pending', confirmation_sent_at: sql<Date>`now()`, ...(input.sections ? { sections: input.sections } : {}) })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) await trx.insertInto('subscriber_events').values({ subscriber_id: inserted.id, type: 'subscribed' }).execute();
+  return inserted;
+}
+
+/**
+ * pending → pending: the sign-up form again, so the confirmation goes out again. An expired sign-up
+ * (pendingExpired, read under the caller's lock) starts over: created_at too, so it does not expire
+ * again at once.
+ */
+export async function renewPending(trx: Db, subscriberId: number, details: SignupDetails, expired: boolean): Promise<Subscriber> {
+  return trx
+    .updateTable('subscribers')
+    .set({ ...details, confirmation_sent_at: sql<Date>`now()`, updated_at: sql<Date>`now()`, ...(expired ? { created_at: sql<Date>`now()` } : {}) })
+    .where('id', '=', subscriberId)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * unsubscribed or bounced → pending: signing up again always needs a fresh confirmation, and the new
+ * token_version retires every link of the earlier subscription. Call it inside the caller's transaction.
+ */
+export async function signUpAgain(
+  trx: Db,
+  subscriber: { readonly id: number; readonly status: 'unsubscribed' | 'bounced' },
+  details: SignupDetails,
+): Promise<Subscriber> {
+  const updated = await trx
+    .updateTable('subscribers')
+    .set({ ...details, status: 'pending', token_version: sql<number>`token_version + 1`, confirmation_sent_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('id', '=', subscriber.id)
+    .where('status', 'in', ['unsubscribed', 'bounced'])
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await trx.insertInto('subscriber_events').values({ subscriber_id: subscriber.id, type: 'subscribed', reason: `again after ${subscriber.status}` }).execute();
+  return updated;
 }
 
 const UNSUBSCRIBE_FROM: readonly SubscriberStatus[] = ['active', 'pending'];
@@ -86,7 +168,7 @@ export async function confirmSubscriber(
       UPDATE subscribers
          SET status = 'active', confirmed_at = now(), updated_at = now()
        WHERE id = ${subscriberId} AND token_version = ${version} AND status = 'pending'
-         AND coalesce(confirmation_sent_at, created_at) > now() - make_interval(days => ${pendingExpiryDays}::int)
+         AND NOT ${pendingExpired(pendingExpiryDays)}
       RETURNING id, email
     ), event AS (
       INSERT INTO subscriber_events (subscriber_id, type) SELECT id, 'confirmed' FROM changed
@@ -99,9 +181,10 @@ export async function confirmSubscriber(
 /**
  * "Resubscribe" on the after-page: unsubscribed → active with the same link (the reader holds a
  * valid token for this subscription, so their mailbox is proven; no new confirmation needed).
- * Bounced readers must sign up again.
+ * Saving the preference page does it too (reason 'preferences'). Bounced readers, and ones who never
+ * confirmed, must sign up again.
  */
-export async function resubscribe(db: Db, subscriberId: number, version: number): Promise<ChangeResult> {
+export async function resubscribe(db: Db, subscriberId: number, version: number, reason: string | null = null): Promise<ChangeResult> {
   const result = await sql`
     WITH changed AS (
       UPDATE subscribers SET status = 'active', unsubscribed_at = NULL, updated_at = now()
@@ -109,7 +192,7 @@ export async function resubscribe(db: Db, subscriberId: number, version: number)
          AND confirmed_at IS NOT NULL
       RETURNING id
     )
-    INSERT INTO subscriber_events (subscriber_id, type) SELECT id, 'resubscribed' FROM changed
+    INSERT INTO subscriber_events (subscriber_id, type, reason) SELECT id, 'resubscribed', ${reason}::text FROM changed
     RETURNING subscriber_id`.execute(db);
   return { changed: result.rows.length > 0 };
 }
@@ -135,4 +218,85 @@ export async function markBounced(
       FROM changed
     RETURNING subscriber_id`.execute(db);
   return { changed: result.rows.length > 0 };
+}
+
+/**
+ * `digest subscribers import`: (no row), pending or active → active, in one statement per chunk (the
+ * operator vouches for consent given in the tool the list comes from). ON CONFLICT … WHERE merges an
+ * existing pending or active row (name and time zone filled in); an unsubscribed or bounced one is
+ * not touched and comes back without a row, so the caller reports it: an import never undoes an
+ * opt-out. New rows get their 'imported' event. Call it inside the caller's transaction.
+ */
+export async function importActive(
+  trx: Db,
+  rows: readonly { email: string; name: string | null; timezone: string | null }[],
+): Promise<{ id: number; email: string; inserted: boolean }[]> {
+  const back = await trx
+    .insertInto('subscribers')
+    .values(rows.map((r) => ({ email: r.email, name: r.name, timezone: r.timezone, status: 'active' as const, confirmed_at: sql<Date>`now()` })))
+    .onConflict((oc) =>
+      oc
+        .column('email')
+        .doUpdateSet({
+          name: sql`coalesce(excluded.name, subscribers.name)`,
+          timezone: sql`coalesce(excluded.timezone, subscribers.timezone)`,
+          status: 'active',
+          confirmed_at: sql`coalesce(subscribers.confirmed_at, now())`,
+          updated_at: sql`now()`,
+        })
+        .where('subscribers.status', 'in', ['pending', 'active']),
+    )
+    .returning(['id', 'email', sql<boolean>`(xmax = 0)`.as('inserted')])
+    .execute();
+  const fresh = back.filter((r) => r.inserted);
+  if (fresh.length > 0) await trx.insertInto('subscriber_events').values(fresh.map((r) => ({ subscriber_id: r.id, type: 'imported' as const }))).execute();
+  return back;
+}
+
+/**
+ * Sweeps sign-ups never confirmed within PENDING_EXPIRY_DAYS (pendingExpired): a first-time sign-up
+ * is deleted (it never consented to anything); a former reader who asked to come back and did not
+ * confirm returns to unsubscribed. Returns how many rows were swept.
+ */
+export async function purgeExpiredPending(db: Db, expiryDays: number): Promise<number> {
+  const deleted = await db.deleteFrom('subscribers').where('confirmed_at', 'is', null).where(pendingExpired(expiryDays)).executeTakeFirst();
+  const reverted = await db
+    .updateTable('subscribers')
+    .set({ status: 'unsubscribed', updated_at: sql<Date>`now()` })
+    .where('confirmed_at', 'is not', null)
+    .where(pendingExpired(expiryDays))
+    .executeTakeFirst();
+  return Number(deleted.numDeletedRows) + Number(reverted.numUpdatedRows);
+}
+
+/**
+ * `digest subscribers erase EMAIL` (right to erasure): deletes the subscriber row, and with it the
+ * address, name and preferences; their deliveries stay for the editions' counts with the subscriber
+ * id set null (ones not yet sent are skipped first); their events stay for the
+ * counts, anonymised (subscriber_id set null, free-text reasons cleared); an `erased` event with no
+ * subscriber records that it happened. Only a hash of the address is kept, on the suppression list,
+ * so it is never mailed again unless it signs up anew. One transaction; works for an address that
+ * has no subscriber too (it is suppressed all the same).
+ */
+export async function eraseSubscriber(db: Db, email: string): Promise<{ found: boolean }> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('subscribers').select('id').where('email', '=', email.trim()).forUpdate().executeTakeFirst();
+    if (row) {
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'skipped', lease_until: null, error: 'reader erased' })
+        .where('subscriber_id', '=', row.id)
+        .where('status', 'in', ['queued', 'retry'])
+        .execute();
+      await trx.updateTable('subscriber_events').set({ reason: null }).where('subscriber_id', '=', row.id).execute();
+      await trx.deleteFrom('subscribers').where('id', '=', row.id).execute();
+    }
+    await trx.insertInto('subscriber_events').values({ subscriber_id: null, type: 'erased' }).execute();
+    await trx
+      .insertInto('suppressions')
+      .values({ email_hash: emailHash(email), reason: 'erased' })
+      .onConflict((oc) => oc.column('email_hash').doUpdateSet({ reason: 'erased' }))
+      .execute();
+    return { found: row !== undefined };
+  });
 }

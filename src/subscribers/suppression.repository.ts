@@ -22,11 +22,6 @@ export async function suppress(db: Db, email: string, reason: SuppressionReason)
     .execute();
 }
 
-export async function isSuppressed(db: Db, email: string): Promise<boolean> {
-  const row = await db.selectFrom('suppressions').select('email_hash').where('email_hash', '=', emailHash(email)).executeTakeFirst();
-  return row !== undefined;
-}
-
 /** Lifts the suppression: only when the reader confirms a new sign-up. */
 export async function unsuppress(db: Db, email: string): Promise<void> {
   await db.deleteFrom('suppressions').where('email_hash', '=', emailHash(email)).execute();
