@@ -1,17 +1,9 @@
-import type { Config, Logger } from '../config/index.js';
-import type { Db, Edition } from '../db/index.js';
-import { deliveryCounts, DeliveryWorker, failPastCutoff, type DeliveryCounts, type MessageSource, type RelayWatch, type Sender, type WorkerEvent } from '../delivery/index.js';
+import type { Edition } from '../db/index.js';
+import { deliveryCounts, DeliveryWorker, failPastCutoff, type DeliveryCounts, type WorkerDeps, type WorkerEvent } from '../delivery/index.js';
 import { expireEdition, finishEditionIfDone } from './edition-state.js';
 
-export interface SendDeps {
-  readonly db: Db;
-  readonly config: Config;
-  readonly log: Logger;
-  /** The process's Sender and its relay watch, shared by every worker (delivery/smtp/sender.ts). */
-  readonly sender: Sender;
-  readonly relay?: RelayWatch | undefined;
-  readonly messages: MessageSource;
-}
+/** What a send needs: what its workers need (the process's Sender and relay watch, shared by them all). */
+export type SendDeps = WorkerDeps;
 
 export interface SendOptions {
   /** In-process workers (default WORKERS; the caller applies delivery/worker-count.ts). */
