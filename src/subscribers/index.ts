@@ -5,7 +5,6 @@ export {
   eraseSubscriber,
   isPendingExpired,
   markBounced,
-  pendingExpired,
   purgeExpiredPending,
   resubscribe,
   unsubscribe,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { confirmSubscriber, findByToken, preferencesPath, unsuppress } from '../subscribers/index.js';
+import { confirmSubscriber, findByToken, isPendingExpired, preferencesPath, unsuppress } from '../subscribers/index.js';
 import type { Subscriber } from '../db/index.js';
 import { confirmedPage, confirmPage } from './pages/confirm.page.js';
 import { usualSendTime } from './pages/send-time.js';
@@ -16,13 +16,13 @@ import type { WebDeps } from './web-deps.js';
  */
 export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { config, db } = deps;
-  const expired = (s: Subscriber) =>
-    (s.confirmation_sent_at ?? s.created_at).getTime() < Date.now() - config.signup.pendingExpiryDays * 86_400_000;
-
-  /** The page for a link whose subscriber is not (or no longer) pending. */
-  const settled = (s: Subscriber | undefined) => {
+  /**
+   * The page for a link whose subscriber is not (or no longer) pending. Whether a sign-up has expired
+   * is the database's to say (the rule confirmSubscriber applies), not this server's clock.
+   */
+  const settled = async (s: Subscriber | undefined) => {
     if (s?.status === 'active') return { status: 200, page: confirmedPage(config, preferencesPath(config.keys, s), true, usualSendTime(config, s.timezone, deps.clock())) };
-    if (s?.status === 'pending' && expired(s)) {
+    if (s?.status === 'pending' && (await isPendingExpired(db, s.id, config.signup.pendingExpiryDays))) {
       const l = config.locale;
       const signup = html`<a href="/">${l.t('confirm.expired_signup')}</a>`;
       return { status: 410, page: messagePage(config, l.t('link.expired.title'), [tHtml(l, 'confirm.expired', { signup })]) };
@@ -34,7 +34,7 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   app.get<{ Params: { token: string } }>('/confirm/:token', { preHandler: reader }, async (request, reply) => {
     const { subscriber: s } = tokenReader(request);
-    const done = settled(s);
+    const done = await settled(s);
     if (done) return sendPage(reply, done.status, done.page);
     if (s.status !== 'pending') return badLinkPage(reply, config, 410, 'stale');
     return sendPage(reply, 200, confirmPage(config, request.params.token, s.email));
@@ -54,7 +54,7 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
       request.log.info({ event: 'subscriber.confirmed', subscriberId: s.id }, 'subscriber confirmed');
       return sendPage(reply, 200, confirmedPage(config, preferencesPath(config.keys, s), false, usualSendTime(config, s.timezone, deps.clock())));
     }
-    const done = settled(s);
+    const done = await settled(s);
     if (done) return sendPage(reply, done.status, done.page);
     return badLinkPage(reply, config, 410, 'stale');
   });
