@@ -1,5 +1,5 @@
 export { describeAddressProblem, parseEmailAddress, type AddressProblem, type ParsedAddress } from './email-address.js';
-export { confirmPath, confirmUrl, listUnsubscribeHeaders, preferencesPath, preferencesUrl, unsubscribePath, unsubscribeUrl, type LinkSubscriber } from './links.js';
+export { confirmPath, confirmUrl, preferencesPath, preferencesUrl, unsubscribePath, unsubscribeUrl, type LinkSubscriber } from './links.js';
 export {
   confirmSubscriber,
   eraseSubscriber,

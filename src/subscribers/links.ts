@@ -41,18 +41,3 @@ export function preferencesUrl(config: Config, subscriber: LinkSubscriber, editi
 export function confirmUrl(config: Config, subscriber: LinkSubscriber): string {
   return config.publicUrl + confirmPath(config.keys, subscriber);
 }
-
-/**
- * RFC 2369 / RFC 8058 headers for one digest email. The https link takes the one-click POST;
- * a mailto is added only when the operator has a mailbox that processes unsubscribe mail.
- */
-export function listUnsubscribeHeaders(
-  config: Config,
-  subscriber: LinkSubscriber,
-  editionId?: number,
-  options: { mailto?: string } = {},
-): Record<'List-Unsubscribe' | 'List-Unsubscribe-Post', string> {
-  const url = unsubscribeUrl(config, subscriber, editionId);
-  const mailto = options.mailto ? `, <mailto:${options.mailto}?subject=unsubscribe>` : '';
-  return { 'List-Unsubscribe': `<${url}>${mailto}`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
-}
