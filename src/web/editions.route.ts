@@ -5,7 +5,7 @@ import type { Story } from '../db/index.js';
 import { editionIn, editionStories, listPublishedEditions, publishedEditionsOn, recentPublishedEditions, sentAt, type PublishedEdition } from '../editions/index.js';
 import { editionPath, escapeHtml, longDate, safeHttpUrl, sectionView, slotFromSegment, type SectionView } from '../render/index.js';
 import { html, type SafeHtml } from './pages/html.js';
-import { page } from './pages/layout.js';
+import { page, sendHtml } from './pages/layout.js';
 import type { WebDeps } from './web-deps.js';
 
 /**
@@ -26,14 +26,8 @@ const HEADLINES = 5;
 /** No scripts, no frames, inline styles; images from anywhere a story points (and our icon). */
 const CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-function sendHtml(reply: FastifyReply, status: number, page: SafeHtml): FastifyReply {
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .header('cache-control', status === 200 ? 'public, max-age=300' : 'no-store')
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', CSP)
-    .send(page.value);
+function sendEditionPage(reply: FastifyReply, status: number, page: SafeHtml): FastifyReply {
+  return sendHtml(reply, status, page, { csp: CSP, cacheControl: status === 200 ? 'public, max-age=300' : 'no-store' });
 }
 
 /** How a page names an edition among its date's others: "06:00 edition", "Weekly edition", "22:00 UTC edition". */
@@ -126,12 +120,12 @@ export function editionsRoutes(app: FastifyInstance, deps: WebDeps): void {
 <p class="meta"><a href="/editions/feed.xml">${l.t('editions.rss')}</a> · <a href="/">${l.t('editions.by_email')}</a></p>
 ${items.length ? html`<ul class="plain">${items}</ul>` : html`<p>${l.t('editions.none')}</p>`}
 </div>`;
-    return sendHtml(reply, 200, page(config, { title, body, wide: true, head: html`<link rel="alternate" type="application/rss+xml" href="/editions/feed.xml">` }));
+    return sendEditionPage(reply, 200, page(config, { title, body, wide: true, head: html`<link rel="alternate" type="application/rss+xml" href="/editions/feed.xml">` }));
   });
 
   async function showEdition(reply: FastifyReply, date: string, segment?: string): Promise<FastifyReply> {
     const notFound = () =>
-      sendHtml(
+      sendEditionPage(
         reply,
         404,
         page(config, {
@@ -171,7 +165,7 @@ ${others ? html`<p class="meta">${others}</p>` : ''}
 ${stories}
 </article>
 ${subscribeCard(config)}`;
-    return sendHtml(
+    return sendEditionPage(
       reply,
       200,
       page(config, {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html, raw, type SafeHtml } from '../pages/html.js';
-import { FAVICON_PATH } from '../pages/layout.js';
+import { htmlDocument, sendHtml } from '../pages/layout.js';
 import { csrfToken, sessionOf } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 
@@ -39,17 +39,21 @@ const NAV: readonly [string, string][] = [
   ['/editions', 'Archive'],
 ];
 
+/** An admin page: the shared document (pages/layout.ts) with the admin's stylesheet, navigation and log-out button. */
 export function adminPage(request: FastifyRequest, deps: WebDeps, title: string, body: SafeHtml): SafeHtml {
   const path = request.url.split('?')[0];
   const session = sessionOf(request);
   const nav = [...NAV, ...(deps.catcher ? [['/inbox', 'Inbox'] as [string, string]] : [])];
-  return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>${title} · ${deps.config.site.name} admin</title><link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml"><style>${STYLE}</style></head>
-<body><header class="bar"><strong>${deps.config.site.name} admin</strong>
+  return htmlDocument({
+    lang: 'en',
+    title: `${title} · ${deps.config.site.name} admin`,
+    style: STYLE,
+    header: html`<header class="bar"><strong>${deps.config.site.name} admin</strong>
 ${nav.map(([href, label]) => html`<a href="${href}" ${href === path ? raw('aria-current="page"') : ''}>${label}</a>`)}
 ${session ? html`<form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${csrfToken(deps.config.keys.current, session)}"><button type="submit">Log out</button></form>` : ''}
-</header><main id="main"><h1>${title}</h1>${body}</main></body></html>`;
+</header>`,
+    main: html`<h1>${title}</h1>${body}`,
+  });
 }
 
 /** A hidden CSRF field for a form on an admin page (empty for Bearer-authorised requests). */
@@ -58,13 +62,9 @@ export function csrfField(request: FastifyRequest, deps: WebDeps): SafeHtml {
   return session ? html`<input type="hidden" name="_csrf" value="${csrfToken(deps.config.keys.current, session)}">` : html``;
 }
 
-export function sendAdminPage(reply: FastifyReply, status: number, page: SafeHtml): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'same-origin')
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-    .send(page.value);
+/** The admin's policy: no script; frames only from this site (the catcher's message, the preview). */
+export const ADMIN_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+export function sendAdminPage(reply: FastifyReply, status: number, page: SafeHtml, csp = ADMIN_CSP): FastifyReply {
+  return sendHtml(reply, status, page, { csp, referrer: 'same-origin' });
 }

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { buildPreview, currentEditionDate } from '../../editions/index.js';
 import { describePreflight } from '../../render/index.js';
-import { adminPage } from './admin.layout.js';
+import { adminPage, sendAdminPage } from './admin.layout.js';
 import { requireAdmin } from './admin-session.js';
 import { html, type SafeHtml } from '../pages/html.js';
 import type { WebDeps } from '../web-deps.js';
@@ -19,8 +19,7 @@ export const PREVIEW_WIDTHS = [375, 800] as const;
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function adminPreviewRoutes(app: FastifyInstance, deps: WebDeps): void {
-  const send = (reply: import('fastify').FastifyReply, status: number, page: SafeHtml) =>
-    reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'same-origin').header('content-security-policy', CSP).send(page.value);
+  const send = (reply: FastifyReply, status: number, page: SafeHtml) => sendAdminPage(reply, status, page, CSP);
 
   app.get<{ Querystring: { date?: string } }>('/admin/preview', { preHandler: requireAdmin(deps) }, async (request, reply) => {
     // Default: the edition that would go out next (the demo's, at any hour), not the calendar's today.

@@ -3,8 +3,8 @@ import type { Config } from '../../config/index.js';
 import { html, raw, type SafeHtml } from './html.js';
 
 /**
- * The shell of every reader-facing page: no JavaScript, no external assets, one small stylesheet that
- * reads well from 320 px phones to desktops, visible focus, and labels on every control.
+ * The reader pages' stylesheet: no JavaScript, no external assets, one small stylesheet that reads
+ * well from 320 px phones to desktops, visible focus, and labels on every control.
  */
 const STYLE = raw(`
 *,*::before,*::after{box-sizing:border-box}
@@ -59,6 +59,50 @@ ul.plain>li:first-child{border-top:0}
 /** The site's icon, also served at /favicon.ico (favicon.route.ts) for pages without this link. */
 export const FAVICON_PATH = '/favicon.svg';
 
+/**
+ * The one HTML document every page of the site is: the reader pages, the archive and its editions,
+ * the error pages, the demo's article pages (page(), below) and the admin, its login, preview and the
+ * catcher's inbox (adminPage(), admin/admin.layout.ts). What differs is passed in: the language, the
+ * stylesheet, the header and footer. Never indexed; no script unless a page names one of ours.
+ */
+export interface DocumentOptions {
+  readonly lang: string;
+  /** The whole <title>. */
+  readonly title: string;
+  readonly style: SafeHtml;
+  /** A <meta name="referrer"> as well as the header: pages whose URL holds a reader's token. */
+  readonly noReferrer?: boolean;
+  /** More of the head (a canonical link, a deferred script of ours); markup we wrote. */
+  readonly head?: SafeHtml;
+  readonly bodyClass?: string;
+  readonly header?: SafeHtml;
+  readonly main: SafeHtml;
+  readonly footer?: SafeHtml;
+}
+
+export function htmlDocument(o: DocumentOptions): SafeHtml {
+  return html`<!doctype html>
+<html lang="${o.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${o.noReferrer ? html`<meta name="referrer" content="no-referrer">
+` : ''}<meta name="robots" content="noindex">
+<title>${o.title}</title>
+<link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml">
+<style>${o.style}</style>
+${o.head ?? ''}
+</head>
+<body${o.bodyClass ? html` class="${o.bodyClass}"` : ''}>
+${o.header ?? ''}
+<main id="main">
+${o.main}
+</main>
+${o.footer ?? ''}
+</body>
+</html>`;
+}
+
 export interface PageOptions {
   readonly title: string;
   readonly body: SafeHtml;
@@ -75,29 +119,41 @@ export interface PageOptions {
 /** The site's name, postal address and readers' language come from the settings, for every page. */
 type PageSite = Pick<Config, 'site' | 'locale'>;
 
+/** A reader-facing page: the site's header (name, archive) and footer (postal address), in the readers' language. */
 export function page(config: PageSite, o: PageOptions): SafeHtml {
   const siteName = config.site.name;
   const postalAddress = config.site.postalAddress;
-  return html`<!doctype html>
-<html lang="${config.locale.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<title>${o.title} · ${siteName}</title>
-<link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml">
-<style>${STYLE}</style>
-${o.head ?? ''}${o.script ? html`<script src="${o.script}" defer></script>` : ''}
-</head>
-<body${o.wide ? html` class="wide"` : ''}>
-${o.bare ? '' : html`<header class="site"><a href="/">${siteName}</a><nav><a href="/editions">${config.locale.t('nav.archive')}</a></nav></header>`}
-<main id="main">
-${o.body}
-</main>
-${o.bare || !postalAddress ? '' : html`<footer><p>${postalAddress}</p></footer>`}
-</body>
-</html>`;
+  return htmlDocument({
+    lang: config.locale.lang,
+    title: `${o.title} · ${siteName}`,
+    style: STYLE,
+    noReferrer: true,
+    head: html`${o.head ?? ''}${o.script ? html`<script src="${o.script}" defer></script>` : ''}`,
+    ...(o.wide ? { bodyClass: 'wide' } : {}),
+    ...(o.bare ? {} : { header: html`<header class="site"><a href="/">${siteName}</a><nav><a href="/editions">${config.locale.t('nav.archive')}</a></nav></header>` }),
+    main: o.body,
+    ...(o.bare || !postalAddress ? {} : { footer: html`<footer><p>${postalAddress}</p></footer>` }),
+  });
+}
+
+export interface SendHtmlOptions {
+  readonly csp: string;
+  /** Referrer-Policy; none set when omitted (the browser's default). */
+  readonly referrer?: 'no-referrer' | 'same-origin';
+  /** Cache-Control; no-store when omitted. */
+  readonly cacheControl?: string;
+}
+
+/** Sends a page of ours: HTML, nosniff, the page's own CSP, its referrer and cache policies. */
+export function sendHtml(reply: FastifyReply, status: number, body: SafeHtml, o: SendHtmlOptions): FastifyReply {
+  reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', o.cacheControl ?? 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', o.csp);
+  if (o.referrer) reply.header('referrer-policy', o.referrer);
+  return reply.send(body.value);
 }
 
 export interface SendPageOptions {
@@ -113,16 +169,9 @@ export function readerCsp(options: SendPageOptions = {}): string {
 }
 
 /**
- * Sends a page with headers that keep tokens in URLs private (no referrer, no caching) and refuse
- * scripts (except our own, where a page asks) and framing (except the embeddable form).
+ * Sends a reader page with headers that keep tokens in URLs private (no referrer, no caching) and
+ * refuse scripts (except our own, where a page asks) and framing (except the embeddable form).
  */
 export function sendPage(reply: FastifyReply, status: number, body: SafeHtml, options: SendPageOptions = {}): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', readerCsp(options))
-    .send(body.value);
+  return sendHtml(reply, status, body, { csp: readerCsp(options), referrer: 'no-referrer' });
 }
