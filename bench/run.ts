@@ -255,8 +255,7 @@ async function runDigestSend(sinkPort: number, sink: ChildProcess): Promise<Send
   child.stderr!.on('data', (b: Buffer) => {
     appendFileSync(stderrLog, b);
     buffered += b.toString();
-    let eol;
-    while ((eol = buffered.indexOf('\n')) >= 0) {
+    for (let eol = buffered.indexOf('\n'); eol >= 0; eol = buffered.indexOf('\n')) {
       const line = buffered.slice(0, eol);
       buffered = buffered.slice(eol + 1);
       try {
@@ -412,7 +411,7 @@ async function main(): Promise<void> {
   try {
     await migrate(opened.db);
     if (ENGINE === 'postgres') pgVersion = ((await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(opened.db)).rows[0]?.v ?? '?').split(' ')[0]!;
-    let t = performance.now();
+    const t = performance.now();
     await fill(opened.db);
     if (ENGINE === 'postgres') await sql`VACUUM ANALYZE subscribers`.execute(opened.db);
     const fillMs = performance.now() - t;

@@ -32,8 +32,7 @@ class Replies {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       this.buffer += chunk;
-      let eol;
-      while ((eol = this.buffer.indexOf('\r\n')) >= 0) {
+      for (let eol = this.buffer.indexOf('\r\n'); eol >= 0; eol = this.buffer.indexOf('\r\n')) {
         const line = this.buffer.slice(0, eol);
         this.buffer = this.buffer.slice(eol + 2);
         if (line[3] !== '-') this.codes.push(Number(line.slice(0, 3)));

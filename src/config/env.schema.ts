@@ -80,7 +80,7 @@ export const envSchema = z.object({
   ALLOW_HTTP_PUBLIC_URL: withDefault(z.enum(['true', 'false'], { error: (i) => `ALLOW_HTTP_PUBLIC_URL "${String(i.input)}" must be true or false` }), 'false'),
   HOST: withDefault(z.string(), '127.0.0.1'),
   TRUST_PROXY: withDefault(
-    z.string().regex(/^(false|true|\d{1,2}|[0-9a-fA-F:.\/]+(,[0-9a-fA-F:.\/]+)*)$/, {
+    z.string().regex(/^(false|true|\d{1,2}|[0-9a-fA-F:./]+(,[0-9a-fA-F:./]+)*)$/, {
       error: (i) => `TRUST_PROXY "${String(i.input)}" must be false, true, a number of proxy hops, or proxy addresses (comma-separated IPs or CIDRs)`,
     }),
     'false',

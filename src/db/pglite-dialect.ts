@@ -33,6 +33,7 @@ export class PGliteDialect implements Dialect {
   createDriver(): Driver {
     return new PGliteDriver(this.session);
   }
+  // biome-ignore lint/suspicious/noExplicitAny: kysely's Dialect interface declares this parameter as Kysely<any>.
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new PostgresIntrospector(db);
   }

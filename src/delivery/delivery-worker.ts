@@ -204,7 +204,7 @@ export class DeliveryWorker {
       if (this.opts.editionId !== undefined) {
         // A foreground send of a paused (or expired) edition ends here; a resume is another send.
         const e = await this.deps.db.selectFrom('editions').select('status').where('id', '=', this.opts.editionId).executeTakeFirst();
-        if (!e || e.status !== 'sending') return true;
+        if (e?.status !== 'sending') return true;
       }
       const row = await this.deps.db
         .selectFrom('deliveries')

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, Edition } from '../db/index.js';
 import { createDeliveries } from '../delivery/index.js';
-import { describePreflight, editionInputFor, preflightEdition, renderEdition } from '../render/index.js';
+import { describePreflight, editionInputFor, preflightEdition, renderEdition, type RenderedEdition } from '../render/index.js';
 import { clickLinks } from '../stories/index.js';
 import { cutoffOf, type EditionSpec } from './edition-specs.js';
 import { pickForEdition } from './pick-for-edition.js';
@@ -114,7 +114,7 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, optio
       await markEmpty(trx, edition.id, `no stories published in the window (EMPTY_DAY=skip)${before ? '; picked again at its send time' : ''}`, now);
       return done('empty');
     }
-    let rendered;
+    let rendered: RenderedEdition;
     t = performance.now();
     try {
       rendered = await renderEdition(

@@ -24,5 +24,5 @@ export interface Scorable {
 export function score(story: Scorable, at: Date, unitHours = 1): number {
   const age = Math.max(0, (at.getTime() - story.published_at.getTime()) / (3_600_000 * unitHours));
   const engagement = Math.max(0, story.votes) + COMMENT_WEIGHT * Math.max(0, story.comments) + 1;
-  return engagement / Math.pow(age + 2, GRAVITY);
+  return engagement / (age + 2) ** GRAVITY;
 }

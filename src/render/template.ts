@@ -83,9 +83,7 @@ function lookup(stack: readonly unknown[], name: string): unknown {
   return undefined;
 }
 
-export interface CompiledTemplate {
-  (data: object): string;
-}
+export type CompiledTemplate = (data: object) => string;
 
 /** Compiles a template once; partials are resolved (and parsed) at compile time. */
 export function compileTemplate(

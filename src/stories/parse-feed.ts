@@ -25,6 +25,7 @@ export class FeedError extends Error {
 
 type Text = string | { value?: string; type?: string } | undefined;
 type Person = { name?: string; email?: string } | string;
+// biome-ignore lint/suspicious/noExplicitAny: a parsed feed's shape is whatever the publisher wrote; each reader below checks what it takes.
 type Loose = Record<string, any>;
 
 function text(t: Text): string | undefined {

@@ -121,7 +121,13 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       if (messages.length >= count) return Promise.resolve(messages);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`expected ${count} messages, got ${messages.length} in ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({ count, resolve: () => (clearTimeout(timer), resolve(messages)) });
+        waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(messages);
+          },
+        });
       });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -53,7 +53,9 @@ describe.each(ENGINES)('database on %s', (engine) => {
 
 describe('embedded data directory', () => {
   const dirs: string[] = [];
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   it('keeps data across reopen and refuses a second process while one holds it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'digest-data-'));

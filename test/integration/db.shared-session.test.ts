@@ -48,8 +48,14 @@ describe('the embedded database shared through its socket', () => {
     await a.query('BEGIN');
     await a.query('INSERT INTO t VALUES ($1)', [1]);
     const order: string[] = [];
-    const fromB = b.query<{ n: number }>('SELECT count(*)::int AS n FROM t').then((r) => (order.push('b'), r.rows[0]!.n));
-    const fromServer = sql<{ n: number }>`SELECT count(*)::int AS n FROM t`.execute(server.db).then((r) => (order.push('server'), r.rows[0]!.n));
+    const fromB = b.query<{ n: number }>('SELECT count(*)::int AS n FROM t').then((r) => {
+      order.push('b');
+      return r.rows[0]!.n;
+    });
+    const fromServer = sql<{ n: number }>`SELECT count(*)::int AS n FROM t`.execute(server.db).then((r) => {
+      order.push('server');
+      return r.rows[0]!.n;
+    });
     await a.query('INSERT INTO t VALUES ($1)', [2]);
     order.push('a commits');
     await a.query('COMMIT');

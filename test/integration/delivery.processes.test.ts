@@ -87,7 +87,10 @@ describe('delivery across processes (postgres)', () => {
     // A seeded generator, so a failing run can be replayed (KILL_SEED=…).
     let seed = Number(process.env.KILL_SEED ?? Date.now() % 2_147_483_647);
     const firstSeed = seed;
-    const random = () => ((seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647);
+    const random = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
     const kills: { after: number; at: number }[] = [];
     for (let round = 0; round < 4; round++) {
       const send = digest(['send', '--date', slot.date], env);

@@ -25,7 +25,10 @@ function simulate(limits: { concurrency: number; maxMarks: number }, steps: read
         }
         break;
       case 'accepted':
-        if (inFlight > 0) (inFlight -= 1), (waitingMarks += 1);
+        if (inFlight > 0) {
+          inFlight -= 1;
+          waitingMarks += 1;
+        }
         break;
       case 'refused':
         if (inFlight > 0) inFlight -= 1;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, escapeText, greetingFor, personalise, renderConfirmation, renderEdition, truncate } from '../../src/render/index.js';
 import { cleanName } from '../../src/subscribers/subscriber-input.js';
-import { escape as escapePage } from '../../src/web/pages/html.js';
+import { escapeHtml as escapePage } from '../../src/web/pages/html.js';
 import { preferencesPage } from '../../src/web/pages/preferences.page.js';
 import { unsubscribePage } from '../../src/web/pages/unsubscribe.page.js';
 import { testConfig } from '../helpers/config.js';

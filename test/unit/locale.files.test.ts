@@ -78,7 +78,7 @@ describe('locale files', () => {
 
 describe('a broken locale file stops start-up, naming the file and the key', () => {
   it('a missing key', () => {
-    const { ['signup.title']: _gone, ...rest } = read('fr');
+    const { 'signup.title': _gone, ...rest } = read('fr');
     expect(startUpError('fr', rest)).toContain('locales/fr.json: key "signup.title" is missing (en.json has it)');
   });
 

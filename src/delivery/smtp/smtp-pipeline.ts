@@ -87,8 +87,7 @@ class ReplyReader {
 
   push(chunk: string): void {
     this.buffer += chunk;
-    let eol;
-    while ((eol = this.buffer.indexOf('\n')) >= 0) {
+    for (let eol = this.buffer.indexOf('\n'); eol >= 0; eol = this.buffer.indexOf('\n')) {
       const line = this.buffer.slice(0, eol).replace(/\r$/, '');
       this.buffer = this.buffer.slice(eol + 1);
       this.lines.push(line);
@@ -175,8 +174,14 @@ class Connection {
     const socket = await new Promise<Socket | TLSSocket>((resolve, reject) => {
       const s = o.secure ? tlsConnect({ host: o.host, port: o.port, servername: o.host }) : netConnect({ host: o.host, port: o.port });
       const timer = setTimeout(() => s.destroy(Object.assign(new Error('connection timeout'), { code: 'ETIMEDOUT' })), timeout);
-      s.once(o.secure ? 'secureConnect' : 'connect', () => (clearTimeout(timer), resolve(s)));
-      s.once('error', (e) => (clearTimeout(timer), reject(e)));
+      s.once(o.secure ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      s.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
     }).catch((e: NodeJS.ErrnoException) => {
       throw new SmtpSendError(e.message, e.code === 'ETIMEDOUT' ? 'ETIMEDOUT' : 'ECONNECTION', false, undefined, e.code);
     });

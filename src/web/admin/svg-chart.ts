@@ -39,7 +39,7 @@ export function lineChart(options: { title: string; labels: readonly string[]; s
 }
 
 function niceCeil(v: number): number {
-  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  const p = 10 ** Math.floor(Math.log10(v));
   for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
   return 10 * p;
 }

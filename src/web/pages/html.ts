@@ -14,7 +14,7 @@ export class SafeHtml {
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
-export function escape(value: string): string {
+export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`]/g, (c) => ENTITIES[c]!);
 }
 
@@ -24,7 +24,7 @@ function render(value: Value): string {
   if (value === null || value === undefined || value === false || value === true) return '';
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) return value.map(render).join('');
-  return escape(String(value));
+  return escapeHtml(String(value));
 }
 
 export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtml {
@@ -39,7 +39,7 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtm
  */
 export function tHtml(locale: Locale, key: string, vars: Readonly<Record<string, Value>>): SafeHtml {
   return new SafeHtml(
-    interpolate(escape(locale.form(key)), (name) => {
+    interpolate(escapeHtml(locale.form(key)), (name) => {
       if (!(name in vars)) throw new Error(`key "${key}" needs a value for {${name}}`);
       return render(vars[name]);
     }),
