@@ -70,6 +70,20 @@ describe.each(ENGINES)('subscribers import, export and erase on %s', (engine) =>
     expect(await importSubscribers(t.db, out)).toMatchObject({ inserted: 2, problems: [] });
   });
 
+  it('quotes a name that holds a line break, a lone CR or a quote, so each reader stays one record', async () => {
+    t = await createTestDatabase(engine);
+    const names = ['Ann\nLee', 'Bo\rRay', 'Cy "C" Ng'];
+    await t.db.insertInto('subscribers').values(names.map((name, i) => ({ email: `q${i}@example.com`, name, status: 'active' as const }))).execute();
+    let out = '';
+    await exportSubscribers(t.db, (c) => {
+      out += c;
+    });
+    expect(out).toContain('q0@example.com,"Ann\nLee",active,');
+    expect(out).toContain('q1@example.com,"Bo\rRay",active,');
+    expect(out).toContain('q2@example.com,"Cy ""C"" Ng",active,');
+    expect(out.endsWith('\r\n')).toBe(true);
+  });
+
   it('erases a reader: no address, name or reason left anywhere, only the hash on the suppression list', async () => {
     t = await createTestDatabase(engine);
     const s = await t.db.insertInto('subscribers').values({ email: 'Gone@Example.com', name: 'Gina Gone', status: 'active' }).returning('id').executeTakeFirstOrThrow();
