@@ -12,7 +12,6 @@ export function escapeHtml(value: string): string {
 
 /** Text for the plain-text part: no entities, but no forged placeholders and no control characters. */
 export function escapeText(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/%%/g, '%\u200b%');
 }
 

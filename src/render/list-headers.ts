@@ -47,7 +47,6 @@ export function listIdValue(listId: BulkMail['listId']): string {
   }
   const name = listId.name.replace(/[\r\n]+/g, ' ').replace(/\s+/g, ' ').trim();
   if (!name) return `<${listId.id}>`;
-  // eslint-disable-next-line no-control-regex
   const phrase = /[^\x20-\x7e]/.test(name)
     ? mimeFuncs.encodeWord(name, 'Q', 52)
     : /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/.test(name)

@@ -12,7 +12,6 @@ export const SECTIONS: readonly DigestSection[] = ['stories', 'blogs'];
 export function cleanName(input: unknown): string | null {
   if (typeof input !== 'string') return null;
   const name = input
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
     .replace(/[\u202a-\u202e\u2066-\u2069]/g, '')
     .replace(/\s+/g, ' ')

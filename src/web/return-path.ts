@@ -12,7 +12,6 @@ const PROBE_ORIGIN = 'http://return-path.invalid';
 export function safeReturnPath(next: unknown, fallback = '/admin'): string {
   if (typeof next !== 'string' || next.length === 0 || next.length > MAX_LENGTH) return fallback;
   if (!next.startsWith('/') || next.startsWith('//')) return fallback;
-  // eslint-disable-next-line no-control-regex
   if (/[\\\u0000-\u001f\u007f-\u009f\s]/.test(next)) return fallback;
   let url: URL;
   try {
