@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { sql } from 'kysely';
-import { unsubscribeUrl } from '../src/subscribers/index.js';
+import { unsubscribePath } from '../src/subscribers/index.js';
 import { testConfig } from '../test/helpers/config.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { startTestServer } from '../test/helpers/http.js';
@@ -123,7 +123,7 @@ try {
     INSERT INTO subscribers (email, name, status, confirmed_at)
     SELECT 'reader' || g || '@bench.example', 'Reader ' || g, 'active', now() FROM generate_series(1, 10000) AS g
     RETURNING id, token_version`.execute(db);
-  const paths = created.rows.map((s) => new URL(unsubscribeUrl(config, s)).pathname);
+  const paths = created.rows.map((s) => unsubscribePath(config.keys, s));
   let nextPath = 0;
   const unsubscribes = await cannon({
     url: server.url,
