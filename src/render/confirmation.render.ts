@@ -1,7 +1,7 @@
 import { defaultLocale, type Locale } from '../config/index.js';
-import { randomBytes } from 'node:crypto';
 import { escapeHtml, escapeText, headerText, wrap } from './escape.js';
 import { footerWords } from './mail-words.js';
+import { renderMarked, type RenderedMail } from './marked-mail.js';
 import { mjmlToHtml } from './mjml.js';
 import { PREHEADER_FILLER } from './preheader.js';
 import { loadTemplates } from './template-files.js';
@@ -16,55 +16,30 @@ export interface ConfirmationInput {
   readonly locale?: Locale | undefined;
 }
 
-export interface RenderedMail {
-  readonly subject: string;
-  readonly html: string;
-  readonly text: string;
-}
-
-interface ConfirmationTemplate {
-  readonly subject: string;
-  readonly html: string;
-  readonly text: string;
-  /** Letters and digits standing where each reader's greeting and confirm link go. */
-  readonly greetingMarker: string;
-  readonly urlMarker: string;
-}
-
-const rendered = new Map<string, Promise<ConfirmationTemplate>>();
-
 /**
- * The sign-up confirmation email. MJML runs once per site and language (about 10 ms, which a burst
- * of sign-ups on two cores would otherwise queue behind); each sign-up fills in its greeting and its
- * confirm link, escaped, in place of two random markers that no input can forge.
+ * The sign-up confirmation email, rendered once per site and language (renderMarked); each sign-up
+ * fills in its greeting and its confirm link, escaped.
  */
 export async function renderConfirmation(input: ConfirmationInput): Promise<RenderedMail> {
   const locale = input.locale ?? defaultLocale();
-  const key = JSON.stringify([input.site.name, input.site.postalAddress, input.publicUrl, locale.lang, locale.tag]);
-  let template = rendered.get(key);
-  if (!template) {
-    template = renderTemplate(input, locale);
-    template.catch(() => rendered.delete(key));
-    rendered.set(key, template);
-  }
-  const t = await template;
   const name = input.name?.trim();
   const greeting = name ? locale.t('mail.greeting_named', { name }) : locale.t('mail.greeting');
-  const fill = (s: string, g: string, u: string) => s.split(t.greetingMarker).join(g).split(t.urlMarker).join(u);
-  return {
-    subject: t.subject,
-    html: fill(t.html, escapeHtml(greeting), escapeHtml(input.confirmUrl)),
-    // The greeting has a line of its own (confirm.txt); a long name wraps it like the rest.
-    text: fill(t.text, wrapText(escapeText(greeting)), input.confirmUrl),
-  };
+  return renderMarked(
+    JSON.stringify(['confirm', input.site.name, input.site.postalAddress, input.publicUrl, locale.lang, locale.tag]),
+    ['greeting', 'confirmUrl'],
+    (markers) => renderTemplate(input, locale, markers),
+    {
+      html: { greeting: escapeHtml(greeting), confirmUrl: escapeHtml(input.confirmUrl) },
+      // The greeting has a line of its own (confirm.txt); a long name wraps it like the rest.
+      text: { greeting: wrapText(escapeText(greeting)), confirmUrl: input.confirmUrl },
+    },
+  );
 }
 
-async function renderTemplate(input: ConfirmationInput, locale: Locale): Promise<ConfirmationTemplate> {
+async function renderTemplate(input: ConfirmationInput, locale: Locale, markers: { greeting: string; confirmUrl: string }): Promise<RenderedMail> {
   const site = input.site.name;
   const templates = loadTemplates('confirm');
   const subject = headerText(locale.t('confirmation.subject', { site }));
-  const greetingMarker = `grt${randomBytes(12).toString('hex')}`;
-  const urlMarker = `url${randomBytes(12).toString('hex')}`;
   const ignore = locale.t('confirmation.ignore');
   const view = {
     lang: locale.lang,
@@ -73,8 +48,8 @@ async function renderTemplate(input: ConfirmationInput, locale: Locale): Promise
     preheaderFiller: PREHEADER_FILLER,
     siteName: site,
     longDate: '',
-    greeting: greetingMarker,
-    confirmUrl: urlMarker,
+    greeting: markers.greeting,
+    confirmUrl: markers.confirmUrl,
     reason: locale.t('confirmation.reason', { url: input.publicUrl }),
     unsubscribable: false,
     postalAddress: input.site.postalAddress,
@@ -91,5 +66,5 @@ async function renderTemplate(input: ConfirmationInput, locale: Locale): Promise
   };
   const html = await mjmlToHtml(templates.mjml(view), 'confirm.mjml');
   const text = wrapText(templates.text(view).replace(/\n{3,}/g, '\n\n').trim()) + '\n';
-  return { subject, html, text, greetingMarker, urlMarker };
+  return { subject, html, text };
 }

@@ -6,7 +6,9 @@
  *   compileMessageTemplate()  the same MIME built once per edition, each reader's copy spliced
  *   preflight*()      the checks that stop a send (size, text part, links, unsubscribe, headers)
  */
-export { renderConfirmation, type ConfirmationInput, type RenderedMail } from './confirmation.render.js';
+export { renderConfirmation, type ConfirmationInput } from './confirmation.render.js';
+export { renderNotice, type NoticeInput, type NoticeReason } from './notice.render.js';
+export type { RenderedMail } from './marked-mail.js';
 export {
   ALL_SECTIONS,
   renderEdition,

@@ -25,7 +25,7 @@ function partials(dir: string, ext: string): Record<string, string> {
 }
 
 /** `templates/<name>.mjml` and `templates/<name>.txt`, read and compiled once per process. */
-export function loadTemplates(name: 'digest' | 'confirm', dir: string = TEMPLATES_DIR): TemplatePair {
+export function loadTemplates(name: 'digest' | 'confirm' | 'notice', dir: string = TEMPLATES_DIR): TemplatePair {
   const key = `${dir}\0${name}`;
   let pair = cache.get(key);
   if (!pair) {

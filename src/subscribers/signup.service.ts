@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
 import type { Config, Logger } from '../config/index.js';
 import type { Db, DigestSection, Subscriber } from '../db/index.js';
-import { renderConfirmation } from '../render/index.js';
-import { confirmUrl } from './links.js';
-import { manageMail } from './notice-mail.js';
+import { renderConfirmation, renderNotice, type NoticeReason } from '../render/index.js';
+import { confirmUrl, preferencesUrl, unsubscribeUrl } from './links.js';
 import { addPending, pendingExpired, renewPending, signUpAgain } from './subscriber-state.js';
 
 /**
@@ -162,10 +161,19 @@ async function sendConfirmation(deps: SubscriberDeps, subscriber: Subscriber): P
   }
 }
 
-async function sendNotice(deps: SubscriberDeps, subscriber: Subscriber, why: 'manage' | 'already_subscribed'): Promise<void> {
+async function sendNotice(deps: SubscriberDeps, subscriber: Subscriber, why: NoticeReason): Promise<void> {
   const { config, log } = deps;
   try {
-    const { messageId } = await deps.mailer.send({ to: subscriber.email, ...manageMail(config, subscriber, why) });
+    const mail = await renderNotice({
+      site: config.site,
+      why,
+      unsubscribed: subscriber.status === 'unsubscribed',
+      preferencesUrl: preferencesUrl(config, subscriber),
+      unsubscribeUrl: unsubscribeUrl(config, subscriber),
+      name: subscriber.name,
+      locale: config.locale,
+    });
+    const { messageId } = await deps.mailer.send({ to: subscriber.email, ...mail });
     log.info({ event: 'subscriber.manage_link_sent', subscriberId: subscriber.id, why, messageId }, 'manage link sent');
   } catch (err) {
     log.error({ event: 'subscriber.manage_link_failed', subscriberId: subscriber.id, err: (err as Error).message }, 'manage link failed');
