@@ -113,10 +113,24 @@ try {
       },
     ],
   });
-  const rows = await db.selectFrom('subscribers').select((eb) => [eb.fn.countAll<number>().as('n'), sql<number>`count(distinct lower(email))::int`.as('distinct')]).executeTakeFirstOrThrow();
-  const fivexx = Object.entries(signups.statuses).filter(([s]) => s.startsWith('5')).reduce((n, [, c]) => n + c, 0);
-  results.subscribe = { ...signups, fivexx, rateLimited429: signups.statuses['429'] ?? 0, subscriberRows: rows.n, distinctAddresses: rows.distinct, expectedAddresses: 710 };
-  console.log(`POST /subscribe ×1000 (1000 connections): ${signups.requestsPerSecond} req/s, p50 ${signups.latencyMs.p50} ms, p99 ${signups.latencyMs.p99} ms, statuses ${JSON.stringify(signups.statuses)}, errors ${signups.errors}; rows ${rows.n} for ${rows.distinct} distinct addresses (expected 710)`);
+  const rows = await db
+    .selectFrom('subscribers')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), sql<number>`count(distinct lower(email))::int`.as('distinct')])
+    .executeTakeFirstOrThrow();
+  const fivexx = Object.entries(signups.statuses)
+    .filter(([s]) => s.startsWith('5'))
+    .reduce((n, [, c]) => n + c, 0);
+  results.subscribe = {
+    ...signups,
+    fivexx,
+    rateLimited429: signups.statuses['429'] ?? 0,
+    subscriberRows: rows.n,
+    distinctAddresses: rows.distinct,
+    expectedAddresses: 710,
+  };
+  console.log(
+    `POST /subscribe ×1000 (1000 connections): ${signups.requestsPerSecond} req/s, p50 ${signups.latencyMs.p50} ms, p99 ${signups.latencyMs.p99} ms, statuses ${JSON.stringify(signups.statuses)}, errors ${signups.errors}; rows ${rows.n} for ${rows.distinct} distinct addresses (expected 710)`,
+  );
 
   // 2. One-click unsubscribes: 10,000 active readers by one INSERT … SELECT, then one POST each.
   const created = await sql<{ id: number; token_version: number }>`
@@ -155,24 +169,47 @@ try {
     .where('subscriber_events.type', '=', 'unsubscribed')
     .executeTakeFirstOrThrow();
   results.unsubscribe = { ...unsubscribes, subscribers: paths.length, honoured: honoured.n, unsubscribeEvents: unsubscribeEvents.n };
-  console.log(`POST /u/:token one-click ×${paths.length} (100 connections): ${unsubscribes.requestsPerSecond} req/s, p50 ${unsubscribes.latencyMs.p50} ms, p99 ${unsubscribes.latencyMs.p99} ms, statuses ${JSON.stringify(unsubscribes.statuses)}, errors ${unsubscribes.errors}; honoured ${honoured.n}/${paths.length}, events ${unsubscribeEvents.n}`);
+  console.log(
+    `POST /u/:token one-click ×${paths.length} (100 connections): ${unsubscribes.requestsPerSecond} req/s, p50 ${unsubscribes.latencyMs.p50} ms, p99 ${unsubscribes.latencyMs.p99} ms, statuses ${JSON.stringify(unsubscribes.statuses)}, errors ${unsubscribes.errors}; honoured ${honoured.n}/${paths.length}, events ${unsubscribeEvents.n}`,
+  );
 
   // 3. "View in browser" of a sent edition.
   const storyIds: number[] = [];
   for (let i = 0; i < 15; i++) {
-    const { id: _id, created_at: _c, modified_at: _m, ...row } = fixtureStory({ url: `https://news.example/load-${i}`, kind: i < 10 ? 'story' : 'blog', summary: 'A typical teaser of two sentences. '.repeat(4) });
+    const {
+      id: _id,
+      created_at: _c,
+      modified_at: _m,
+      ...row
+    } = fixtureStory({
+      url: `https://news.example/load-${i}`,
+      kind: i < 10 ? 'story' : 'blog',
+      summary: 'A typical teaser of two sentences. '.repeat(4),
+    });
     storyIds.push((await db.insertInto('stories').values(row).returning('id').executeTakeFirstOrThrow()).id);
   }
   await db
     .insertInto('editions')
-    .values({ date: '2026-11-25', slot: '06:00', status: 'sent', send_at: '2026-11-25T06:00:00Z', cutoff_at: '2026-11-25T12:00:00Z', window_start: '2026-11-24T06:00:00Z', window_end: '2026-11-25T06:00:00Z', subject: 'Load test edition', story_ids: storyIds })
+    .values({
+      date: '2026-11-25',
+      slot: '06:00',
+      status: 'sent',
+      send_at: '2026-11-25T06:00:00Z',
+      cutoff_at: '2026-11-25T12:00:00Z',
+      window_start: '2026-11-24T06:00:00Z',
+      window_end: '2026-11-25T06:00:00Z',
+      subject: 'Load test edition',
+      story_ids: storyIds,
+    })
     .execute();
   const check = await fetch(`${server.url}/editions/2026-11-25`);
   if (check.status !== 200) throw new Error(`GET /editions/2026-11-25 answered ${check.status}`);
   const pageBytes = (await check.arrayBuffer()).byteLength;
   const editions = await cannon({ url: `${server.url}/editions/2026-11-25`, connections: 50, duration: 10 });
   results.editionPage = { ...editions, pageBytes };
-  console.log(`GET /editions/:date for 10 s (50 connections, ${Math.round(pageBytes / 1024)} KB page): ${editions.requestsPerSecond} req/s, p50 ${editions.latencyMs.p50} ms, p99 ${editions.latencyMs.p99} ms, statuses ${JSON.stringify(editions.statuses)}, errors ${editions.errors}`);
+  console.log(
+    `GET /editions/:date for 10 s (50 connections, ${Math.round(pageBytes / 1024)} KB page): ${editions.requestsPerSecond} req/s, p50 ${editions.latencyMs.p50} ms, p99 ${editions.latencyMs.p99} ms, statuses ${JSON.stringify(editions.statuses)}, errors ${editions.errors}`,
+  );
 } finally {
   await server.close();
   await sink.close();

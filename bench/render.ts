@@ -9,7 +9,15 @@ const input: EditionInput = {
   date: '2026-11-26',
   site: { name: 'The Morning Post', postalAddress: '1 Main Street, Springfield' },
   publicUrl: 'https://digest.example.com',
-  stories: [referenceArticle(), ...Array.from({ length: 9 }, (_, i) => fixtureStory({ summary: 'A typical teaser of two sentences. '.repeat(4), image_url: i % 3 ? null : `https://img.example.com/${i}.jpg` }))],
+  stories: [
+    referenceArticle(),
+    ...Array.from({ length: 9 }, (_, i) =>
+      fixtureStory({
+        summary: 'A typical teaser of two sentences. '.repeat(4),
+        image_url: i % 3 ? null : `https://img.example.com/${i}.jpg`,
+      }),
+    ),
+  ],
   blogs: Array.from({ length: 5 }, () => fixtureStory({ kind: 'blog', summary: 'A blog teaser. '.repeat(8) })),
 };
 
@@ -37,12 +45,27 @@ const personaliseUs = ((performance.now() - t) * 1000) / readers;
 const composes = 2000;
 t = performance.now();
 for (let i = 0; i < composes; i++) {
-  const p = personalise(rendered, { name: 'Ann', unsubscribeUrl: `https://digest.example.com/u/t${i}`, preferencesUrl: `https://digest.example.com/p/t${i}` });
-  await composeMessage({ from: 'd@example.com', to: `r${i}@example.com`, subject: rendered.subject, ...p, messageId: `<${i}@example.com>`, listUnsubscribe: { url: `https://digest.example.com/u/t${i}` } });
+  const p = personalise(rendered, {
+    name: 'Ann',
+    unsubscribeUrl: `https://digest.example.com/u/t${i}`,
+    preferencesUrl: `https://digest.example.com/p/t${i}`,
+  });
+  await composeMessage({
+    from: 'd@example.com',
+    to: `r${i}@example.com`,
+    subject: rendered.subject,
+    ...p,
+    messageId: `<${i}@example.com>`,
+    listUnsubscribe: { url: `https://digest.example.com/u/t${i}` },
+  });
 }
 const composeMs = (performance.now() - t) / composes;
 
-console.log(`15-story edition, HTML ${(Buffer.byteLength(rendered.html) / 1000).toFixed(1)} KB, text ${(Buffer.byteLength(rendered.text) / 1000).toFixed(1)} KB (node ${process.version})`);
+console.log(
+  `15-story edition, HTML ${(Buffer.byteLength(rendered.html) / 1000).toFixed(1)} KB, text ${(Buffer.byteLength(rendered.text) / 1000).toFixed(1)} KB (node ${process.version})`,
+);
 console.log(`MJML render:      ${renderMs.toFixed(1)} ms per render = ${(1000 / renderMs).toFixed(0)} renders/s`);
-console.log(`personalise():    ${personaliseUs.toFixed(1)} µs per reader (${readers} readers, incl. UTF-8 encoding; ${(bytes / readers / 1000).toFixed(1)} KB each)`);
+console.log(
+  `personalise():    ${personaliseUs.toFixed(1)} µs per reader (${readers} readers, incl. UTF-8 encoding; ${(bytes / readers / 1000).toFixed(1)} KB each)`,
+);
 console.log(`+ composeMessage: ${composeMs.toFixed(2)} ms per message (MailComposer, quoted-printable)`);

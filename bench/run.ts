@@ -113,7 +113,10 @@ async function fill(db: Db): Promise<void> {
 
 // ---------------------------------------------------------------- processes
 function startSink(): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(path.join(ROOT, 'bench/sink.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(ROOT, 'bench/sink.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { type: string; port: number }) => resolve({ child, port: m.port }));
     child.once('exit', (code) => reject(new Error(`sink exited (${code})`)));
@@ -239,7 +242,11 @@ async function runDigestSend(sinkPort: number, sink: ChildProcess): Promise<Send
   // senders included); BENCH_NODE_ARGS instead runs bin/digest.js under `node` with those flags.
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean);
   const child = nodeArgs
-    ? spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/digest.js'), 'send', '--date', date], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/digest.js'), 'send', '--date', date], {
+        env,
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     : spawn(path.join(ROOT, 'bin/digest'), ['send', '--date', date], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let preparedAt = 0;
   let sentAt = 0;
@@ -259,7 +266,15 @@ async function runDigestSend(sinkPort: number, sink: ChildProcess): Promise<Send
       const line = buffered.slice(0, eol);
       buffered = buffered.slice(eol + 1);
       try {
-        const j = JSON.parse(line) as { event?: string; kind?: string; time: number; timings?: typeof timings; deliveries?: number; level?: number; slot?: string };
+        const j = JSON.parse(line) as {
+          event?: string;
+          kind?: string;
+          time: number;
+          timings?: typeof timings;
+          deliveries?: number;
+          level?: number;
+          slot?: string;
+        };
         // The daily edition's own log lines (a weekly edition for nobody may follow it).
         if (j.event === 'edition.sending' && j.kind === 'daily') {
           preparedAt = j.time;
@@ -319,7 +334,12 @@ interface SampleReader {
 }
 
 async function sampleBaselines(db: Db, sinkPort: number, sink: ChildProcess) {
-  const config = loadConfig({ PUBLIC_URL: 'https://digest.example.com', SECRET: 'bench-secret-0123456789abcdef', MAIL_FROM: 'The Bench Post <digest@bench-sender.example>', DATA_DIR: dataDir });
+  const config = loadConfig({
+    PUBLIC_URL: 'https://digest.example.com',
+    SECRET: 'bench-secret-0123456789abcdef',
+    MAIL_FROM: 'The Bench Post <digest@bench-sender.example>',
+    DATA_DIR: dataDir,
+  });
   const edition = await db.selectFrom('editions').selectAll().where('date', '=', date).executeTakeFirstOrThrow();
   const stories = await db.selectFrom('stories').selectAll().where('id', 'in', edition.story_ids).execute();
   const order = new Map(edition.story_ids.map((id, i) => [id, i]));
@@ -357,7 +377,10 @@ async function sampleBaselines(db: Db, sinkPort: number, sink: ChildProcess) {
       subject: rendered.subject,
       html: parts.html,
       text: parts.text,
-      headers: { 'List-Unsubscribe': { prepared: true, value: `<${l.unsubscribeUrl}>` }, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      headers: {
+        'List-Unsubscribe': { prepared: true, value: `<${l.unsubscribeUrl}>` },
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
     });
   }
   const naiveMs = performance.now() - t;
@@ -366,13 +389,23 @@ async function sampleBaselines(db: Db, sinkPort: number, sink: ChildProcess) {
 
   // The wire limit: the same readers' messages built beforehand, written by a pipelining client.
   const rendered = await renderEdition(base);
-  const template = await compileMessageTemplate({ from: config.mailFrom, subject: rendered.subject, html: rendered.html, text: rendered.text });
+  const template = await compileMessageTemplate({
+    from: config.mailFrom,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+  });
   // At least 10,000 messages (the sample's, repeated), so the measure is not a start-up blip.
   const repeated = Array.from({ length: Math.max(readers.length, 10_000) }, (_, i) => readers[i % readers.length]!);
   const messages: WireMessage[] = repeated.map((r, i) => ({
     from: 'digest@bench-sender.example',
     to: r.email,
-    raw: template({ name: r.name, ...links(r), to: r.email, messageId: deliveryMessageId(1_000_000_000 + i, edition.id, 'bench-sender.example', config.installId) })!,
+    raw: template({
+      name: r.name,
+      ...links(r),
+      to: r.email,
+      messageId: deliveryMessageId(1_000_000_000 + i, edition.id, 'bench-sender.example', config.installId),
+    })!,
   }));
   await ask(sink, 'reset');
   log(`wire limit: ${messages.length} pre-built messages over ${CONNECTIONS} connections …`);
@@ -381,13 +414,20 @@ async function sampleBaselines(db: Db, sinkPort: number, sink: ChildProcess) {
   t = performance.now();
   return {
     naive: { messages: readers.length, ms: naiveMs, rate: readers.length / (naiveMs / 1000), sinkAccepted: naiveSink.messages },
-    wire: { messages: messages.length, ms: wire.ms, rate: messages.length / (wire.ms / 1000), sinkAccepted: wireSink.messages, connections: CONNECTIONS },
+    wire: {
+      messages: messages.length,
+      ms: wire.ms,
+      rate: messages.length / (wire.ms / 1000),
+      sinkAccepted: wireSink.messages,
+      connections: CONNECTIONS,
+    },
     messageBytes: messages[0]!.raw.length,
   };
 }
 
 // ---------------------------------------------------------------- main
-const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const fmtMs = (ms: number) =>
+  ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
 const fmtRate = (r: number | undefined) => (r === undefined ? '' : `${Math.round(r).toLocaleString('en')} msg/s`);
 const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
 
@@ -410,7 +450,10 @@ async function main(): Promise<void> {
   let pgVersion = 'PGlite 0.5.16';
   try {
     await migrate(opened.db);
-    if (ENGINE === 'postgres') pgVersion = ((await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(opened.db)).rows[0]?.v ?? '?').split(' ')[0]!;
+    if (ENGINE === 'postgres')
+      pgVersion = ((await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(opened.db)).rows[0]?.v ?? '?').split(
+        ' ',
+      )[0]!;
     const t = performance.now();
     await fill(opened.db);
     if (ENGINE === 'postgres') await sql`VACUUM ANALYZE subscribers`.execute(opened.db);
@@ -422,11 +465,15 @@ async function main(): Promise<void> {
     const run = await runDigestSend(sink.port, sink.child);
     const sinkStats = await ask<SinkStats>(sink.child, 'stats');
     if (ENGINE === 'pglite') opened = await openBenchDb();
-    const counts = (await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`.execute(opened.db)).rows;
+    const counts = (
+      await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`.execute(opened.db)
+    ).rows;
     const sentRows = counts.find((c) => c.status === 'sent')?.n ?? 0;
     const exactlyOnce = sinkStats.distinct === N && sinkStats.duplicates === 0 && sinkStats.messages === N && sentRows === N;
     log(`send: ${run.summary}`);
-    log(`check: sink got ${sinkStats.messages} messages for ${sinkStats.distinct} distinct readers, ${sinkStats.duplicates} duplicates; deliveries ${JSON.stringify(counts)} → ${exactlyOnce ? 'exactly once: OK' : 'NOT exactly once'}`);
+    log(
+      `check: sink got ${sinkStats.messages} messages for ${sinkStats.distinct} distinct readers, ${sinkStats.duplicates} duplicates; deliveries ${JSON.stringify(counts)} → ${exactlyOnce ? 'exactly once: OK' : 'NOT exactly once'}`,
+    );
 
     log(`baselines on a sample of ${SAMPLE} readers (naive: MJML per reader, one connection; wire limit: pipelined raw client) …`);
     const baselines = await sampleBaselines(opened.db, sink.port, sink.child);
@@ -437,12 +484,27 @@ async function main(): Promise<void> {
       ['fill (readers + stories)', fmtMs(fillMs), fmtRate(N / (fillMs / 1000)).replace('msg', 'rows'), ''],
       ['rank (pick the stories)', fmtMs(run.timings.pickMs), '', ''],
       ['render (MJML, once)', fmtMs(run.timings.renderMs), '', ''],
-      ['deliveries created (INSERT … SELECT)', fmtMs(run.timings.deliveriesMs), fmtRate(run.deliveries / (run.timings.deliveriesMs / 1000)).replace('msg', 'rows'), ''],
+      [
+        'deliveries created (INSERT … SELECT)',
+        fmtMs(run.timings.deliveriesMs),
+        fmtRate(run.deliveries / (run.timings.deliveriesMs / 1000)).replace('msg', 'rows'),
+        '',
+      ],
       ['process start + prepare (to first claim)', fmtMs(run.prepareMs), '', ''],
       ['sending (claim, splice, SMTP, mark; to edition sent)', fmtMs(run.sendingMs), fmtRate(sendRate), ''],
       ['digest send, total wall', fmtMs(run.wallMs), fmtRate(totalRate), ''],
-      [`naive (${SAMPLE}: MJML per reader, awaited sendMail)`, fmtMs(baselines.naive.ms), fmtRate(baselines.naive.rate), `project ${(sendRate / baselines.naive.rate).toFixed(0)}× naive`],
-      [`wire limit (${baselines.wire.messages}: pipelined raw, ${CONNECTIONS} conns)`, fmtMs(baselines.wire.ms), fmtRate(baselines.wire.rate), `project ${(sendRate / baselines.wire.rate).toFixed(2)}× wire limit`],
+      [
+        `naive (${SAMPLE}: MJML per reader, awaited sendMail)`,
+        fmtMs(baselines.naive.ms),
+        fmtRate(baselines.naive.rate),
+        `project ${(sendRate / baselines.naive.rate).toFixed(0)}× naive`,
+      ],
+      [
+        `wire limit (${baselines.wire.messages}: pipelined raw, ${CONNECTIONS} conns)`,
+        fmtMs(baselines.wire.ms),
+        fmtRate(baselines.wire.rate),
+        `project ${(sendRate / baselines.wire.rate).toFixed(2)}× wire limit`,
+      ],
     ];
     const pgShare = run.pgCpuS / (run.pgCpuS + run.senderCpuS + sinkStats.cpu.user / 1e6 + sinkStats.cpu.system / 1e6);
     const width = rows.map((r) => r[0].length).reduce((a, b) => Math.max(a, b), 0);
@@ -452,7 +514,16 @@ async function main(): Promise<void> {
     ].join('\n');
     const rssEarly = run.rssAt.find((s) => s.done >= 0.1)?.rss;
     const rssLate = [...run.rssAt].reverse().find((s) => s.done <= 0.95)?.rss;
-    const machine = { loadAverageAtStart: loadAtStart, loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))), cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', memory: mb(os.totalmem()), node: process.version, postgres: pgVersion, platform: `${os.platform()} ${os.release()}` };
+    const machine = {
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))),
+      cores: os.cpus().length,
+      cpu: os.cpus()[0]?.model ?? '?',
+      memory: mb(os.totalmem()),
+      node: process.version,
+      postgres: pgVersion,
+      platform: `${os.platform()} ${os.release()}`,
+    };
     process.stdout.write(`\n${table}\n\n`);
     process.stdout.write(
       `sender peak RSS ${mb(run.peakRssBytes)} (RSS ${rssEarly ? mb(rssEarly) : '?'} at 10% sent, ${rssLate ? mb(rssLate) : '?'} near the end); ` +

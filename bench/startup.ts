@@ -140,7 +140,12 @@ export async function startupBench(options: { runs?: number } = {}): Promise<boo
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const machine = { cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}` };
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? '?',
+    cores: os.cpus().length,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
   const width = Math.max(...cases.map((c) => c.name.length));
   const rows = cases.map((c) => {
     const m = median(c.runsMs);
@@ -149,14 +154,25 @@ export async function startupBench(options: { runs?: number } = {}): Promise<boo
   log('');
   log(`${'start-up'.padEnd(width)}  ${'median'.padStart(8)}  ${'min'.padStart(8)}  ${'max'.padStart(8)}  target`);
   for (const r of rows) {
-    log(`${r.name.padEnd(width)}  ${fmt(r.medianMs).padStart(8)}  ${fmt(r.minMs).padStart(8)}  ${fmt(r.maxMs).padStart(8)}  < ${fmt(r.targetMs)} ${r.ok ? 'ok' : 'MISSED'}`);
+    log(
+      `${r.name.padEnd(width)}  ${fmt(r.medianMs).padStart(8)}  ${fmt(r.minMs).padStart(8)}  ${fmt(r.maxMs).padStart(8)}  < ${fmt(r.targetMs)} ${r.ok ? 'ok' : 'MISSED'}`,
+    );
   }
   const loadAtEnd = os.loadavg()[0]!.toFixed(2);
   const at = commit();
-  log(`machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.platform}; load average ${loadAtStart} at start, ${loadAtEnd} at end; commit ${at}`);
+  log(
+    `machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.platform}; load average ${loadAtStart} at start, ${loadAtEnd} at end; commit ${at}`,
+  );
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   const file = path.join(ROOT, 'bench/results', `startup-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), commit: at, machine, loadAverage: { start: loadAtStart, end: loadAtEnd }, cases: rows }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { at: new Date().toISOString(), commit: at, machine, loadAverage: { start: loadAtStart, end: loadAtEnd }, cases: rows },
+      null,
+      2,
+    ),
+  );
   log(`results: ${path.relative(ROOT, file)}\n`);
   return rows.every((r) => r.ok);
 }

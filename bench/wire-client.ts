@@ -95,7 +95,11 @@ async function oneConnection(port: number, queue: WireMessage[], stuffed: Map<Wi
 }
 
 /** Sends every message; resolves with how many the sink accepted and the milliseconds it took. */
-export async function sendAtWireLimit(port: number, messages: readonly WireMessage[], connections: number): Promise<{ sent: number; ms: number }> {
+export async function sendAtWireLimit(
+  port: number,
+  messages: readonly WireMessage[],
+  connections: number,
+): Promise<{ sent: number; ms: number }> {
   const stuffed = new Map(messages.map((m) => [m, dotStuff(m.raw)]));
   const queue = [...messages];
   const t = performance.now();

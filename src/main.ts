@@ -4,7 +4,16 @@ import { openMailDestination, type MailCatcher } from './catcher/index.js';
 import { systemClock, type Clock, type Config, type Logger } from './config/index.js';
 import { migrate, openDatabase, serveDatabaseSocket, type OpenDatabase } from './db/index.js';
 import { seedDemo, type DemoSeed } from './demo/index.js';
-import { createMailer, createSender, DeliveryWorker, digestMessageSource, RelayWatch, smtpOptions, startBounceInbox, workerCount } from './delivery/index.js';
+import {
+  createMailer,
+  createSender,
+  DeliveryWorker,
+  digestMessageSource,
+  RelayWatch,
+  smtpOptions,
+  startBounceInbox,
+  workerCount,
+} from './delivery/index.js';
 import { Scheduler } from './scheduler/index.js';
 import { pollFeeds } from './stories/index.js';
 import { buildServer } from './web/index.js';
@@ -41,16 +50,28 @@ export async function startService(
   // The embedded database is this process's alone (DATA_DIR lock); the CLI reaches it through this
   // socket in DATA_DIR while the server runs (db/database-socket.ts).
   const dbSocket =
-    database.session && !options.database && !config.dataDir.startsWith('memory:') ? await serveDatabaseSocket(database.session, config.dataDir) : undefined;
+    database.session && !options.database && !config.dataDir.startsWith('memory:')
+      ? await serveDatabaseSocket(database.session, config.dataDir)
+      : undefined;
   if (database.session && !options.database && !config.dataDir.startsWith('memory:') && !dbSocket) {
-    log.warn({ event: 'db.socket_unavailable', dataDir: config.dataDir }, 'DATA_DIR path is too long for a unix socket: CLI commands cannot run beside this server');
+    log.warn(
+      { event: 'db.socket_unavailable', dataDir: config.dataDir },
+      'DATA_DIR path is too long for a unix socket: CLI commands cannot run beside this server',
+    );
   }
 
   // No SMTP_URL: mail goes to the built-in catcher on loopback, shown at /inbox, never relayed.
   const { smtpUrl, catcher } = await openMailDestination(config, log);
   const mailer = createMailer(smtpOptions(config, smtpUrl));
   // FEED_URLS are polled on FEED_CRON, and once more right before an edition is prepared.
-  const poll = config.feeds.urls.length > 0 ? () => pollFeeds(database.db, config.feeds.urls, log, { sourceOverride: config.stories.sourceOverride, fetch: { allowPrivate: config.feeds.allowPrivate } }).then(() => undefined) : undefined;
+  const poll =
+    config.feeds.urls.length > 0
+      ? () =>
+          pollFeeds(database.db, config.feeds.urls, log, {
+            sourceOverride: config.stories.sourceOverride,
+            fetch: { allowPrivate: config.feeds.allowPrivate },
+          }).then(() => undefined)
+      : undefined;
   const scheduler = new Scheduler({ db: database.db, engine: database.engine, config, log, pollFeeds: poll, clock });
   // The morning send's Sender (see below), built here so /healthz (smtp.sending) and /metrics can
   // show what its workers see of the relay.
@@ -61,10 +82,26 @@ export async function startService(
     scheduler: async () => {
       const st = scheduler.status();
       const fresh = st.lastTickAt !== null && clock().getTime() - st.lastTickAt.getTime() < 5 * 60_000;
-      return { ok: st.running && fresh && st.lastTickOk, leader: st.leader, lastTickAt: st.lastTickAt, ...(st.error ? { error: st.error } : {}) };
+      return {
+        ok: st.running && fresh && st.lastTickOk,
+        leader: st.leader,
+        lastTickAt: st.lastTickAt,
+        ...(st.error ? { error: st.error } : {}),
+      };
     },
   };
-  const app = await buildServer({ db: database.db, engine: database.engine, config, log, clock, mailer, catcher, demo: options.demo ?? false, healthChecks, relay: () => relay.status() });
+  const app = await buildServer({
+    db: database.db,
+    engine: database.engine,
+    config,
+    log,
+    clock,
+    mailer,
+    catcher,
+    demo: options.demo ?? false,
+    healthChecks,
+    relay: () => relay.status(),
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
 
@@ -78,7 +115,10 @@ export async function startService(
   // workers (WORKERS, at most one on PGlite: delivery/worker-count.ts) send any edition being sent. Bulk mail has
   // its own Sender, shared, so SMTP_RATE holds across all of them.
   const deliveryDeps = { db: database.db, config, log, sender, relay, messages: digestMessageSource(database.db, config) };
-  const workers = Array.from({ length: workerCount(database.engine, config.workers) }, (_, i) => new DeliveryWorker(deliveryDeps, { name: `serve-${i + 1}` }));
+  const workers = Array.from(
+    { length: workerCount(database.engine, config.workers) },
+    (_, i) => new DeliveryWorker(deliveryDeps, { name: `serve-${i + 1}` }),
+  );
   for (const w of workers) void w.start();
   // The demo's stories go in before the scheduler's first tick, which would otherwise find the
   // edition empty at its send time and close it for good.
@@ -87,7 +127,13 @@ export async function startService(
   // DSNs for the VERP addresses, when BOUNCE_ADDRESS's MX points here (SMTP_INBOUND_PORT).
   const bounceInbox =
     config.delivery.bounceAddress && config.delivery.inboundPort !== undefined
-      ? await startBounceInbox({ db: database.db, log, bounceAddress: config.delivery.bounceAddress, port: config.delivery.inboundPort, host: config.host })
+      ? await startBounceInbox({
+          db: database.db,
+          log,
+          bounceAddress: config.delivery.bounceAddress,
+          port: config.delivery.inboundPort,
+          host: config.host,
+        })
       : undefined;
 
   let closing: Promise<void> | undefined;

@@ -20,10 +20,15 @@ export class MailStore {
   private readonly summaries: CaughtSummary[] = [];
   private readonly memory = new Map<string, Buffer>();
 
-  constructor(private readonly dir: string | undefined, private readonly limit = 1000) {
+  constructor(
+    private readonly dir: string | undefined,
+    private readonly limit = 1000,
+  ) {
     if (dir) {
       mkdirSync(dir, { recursive: true });
-      for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+      for (const file of readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()) {
         try {
           const s = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CaughtSummary & { receivedAt: string };
           this.summaries.push({ ...s, receivedAt: new Date(s.receivedAt) });

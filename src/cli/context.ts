@@ -1,5 +1,12 @@
 import { createLogger, loadConfig, readEnvironment, type Config, type Logger } from '../config/index.js';
-import { DatabaseNotSetUpError, migrationState, MigrationsPendingError, openDatabase, type MigrationState, type OpenDatabase } from '../db/index.js';
+import {
+  DatabaseNotSetUpError,
+  migrationState,
+  MigrationsPendingError,
+  openDatabase,
+  type MigrationState,
+  type OpenDatabase,
+} from '../db/index.js';
 
 export interface CommandContext {
   readonly config: Config;
@@ -40,15 +47,24 @@ export async function openContext(command: string, need: SchemaNeed = SCHEMA_NEE
   const log = createLogger({ level: config.logLevel, fd: 2 });
   // create: false: a command other than serve/migrate never creates the embedded database; a running
   // `serve` holding DATA_DIR is reached through its socket.
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, command, create: need === 'create', viaServer: true });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    command,
+    create: need === 'create',
+    viaServer: true,
+  });
   try {
     const migrations = await migrationState(database.db);
     const setting = config.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR';
     const where = config.databaseUrl ?? config.dataDir;
-    if ((need === 'require' || need === 'read') && migrations.applied.length === 0) throw new DatabaseNotSetUpError(setting, where, migrations.pending);
+    if ((need === 'require' || need === 'read') && migrations.applied.length === 0)
+      throw new DatabaseNotSetUpError(setting, where, migrations.pending);
     if (need === 'require' && migrations.pending.length > 0) throw new MigrationsPendingError(setting, where, migrations.pending);
     if (need === 'read' && migrations.pending.length > 0) {
-      process.stderr.write(`digest: ${migrations.pending.length} migration(s) not applied (${migrations.pending.join(', ')}): run digest migrate\n`);
+      process.stderr.write(
+        `digest: ${migrations.pending.length} migration(s) not applied (${migrations.pending.join(', ')}): run digest migrate\n`,
+      );
     }
     return { config, log, database, migrations };
   } catch (err) {

@@ -14,7 +14,8 @@ export type OpenDelivery = SendDeps & { readonly relay: RelayWatch; readonly smt
  */
 export async function openDelivery(db: Db, config: Config, log: Logger): Promise<OpenDelivery> {
   const { smtpUrl, catcher } = await openMailDestination(config, log);
-  if (catcher) log.warn({ event: 'smtp.catcher' }, `SMTP_URL is not set: mail goes to the built-in catcher (${catcher.url}), not to readers`);
+  if (catcher)
+    log.warn({ event: 'smtp.catcher' }, `SMTP_URL is not set: mail goes to the built-in catcher (${catcher.url}), not to readers`);
   const sender = createSender(smtpOptions(config, smtpUrl));
   const relay = new RelayWatch(sender, { url: smtpUrl, log });
   return {

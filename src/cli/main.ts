@@ -17,7 +17,7 @@ import { topCommand } from './top.command.js';
 
 /** Exit codes (cli-error.ts EXIT): 0 ok, 1 failure, 2 usage; `digest send` has its own for each reason nothing went out. */
 const program = new Command('digest')
-  .description('daily-digest: the day\'s top stories and blog posts, emailed to every confirmed subscriber')
+  .description("daily-digest: the day's top stories and blog posts, emailed to every confirmed subscriber")
   .showHelpAfterError()
   .exitOverride();
 

@@ -9,7 +9,9 @@ export function migrateCommand(program: Command): void {
       await withContext('migrate', async ({ database }) => {
         const applied = await migrate(database.db);
         const what = applied.length ? `applied ${applied.join(', ')}` : 'nothing to apply';
-        process.stdout.write(`database is up to date (${database.engine}${database.throughServer ? ', through the running server' : ''}): ${what}\n`);
+        process.stdout.write(
+          `database is up to date (${database.engine}${database.throughServer ? ', through the running server' : ''}): ${what}\n`,
+        );
       });
     });
 }

@@ -12,7 +12,8 @@ export interface SendVerdict {
   readonly hint?: string;
 }
 
-const hoursOld = (edition: Pick<Edition, 'window_end'>, now: Date) => Math.max(0, Math.round((now.getTime() - edition.window_end.getTime()) / 3_600_000));
+const hoursOld = (edition: Pick<Edition, 'window_end'>, now: Date) =>
+  Math.max(0, Math.round((now.getTime() - edition.window_end.getTime()) / 3_600_000));
 
 /**
  * What one edition's `digest send` comes to, and its exit code (cli-error.ts EXIT). Pure, so every
@@ -34,7 +35,7 @@ export function sendOutcome(
           line: `the relay refused all ${counts.failed} message(s)`,
           exitCode: EXIT.refused,
           problem: `${name}: the relay refused every message (${counts.failed})`,
-          hint: 'digest status shows the replies; check SMTP_URL, the sender domain and the relay\'s logs',
+          hint: "digest status shows the replies; check SMTP_URL, the sender domain and the relay's logs",
         };
       }
       return { line: 'done', exitCode: EXIT.ok };

@@ -13,7 +13,12 @@ export class SendProgress {
   private timer: NodeJS.Timeout | undefined;
   private readonly tty: boolean;
 
-  constructor(private readonly label: string, private total: number, private readonly alreadySent: number, private readonly out: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    private readonly label: string,
+    private total: number,
+    private readonly alreadySent: number,
+    private readonly out: NodeJS.WriteStream = process.stderr,
+  ) {
     this.tty = Boolean(out.isTTY);
   }
 

@@ -9,11 +9,20 @@ export function sendCommand(program: Command): void {
     .description("create (or resume) the date's editions and send them now, with progress; a second run sends nothing new")
     .option('--date <YYYY-MM-DD>', 'edition date (default: today in DIGEST_TZ)')
     .option('--dry-run', 'show the pick and how many readers would get it; send and write nothing')
-    .option('--late', 'send an edition past its cutoff anyway (its news may be old): an operator\'s decision, logged')
+    .option('--late', "send an edition past its cutoff anyway (its news may be old): an operator's decision, logged")
     .option('--retry', 'try a failed edition again, once its cause (template, settings) is fixed')
     .action(async (opts: { date?: string; dryRun?: boolean; late?: boolean; retry?: boolean }) => {
-      const [{ systemClock }, { deliveryCounts, workerCount }, { dryRunEdition, editionsOfDate, prepareEdition, runEdition }, { localDate, parseIsoDate }] =
-        await Promise.all([import('../config/index.js'), import('../delivery/index.js'), import('../editions/index.js'), import('../ranking/index.js')]);
+      const [
+        { systemClock },
+        { deliveryCounts, workerCount },
+        { dryRunEdition, editionsOfDate, prepareEdition, runEdition },
+        { localDate, parseIsoDate },
+      ] = await Promise.all([
+        import('../config/index.js'),
+        import('../delivery/index.js'),
+        import('../editions/index.js'),
+        import('../ranking/index.js'),
+      ]);
       const [{ withContext }, { openDelivery, preflightRelay, withShutdownSignal }, { sendOutcome }, { SendProgress }] = await Promise.all([
         import('./context.js'),
         import('./delivery-runtime.js'),
@@ -30,7 +39,10 @@ export function sendCommand(program: Command): void {
         const specs: EditionSpec[] = all.filter((s) => s.kind !== 'hourly' || s.sendAt <= now);
         const later = all.filter((s) => !specs.includes(s));
         if (specs.length === 0 && later.length === 0) {
-          throw new CliError(`DIGEST_CRON "${config.digest.cron}" has no send slot on ${date}`, { hint: 'pick a date on which the schedule sends', exitCode: EXIT.usage });
+          throw new CliError(`DIGEST_CRON "${config.digest.cron}" has no send slot on ${date}`, {
+            hint: 'pick a date on which the schedule sends',
+            exitCode: EXIT.usage,
+          });
         }
 
         if (opts.dryRun) {
@@ -48,14 +60,22 @@ export function sendCommand(program: Command): void {
         const delivery = await openDelivery(database.db, config, log);
         // The relay is tried before any edition is prepared or claimed: a dead one costs nothing.
         delivery.relay.onChange((r) =>
-          process.stderr.write(r.up ? 'relay answers again: sending resumed\n' : `${r.error}: sending paused, claiming nothing until it answers (Ctrl-C to stop)\n`),
+          process.stderr.write(
+            r.up
+              ? 'relay answers again: sending resumed\n'
+              : `${r.error}: sending paused, claiming nothing until it answers (Ctrl-C to stop)\n`,
+          ),
         );
         try {
           if (specs.length > 0) await preflightRelay(delivery);
           await withShutdownSignal(log, async (signal) => {
             for (const spec of specs) {
               if (signal.aborted) break;
-              const prepared = await prepareEdition({ db: database.db, config, log }, spec, { now: clock(), late: opts.late, retry: opts.retry });
+              const prepared = await prepareEdition({ db: database.db, config, log }, spec, {
+                now: clock(),
+                late: opts.late,
+                retry: opts.retry,
+              });
               const e = prepared.edition;
               const name = `${e.date} ${e.slot}`;
               if (prepared.outcome !== 'created' && prepared.outcome !== 'resumed') {
@@ -66,7 +86,9 @@ export function sendCommand(program: Command): void {
                 continue;
               }
               const before = await deliveryCounts(database.db, e.id);
-              process.stdout.write(`${name}: ${prepared.outcome === 'created' ? `rendered, ${prepared.deliveriesCreated} deliveries created` : `resuming (${before.sent} of ${before.total} already sent)`}\n`);
+              process.stdout.write(
+                `${name}: ${prepared.outcome === 'created' ? `rendered, ${prepared.deliveriesCreated} deliveries created` : `resuming (${before.sent} of ${before.total} already sent)`}\n`,
+              );
               const workers = workerCount(database.engine, config.workers);
               const progress = new SendProgress(name, before.total, before.sent + before.failed + before.skipped);
               progress.start();

@@ -17,14 +17,23 @@ export async function nextSendAt(config: Config, now = new Date()): Promise<Date
 
 async function serve(options: { demo: boolean }): Promise<void> {
   // Loaded here, not at the top: `digest --help` and the other commands do not need the service.
-  const [{ createLogger, loadConfig, readEnvironment }, { startService }] = await Promise.all([import('../config/index.js'), import('../main.js')]);
+  const [{ createLogger, loadConfig, readEnvironment }, { startService }] = await Promise.all([
+    import('../config/index.js'),
+    import('../main.js'),
+  ]);
   let config = loadConfig(readEnvironment());
   const log = createLogger({ level: config.logLevel });
   if (config.secretGenerated) {
-    log.warn({ event: 'config.secret_generated', dataDir: config.dataDir }, 'SECRET is not set: using one generated and kept in DATA_DIR. Production needs its own SECRET.');
+    log.warn(
+      { event: 'config.secret_generated', dataDir: config.dataDir },
+      'SECRET is not set: using one generated and kept in DATA_DIR. Production needs its own SECRET.',
+    );
   }
   if (config.production && !config.databaseUrl) {
-    log.warn({ event: 'config.embedded_database', dataDir: config.dataDir }, 'NODE_ENV=production on the embedded database: one process on one machine, fine for a small list; set DATABASE_URL (PostgreSQL) for extra workers or instances');
+    log.warn(
+      { event: 'config.embedded_database', dataDir: config.dataDir },
+      'NODE_ENV=production on the embedded database: one process on one machine, fine for a small list; set DATABASE_URL (PostgreSQL) for extra workers or instances',
+    );
   }
   // Zero configuration must still open the admin to the person at the console, and to nobody else:
   // a one-time token, printed below, never logged. Production (NODE_ENV=production) refuses to start
@@ -50,7 +59,11 @@ async function serve(options: { demo: boolean }): Promise<void> {
       ? `  admin         ${p}/admin   ${oneTimeToken ? `(one-time token: ${oneTimeToken} — set ADMIN_TOKEN to keep one)` : '(log in with ADMIN_TOKEN)'}`
       : '  admin         closed: set ADMIN_TOKEN to open it',
     `  next send     ${next ? `${next.toISOString()} (DIGEST_CRON "${config.digest.cron}" in ${config.digest.timeZone})` : 'none in the next week'}`,
-    ...(demo ? [`  demo          ${demo.stories} stories and ${demo.subscribers} readers loaded for the edition of ${demo.date}${demo.slot ? ` ${demo.slot}` : ''}: press "Send now" in the admin (Editions)`] : []),
+    ...(demo
+      ? [
+          `  demo          ${demo.stories} stories and ${demo.subscribers} readers loaded for the edition of ${demo.date}${demo.slot ? ` ${demo.slot}` : ''}: press "Send now" in the admin (Editions)`,
+        ]
+      : []),
     `  health        ${p}/healthz`,
     '',
   ];

@@ -27,7 +27,9 @@ export function statsCommand(program: Command): void {
           `subscribers: ${counts.active} active, ${counts.pending} awaiting confirmation, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced`,
           '',
           'day         active  joined    left  bounced',
-          ...growth.map((g) => `${g.day}  ${[g.active, g.confirmed, g.unsubscribed, g.bounced].map((n) => String(n).padStart(6)).join('  ')}`),
+          ...growth.map(
+            (g) => `${g.day}  ${[g.active, g.confirmed, g.unsubscribed, g.bounced].map((n) => String(n).padStart(6)).join('  ')}`,
+          ),
         ];
         if (reasons.length > 0) {
           lines.push('', 'why readers left (edition: readers, reason)');

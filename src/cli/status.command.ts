@@ -4,7 +4,9 @@ import { EXIT } from './cli-error.js';
 export function statusCommand(program: Command): void {
   program
     .command('status')
-    .description('editions with their deliveries per state, the retry queue, the oldest lease and pending migrations (exit 1 while any are pending)')
+    .description(
+      'editions with their deliveries per state, the retry queue, the oldest lease and pending migrations (exit 1 while any are pending)',
+    )
     .option('--limit <n>', 'editions to show', (v) => Number(v), 10)
     .option('--json', 'print JSON')
     .action(async (opts: { limit: number; json?: boolean }) => {
@@ -16,7 +18,11 @@ export function statusCommand(program: Command): void {
       await withContext('status', async ({ config, database, migrations }) => {
         // Read-only: status never migrates. An empty database has nothing to show but how to set it up.
         if (migrations.applied.length === 0) {
-          throw new DatabaseNotSetUpError(config.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR', config.databaseUrl ?? config.dataDir, migrations.pending);
+          throw new DatabaseNotSetUpError(
+            config.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR',
+            config.databaseUrl ?? config.dataDir,
+            migrations.pending,
+          );
         }
         const pending = migrations.pending;
         // Truthful: the database is not ready for send or worker until they are applied.
@@ -46,13 +52,19 @@ export function statusCommand(program: Command): void {
         if (steps.length > 0) lines.push('', 'next steps:', ...steps);
         lines.push('');
         lines.push(`retry queue: ${o.retryQueue.count}${o.retryQueue.nextAt ? `, next due ${o.retryQueue.nextAt.toISOString()}` : ''}`);
-        lines.push(o.oldestLease ? `oldest lease: delivery ${o.oldestLease.deliveryId}, until ${o.oldestLease.leaseUntil.toISOString()}` : 'oldest lease: none (nothing is being sent)');
+        lines.push(
+          o.oldestLease
+            ? `oldest lease: delivery ${o.oldestLease.deliveryId}, until ${o.oldestLease.leaseUntil.toISOString()}`
+            : 'oldest lease: none (nothing is being sent)',
+        );
         lines.push(
           pending.length === 0
             ? `migrations: up to date (${migrations.applied.length} applied)`
             : `migrations: ${pending.length} pending (${pending.join(', ')}): run digest migrate (digest serve applies them when it starts); send and worker refuse to run until then`,
         );
-        lines.push(`database: ${database.engine === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded, DATA_DIR ${config.dataDir}${database.throughServer ? ' (through the running digest serve)' : ''}`}`);
+        lines.push(
+          `database: ${database.engine === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded, DATA_DIR ${config.dataDir}${database.throughServer ? ' (through the running digest serve)' : ''}`}`,
+        );
         process.stdout.write(lines.join('\n') + '\n');
       });
     });

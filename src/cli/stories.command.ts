@@ -14,8 +14,14 @@ export function storiesCommand(program: Command): void {
         import('./context.js'),
       ]);
       await withContext('stories import', async ({ database, config }) => {
-        const r = await importStories(database.db, location, { ...(opts.kind ? { kind: opts.kind } : {}), sourceOverride: config.stories.sourceOverride, fetch: { allowPrivate: config.feeds.allowPrivate } });
-        process.stdout.write(`${location} (${r.format}): ${r.inserted} new, ${r.updated} updated, ${r.problems.length} rejected, ${r.duplicates} duplicates\n`);
+        const r = await importStories(database.db, location, {
+          ...(opts.kind ? { kind: opts.kind } : {}),
+          sourceOverride: config.stories.sourceOverride,
+          fetch: { allowPrivate: config.feeds.allowPrivate },
+        });
+        process.stdout.write(
+          `${location} (${r.format}): ${r.inserted} new, ${r.updated} updated, ${r.problems.length} rejected, ${r.duplicates} duplicates\n`,
+        );
         // Not a failure: the other source's story stays as it was, and saying so is the whole report.
         for (const d of r.ownedElsewhere) process.stderr.write(`  duplicate ${describeOwnedElsewhere(d)}\n`);
         for (const p of r.problems) process.stderr.write(`  rejected ${describeProblem(p)}\n`);

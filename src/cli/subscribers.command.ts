@@ -24,7 +24,9 @@ export function subscribersCommand(program: Command): void {
       const [{ importSubscribers }, { withContext }] = await load();
       await withContext('subscribers import', async ({ database }) => {
         const r = await importSubscribers(database.db, text);
-        process.stdout.write(`${file}: ${r.inserted} new, ${r.updated} merged into existing, ${r.duplicates} duplicate lines merged, ${r.problems.length} rejected\n`);
+        process.stdout.write(
+          `${file}: ${r.inserted} new, ${r.updated} merged into existing, ${r.duplicates} duplicate lines merged, ${r.problems.length} rejected\n`,
+        );
         for (const p of r.problems) process.stderr.write(`  line ${p.line}: ${p.message}\n`);
         if (r.problems.length > 0) {
           process.stderr.write('  the other rows were imported; fix the rejected lines and import again (re-importing is harmless)\n');
@@ -51,7 +53,7 @@ export function subscribersCommand(program: Command): void {
 
   subscribers
     .command('erase')
-    .description('delete a subscriber\'s personal data; keep only a hash so the address is never mailed again unless it signs up anew')
+    .description("delete a subscriber's personal data; keep only a hash so the address is never mailed again unless it signs up anew")
     .argument('<email>')
     .action(async (email: string) => {
       const [{ eraseSubscriber, parseEmailAddress }, { withContext }] = await load();

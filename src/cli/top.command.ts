@@ -10,8 +10,8 @@ function row(s: Ranked<Story>): string {
 export function topCommand(program: Command): void {
   program
     .command('top')
-    .description("print the pick of an edition: the top stories and blog posts of the 24 h before its send time")
-    .option('--date <YYYY-MM-DD>', 'edition date (default: the next edition to go out: today\'s until its cutoff, then tomorrow\'s)')
+    .description('print the pick of an edition: the top stories and blog posts of the 24 h before its send time')
+    .option('--date <YYYY-MM-DD>', "edition date (default: the next edition to go out: today's until its cutoff, then tomorrow's)")
     .option('--json', 'print JSON')
     .action(async (opts: { date?: string; json?: boolean }) => {
       const [{ systemClock }, { currentEditionDate, editionWindow, pickForEdition }, { withContext }] = await Promise.all([
@@ -22,9 +22,15 @@ export function topCommand(program: Command): void {
       await withContext('top', async ({ config, database }) => {
         const date = opts.date ?? currentEditionDate(config, systemClock());
         const window = editionWindow(date, config.digest.cron, config.digest.timeZone);
-        const pick = await pickForEdition(database.db, { date, kind: 'daily', window_start: window.start, window_end: window.end }, config.sections);
+        const pick = await pickForEdition(
+          database.db,
+          { date, kind: 'daily', window_start: window.start, window_end: window.end },
+          config.sections,
+        );
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ date, slot: window.slot, window: { start: window.start, end: window.end }, ...pick }, null, 2) + '\n');
+          process.stdout.write(
+            JSON.stringify({ date, slot: window.slot, window: { start: window.start, end: window.end }, ...pick }, null, 2) + '\n',
+          );
           return;
         }
         const out: string[] = [

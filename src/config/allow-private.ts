@@ -18,7 +18,10 @@ export function parseAllowPrivate(value: string): { ok: true; entries: readonly 
   if (v === '' || v === 'false') return { ok: true, entries: [] };
   const entries: HostEntry[] = [];
   const bad: string[] = [];
-  for (const raw of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\[[0-9a-f:.]+\]|[^\s:/[\]@?#]+)(?::(\d{1,5}))?$/.exec(raw);
     let hostname: string | undefined;
     try {

@@ -11,8 +11,7 @@ import { urlProblem } from './url-setting.js';
  */
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
-const withDefault = <T extends z.ZodType>(schema: T, value: z.output<T>) =>
-  z.preprocess(emptyToUndefined, schema.default(value as never));
+const withDefault = <T extends z.ZodType>(schema: T, value: z.output<T>) => z.preprocess(emptyToUndefined, schema.default(value as never));
 
 const int = (name: string, min: number, max: number) =>
   z
@@ -26,7 +25,11 @@ const int = (name: string, min: number, max: number) =>
 const url = (name: string, protocols: readonly string[], echo = false) =>
   z.string().superRefine((s, ctx) => {
     const problem = urlProblem(name, s, protocols);
-    if (problem) ctx.addIssue({ code: 'custom', message: echo ? `${name} "${s}" is not a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` : problem });
+    if (problem)
+      ctx.addIssue({
+        code: 'custom',
+        message: echo ? `${name} "${s}" is not a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` : problem,
+      });
   });
 
 const cron = (name: string) =>
@@ -41,14 +44,16 @@ const cron = (name: string) =>
 const timeZone = (name: string) =>
   z.string().refine(isTimeZone, { error: (i) => `${name} "${String(i.input)}" is not an IANA time zone (e.g. Europe/London)` });
 
-const secret = (name: string) =>
-  z.string().min(16, { error: `${name} must be at least 16 characters (use: openssl rand -hex 32)` });
+const secret = (name: string) => z.string().min(16, { error: `${name} must be at least 16 characters (use: openssl rand -hex 32)` });
 
 /** A comma-separated list of story sources; feed URLs lose their fragment, as FEED_URLS entries do. */
 const storySources = (name: string) =>
   z.string().transform((s, ctx) => {
     const out: string[] = [];
-    for (const entry of s.split(',').map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of s
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       if (['*', 'api', 'file', 'demo'].includes(entry)) {
         out.push(entry);
         continue;
@@ -72,16 +77,22 @@ export const envSchema = z.object({
   SMTP_MAX_CONNECTIONS: withDefault(int('SMTP_MAX_CONNECTIONS', 1, 100), 4),
   SMTP_RATE: opt(int('SMTP_RATE', 1, 1_000_000)),
   MAIL_FROM: withDefault(z.string().min(3), 'Daily Digest <digest@localhost>'),
-  DKIM_DOMAIN: opt(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { error: (i) => `DKIM_DOMAIN "${String(i.input)}" is not a domain name` })),
+  DKIM_DOMAIN: opt(
+    z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { error: (i) => `DKIM_DOMAIN "${String(i.input)}" is not a domain name` }),
+  ),
   DKIM_SELECTOR: opt(z.string().regex(/^[a-z0-9._-]+$/i, { error: (i) => `DKIM_SELECTOR "${String(i.input)}" is not a DNS label` })),
   DKIM_PRIVATE_KEY_FILE: opt(z.string()),
   PUBLIC_URL: opt(url('PUBLIC_URL', ['http:', 'https:'], true)),
   // Production refuses an http:// PUBLIC_URL unless this says the readers' network is private (production-rules.ts).
-  ALLOW_HTTP_PUBLIC_URL: withDefault(z.enum(['true', 'false'], { error: (i) => `ALLOW_HTTP_PUBLIC_URL "${String(i.input)}" must be true or false` }), 'false'),
+  ALLOW_HTTP_PUBLIC_URL: withDefault(
+    z.enum(['true', 'false'], { error: (i) => `ALLOW_HTTP_PUBLIC_URL "${String(i.input)}" must be true or false` }),
+    'false',
+  ),
   HOST: withDefault(z.string(), '127.0.0.1'),
   TRUST_PROXY: withDefault(
     z.string().regex(/^(false|true|\d{1,2}|[0-9a-fA-F:./]+(,[0-9a-fA-F:./]+)*)$/, {
-      error: (i) => `TRUST_PROXY "${String(i.input)}" must be false, true, a number of proxy hops, or proxy addresses (comma-separated IPs or CIDRs)`,
+      error: (i) =>
+        `TRUST_PROXY "${String(i.input)}" must be false, true, a number of proxy hops, or proxy addresses (comma-separated IPs or CIDRs)`,
     }),
     'false',
   ),
@@ -95,12 +106,14 @@ export const envSchema = z.object({
   SITE_NAME: withDefault(z.string().min(1), 'Daily Digest'),
   POSTAL_ADDRESS: withDefault(z.string(), ''),
   // The List-Id header (list-id.ts): "Name <label.example.com>" or "label.example.com". Unset: SITE_NAME <digest.PUBLIC_URL host>.
-  LIST_ID: opt(z.string().transform((s, ctx) => {
-    const r = parseListId(s);
-    if (r.ok) return r.listId;
-    ctx.addIssue({ code: 'custom', message: r.problem });
-    return z.NEVER;
-  })),
+  LIST_ID: opt(
+    z.string().transform((s, ctx) => {
+      const r = parseListId(s);
+      if (r.ok) return r.listId;
+      ctx.addIssue({ code: 'custom', message: r.problem });
+      return z.NEVER;
+    }),
+  ),
   LOGO_URL: opt(url('LOGO_URL', ['https:', 'http:'], true)),
   // Unset: the locale's digest.subject_template (en: '{{headline}} · {{date}}').
   SUBJECT_TEMPLATE: opt(z.string().trim().min(1)),
@@ -110,7 +123,10 @@ export const envSchema = z.object({
   FEED_ALLOW_PRIVATE: withDefault(z.string(), 'false').transform((s, ctx) => {
     const r = parseAllowPrivate(s);
     if (r.ok) return r.entries;
-    ctx.addIssue({ code: 'custom', message: `FEED_ALLOW_PRIVATE "${r.bad.join(',')}" must be true, false or comma-separated host or host:port entries` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `FEED_ALLOW_PRIVATE "${r.bad.join(',')}" must be true, false or comma-separated host or host:port entries`,
+    });
     return z.NEVER;
   }),
   // Sources that may update stories another source created (src/stories/story-source.ts): api, file,
@@ -118,26 +134,39 @@ export const envSchema = z.object({
   STORY_SOURCE_OVERRIDE: withDefault(storySources('STORY_SOURCE_OVERRIDE'), []),
   TOP_STORIES: withDefault(int('TOP_STORIES', 0, 100), 10),
   TOP_BLOGS: withDefault(int('TOP_BLOGS', 0, 100), 5),
-  SIGNUP_CHALLENGE: withDefault(z.enum(['off', 'arithmetic'], {
-    error: (i) => `SIGNUP_CHALLENGE "${String(i.input)}" must be off or arithmetic`,
-  }), 'off'),
+  SIGNUP_CHALLENGE: withDefault(
+    z.enum(['off', 'arithmetic'], {
+      error: (i) => `SIGNUP_CHALLENGE "${String(i.input)}" must be off or arithmetic`,
+    }),
+    'off',
+  ),
   SIGNUP_LIMIT_PER_IP: withDefault(int('SIGNUP_LIMIT_PER_IP', 1, 1_000_000), 20),
   SIGNUP_LIMIT_PER_ADDRESS: withDefault(int('SIGNUP_LIMIT_PER_ADDRESS', 1, 1000), 5),
   PENDING_EXPIRY_DAYS: withDefault(int('PENDING_EXPIRY_DAYS', 1, 365), 7),
   WORKERS: opt(int('WORKERS', 0, 64)),
   EMPTY_DAY: withDefault(z.enum(['skip', 'note'], { error: (i) => `EMPTY_DAY "${String(i.input)}" must be skip or note` }), 'skip'),
-  BOUNCE_ADDRESS: opt(z.string().regex(/^[^@\s+]+@[^@\s]+$/, { error: (i) => `BOUNCE_ADDRESS "${String(i.input)}" is not an address like bounces@example.com (no +)` })),
+  BOUNCE_ADDRESS: opt(
+    z.string().regex(/^[^@\s+]+@[^@\s]+$/, {
+      error: (i) => `BOUNCE_ADDRESS "${String(i.input)}" is not an address like bounces@example.com (no +)`,
+    }),
+  ),
   SMTP_INBOUND_PORT: opt(int('SMTP_INBOUND_PORT', 0, 65535)),
   DELIVERY_BATCH: withDefault(int('DELIVERY_BATCH', 1, 10_000), 500),
   DELIVERY_LEASE_SECONDS: withDefault(int('DELIVERY_LEASE_SECONDS', 1, 3600), 120),
   RETRY_BASE_SECONDS: withDefault(int('RETRY_BASE_SECONDS', 0, 3600), 60),
   RETRY_MAX_ATTEMPTS: withDefault(int('RETRY_MAX_ATTEMPTS', 1, 20), 6),
-  CLICK_TRACKING: withDefault(z.enum(['off', 'aggregate', 'individual'], {
-    error: (i) => `CLICK_TRACKING "${String(i.input)}" must be off, aggregate or individual`,
-  }), 'off'),
-  LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-    error: (i) => `LOG_LEVEL "${String(i.input)}" must be one of fatal, error, warn, info, debug, trace, silent`,
-  }), 'info'),
+  CLICK_TRACKING: withDefault(
+    z.enum(['off', 'aggregate', 'individual'], {
+      error: (i) => `CLICK_TRACKING "${String(i.input)}" must be off, aggregate or individual`,
+    }),
+    'off',
+  ),
+  LOG_LEVEL: withDefault(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: (i) => `LOG_LEVEL "${String(i.input)}" must be one of fatal, error, warn, info, debug, trace, silent`,
+    }),
+    'info',
+  ),
   // Reader-facing language: DIGEST_LANG (must have a locale file) or else LANG's language part (language.ts).
   DIGEST_LANG: opt(z.string()),
   LANG: opt(z.string()),

@@ -16,7 +16,10 @@ export interface LanguageChoice {
 
 /** "fr_FR.UTF-8" → "fr", "pt-BR" → "pt", "C.UTF-8" / "POSIX" / "" → undefined. */
 export function languagePart(value: string | undefined): string | undefined {
-  const lang = value?.trim().split(/[_.@-]/)[0]?.toLowerCase();
+  const lang = value
+    ?.trim()
+    .split(/[_.@-]/)[0]
+    ?.toLowerCase();
   if (!lang || lang === 'c' || lang === 'posix') return undefined;
   return /^[a-z]{2,3}$/.test(lang) ? lang : undefined;
 }

@@ -19,7 +19,10 @@ export function parseListId(value: string): { ok: true; listId: ListId } | { ok:
   const name = (m ? m[1]! : '').trim();
   const id = (m ? m[2]! : v).trim();
   if (!DOT_ATOM.test(id) || id.length > 255) {
-    return { ok: false, problem: `LIST_ID "${value}" must be "Name <label.example.com>" or "label.example.com" (letters, digits, dots; at least one dot)` };
+    return {
+      ok: false,
+      problem: `LIST_ID "${value}" must be "Name <label.example.com>" or "label.example.com" (letters, digits, dots; at least one dot)`,
+    };
   }
   if (/[\r\n<>]/.test(name)) return { ok: false, problem: `LIST_ID "${value}": the name part may not hold < > or line breaks` };
   return { ok: true, listId: { name, id: id.toLowerCase() } };
@@ -29,9 +32,19 @@ export function parseListId(value: string): { ok: true; listId: ListId } | { ok:
 export function defaultListId(siteName: string, publicUrl: string): ListId {
   let host = 'localhost';
   try {
-    host = new URL(publicUrl).hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/:/g, '-') || host;
+    host =
+      new URL(publicUrl).hostname
+        .toLowerCase()
+        .replace(/^\[|\]$/g, '')
+        .replace(/:/g, '-') || host;
   } catch {
     // PUBLIC_URL is validated before this runs; keep localhost for a value that is not.
   }
-  return { name: siteName.replace(/[\r\n<>]/g, ' ').replace(/\s+/g, ' ').trim(), id: `digest.${host}` };
+  return {
+    name: siteName
+      .replace(/[\r\n<>]/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+    id: `digest.${host}`,
+  };
 }

@@ -51,7 +51,12 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     } catch (err) {
       // DATA_DIR is a file, read-only or full: say so in one line rather than with a stack trace.
       const reason = (err as Error).message;
-      throw new ConfigError([{ variable: 'DATA_DIR', message: `DATA_DIR ${dataDir} cannot keep the generated SECRET (${reason}); make it a writable directory or set SECRET` }]);
+      throw new ConfigError([
+        {
+          variable: 'DATA_DIR',
+          message: `DATA_DIR ${dataDir} cannot keep the generated SECRET (${reason}); make it a writable directory or set SECRET`,
+        },
+      ]);
     }
     secretGenerated = true;
   }
@@ -64,7 +69,14 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     dkim: dkimOf(e),
     publicUrl,
     host: e.HOST,
-    trustProxy: e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY.split(','),
+    trustProxy:
+      e.TRUST_PROXY === 'false'
+        ? false
+        : e.TRUST_PROXY === 'true'
+          ? true
+          : /^\d+$/.test(e.TRUST_PROXY)
+            ? Number(e.TRUST_PROXY)
+            : e.TRUST_PROXY.split(','),
     port: e.PORT,
     keys: { current: signingKey(secret), previous: e.SECRET_PREVIOUS ? signingKey(e.SECRET_PREVIOUS) : undefined },
     secretGenerated,
@@ -72,10 +84,15 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
     digest: { cron: e.DIGEST_CRON.trim(), timeZone: e.DIGEST_TZ, cutoffHours: e.SEND_CUTOFF_HOURS },
     site: { name: e.SITE_NAME, postalAddress: e.POSTAL_ADDRESS, logoUrl: e.LOGO_URL },
     locale,
-    email: { subjectTemplate: e.SUBJECT_TEMPLATE ?? locale.t('digest.subject_template'), listId: e.LIST_ID ?? defaultListId(e.SITE_NAME, publicUrl) },
+    email: {
+      subjectTemplate: e.SUBJECT_TEMPLATE ?? locale.t('digest.subject_template'),
+      listId: e.LIST_ID ?? defaultListId(e.SITE_NAME, publicUrl),
+    },
     installId: installId(secret, databaseIdentity(e.DATABASE_URL, dataDir)),
     feeds: {
-      urls: e.FEED_URLS.split(',').map((s) => s.trim()).filter(Boolean),
+      urls: e.FEED_URLS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       cron: e.FEED_CRON.trim(),
       allowPrivate: e.FEED_ALLOW_PRIVATE,
     },
@@ -105,20 +122,33 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
 }
 
 /** DKIM needs all three settings; a key that is missing or not a PEM private key stops start-up. */
-function dkimOf(e: { DKIM_DOMAIN?: string | undefined; DKIM_SELECTOR?: string | undefined; DKIM_PRIVATE_KEY_FILE?: string | undefined }): Config['dkim'] {
+function dkimOf(e: {
+  DKIM_DOMAIN?: string | undefined;
+  DKIM_SELECTOR?: string | undefined;
+  DKIM_PRIVATE_KEY_FILE?: string | undefined;
+}): Config['dkim'] {
   const given = [e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY_FILE].filter(Boolean).length;
   if (given === 0) return undefined;
   if (given < 3) {
-    throw new ConfigError([{ variable: 'DKIM_DOMAIN', message: 'DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together (or none of them)' }]);
+    throw new ConfigError([
+      { variable: 'DKIM_DOMAIN', message: 'DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together (or none of them)' },
+    ]);
   }
   let privateKey: string;
   try {
     privateKey = readFileSync(e.DKIM_PRIVATE_KEY_FILE!, 'utf8');
   } catch (err) {
-    throw new ConfigError([{ variable: 'DKIM_PRIVATE_KEY_FILE', message: `DKIM_PRIVATE_KEY_FILE ${e.DKIM_PRIVATE_KEY_FILE} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` }]);
+    throw new ConfigError([
+      {
+        variable: 'DKIM_PRIVATE_KEY_FILE',
+        message: `DKIM_PRIVATE_KEY_FILE ${e.DKIM_PRIVATE_KEY_FILE} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      },
+    ]);
   }
   if (!/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(privateKey)) {
-    throw new ConfigError([{ variable: 'DKIM_PRIVATE_KEY_FILE', message: `DKIM_PRIVATE_KEY_FILE ${e.DKIM_PRIVATE_KEY_FILE} is not a PEM private key` }]);
+    throw new ConfigError([
+      { variable: 'DKIM_PRIVATE_KEY_FILE', message: `DKIM_PRIVATE_KEY_FILE ${e.DKIM_PRIVATE_KEY_FILE} is not a PEM private key` },
+    ]);
   }
   return { domainName: e.DKIM_DOMAIN!.toLowerCase(), keySelector: e.DKIM_SELECTOR!, privateKey };
 }

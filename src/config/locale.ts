@@ -84,7 +84,8 @@ function readCatalogue(dir: string, lang: string, variable: string): { catalogue
     const e = err as NodeJS.ErrnoException;
     return { catalogue: {}, problems: [problem(e.code ? `cannot be read (${e.code})` : `is not JSON (${e.message})`)] };
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { catalogue: {}, problems: [problem('is not a JSON object of "key": "text"')] };
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    return { catalogue: {}, problems: [problem('is not a JSON object of "key": "text"')] };
   const problems: ConfigProblem[] = [];
   for (const [key, entry] of Object.entries(parsed as Record<string, unknown>)) {
     if (typeof entry === 'string') continue;
@@ -94,7 +95,8 @@ function readCatalogue(dir: string, lang: string, variable: string): { catalogue
     }
     const forms = Object.entries(entry as Record<string, unknown>);
     for (const [form, text] of forms) {
-      if (!CATEGORIES.has(form) && !EXACT.test(form)) problems.push(problem(`key "${key}" has a form "${form}" (use zero, one, two, few, many, other or =N)`));
+      if (!CATEGORIES.has(form) && !EXACT.test(form))
+        problems.push(problem(`key "${key}" has a form "${form}" (use zero, one, two, few, many, other or =N)`));
       if (typeof text !== 'string') problems.push(problem(`key "${key}" form "${form}" is not a text`));
     }
     if (!('other' in entry)) problems.push(problem(`key "${key}" is a plural entry without an "other" form`));
@@ -115,7 +117,8 @@ export function compareCatalogues(reference: Catalogue, candidate: Catalogue, fi
       problems.push(`${file}: key "${key}" is missing (en.json has it)`);
       continue;
     }
-    if (typeof ref !== typeof entry) problems.push(`${file}: key "${key}" must be ${typeof ref === 'string' ? 'a text' : 'a plural entry'}, as in en.json`);
+    if (typeof ref !== typeof entry)
+      problems.push(`${file}: key "${key}" must be ${typeof ref === 'string' ? 'a text' : 'a plural entry'}, as in en.json`);
     const want = variablesOf(ref);
     const have = variablesOf(entry);
     for (const v of want) if (!have.has(v)) problems.push(`${file}: key "${key}" does not use {${v}} (en.json does)`);
@@ -143,11 +146,14 @@ export function loadLocale(lang: string, options: { dir?: string; variable?: str
   const own = lang === REFERENCE_LANGUAGE ? reference : readCatalogue(dir, lang, variable);
   const problems = [...reference.problems, ...(own === reference ? [] : own.problems)];
   if (problems.length === 0 && own !== reference) {
-    problems.push(...compareCatalogues(reference.catalogue, own.catalogue, `locales/${lang}.json`).map((message) => ({ variable, message })));
+    problems.push(
+      ...compareCatalogues(reference.catalogue, own.catalogue, `locales/${lang}.json`).map((message) => ({ variable, message })),
+    );
   }
   const tag = own.catalogue['locale.tag'];
   if (problems.length === 0) {
-    if (typeof tag !== 'string' || !isLanguageTag(tag)) problems.push({ variable, message: `locales/${lang}.json: key "locale.tag" must be a language tag such as en-GB` });
+    if (typeof tag !== 'string' || !isLanguageTag(tag))
+      problems.push({ variable, message: `locales/${lang}.json: key "locale.tag" must be a language tag such as en-GB` });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const locale = makeLocale(lang, tag as string, own.catalogue);

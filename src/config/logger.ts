@@ -4,7 +4,20 @@ import { isOurMessageIdLocal } from './message-id.js';
 export type { Logger };
 
 const redact = {
-  paths: ['email', '*.email', 'to', '*.to', 'token', '*.token', 'password', '*.password', 'secret', '*.secret', 'req.headers.authorization', 'req.headers.cookie'],
+  paths: [
+    'email',
+    '*.email',
+    'to',
+    '*.to',
+    'token',
+    '*.token',
+    'password',
+    '*.password',
+    'secret',
+    '*.secret',
+    'req.headers.authorization',
+    'req.headers.cookie',
+  ],
   censor: '[redacted]',
 };
 
@@ -30,7 +43,12 @@ export function scrubAddresses(text: string): string {
 function scrub(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return value.includes('@') ? scrubAddresses(value) : value;
   if (depth > 2 || value === null || typeof value !== 'object' || value instanceof Date) return value;
-  if (value instanceof Error) return { type: value.name, message: scrubAddresses(value.message), ...('code' in value ? { code: (value as { code: unknown }).code } : {}) };
+  if (value instanceof Error)
+    return {
+      type: value.name,
+      message: scrubAddresses(value.message),
+      ...('code' in value ? { code: (value as { code: unknown }).code } : {}),
+    };
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, depth + 1)]));
 }

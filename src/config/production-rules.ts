@@ -20,15 +20,26 @@ export function productionProblems(env: Env): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const long = (name: string, purpose: string, how: string) => {
     const v = value(name);
-    if (v === undefined) problems.push({ variable: name, message: `${name} is not set: production needs ${purpose} of at least ${PRODUCTION_SECRET_LENGTH} characters (use: ${how})` });
-    else if (v.length < PRODUCTION_SECRET_LENGTH) problems.push({ variable: name, message: `${name} must be at least ${PRODUCTION_SECRET_LENGTH} characters in production (use: ${how})` });
+    if (v === undefined)
+      problems.push({
+        variable: name,
+        message: `${name} is not set: production needs ${purpose} of at least ${PRODUCTION_SECRET_LENGTH} characters (use: ${how})`,
+      });
+    else if (v.length < PRODUCTION_SECRET_LENGTH)
+      problems.push({
+        variable: name,
+        message: `${name} must be at least ${PRODUCTION_SECRET_LENGTH} characters in production (use: ${how})`,
+      });
   };
   long('SECRET', 'its own SECRET (the key of every link in emails)', 'openssl rand -hex 32');
   long('ADMIN_TOKEN', 'an ADMIN_TOKEN (for /admin, /api and /metrics)', 'openssl rand -base64 32');
 
   const publicUrl = value('PUBLIC_URL');
   if (publicUrl === undefined) {
-    problems.push({ variable: 'PUBLIC_URL', message: 'PUBLIC_URL is not set: links in emails would point at http://localhost (set the https:// address readers reach)' });
+    problems.push({
+      variable: 'PUBLIC_URL',
+      message: 'PUBLIC_URL is not set: links in emails would point at http://localhost (set the https:// address readers reach)',
+    });
   } else if (/^http:/i.test(publicUrl.trim()) && value('ALLOW_HTTP_PUBLIC_URL')?.trim() !== 'true') {
     problems.push({
       variable: 'PUBLIC_URL',
@@ -36,10 +47,16 @@ export function productionProblems(env: Env): ConfigProblem[] {
     });
   }
   if (value('SMTP_URL') === undefined) {
-    problems.push({ variable: 'SMTP_URL', message: 'SMTP_URL is not set: mail would go to the built-in catcher and never leave this machine' });
+    problems.push({
+      variable: 'SMTP_URL',
+      message: 'SMTP_URL is not set: mail would go to the built-in catcher and never leave this machine',
+    });
   }
   if (value('POSTAL_ADDRESS') === undefined) {
-    problems.push({ variable: 'POSTAL_ADDRESS', message: "POSTAL_ADDRESS is empty: bulk mail must show the sender's postal address in every message" });
+    problems.push({
+      variable: 'POSTAL_ADDRESS',
+      message: "POSTAL_ADDRESS is empty: bulk mail must show the sender's postal address in every message",
+    });
   }
   return problems;
 }

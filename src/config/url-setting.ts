@@ -13,7 +13,8 @@ export function redactUrl(value: string): string {
     if (u.password) u.password = '***';
     // An '@' that did not end up as the user-info delimiter (in the path, query or fragment) may
     // still have a password before it: mask by pattern instead.
-    if ((u.pathname + u.search + u.hash).includes('@') || (!u.username && !u.password && value.includes('@'))) throw new Error('credentials outside the authority');
+    if ((u.pathname + u.search + u.hash).includes('@') || (!u.username && !u.password && value.includes('@')))
+      throw new Error('credentials outside the authority');
     return u.toString();
   } catch {
     const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
@@ -42,7 +43,10 @@ export function urlProblem(name: string, value: string, protocols: readonly stri
   const shown = redactUrl(u.toString());
   // postgres:///db?host=/run/postgresql names a unix-socket directory instead.
   if (!u.hostname && !u.searchParams.get('host')) return `${name} (${shown}) has no host name`;
-  for (const [part, text] of [['user name', u.username], ['password', u.password]] as const) {
+  for (const [part, text] of [
+    ['user name', u.username],
+    ['password', u.password],
+  ] as const) {
     try {
       decodeURIComponent(text);
     } catch {

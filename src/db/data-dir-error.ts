@@ -6,8 +6,13 @@
  */
 export class DataDirError extends Error {
   readonly code = 'DATA_DIR_UNUSABLE';
-  constructor(readonly dataDir: string, reason: string) {
-    super(`DATA_DIR ${dataDir} cannot hold the embedded database: ${reason}. Point DATA_DIR at a writable directory with free space, or set DATABASE_URL to use PostgreSQL.`);
+  constructor(
+    readonly dataDir: string,
+    reason: string,
+  ) {
+    super(
+      `DATA_DIR ${dataDir} cannot hold the embedded database: ${reason}. Point DATA_DIR at a writable directory with free space, or set DATABASE_URL to use PostgreSQL.`,
+    );
     this.name = 'DataDirError';
   }
 }
@@ -34,7 +39,8 @@ export function describeStorageError(err: unknown): string {
   if (err instanceof Error && err.message) {
     const code = (err as NodeJS.ErrnoException).code;
     // Node's fs messages already say "EPERM: operation not permitted, open '/x/digest.lock'".
-    if (/^Aborted\(/.test(err.message)) return 'the embedded engine aborted while writing (the disk may be full or the directory read-only)';
+    if (/^Aborted\(/.test(err.message))
+      return 'the embedded engine aborted while writing (the disk may be full or the directory read-only)';
     return code && !err.message.startsWith(code) ? `${code}: ${err.message}` : err.message;
   }
   const errno = (err as { errno?: unknown } | null)?.errno;

@@ -3,7 +3,11 @@ import { join } from 'node:path';
 
 export class DataDirLockedError extends Error {
   readonly code = 'DATA_DIR_LOCKED';
-  constructor(readonly dataDir: string, readonly holderPid: number, readonly holderCommand: string) {
+  constructor(
+    readonly dataDir: string,
+    readonly holderPid: number,
+    readonly holderCommand: string,
+  ) {
     super(
       `DATA_DIR ${dataDir}: the embedded database is open in another process (pid ${holderPid}: digest ${holderCommand}). ` +
         'Two processes on one PGlite data directory silently lose writes. ' +

@@ -62,43 +62,99 @@ export function classifyConnectError(err: unknown, url: string, timeoutMs = 10_0
   const message = e?.message ?? String(err);
   switch (code) {
     case 'ECONNREFUSED':
-      return { code: 'DB_CONNECTION_REFUSED', what: `connection refused at ${at}: nothing is listening there`, hint: 'start PostgreSQL, or correct the host and port in DATABASE_URL' };
+      return {
+        code: 'DB_CONNECTION_REFUSED',
+        what: `connection refused at ${at}: nothing is listening there`,
+        hint: 'start PostgreSQL, or correct the host and port in DATABASE_URL',
+      };
     case 'ENOENT': // a unix-socket host whose socket file is missing
-      return { code: 'DB_CONNECTION_REFUSED', what: `no PostgreSQL socket at ${at}`, hint: 'start PostgreSQL, or correct the host (socket directory) and port in DATABASE_URL' };
+      return {
+        code: 'DB_CONNECTION_REFUSED',
+        what: `no PostgreSQL socket at ${at}`,
+        hint: 'start PostgreSQL, or correct the host (socket directory) and port in DATABASE_URL',
+      };
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_NONAME':
-      return { code: 'DB_NO_SUCH_HOST', what: `no such host "${t.host}" (${code === 'EAI_AGAIN' ? 'DNS did not answer' : 'the name does not resolve'})`, hint: 'correct the host name in DATABASE_URL' };
+      return {
+        code: 'DB_NO_SUCH_HOST',
+        what: `no such host "${t.host}" (${code === 'EAI_AGAIN' ? 'DNS did not answer' : 'the name does not resolve'})`,
+        hint: 'correct the host name in DATABASE_URL',
+      };
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return { code: 'DB_UNREACHABLE', what: `${at} is unreachable from here (${code})`, hint: 'check the host in DATABASE_URL and the network or firewall between' };
+      return {
+        code: 'DB_UNREACHABLE',
+        what: `${at} is unreachable from here (${code})`,
+        hint: 'check the host in DATABASE_URL and the network or firewall between',
+      };
     case 'ETIMEDOUT':
       return timeout(at, timeoutMs);
     case '3D000':
-      return { code: 'DB_NO_SUCH_DATABASE', what: `database "${t.database}" does not exist on ${at}`, hint: `create it (createdb -h ${t.host} -p ${t.port} -U ${t.user} ${t.database}), or correct the database name in DATABASE_URL` };
+      return {
+        code: 'DB_NO_SUCH_DATABASE',
+        what: `database "${t.database}" does not exist on ${at}`,
+        hint: `create it (createdb -h ${t.host} -p ${t.port} -U ${t.user} ${t.database}), or correct the database name in DATABASE_URL`,
+      };
     case '28000':
       return /role .* does not exist/i.test(message)
-        ? { code: 'DB_NO_SUCH_ROLE', what: `role "${t.user}" does not exist on ${at}`, hint: `create it (CREATE ROLE "${t.user}" LOGIN PASSWORD '…'), or correct the user name in DATABASE_URL` }
-        : { code: 'DB_NOT_PERMITTED', what: `${at} does not let user "${t.user}" connect from here (pg_hba.conf)`, hint: 'allow this user and address in pg_hba.conf, or connect as a user it permits' };
+        ? {
+            code: 'DB_NO_SUCH_ROLE',
+            what: `role "${t.user}" does not exist on ${at}`,
+            hint: `create it (CREATE ROLE "${t.user}" LOGIN PASSWORD '…'), or correct the user name in DATABASE_URL`,
+          }
+        : {
+            code: 'DB_NOT_PERMITTED',
+            what: `${at} does not let user "${t.user}" connect from here (pg_hba.conf)`,
+            hint: 'allow this user and address in pg_hba.conf, or connect as a user it permits',
+          };
     case '28P01':
-      return { code: 'DB_AUTHENTICATION_FAILED', what: `password authentication failed for user "${t.user}" on ${at}`, hint: 'correct the password in DATABASE_URL (percent-encode @ : / # ? in it)' };
+      return {
+        code: 'DB_AUTHENTICATION_FAILED',
+        what: `password authentication failed for user "${t.user}" on ${at}`,
+        hint: 'correct the password in DATABASE_URL (percent-encode @ : / # ? in it)',
+      };
     case '53300':
-      return { code: 'DB_TOO_MANY_CONNECTIONS', what: `${at} has no connection slots left`, hint: 'lower WORKERS, or raise max_connections on the server' };
+      return {
+        code: 'DB_TOO_MANY_CONNECTIONS',
+        what: `${at} has no connection slots left`,
+        hint: 'lower WORKERS, or raise max_connections on the server',
+      };
     case '57P03':
-      return { code: 'DB_STARTING', what: `${at} is starting up or shutting down`, hint: 'wait for PostgreSQL to finish starting, then try again' };
+      return {
+        code: 'DB_STARTING',
+        what: `${at} is starting up or shutting down`,
+        hint: 'wait for PostgreSQL to finish starting, then try again',
+      };
   }
   if (/client password must be a string|no password was provided/i.test(message)) {
-    return { code: 'DB_AUTHENTICATION_FAILED', what: `${at} asks user "${t.user}" for a password and DATABASE_URL has none`, hint: 'add the password to DATABASE_URL (postgres://user:password@host/db)' };
+    return {
+      code: 'DB_AUTHENTICATION_FAILED',
+      what: `${at} asks user "${t.user}" for a password and DATABASE_URL has none`,
+      hint: 'add the password to DATABASE_URL (postgres://user:password@host/db)',
+    };
   }
   if (/SSL|TLS|certificate/i.test(message) || /CERT|_SSL_|TLS/.test(code)) {
-    return { code: 'DB_TLS_FAILED', what: `TLS with ${at} failed (${message})`, hint: 'make sslmode in DATABASE_URL match the server: sslmode=disable for a server without TLS, sslmode=require (or a trusted CA) for one with it' };
+    return {
+      code: 'DB_TLS_FAILED',
+      what: `TLS with ${at} failed (${message})`,
+      hint: 'make sslmode in DATABASE_URL match the server: sslmode=disable for a server without TLS, sslmode=require (or a trusted CA) for one with it',
+    };
   }
   if (/timeout|timed out/i.test(message)) return timeout(at, timeoutMs);
-  return { code: 'DB_CONNECT_FAILED', what: `could not connect to ${at}: ${message}`, hint: 'check DATABASE_URL and that PostgreSQL is running there' };
+  return {
+    code: 'DB_CONNECT_FAILED',
+    what: `could not connect to ${at}: ${message}`,
+    hint: 'check DATABASE_URL and that PostgreSQL is running there',
+  };
 }
 
 function timeout(at: string, timeoutMs: number): ConnectFailure {
-  return { code: 'DB_CONNECT_TIMEOUT', what: `no answer from ${at} within ${timeoutMs / 1000} s`, hint: 'check the host and port in DATABASE_URL and any firewall between' };
+  return {
+    code: 'DB_CONNECT_TIMEOUT',
+    what: `no answer from ${at} within ${timeoutMs / 1000} s`,
+    hint: 'check the host and port in DATABASE_URL and any firewall between',
+  };
 }
 
 /** The error for a DATABASE_URL that could not be connected to. */
@@ -109,7 +165,11 @@ export function databaseConnectError(err: unknown, url: string, timeoutMs?: numb
 
 /** A database with no tables yet (or, on the embedded engine, no database in DATA_DIR at all). */
 export class DatabaseNotSetUpError extends DatabaseError {
-  constructor(setting: DatabaseSetting, where: string, readonly pending: readonly string[]) {
+  constructor(
+    setting: DatabaseSetting,
+    where: string,
+    readonly pending: readonly string[],
+  ) {
     super(
       'DB_NOT_SET_UP',
       setting,
@@ -124,7 +184,11 @@ export class DatabaseNotSetUpError extends DatabaseError {
 
 /** Migrations not yet applied where a command needs them all (send, worker, imports). */
 export class MigrationsPendingError extends DatabaseError {
-  constructor(setting: DatabaseSetting, where: string, readonly pending: readonly string[]) {
+  constructor(
+    setting: DatabaseSetting,
+    where: string,
+    readonly pending: readonly string[],
+  ) {
     super(
       'DB_MIGRATIONS_PENDING',
       setting,

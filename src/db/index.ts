@@ -4,5 +4,12 @@ export { migrate, migrationState, MigrationError, MIGRATIONS_DIR, type Migration
 export { DataDirLockedError } from './data-dir-lock.js';
 export { DataDirError } from './data-dir-error.js';
 export { INITDB_TEMPLATE } from './initdb-template.js';
-export { classifyConnectError, databaseConnectError, DatabaseError, DatabaseNotSetUpError, MigrationsPendingError, type DatabaseSetting } from './database-error.js';
+export {
+  classifyConnectError,
+  databaseConnectError,
+  DatabaseError,
+  DatabaseNotSetUpError,
+  MigrationsPendingError,
+  type DatabaseSetting,
+} from './database-error.js';
 export { serveDatabaseSocket, databaseSocketPath, type DatabaseSocket } from './database-socket.js';

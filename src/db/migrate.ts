@@ -32,7 +32,10 @@ async function migrationNames(dir: string): Promise<string[]> {
 
 export class MigrationError extends Error {
   readonly code = 'MIGRATION_FAILED';
-  constructor(readonly migration: string | undefined, cause: unknown) {
+  constructor(
+    readonly migration: string | undefined,
+    cause: unknown,
+  ) {
     super(`migration ${migration ?? '(unknown)'} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'MigrationError';
   }

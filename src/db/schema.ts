@@ -12,7 +12,16 @@ import type { RateLimitTable, SubscriberEventTable, SubscriberTable, Suppression
 
 export type { Delivery, DeliveryStatus, DeliveryTable } from '../delivery/delivery.table.js';
 export type { Edition, EditionKind, EditionStatus, EditionTable } from '../editions/edition.table.js';
-export type { ClickEventTable, NewStory, Story, StoryClickTable, StoryKind, StoryOverrideAction, StoryOverrideTable, StoryTable } from '../stories/story.table.js';
+export type {
+  ClickEventTable,
+  NewStory,
+  Story,
+  StoryClickTable,
+  StoryKind,
+  StoryOverrideAction,
+  StoryOverrideTable,
+  StoryTable,
+} from '../stories/story.table.js';
 export type {
   DigestSection,
   Frequency,

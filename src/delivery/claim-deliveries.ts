@@ -40,12 +40,7 @@ export interface ClaimResult {
  * Rejected: a cursor or checkpoint per edition that moves when a batch is fetched (listmonk #3022,
  * #2070: a crash between fetch and send lost or duplicated whole batches).
  */
-export async function claimDeliveries(
-  db: Db,
-  editionIds: readonly number[],
-  limit: number,
-  leaseSeconds: number,
-): Promise<ClaimResult> {
+export async function claimDeliveries(db: Db, editionIds: readonly number[], limit: number, leaseSeconds: number): Promise<ClaimResult> {
   if (editionIds.length === 0 || limit <= 0) return { claimed: [], skipped: 0 };
   const result = await sql<{
     id: number;

@@ -38,7 +38,12 @@ export async function deliveryGauges(db: Db, now = new Date()): Promise<Delivery
   const lease = await sql<{ age: number | null }>`
     SELECT EXTRACT(EPOCH FROM (${now}::timestamptz - min(lease_until)))::float8 AS age
       FROM deliveries WHERE status = 'sending'`.execute(db);
-  const editions = await db.selectFrom('editions').select('status').select((eb) => eb.fn.countAll<number>().as('n')).groupBy('status').execute();
+  const editions = await db
+    .selectFrom('editions')
+    .select('status')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .groupBy('status')
+    .execute();
   return {
     byState,
     sent: byState.sent ?? 0,

@@ -68,7 +68,10 @@ export class DeliveryWorker {
   private readonly opts: Required<Omit<WorkerOptions, 'editionId' | 'onEvent'>> & Pick<WorkerOptions, 'editionId' | 'onEvent'>;
   private readonly domain: string;
 
-  constructor(private readonly deps: WorkerDeps, options: WorkerOptions = {}) {
+  constructor(
+    private readonly deps: WorkerDeps,
+    options: WorkerOptions = {},
+  ) {
     const c = deps.config;
     this.opts = {
       batchSize: options.batchSize ?? c.delivery.batchSize,
@@ -83,7 +86,11 @@ export class DeliveryWorker {
       onEvent: options.onEvent,
     };
     this.domain = addressDomain(c.mailFrom);
-    this.outcomes = new OutcomeRecorder(deps, { markBatch: this.opts.markBatch, markDelayMs: this.opts.markDelayMs, onEvent: this.opts.onEvent });
+    this.outcomes = new OutcomeRecorder(deps, {
+      markBatch: this.opts.markBatch,
+      markDelayMs: this.opts.markDelayMs,
+      onEvent: this.opts.onEvent,
+    });
     this.relay = deps.relay ?? new RelayWatch(deps.sender, { url: c.smtp.url ?? 'smtp://(unset)', log: deps.log });
   }
 
@@ -180,7 +187,12 @@ export class DeliveryWorker {
     if (Date.now() < this.nextClaimAt) return 0;
     try {
       const editions = await this.currentEditions();
-      const { claimed, skipped } = await claimDeliveries(this.deps.db, editions, this.opts.batchSize, this.deps.config.delivery.leaseSeconds);
+      const { claimed, skipped } = await claimDeliveries(
+        this.deps.db,
+        editions,
+        this.opts.batchSize,
+        this.deps.config.delivery.leaseSeconds,
+      );
       if (skipped > 0) {
         this.deps.log.info({ event: 'delivery.skipped', count: skipped }, `${skipped} reader(s) no longer active at send time: skipped`);
         this.opts.onEvent?.({ type: 'skipped', count: skipped });
@@ -230,7 +242,10 @@ export class DeliveryWorker {
     try {
       raw = await (await this.deps.messages(d.editionId))(d, messageId);
     } catch (err) {
-      log.error({ event: 'delivery.compose_failed', delivery: d.id, edition: d.editionId, err: (err as Error).message }, 'could not build the message');
+      log.error(
+        { event: 'delivery.compose_failed', delivery: d.id, edition: d.editionId, err: (err as Error).message },
+        'could not build the message',
+      );
       await this.outcomes.failed(d, { outcome: 'transient', hardBounce: false, reason: `compose: ${(err as Error).message}` }, messageId);
       return;
     }

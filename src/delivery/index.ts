@@ -1,4 +1,12 @@
-export { createMailer, createSender, createSmtpTransport, smtpOptions, type Mailer, type OutgoingMail, type SmtpOptions } from './smtp/mailer.js';
+export {
+  createMailer,
+  createSender,
+  createSmtpTransport,
+  smtpOptions,
+  type Mailer,
+  type OutgoingMail,
+  type SmtpOptions,
+} from './smtp/mailer.js';
 export { classifySmtpFailure, NEVER_CONNECTED, type Classified, type SmtpFailure, type SmtpOutcome } from './smtp/smtp-reply.js';
 export { nextRetry, type RetryDecision, type RetryPolicy } from './retry-policy.js';
 export { addressDomain, bareAddress, deliveryMessageId, parseVerpAddress, verpAddress } from './verp.js';

@@ -1,6 +1,17 @@
 import type { Config } from '../config/index.js';
 import type { Db, DigestSection, Edition } from '../db/index.js';
-import { ALL_SECTIONS, compileMessageTemplate, composeMessage, editionInputFor, feedbackId, personalise, renderEdition, sectionKey, type BulkMail, type MessageTemplate } from '../render/index.js';
+import {
+  ALL_SECTIONS,
+  compileMessageTemplate,
+  composeMessage,
+  editionInputFor,
+  feedbackId,
+  personalise,
+  renderEdition,
+  sectionKey,
+  type BulkMail,
+  type MessageTemplate,
+} from '../render/index.js';
 import { clickLinks, readerClickToken } from '../stories/index.js';
 import { preferencesUrl, unsubscribeUrl } from '../subscribers/index.js';
 import type { ClaimedDelivery } from './claim-deliveries.js';
@@ -45,7 +56,10 @@ async function load(db: Db, config: Config, editionId: number): Promise<ComposeD
   const full = sectionKey(ALL_SECTIONS);
   const list: BulkMail = { listId: config.email.listId, feedbackId: feedbackId(edition.id, edition.kind, config.installId) };
   const renders = new Map<string, Promise<Rendered>>();
-  renders.set(full, withTemplate(config, list, { subject: edition.subject ?? config.site.name, html: edition.html ?? '', text: edition.text ?? '' }));
+  renders.set(
+    full,
+    withTemplate(config, list, { subject: edition.subject ?? config.site.name, html: edition.html ?? '', text: edition.text ?? '' }),
+  );
   const renderFor = (sections: DigestSection[]) => {
     const key = sectionKey(sections);
     let r = renders.get(key);
@@ -83,7 +97,17 @@ async function load(db: Db, config: Config, editionId: number): Promise<ComposeD
 }
 
 async function withTemplate(config: Config, list: BulkMail, r: Omit<Rendered, 'template'>): Promise<Rendered> {
-  return { ...r, template: await compileMessageTemplate({ from: config.mailFrom, subject: r.subject, html: r.html, text: r.text, locale: config.locale, list }) };
+  return {
+    ...r,
+    template: await compileMessageTemplate({
+      from: config.mailFrom,
+      subject: r.subject,
+      html: r.html,
+      text: r.text,
+      locale: config.locale,
+      list,
+    }),
+  };
 }
 
 async function renderSections(db: Db, config: Config, edition: Edition, sections: DigestSection[]): Promise<Omit<Rendered, 'template'>> {

@@ -67,26 +67,43 @@ export class OutcomeRecorder {
     if (c.outcome === 'permanent') {
       await this.retryDb('mark_failed', () => markFailed(db, d.id, c.reason), 5);
       if (c.hardBounce) {
-        await this.retryDb('suppress', async () => {
-          await suppress(db, d.email, 'bounced');
-          await markBounced(db, d.subscriberId, { editionId: d.editionId, reason: c.reason });
-        }, 5);
+        await this.retryDb(
+          'suppress',
+          async () => {
+            await suppress(db, d.email, 'bounced');
+            await markBounced(db, d.subscriberId, { editionId: d.editionId, reason: c.reason });
+          },
+          5,
+        );
       }
       log.warn({ event: 'delivery.failed', ...ids, reason: c.reason, hardBounce: c.hardBounce }, 'relay refused the message for good');
       this.opts.onEvent?.({ type: 'failed', deliveryId: d.id, editionId: d.editionId, hardBounce: c.hardBounce });
       return;
     }
     // An uncertain message may already be in the reader's inbox: it is resent once, never more.
-    const decision = c.outcome === 'uncertain' && d.uncertain >= 1
-      ? ({ retry: false, why: 'attempts' } as const)
-      : nextRetry({ baseSeconds: config.delivery.retryBaseSeconds, maxAttempts: config.delivery.maxAttempts, giveUpAt: d.cutoffAt }, d.attempts, now);
+    const decision =
+      c.outcome === 'uncertain' && d.uncertain >= 1
+        ? ({ retry: false, why: 'attempts' } as const)
+        : nextRetry(
+            { baseSeconds: config.delivery.retryBaseSeconds, maxAttempts: config.delivery.maxAttempts, giveUpAt: d.cutoffAt },
+            d.attempts,
+            now,
+          );
     if (c.outcome === 'uncertain') {
-      log.warn({ event: 'delivery.uncertain', ...ids, reason: c.reason, resend: decision.retry }, 'connection lost before the relay answered: the message may have been delivered');
+      log.warn(
+        { event: 'delivery.uncertain', ...ids, reason: c.reason, resend: decision.retry },
+        'connection lost before the relay answered: the message may have been delivered',
+      );
     }
     if (decision.retry) {
       await this.retryDb('mark_retry', () => markRetry(db, d.id, decision.at, c.reason, c.outcome === 'uncertain'), 5);
       log.info({ event: 'delivery.retry', ...ids, reason: c.reason, at: decision.at }, 'will retry');
-      this.opts.onEvent?.({ type: 'retry', deliveryId: d.id, editionId: d.editionId, outcome: c.outcome === 'uncertain' ? 'uncertain' : 'transient' });
+      this.opts.onEvent?.({
+        type: 'retry',
+        deliveryId: d.id,
+        editionId: d.editionId,
+        outcome: c.outcome === 'uncertain' ? 'uncertain' : 'transient',
+      });
     } else {
       await this.retryDb('mark_failed', () => markFailed(db, d.id, `${c.reason} (gave up: ${decision.why})`), 5);
       log.warn({ event: 'delivery.failed', ...ids, reason: c.reason, gaveUp: decision.why }, 'gave up');
@@ -115,7 +132,10 @@ export class OutcomeRecorder {
         } catch (err) {
           this.writing = 0;
           this.marks.unshift(...batch);
-          this.deps.log.warn({ event: 'delivery.mark_failed', pending: this.marks.length, err: (err as Error).message }, 'could not record sent messages yet; sending held back until they are');
+          this.deps.log.warn(
+            { event: 'delivery.mark_failed', pending: this.marks.length, err: (err as Error).message },
+            'could not record sent messages yet; sending held back until they are',
+          );
           if (!final) {
             this.markTimer ??= setTimeout(() => void this.flush(), 1000);
             return;

@@ -48,5 +48,10 @@ export async function seedDemo(db: Db, config: Config, now: Date): Promise<DemoS
   await upsertStories(db, batch.items);
   const csv = ['email,name,timezone', ...DEMO_SUBSCRIBERS.map((s) => `${s.email},"${s.name}",${s.timezone ?? ''}`)].join('\n');
   const imported = await importSubscribers(db, csv);
-  return { stories: batch.items.length, subscribers: DEMO_SUBSCRIBERS.length - imported.problems.length, date: spec?.date ?? localDate(now, config.digest.timeZone), slot: spec?.slot };
+  return {
+    stories: batch.items.length,
+    subscribers: DEMO_SUBSCRIBERS.length - imported.problems.length,
+    date: spec?.date ?? localDate(now, config.digest.timeZone),
+    slot: spec?.slot,
+  };
 }

@@ -26,10 +26,23 @@ export async function dryRunEdition(db: Db, config: Config, spec: EditionSpec): 
   await db
     .transaction()
     .execute(async (trx) => {
-      const existing = await trx.selectFrom('editions').select('status').where('date', '=', spec.date).where('slot', '=', spec.slot).executeTakeFirst();
+      const existing = await trx
+        .selectFrom('editions')
+        .select('status')
+        .where('date', '=', spec.date)
+        .where('slot', '=', spec.slot)
+        .executeTakeFirst();
       const edition = await trx
         .insertInto('editions')
-        .values({ date: spec.date, slot: `${spec.slot} (dry run)`, kind: spec.kind, send_at: spec.sendAt, window_start: spec.windowStart, window_end: spec.windowEnd, cutoff_at: cutoffOf(config, spec.sendAt) })
+        .values({
+          date: spec.date,
+          slot: `${spec.slot} (dry run)`,
+          kind: spec.kind,
+          send_at: spec.sendAt,
+          window_start: spec.windowStart,
+          window_end: spec.windowEnd,
+          cutoff_at: cutoffOf(config, spec.sendAt),
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       const pick = await pickForEdition(trx, edition, config.sections);

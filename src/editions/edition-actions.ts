@@ -38,10 +38,17 @@ export function standingOf(config: Config, spec: EditionSpec, row: Row | undefin
   switch (row.status) {
     case 'planned':
     case 'rendering':
-      return now > cutoff ? { state: row.status, reason: late, action: 'late', newsAgeHours } : { state: row.status, reason: '', action: 'send', newsAgeHours };
+      return now > cutoff
+        ? { state: row.status, reason: late, action: 'late', newsAgeHours }
+        : { state: row.status, reason: '', action: 'send', newsAgeHours };
     case 'empty':
       return row.updated_at < row.send_at
-        ? { state: 'empty so far', reason: `no stories yet; picked again at its send time (${hm(row.send_at)})`, action: 'send', newsAgeHours }
+        ? {
+            state: 'empty so far',
+            reason: `no stories yet; picked again at its send time (${hm(row.send_at)})`,
+            action: 'send',
+            newsAgeHours,
+          }
         : { state: 'empty', reason: 'no stories were published in its window: nothing to send', action: 'none', newsAgeHours };
     case 'failed':
       return { state: 'failed', reason: `${error} Fix the cause, then retry.`, action: now > cutoff ? 'late' : 'retry', newsAgeHours };

@@ -1,6 +1,15 @@
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/index.js';
-import { editionInputFor, personalise, preflightEdition, renderEdition, type PersonalisedParts, type PreflightReport, type Reader, type RenderedEdition } from '../render/index.js';
+import {
+  editionInputFor,
+  personalise,
+  preflightEdition,
+  renderEdition,
+  type PersonalisedParts,
+  type PreflightReport,
+  type Reader,
+  type RenderedEdition,
+} from '../render/index.js';
 import { editionWindow } from './edition-window.js';
 import { pickForEdition } from './pick-for-edition.js';
 
@@ -24,7 +33,9 @@ export async function buildPreview(db: Db, config: Config, date: string): Promis
   const window = editionWindow(date, config.digest.cron, config.digest.timeZone);
   const pick = await pickForEdition(db, { date, kind: 'daily', window_start: window.start, window_end: window.end }, config.sections);
   const t = performance.now();
-  const rendered = await renderEdition(editionInputFor(config, { date, slot: window.slot, kind: 'daily', stories: pick.stories, blogs: pick.blogs }));
+  const rendered = await renderEdition(
+    editionInputFor(config, { date, slot: window.slot, kind: 'daily', stories: pick.stories, blogs: pick.blogs }),
+  );
   const renderMs = performance.now() - t;
   const reader = sampleReader(config.publicUrl);
   const preflight = await preflightEdition(rendered, { publicUrl: config.publicUrl, from: config.mailFrom, sample: reader });

@@ -18,7 +18,11 @@ export async function editionFailures(db: Db, editionId: number, limit = 10): Pr
 /** The stories an edition carried, in the order it showed them. */
 export async function editionStories(db: Db, storyIds: readonly number[]): Promise<Story[]> {
   if (storyIds.length === 0) return [];
-  const rows = await db.selectFrom('stories').selectAll().where('id', 'in', [...storyIds]).execute();
+  const rows = await db
+    .selectFrom('stories')
+    .selectAll()
+    .where('id', 'in', [...storyIds])
+    .execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
   return storyIds.map((id) => byId.get(id)).filter((s): s is Story => s !== undefined);
 }

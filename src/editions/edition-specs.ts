@@ -51,7 +51,14 @@ export function dailySpecs(config: Config, date: string): EditionSpec[] {
 export function weeklySpec(config: Config, date: string): EditionSpec | undefined {
   const first = editionWindows(date, config.digest.cron, config.digest.timeZone)[0];
   if (!first) return undefined;
-  return { date, slot: `weekly ${first.slot}`, kind: 'weekly', sendAt: first.sendAt, windowStart: new Date(first.sendAt.getTime() - 7 * DAY_MS), windowEnd: first.sendAt };
+  return {
+    date,
+    slot: `weekly ${first.slot}`,
+    kind: 'weekly',
+    sendAt: first.sendAt,
+    windowStart: new Date(first.sendAt.getTime() - 7 * DAY_MS),
+    windowEnd: first.sendAt,
+  };
 }
 
 /**

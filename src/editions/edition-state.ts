@@ -25,7 +25,14 @@ async function transition(
   editionId: number,
   from: readonly EditionStatus[],
   to: EditionStatus,
-  extra: { error?: string | null; at?: Date; startedAt?: Date; cutoffAt?: Date; sentLate?: boolean; where?: ReturnType<typeof sql<boolean>> } = {},
+  extra: {
+    error?: string | null;
+    at?: Date;
+    startedAt?: Date;
+    cutoffAt?: Date;
+    sentLate?: boolean;
+    where?: ReturnType<typeof sql<boolean>>;
+  } = {},
 ): Promise<boolean> {
   let q = db
     .updateTable('editions')
@@ -45,7 +52,8 @@ async function transition(
 }
 
 export const startRendering = (db: Handle, id: number) => transition(db, id, ['planned'], 'rendering');
-export const startSending = (db: Handle, id: number, at: Date) => transition(db, id, ['rendering'], 'sending', { startedAt: at, error: null });
+export const startSending = (db: Handle, id: number, at: Date) =>
+  transition(db, id, ['rendering'], 'sending', { startedAt: at, error: null });
 export const markEmpty = (db: Handle, id: number, why: string, at: Date) => transition(db, id, ['rendering'], 'empty', { error: why, at });
 export const markFailed = (db: Handle, id: number, why: string) => transition(db, id, ['rendering'], 'failed', { error: why });
 export const expireEdition = (db: Handle, id: number, why: string) =>
@@ -58,7 +66,8 @@ export const resumeEdition = (db: Handle, id: number) => transition(db, id, ['pa
  * before the slot): a story posted before the slot is still picked. Found empty at or after the send
  * time, it stays empty for good.
  */
-export const reopenEmpty = (db: Handle, id: number) => transition(db, id, ['empty'], 'planned', { error: null, where: sql<boolean>`updated_at < send_at` });
+export const reopenEmpty = (db: Handle, id: number) =>
+  transition(db, id, ['empty'], 'planned', { error: null, where: sql<boolean>`updated_at < send_at` });
 
 /**
  * Whether preparing the edition can still change it by itself (no operator's --late or --retry): not
@@ -77,7 +86,11 @@ export const retryFailed = (db: Handle, id: number) => transition(db, id, ['fail
  * with a new cutoff: an operator's deliberate late send. Deliveries that the cutoff gave up are put
  * back in the queue (the ones the relay refused stay failed).
  */
-export async function sendLate(db: Handle, edition: Pick<Edition, 'id' | 'html'>, newCutoff: Date): Promise<'sending' | 'planned' | undefined> {
+export async function sendLate(
+  db: Handle,
+  edition: Pick<Edition, 'id' | 'html'>,
+  newCutoff: Date,
+): Promise<'sending' | 'planned' | undefined> {
   const id = edition.id;
   const to = edition.html ? 'sending' : 'planned';
   if (!(await transition(db, id, ['expired'], to, { error: null, cutoffAt: newCutoff, sentLate: true }))) return undefined;

@@ -14,7 +14,10 @@ export interface EditionWindow {
 
 export class EditionWindowError extends Error {
   readonly code = 'EDITION_WINDOW';
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(hint ? `${message} (${hint})` : message);
     this.name = 'EditionWindowError';
   }
@@ -32,9 +35,7 @@ export function editionWindows(date: string, cron: string, timeZone: string): Ed
   const fields = parseCron(cron);
   const weekday = new Date(Date.UTC(day.year, day.month - 1, day.day)).getUTCDay();
   const dayMatches =
-    fields.month.includes(day.month) &&
-    fields.dayOfMonth.includes(day.day) &&
-    fields.dayOfWeek.some((d) => Number(d) % 7 === weekday);
+    fields.month.includes(day.month) && fields.dayOfMonth.includes(day.day) && fields.dayOfWeek.some((d) => Number(d) % 7 === weekday);
   if (!dayMatches) return [];
   const windows: EditionWindow[] = [];
   for (const hour of [...fields.hour].sort((a, b) => a - b)) {

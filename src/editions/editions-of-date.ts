@@ -35,11 +35,26 @@ export async function editionsOfDate(db: Db, config: Config, date: string): Prom
  * The date's editions with their rows, earliest first: every spec (with its row once created) and any
  * row whose spec is gone (a reader changed their hour after it went out). The admin's Send list.
  */
-export async function editionsOfDateWithRows(db: Db, config: Config, date: string): Promise<{ spec: EditionSpec; row: Edition | undefined }[]> {
+export async function editionsOfDateWithRows(
+  db: Db,
+  config: Config,
+  date: string,
+): Promise<{ spec: EditionSpec; row: Edition | undefined }[]> {
   const [specs, rows] = await Promise.all([editionsOfDate(db, config, date), editionsDated(db, [date])]);
   const bySlot = new Map(rows.map((r) => [r.slot, r]));
   const orphans = rows
     .filter((r) => !specs.some((s) => s.slot === r.slot))
-    .map((r): EditionSpec => ({ date: r.date, slot: r.slot, kind: r.kind, sendAt: r.send_at, windowStart: r.window_start, windowEnd: r.window_end }));
-  return [...specs, ...orphans].sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime()).map((spec) => ({ spec, row: bySlot.get(spec.slot) }));
+    .map(
+      (r): EditionSpec => ({
+        date: r.date,
+        slot: r.slot,
+        kind: r.kind,
+        sendAt: r.send_at,
+        windowStart: r.window_start,
+        windowEnd: r.window_end,
+      }),
+    );
+  return [...specs, ...orphans]
+    .sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime())
+    .map((spec) => ({ spec, row: bySlot.get(spec.slot) }));
 }

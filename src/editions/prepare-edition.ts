@@ -6,7 +6,17 @@ import { describePreflight, editionInputFor, preflightEdition, renderEdition, ty
 import { clickLinks } from '../stories/index.js';
 import { cutoffOf, type EditionSpec } from './edition-specs.js';
 import { pickForEdition } from './pick-for-edition.js';
-import { expireEdition, markEmpty, markFailed, moveCutoff, reopenEmpty, retryFailed, sendLate, startRendering, startSending } from './edition-state.js';
+import {
+  expireEdition,
+  markEmpty,
+  markFailed,
+  moveCutoff,
+  reopenEmpty,
+  retryFailed,
+  sendLate,
+  startRendering,
+  startSending,
+} from './edition-state.js';
 
 export type PrepareOutcome =
   /** Just rendered; its deliveries were created now. */
@@ -62,12 +72,23 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, optio
     await trx
       .insertInto('editions')
       .values({
-        date: spec.date, slot: spec.slot, kind: spec.kind, send_at: spec.sendAt, window_start: spec.windowStart, window_end: spec.windowEnd,
+        date: spec.date,
+        slot: spec.slot,
+        kind: spec.kind,
+        send_at: spec.sendAt,
+        window_start: spec.windowStart,
+        window_end: spec.windowEnd,
         cutoff_at: cutoffOf(config, spec.sendAt),
       })
       .onConflict((oc) => oc.columns(['date', 'slot']).doNothing())
       .execute();
-    const edition = await trx.selectFrom('editions').selectAll().where('date', '=', spec.date).where('slot', '=', spec.slot).forUpdate().executeTakeFirstOrThrow();
+    const edition = await trx
+      .selectFrom('editions')
+      .selectAll()
+      .where('date', '=', spec.date)
+      .where('slot', '=', spec.slot)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const done = (outcome: PrepareOutcome, deliveriesCreated = 0) => ({ id: edition.id, outcome, deliveriesCreated });
     switch (edition.status) {
       case 'sending':
@@ -81,12 +102,18 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, optio
         break;
       case 'failed':
         if (!options.retry || !(await retryFailed(trx, edition.id))) return done('failed');
-        log.info({ event: 'edition.retried', edition: edition.id, date: edition.date, slot: edition.slot, previousError: edition.error }, 'operator retried a failed edition');
+        log.info(
+          { event: 'edition.retried', edition: edition.id, date: edition.date, slot: edition.slot, previousError: edition.error },
+          'operator retried a failed edition',
+        );
         break;
       case 'expired': {
         if (!options.late) return done('expired');
         const to = await sendLate(trx, edition, newCutoff);
-        log.warn({ event: 'edition.sent_late', edition: edition.id, date: edition.date, slot: edition.slot, cutoff: newCutoff }, 'operator is sending an expired edition late, on purpose');
+        log.warn(
+          { event: 'edition.sent_late', edition: edition.id, date: edition.date, slot: edition.slot, cutoff: newCutoff },
+          'operator is sending an expired edition late, on purpose',
+        );
         if (to === 'sending') return done('resumed');
         edition.cutoff_at = newCutoff;
         break;
@@ -97,11 +124,18 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, optio
     }
     if (now > edition.cutoff_at) {
       if (!options.late) {
-        await expireEdition(trx, edition.id, `not started before its cutoff ${edition.cutoff_at.toISOString()} (${config.digest.cutoffHours} h after its send time)`);
+        await expireEdition(
+          trx,
+          edition.id,
+          `not started before its cutoff ${edition.cutoff_at.toISOString()} (${config.digest.cutoffHours} h after its send time)`,
+        );
         return done('expired');
       }
       await moveCutoff(trx, edition.id, newCutoff, ['planned', 'rendering']);
-      log.warn({ event: 'edition.sent_late', edition: edition.id, date: edition.date, slot: edition.slot, cutoff: newCutoff }, 'operator is sending an edition past its cutoff, on purpose');
+      log.warn(
+        { event: 'edition.sent_late', edition: edition.id, date: edition.date, slot: edition.slot, cutoff: newCutoff },
+        'operator is sending an edition past its cutoff, on purpose',
+      );
     }
     await startRendering(trx, edition.id);
 
@@ -111,14 +145,26 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, optio
     const count = pick.stories.length + pick.blogs.length;
     if (count === 0 && config.delivery.emptyDay === 'skip') {
       const before = now < edition.send_at;
-      await markEmpty(trx, edition.id, `no stories published in the window (EMPTY_DAY=skip)${before ? '; picked again at its send time' : ''}`, now);
+      await markEmpty(
+        trx,
+        edition.id,
+        `no stories published in the window (EMPTY_DAY=skip)${before ? '; picked again at its send time' : ''}`,
+        now,
+      );
       return done('empty');
     }
     let rendered: RenderedEdition;
     t = performance.now();
     try {
       rendered = await renderEdition(
-        editionInputFor(config, { date: edition.date, slot: edition.slot, kind: edition.kind, stories: pick.stories, blogs: pick.blogs, ...clickLinks(config, edition.id) }),
+        editionInputFor(config, {
+          date: edition.date,
+          slot: edition.slot,
+          kind: edition.kind,
+          stories: pick.stories,
+          blogs: pick.blogs,
+          ...clickLinks(config, edition.id),
+        }),
       );
     } catch (err) {
       await markFailed(trx, edition.id, `render failed: ${(err as Error).message}`.slice(0, 1000));
@@ -135,7 +181,13 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, optio
     timings.renderMs = performance.now() - t;
     await trx
       .updateTable('editions')
-      .set({ subject: rendered.subject, html: rendered.html, text: rendered.text, story_ids: [...rendered.storyIds], updated_at: sql`now()` })
+      .set({
+        subject: rendered.subject,
+        html: rendered.html,
+        text: rendered.text,
+        story_ids: [...rendered.storyIds],
+        updated_at: sql`now()`,
+      })
       .where('id', '=', edition.id)
       .execute();
     t = performance.now();
@@ -148,7 +200,10 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, optio
   const base = { edition: edition.id, date: edition.date, slot: edition.slot, kind: edition.kind };
   switch (result.outcome) {
     case 'created':
-      log.info({ event: 'edition.sending', ...base, deliveries: result.deliveriesCreated, stories: edition.story_ids.length, timings }, 'edition rendered, deliveries created');
+      log.info(
+        { event: 'edition.sending', ...base, deliveries: result.deliveriesCreated, stories: edition.story_ids.length, timings },
+        'edition rendered, deliveries created',
+      );
       break;
     case 'empty':
       log.info({ event: 'edition.empty', ...base }, `edition ${edition.date} ${edition.slot} is empty: ${edition.error}`);

@@ -14,12 +14,18 @@ import type { Database, Db, Edition } from '../db/index.js';
  * with no daily edition, its first published one: every query here orders a date's editions main
  * first (`mainFirst`), so that rule lives in one ORDER BY.
  */
-export type PublishedEdition = Pick<Edition, 'id' | 'date' | 'slot' | 'kind' | 'subject' | 'story_ids' | 'send_at' | 'started_at' | 'updated_at'>;
+export type PublishedEdition = Pick<
+  Edition,
+  'id' | 'date' | 'slot' | 'kind' | 'subject' | 'story_ids' | 'send_at' | 'started_at' | 'updated_at'
+>;
 
 const columns = ['id', 'date', 'slot', 'kind', 'subject', 'story_ids', 'send_at', 'started_at', 'updated_at'] as const;
 
 function published(eb: ExpressionBuilder<Database, 'editions'>) {
-  return eb.or([eb('status', 'in', ['sending', 'sent', 'paused']), eb.and([eb('status', '=', 'expired'), eb('started_at', 'is not', null)])]);
+  return eb.or([
+    eb('status', 'in', ['sending', 'sent', 'paused']),
+    eb.and([eb('status', '=', 'expired'), eb('started_at', 'is not', null)]),
+  ]);
 }
 
 /** Within a date: the first daily slot, then the rest by send time (slot breaks ties: weekly after daily). */

@@ -1,5 +1,12 @@
 import type { Edition } from '../db/index.js';
-import { deliveryCounts, DeliveryWorker, failPastCutoff, type DeliveryCounts, type WorkerDeps, type WorkerEvent } from '../delivery/index.js';
+import {
+  deliveryCounts,
+  DeliveryWorker,
+  failPastCutoff,
+  type DeliveryCounts,
+  type WorkerDeps,
+  type WorkerEvent,
+} from '../delivery/index.js';
 import { expireEdition, finishEditionIfDone } from './edition-state.js';
 
 /** What a send needs: what its workers need (the process's Sender and relay watch, shared by them all). */
@@ -22,17 +29,28 @@ export interface SendOptions {
  */
 export async function runEdition(deps: SendDeps, edition: Edition, options: SendOptions = {}): Promise<DeliveryCounts> {
   const n = Math.max(1, options.workers ?? deps.config.workers);
-  const workers = Array.from({ length: n }, (_, i) =>
-    new DeliveryWorker(deps, { ...options.workerOptions, editionId: edition.id, untilDone: true, name: `send-${i + 1}`, onEvent: options.onEvent }),
+  const workers = Array.from(
+    { length: n },
+    (_, i) =>
+      new DeliveryWorker(deps, {
+        ...options.workerOptions,
+        editionId: edition.id,
+        untilDone: true,
+        name: `send-${i + 1}`,
+        onEvent: options.onEvent,
+      }),
   );
   const stop = () => void Promise.all(workers.map((w) => w.stop()));
   options.signal?.addEventListener('abort', stop, { once: true });
   // Past the cutoff, what is still waiting is failed rather than sent late.
   const untilCutoff = edition.cutoff_at.getTime() - (options.now ?? Date.now());
-  const cutoffTimer = setTimeout(() => {
-    void failPastCutoff(deps.db, edition.id).then(() => expireEdition(deps.db, edition.id, 'cutoff reached while sending'));
-    stop();
-  }, Math.max(0, Math.min(untilCutoff, 2 ** 31 - 1)));
+  const cutoffTimer = setTimeout(
+    () => {
+      void failPastCutoff(deps.db, edition.id).then(() => expireEdition(deps.db, edition.id, 'cutoff reached while sending'));
+      stop();
+    },
+    Math.max(0, Math.min(untilCutoff, 2 ** 31 - 1)),
+  );
   cutoffTimer.unref();
   try {
     await Promise.all(workers.map((w) => w.start()));

@@ -36,7 +36,11 @@ const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /** The wall-clock reading of `instant` in `timeZone`. */
 export function wallTime(instant: Date, timeZone: string): WallTime {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(instant).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
   return {
     year: Number(parts.year),
     month: Number(parts.month),
@@ -59,15 +63,12 @@ function offsetAt(instant: number, timeZone: string): number {
  * Temporal's 'compatible' does: a repeated time (autumn) is its first occurrence; a skipped time
  * (spring) moves forward by the length of the gap (02:30 in a 02:00→03:00 jump is 03:30).
  */
-export function zonedTimeToUtc(
-  date: { year: number; month: number; day: number },
-  hour: number,
-  minute: number,
-  timeZone: string,
-): Date {
+export function zonedTimeToUtc(date: { year: number; month: number; day: number }, hour: number, minute: number, timeZone: string): Date {
   const target = Date.UTC(date.year, date.month - 1, date.day, hour, minute);
   // The offsets in force around the target: at most two, one each side of a transition.
-  const offsets = [...new Set([offsetAt(target - 86_400_000, timeZone), offsetAt(target, timeZone), offsetAt(target + 86_400_000, timeZone)])];
+  const offsets = [
+    ...new Set([offsetAt(target - 86_400_000, timeZone), offsetAt(target, timeZone), offsetAt(target + 86_400_000, timeZone)]),
+  ];
   const matches = offsets.map((o) => target - o).filter((t) => offsetAt(t, timeZone) === target - t);
   if (matches.length > 0) return new Date(Math.min(...matches));
   // In a gap the offset grows; reading the wall time with the earlier (smaller) offset lands after it.
@@ -88,4 +89,3 @@ export function parseIsoDate(date: string): { year: number; month: number; day: 
   if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return undefined;
   return { year, month, day };
 }
-

@@ -36,7 +36,11 @@ export async function renderConfirmation(input: ConfirmationInput): Promise<Rend
   );
 }
 
-async function renderTemplate(input: ConfirmationInput, locale: Locale, markers: { greeting: string; confirmUrl: string }): Promise<RenderedMail> {
+async function renderTemplate(
+  input: ConfirmationInput,
+  locale: Locale,
+  markers: { greeting: string; confirmUrl: string },
+): Promise<RenderedMail> {
   const site = input.site.name;
   const templates = loadTemplates('confirm');
   const subject = headerText(locale.t('confirmation.subject', { site }));
@@ -65,6 +69,12 @@ async function renderTemplate(input: ConfirmationInput, locale: Locale, markers:
     },
   };
   const html = await mjmlToHtml(templates.mjml(view), 'confirm.mjml');
-  const text = wrapText(templates.text(view).replace(/\n{3,}/g, '\n\n').trim()) + '\n';
+  const text =
+    wrapText(
+      templates
+        .text(view)
+        .replace(/\n{3,}/g, '\n\n')
+        .trim(),
+    ) + '\n';
   return { subject, html, text };
 }

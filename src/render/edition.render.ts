@@ -80,7 +80,10 @@ export function sectionKey(sections: readonly DigestSection[] | null | undefined
 
 const subjectCache = new Map<string, ReturnType<typeof compileTemplate>>();
 
-export function renderSubject(template: string, values: { headline: string; date: string; isoDate: string; site: string; count: number }): string {
+export function renderSubject(
+  template: string,
+  values: { headline: string; date: string; isoDate: string; site: string; count: number },
+): string {
   let compiled = subjectCache.get(template);
   if (!compiled) {
     compiled = compileTemplate(template, { escape: (s) => s, name: 'SUBJECT_TEMPLATE' });
@@ -105,7 +108,12 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
   const viewUrl = publicUrl + editionPath(input.date, input.slot);
   const logoUrl = safeHttpUrl(input.site.logoUrl);
   const web = input.mode === 'web';
-  const words = editionWords(locale, input.kind, { count: shown.length, site: input.site.name, date: longDate(input.date, locale), url: `${publicUrl}/` });
+  const words = editionWords(locale, input.kind, {
+    count: shown.length,
+    site: input.site.name,
+    date: longDate(input.date, locale),
+    url: `${publicUrl}/`,
+  });
 
   const subject = renderSubject(subjectTemplateFor(locale, input.kind, input.subjectTemplate), {
     headline: titles[0] ? truncate(titles[0], 90) : `${input.site.name}`,
@@ -143,7 +151,13 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
   };
   const templates = loadTemplates('digest');
   let html = await mjmlToHtml(templates.mjml(view), 'digest.mjml');
-  let text = wrapText(templates.text(view).replace(/\n{3,}/g, '\n\n').trim()) + '\n';
+  let text =
+    wrapText(
+      templates
+        .text(view)
+        .replace(/\n{3,}/g, '\n\n')
+        .trim(),
+    ) + '\n';
   if (input.readerMarker && /^[A-Za-z0-9]{16,}$/.test(input.readerMarker) && !web) {
     html = html.split(input.readerMarker).join(marker('click_reader'));
     text = text.split(input.readerMarker).join(marker('click_reader'));

@@ -60,7 +60,12 @@ export function storyView(story: Story, n: number, linkFor?: (story: Story) => s
   };
 }
 
-export function sectionView(key: DigestSection, stories: readonly Story[], linkFor?: (story: Story) => string, locale: Locale = defaultLocale()): SectionView {
+export function sectionView(
+  key: DigestSection,
+  stories: readonly Story[],
+  linkFor?: (story: Story) => string,
+  locale: Locale = defaultLocale(),
+): SectionView {
   const heading = locale.t(`sections.${key}`);
   return {
     key,

@@ -3,7 +3,12 @@
  * render must find exactly what preflight will find: the addresses story text quotes.
  */
 const decodeAttr = (s: string) =>
-  s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 
 /** href and src values of the HTML (MJML writes attributes double-quoted). */
 export function htmlLinks(html: string): string[] {

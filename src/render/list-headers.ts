@@ -32,7 +32,8 @@ const FEEDBACK_FIELD = /^[A-Za-z0-9._-]{1,64}$/;
 /** Gmail's Feedback-ID for one edition: `{edition}:{kind}:digest:{senderId}` (no field may hold a colon). */
 export function feedbackId(editionId: number, kind: string, senderId: string): string {
   const fields = [String(editionId), kind, 'digest', senderId];
-  if (!fields.every((f) => FEEDBACK_FIELD.test(f))) throw new ComposeError(`Feedback-ID fields ${JSON.stringify(fields)} must be letters, digits, dots, _ or -`);
+  if (!fields.every((f) => FEEDBACK_FIELD.test(f)))
+    throw new ComposeError(`Feedback-ID fields ${JSON.stringify(fields)} must be letters, digits, dots, _ or -`);
   return fields.join(':');
 }
 
@@ -45,7 +46,10 @@ export function listIdValue(listId: BulkMail['listId']): string {
   if (!/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+$/.test(listId.id)) {
     throw new ComposeError(`List-Id "${listId.id}" is not label.example.com`);
   }
-  const name = listId.name.replace(/[\r\n]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const name = listId.name
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!name) return `<${listId.id}>`;
   const phrase = /[^\x20-\x7e]/.test(name)
     ? mimeFuncs.encodeWord(name, 'Q', 52)

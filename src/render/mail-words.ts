@@ -27,7 +27,9 @@ export function editionWords(locale: Locale, kind: EditionKind | undefined, v: {
     intro: locale.t(weekly ? 'digest.intro_weekly' : 'digest.intro', { count: v.count, site: v.site }),
     nothingNew: locale.t(weekly ? 'digest.nothing_new_weekly' : 'digest.nothing_new'),
     preheaderEmpty: locale.t(weekly ? 'digest.preheader_empty_weekly' : 'digest.preheader_empty', { site: v.site, date: v.date }),
-    webReason: locale.t(weekly ? 'digest.web_reason_weekly' : kind === 'hourly' ? 'digest.web_reason_hourly' : 'digest.web_reason', { url: v.url }),
+    webReason: locale.t(weekly ? 'digest.web_reason_weekly' : kind === 'hourly' ? 'digest.web_reason_hourly' : 'digest.web_reason', {
+      url: v.url,
+    }),
   };
 }
 

@@ -143,7 +143,8 @@ export async function compileMessageTemplate(input: TemplateInput): Promise<Mess
     if (line.startsWith('List-Unsubscribe: ')) return 'unsubscribe';
     return line;
   });
-  const partHead = (type: string) => `--${boundary}\r\nContent-Type: text/${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
+  const partHead = (type: string) =>
+    `--${boundary}\r\nContent-Type: text/${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
   const textHead = Buffer.from(`\r\n\r\n${partHead('plain')}`, 'latin1');
   const htmlHead = Buffer.from(`\r\n${partHead('html')}`, 'latin1');
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1');

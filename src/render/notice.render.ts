@@ -37,7 +37,11 @@ export async function renderNotice(input: NoticeInput): Promise<RenderedMail> {
   const greeting = name ? locale.t('mail.greeting_named', { name }) : locale.t('mail.greeting');
   const key = ['notice', input.site.name, input.site.postalAddress, locale.lang, locale.tag, input.why, input.unsubscribed];
   return renderMarked(JSON.stringify(key), SLOTS, (markers) => renderTemplate(input, locale, markers), {
-    html: { greeting: escapeHtml(greeting), preferencesUrl: escapeHtml(input.preferencesUrl), unsubscribeUrl: escapeHtml(input.unsubscribeUrl) },
+    html: {
+      greeting: escapeHtml(greeting),
+      preferencesUrl: escapeHtml(input.preferencesUrl),
+      unsubscribeUrl: escapeHtml(input.unsubscribeUrl),
+    },
     text: { greeting: escapeText(greeting), preferencesUrl: input.preferencesUrl, unsubscribeUrl: input.unsubscribeUrl },
   });
 }
@@ -46,7 +50,8 @@ async function renderTemplate(input: NoticeInput, locale: Locale, markers: Reado
   const site = input.site.name;
   const templates = loadTemplates('notice');
   const subject = headerText(locale.t('manage_mail.subject', { site }));
-  const lead = input.why === 'already_subscribed' ? locale.t('manage_mail.already_subscribed', { site }) : locale.t('manage_mail.links', { site });
+  const lead =
+    input.why === 'already_subscribed' ? locale.t('manage_mail.already_subscribed', { site }) : locale.t('manage_mail.links', { site });
   const view = {
     lang: locale.lang,
     title: subject,
@@ -72,6 +77,9 @@ async function renderTemplate(input: NoticeInput, locale: Locale, markers: Reado
   };
   const html = await mjmlToHtml(templates.mjml(view), 'notice.mjml');
   // Lines as the notice always had them, unwrapped: the links stand alone, each on its line.
-  const text = templates.text(view).replace(/\n{3,}/g, '\n\n').trim();
+  const text = templates
+    .text(view)
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
   return { subject, html, text };
 }

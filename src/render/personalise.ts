@@ -71,7 +71,12 @@ export function readerValues(reader: Reader, locale?: Locale): { html: Record<Pl
   // A signed token: base64url and dots only, so it cannot break out of the URL it sits in.
   const clickToken = reader.clickToken && /^[A-Za-z0-9._-]{1,200}$/.test(reader.clickToken) ? reader.clickToken : '';
   return {
-    html: { greeting: escapeHtml(greeting), unsubscribe_url: escapeHtml(unsubscribe), preferences_url: escapeHtml(preferences), click_reader: escapeHtml(clickToken) },
+    html: {
+      greeting: escapeHtml(greeting),
+      unsubscribe_url: escapeHtml(unsubscribe),
+      preferences_url: escapeHtml(preferences),
+      click_reader: escapeHtml(clickToken),
+    },
     text: { greeting: escapeText(greeting), unsubscribe_url: unsubscribe, preferences_url: preferences, click_reader: clickToken },
   };
 }

@@ -64,7 +64,8 @@ function oneLineHeader(lines: readonly string[], name: string): { value?: string
   const at = lines.flatMap((l, i) => (l.toLowerCase().startsWith(name.toLowerCase() + ':') ? [i] : []));
   if (at.length !== 1) return { problem: `${name} appears ${at.length} times (want exactly once)` };
   const i = at[0]!;
-  if (/^[ \t]/.test(lines[i + 1] ?? '')) return { problem: `${name} is folded over several lines (breaks DKIM and one-click at some receivers)` };
+  if (/^[ \t]/.test(lines[i + 1] ?? ''))
+    return { problem: `${name} is folded over several lines (breaks DKIM and one-click at some receivers)` };
   return { value: lines[i]!.slice(name.length + 1).trim() };
 }
 
@@ -80,7 +81,10 @@ export function checkMessage(m: MessageToCheck): PreflightReport {
   const htmlBytes = Buffer.byteLength(m.html, 'utf8');
   const textBytes = Buffer.byteLength(m.text, 'utf8');
   if (htmlBytes > HTML_BUDGET_BYTES) {
-    add('html_too_large', `HTML is ${(htmlBytes / 1000).toFixed(1)} KB, over the ${HTML_BUDGET_BYTES / 1000} KB budget (Gmail clips it and hides the unsubscribe link)`);
+    add(
+      'html_too_large',
+      `HTML is ${(htmlBytes / 1000).toFixed(1)} KB, over the ${HTML_BUDGET_BYTES / 1000} KB budget (Gmail clips it and hides the unsubscribe link)`,
+    );
   }
   if (m.text.trim().length < 20) add('text_missing', 'the plain-text part is missing or empty');
 
@@ -108,10 +112,14 @@ export function checkMessage(m: MessageToCheck): PreflightReport {
   if (!unsubShape.test(m.unsubscribeUrl)) {
     add('unsubscribe_url', `unsubscribe URL "${m.unsubscribeUrl}" is not ${publicUrl}/u/TOKEN (the one-click POST endpoint)`);
   }
-  if (!links.includes(m.unsubscribeUrl)) add('unsubscribe_missing', 'the HTML part has no link to the reader\'s unsubscribe URL');
+  if (!links.includes(m.unsubscribeUrl)) add('unsubscribe_missing', "the HTML part has no link to the reader's unsubscribe URL");
   if (!m.text.includes(m.unsubscribeUrl)) add('unsubscribe_missing', 'the plain-text part has no unsubscribe URL');
 
-  for (const [where, s] of [['subject', m.subject], ['HTML', m.html], ['text', m.text]] as const) {
+  for (const [where, s] of [
+    ['subject', m.subject],
+    ['HTML', m.html],
+    ['text', m.text],
+  ] as const) {
     const left = s.match(LEFTOVER);
     if (left) add('placeholder_left', `${where} still holds template placeholders: ${[...new Set(left)].slice(0, 5).join(', ')}`);
   }
@@ -120,14 +128,17 @@ export function checkMessage(m: MessageToCheck): PreflightReport {
     const lines = headerBlock(m.raw);
     const lu = oneLineHeader(lines, 'List-Unsubscribe');
     if (lu.problem) add('list_unsubscribe', lu.problem);
-    else if (!lu.value!.startsWith(`<${m.unsubscribeUrl}>`)) add('list_unsubscribe', `List-Unsubscribe does not start with <${m.unsubscribeUrl}>`);
+    else if (!lu.value!.startsWith(`<${m.unsubscribeUrl}>`))
+      add('list_unsubscribe', `List-Unsubscribe does not start with <${m.unsubscribeUrl}>`);
     const lup = oneLineHeader(lines, 'List-Unsubscribe-Post');
     if (lup.problem) add('list_unsubscribe', lup.problem);
-    else if (lup.value !== 'List-Unsubscribe=One-Click') add('list_unsubscribe', `List-Unsubscribe-Post is "${lup.value}", want "List-Unsubscribe=One-Click"`);
+    else if (lup.value !== 'List-Unsubscribe=One-Click')
+      add('list_unsubscribe', `List-Unsubscribe-Post is "${lup.value}", want "List-Unsubscribe=One-Click"`);
     for (const name of ['Date', 'Message-ID', 'From', 'To', 'Subject']) {
       if (!lines.some((l) => l.toLowerCase().startsWith(name.toLowerCase() + ':'))) add('headers', `the message has no ${name} header`);
     }
-    if (!lines.some((l) => /^content-type:\s*multipart\/alternative/i.test(l))) add('headers', 'the message is not multipart/alternative (text + HTML)');
+    if (!lines.some((l) => /^content-type:\s*multipart\/alternative/i.test(l)))
+      add('headers', 'the message is not multipart/alternative (text + HTML)');
   }
 
   return { ok: problems.length === 0, problems, htmlBytes, textBytes, links: links.length };
@@ -176,6 +187,7 @@ export async function preflightEdition(rendered: RenderedEdition, options: Prefl
 
 /** One line per problem, for logs, `digest status` and the admin. */
 export function describePreflight(report: PreflightReport): string {
-  if (report.ok) return `preflight ok: HTML ${(report.htmlBytes / 1000).toFixed(1)} KB of ${HTML_BUDGET_BYTES / 1000} KB, text ${(report.textBytes / 1000).toFixed(1)} KB, ${report.links} links`;
+  if (report.ok)
+    return `preflight ok: HTML ${(report.htmlBytes / 1000).toFixed(1)} KB of ${HTML_BUDGET_BYTES / 1000} KB, text ${(report.textBytes / 1000).toFixed(1)} KB, ${report.links} links`;
   return report.problems.map((p) => `preflight ${p.code}: ${p.message}`).join('\n');
 }

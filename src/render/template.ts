@@ -47,7 +47,8 @@ export function parseTemplate(source: string, name = 'template'): Node[] {
     last = m.index + m[0].length;
     const [, triple, sigil, tagName = ''] = m;
     // `{{! see {{x}} }}` ends at the first `}}`: the rest would reach the output as text.
-    if (tagName.includes('{')) throw new TemplateError(`${name}: "${m[0].slice(0, 40)}" holds a "{" (tags do not nest, not even in a comment)`);
+    if (tagName.includes('{'))
+      throw new TemplateError(`${name}: "${m[0].slice(0, 40)}" holds a "{" (tags do not nest, not even in a comment)`);
     if (sigil === '!') continue;
     if (sigil === '#' || sigil === '^') {
       const node: Node = { kind: 'section', name: tagName, inverted: sigil === '^', children: [] };

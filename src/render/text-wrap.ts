@@ -29,7 +29,10 @@ export function wrapLine(line: string, width = TEXT_WIDTH): string {
   const room = Math.max(10, width - length(indent));
   const lines: string[] = [];
   let current = '';
-  for (const word of line.slice(indent.length).split(/[ \t]+/).filter(Boolean)) {
+  for (const word of line
+    .slice(indent.length)
+    .split(/[ \t]+/)
+    .filter(Boolean)) {
     const parts = length(word) > room && !UNBREAKABLE.test(word) ? pieces(word, room) : [word];
     for (const part of parts) {
       if (current && length(current) + 1 + length(part) > room) {

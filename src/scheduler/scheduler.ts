@@ -1,7 +1,17 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { systemClock, type Clock, type Config, type Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
-import { cutoffOf, dueEditions, editionsDated, firstSendAt, prepareEdition, settleEditions, stillOpen, type EditionSpec, type PrepareOutcome } from '../editions/index.js';
+import {
+  cutoffOf,
+  dueEditions,
+  editionsDated,
+  firstSendAt,
+  prepareEdition,
+  settleEditions,
+  stillOpen,
+  type EditionSpec,
+  type PrepareOutcome,
+} from '../editions/index.js';
 import { purgeExpiredPending, purgeRateLimits } from '../subscribers/index.js';
 import { createLeaderLock, type LeaderLock } from './leader-lock.js';
 
@@ -55,7 +65,11 @@ export class Scheduler {
   start(): void {
     const { config } = this.deps;
     this.tasks.push(
-      cron.schedule(config.digest.cron, () => void this.tick(this.clock(), { pollFeeds: true }), { timezone: config.digest.timeZone, name: 'digest', noOverlap: true }),
+      cron.schedule(config.digest.cron, () => void this.tick(this.clock(), { pollFeeds: true }), {
+        timezone: config.digest.timeZone,
+        name: 'digest',
+        noOverlap: true,
+      }),
       cron.schedule('* * * * *', () => void this.tick(this.clock()), { timezone: 'UTC', name: 'digest-minutely', noOverlap: true }),
     );
     // Catch-up: a slot missed while this instance was down is sent now if still before its cutoff.
@@ -111,9 +125,15 @@ export class Scheduler {
           if (!this.reported.has(key)) {
             this.reported.add(key);
             if (firstEdition && firstEdition < d.spec.sendAt) {
-              log.warn({ event: 'edition.expired', date: d.spec.date, slot: d.spec.slot }, `edition ${key} was missed and is past its cutoff (${config.digest.cutoffHours} h): not sent`);
+              log.warn(
+                { event: 'edition.expired', date: d.spec.date, slot: d.spec.slot },
+                `edition ${key} was missed and is past its cutoff (${config.digest.cutoffHours} h): not sent`,
+              );
             } else {
-              log.info({ event: 'edition.before_first', date: d.spec.date, slot: d.spec.slot }, `edition ${key} came before this install's first edition: not sent`);
+              log.info(
+                { event: 'edition.before_first', date: d.spec.date, slot: d.spec.slot },
+                `edition ${key} came before this install's first edition: not sent`,
+              );
             }
           }
         }
@@ -127,9 +147,21 @@ export class Scheduler {
         // because a reader just chose that hour was never missed: it is started without a warning.
         const missed = late && (previousTick === undefined || previousTick.getTime() < spec.sendAt.getTime() - CATCH_UP_AFTER_MS);
         if (late && prepared.outcome === 'created' && !missed) {
-          log.info({ event: 'edition.started_late', edition: prepared.edition.id, date: spec.date, slot: spec.slot, kind: spec.kind }, `edition ${spec.date} ${spec.slot} started: its first reader came after its send time`);
+          log.info(
+            { event: 'edition.started_late', edition: prepared.edition.id, date: spec.date, slot: spec.slot, kind: spec.kind },
+            `edition ${spec.date} ${spec.slot} started: its first reader came after its send time`,
+          );
         } else if (late && prepared.outcome === 'created') {
-          log.warn({ event: 'edition.catch_up', edition: prepared.edition.id, date: spec.date, slot: spec.slot, lateMinutes: Math.round((now.getTime() - spec.sendAt.getTime()) / 60_000) }, `catching up: edition ${spec.date} ${spec.slot} was missed and is sent now, before its cutoff ${cutoffOf(config, spec.sendAt).toISOString()}`);
+          log.warn(
+            {
+              event: 'edition.catch_up',
+              edition: prepared.edition.id,
+              date: spec.date,
+              slot: spec.slot,
+              lateMinutes: Math.round((now.getTime() - spec.sendAt.getTime()) / 60_000),
+            },
+            `catching up: edition ${spec.date} ${spec.slot} was missed and is sent now, before its cutoff ${cutoffOf(config, spec.sendAt).toISOString()}`,
+          );
         }
         editions.push({ date: spec.date, slot: spec.slot, outcome: prepared.outcome, late });
       }
@@ -141,7 +173,10 @@ export class Scheduler {
 
   /** Specs whose edition can still change by itself (editions stillOpen), and the keys of those that exist. */
   private async openSpecs(specs: readonly EditionSpec[]): Promise<{ open: EditionSpec[]; existing: Set<string> }> {
-    const rows = await editionsDated(this.deps.db, specs.map((s) => s.date));
+    const rows = await editionsDated(
+      this.deps.db,
+      specs.map((s) => s.date),
+    );
     const key = (r: { date: string; slot: string }) => `${r.date} ${r.slot}`;
     const settled = new Set(rows.filter((r) => !stillOpen(r)).map(key));
     return { open: specs.filter((s) => !settled.has(key(s))), existing: new Set(rows.map(key)) };

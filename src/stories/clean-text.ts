@@ -12,7 +12,11 @@ export function cleanLine(s: string): string {
 
 /** Plain text of several lines (a teaser): no control or bidi-override characters, paragraphs kept. */
 export function cleanText(s: string): string {
-  return s.replace(CONTROL, '').replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+  return s
+    .replace(CONTROL, '')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 /** An HTML fragment that nests deeper than any real teaser: the feed carrying it is refused. */
@@ -27,7 +31,9 @@ export class HtmlTooDeepError extends Error {
 // Elements that never nest (void) or close themselves when a sibling opens (optional end tags):
 // `<p>a<p>b` is two paragraphs side by side, not one inside the other.
 const FLAT = new Set(
-  'area base br col embed hr img input link meta param source track wbr p li dt dd option optgroup tr td th thead tbody tfoot colgroup rt rp'.split(' '),
+  'area base br col embed hr img input link meta param source track wbr p li dt dd option optgroup tr td th thead tbody tfoot colgroup rt rp'.split(
+    ' ',
+  ),
 );
 
 /**
@@ -60,7 +66,12 @@ const compiledToText = () => (toText ??= (createRequire(import.meta.url)('html-t
 const TO_TEXT: HtmlToText.HtmlToTextOptions = {
   wordwrap: false,
   // maxInputLength equals the cut in htmlToText, so html-to-text never truncates (and never writes to stderr).
-  limits: { maxInputLength: FEED_LIMITS.teaserHtml, maxDepth: FEED_LIMITS.htmlDepth, maxChildNodes: FEED_LIMITS.htmlChildNodes, ellipsis: '…' },
+  limits: {
+    maxInputLength: FEED_LIMITS.teaserHtml,
+    maxDepth: FEED_LIMITS.htmlDepth,
+    maxChildNodes: FEED_LIMITS.htmlChildNodes,
+    ellipsis: '…',
+  },
   selectors: [
     { selector: 'a', options: { ignoreHref: true } },
     { selector: 'img', format: 'skip' },

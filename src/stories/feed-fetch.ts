@@ -28,7 +28,10 @@ const HINT = 'feeds come only from public addresses; FEED_ALLOW_PRIVATE names th
 /** A connection the address policy refused; carried out of the lookup, then told as a FeedError. */
 class AddressRefused extends Error {
   readonly code = 'FEED_ADDRESS_REFUSED';
-  constructor(readonly address: string, readonly kind: string) {
+  constructor(
+    readonly address: string,
+    readonly kind: string,
+  ) {
     super(`${address} is ${kind}`);
   }
 }
@@ -58,7 +61,8 @@ export async function fetchFeed(location: string, options: FeedFetchOptions = {}
       response.destroy();
       if (hop >= FEED_LIMITS.redirects) throw new FeedError(location, `redirected more than ${FEED_LIMITS.redirects} times`);
       url = parseUrl(next, location, url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FeedError(location, `redirected to a ${url.protocol} URL, which is refused`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new FeedError(location, `redirected to a ${url.protocol} URL, which is refused`);
       continue;
     }
     if (status < 200 || status > 299) {
@@ -138,9 +142,17 @@ async function readBody(response: IncomingMessage, maxBytes: number, location: s
     response.destroy();
     throw new FeedError(location, `is ${declared} bytes; the limit is ${maxBytes}`);
   }
-  const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const encoding = String(response.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   const inflate =
-    encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : undefined;
   const body = inflate ? pipeline(response, inflate, () => undefined) : response;
   const chunks: Buffer[] = [];
   let size = 0;

@@ -16,5 +16,21 @@ export {
   type StoryInput,
 } from './story-input.js';
 export { upsertStories, type UpsertOptions, type UpsertResult } from './upsert-stories.js';
-export { API_SOURCE, DEMO_SOURCE, FILE_SOURCE, describeOwnedElsewhere, logOwnedElsewhere, sourceOfLocation, type OwnedElsewhere } from './story-source.js';
-export { clickLinks, clicksForDate, clicksForEdition, readerClickToken, recordClick, verifyStoryLink, type ClickTarget } from './click-tracking.js';
+export {
+  API_SOURCE,
+  DEMO_SOURCE,
+  FILE_SOURCE,
+  describeOwnedElsewhere,
+  logOwnedElsewhere,
+  sourceOfLocation,
+  type OwnedElsewhere,
+} from './story-source.js';
+export {
+  clickLinks,
+  clicksForDate,
+  clicksForEdition,
+  readerClickToken,
+  recordClick,
+  verifyStoryLink,
+  type ClickTarget,
+} from './click-tracking.js';

@@ -28,7 +28,10 @@ export function parseStoriesDocument(text: string, options: ParseOptions): Parse
       throw new FeedError(options.source, `is not valid JSON: ${(err as Error).message}`);
     }
     const isJsonFeed =
-      typeof json === 'object' && json !== null && !Array.isArray(json) && String((json as { version?: unknown }).version ?? '').includes('jsonfeed');
+      typeof json === 'object' &&
+      json !== null &&
+      !Array.isArray(json) &&
+      String((json as { version?: unknown }).version ?? '').includes('jsonfeed');
     if (!isJsonFeed) return { format: 'json', ...parseStoryBatch(json, options) };
   }
   return parseFeedDocument(text, options);

@@ -17,7 +17,11 @@ const loadFeedsmith = () => (feedsmith ??= require('feedsmith') as typeof Feedsm
 export class FeedError extends Error {
   readonly code = 'FEED_INVALID';
   /** `reason`: what is wrong, without the source (the message starts with the source). */
-  constructor(readonly source: string, readonly reason: string, readonly hint?: string) {
+  constructor(
+    readonly source: string,
+    readonly reason: string,
+    readonly hint?: string,
+  ) {
     super(`${source}: ${reason}${hint ? ` (${hint})` : ''}`);
     this.name = 'FeedError';
   }
@@ -133,7 +137,9 @@ export function parseFeedDocument(
   const problems: ItemProblem[] = [];
   const defaults = { kind: options.kind ?? 'story', source: options.source, now: options.now ?? new Date() };
   entries.slice(0, FEED_LIMITS.items).forEach((entry, index) => {
-    const clean = Object.fromEntries(Object.entries(itemFields(entry, index, toFields, options.source)).filter(([, v]) => v !== undefined && v !== null));
+    const clean = Object.fromEntries(
+      Object.entries(itemFields(entry, index, toFields, options.source)).filter(([, v]) => v !== undefined && v !== null),
+    );
     if (typeof clean.summary === 'string') clean.summary = truncateText(clean.summary, FEED_LIMITS.teaserText);
     const r = parseStoryItem(clean, index, defaults);
     if (r.ok) items.push(r.input);

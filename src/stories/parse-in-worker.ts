@@ -44,9 +44,7 @@ export function parseInWorker(text: string, options: ParseOptions): Promise<Pars
       () => refuse(`took longer than ${FEED_LIMITS.parseMs / 1000} s to parse; the feed is refused`),
       FEED_LIMITS.parseMs,
     );
-    worker.on('message', (answer: WorkerAnswer) =>
-      answer.ok ? settle(() => resolve(answer.result)) : refuse(answer.reason, answer.hint),
-    );
+    worker.on('message', (answer: WorkerAnswer) => (answer.ok ? settle(() => resolve(answer.result)) : refuse(answer.reason, answer.hint)));
     worker.on('error', (err: Error & { code?: string }) =>
       err.code === 'ERR_WORKER_OUT_OF_MEMORY'
         ? refuse(`needed more than ${FEED_LIMITS.parseHeapMb} MB to parse; the feed is refused`)

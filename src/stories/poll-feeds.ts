@@ -37,8 +37,23 @@ export async function pollFeeds(
   for (const entry of entries) {
     const source = feedSource(entry);
     try {
-      const result = await importStories(db, source.url, { kind: source.kind, source: source.url, sourceOverride: options.sourceOverride ?? [], fetch: options.fetch });
-      log.info({ event: 'feed.polled', feed: source.url, inserted: result.inserted, updated: result.updated, duplicates: result.duplicates, rejected: result.problems.length }, 'feed polled');
+      const result = await importStories(db, source.url, {
+        kind: source.kind,
+        source: source.url,
+        sourceOverride: options.sourceOverride ?? [],
+        fetch: options.fetch,
+      });
+      log.info(
+        {
+          event: 'feed.polled',
+          feed: source.url,
+          inserted: result.inserted,
+          updated: result.updated,
+          duplicates: result.duplicates,
+          rejected: result.problems.length,
+        },
+        'feed polled',
+      );
       logOwnedElsewhere(log, result.ownedElsewhere);
       for (const p of result.problems.slice(0, 20)) log.warn({ event: 'feed.item_rejected', feed: source.url }, describeProblem(p));
       results.push({ url: source.url, ok: true, result });

@@ -46,11 +46,9 @@ const line = (field: string, max: number) =>
     .refine((s) => s.length <= max, { error: `${field} is longer than ${max} characters` });
 
 const count = (field: string) =>
-  z.coerce
-    .number({ error: `${field} must be a number` })
-    .refine((n) => Number.isInteger(n) && n >= 0 && n <= 2_147_483_647, {
-      error: (i) => `${field} must be a whole number from 0 (got ${JSON.stringify(i.input)})`,
-    });
+  z.coerce.number({ error: `${field} must be a number` }).refine((n) => Number.isInteger(n) && n >= 0 && n <= 2_147_483_647, {
+    error: (i) => `${field} must be a whole number from 0 (got ${JSON.stringify(i.input)})`,
+  });
 
 /** Accepts ISO 8601 and RFC 2822 (feeds); refuses dates that do not exist (2019-02-30) or are absurd. */
 export function parseDate(value: unknown): Date | undefined {
@@ -79,8 +77,7 @@ const date = (field: string) =>
     return d;
   });
 
-const nullable = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
+const nullable = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
 
 const itemSchema = z.object({
   url: httpUrl('url', STORY_LIMITS.url),

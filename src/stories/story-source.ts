@@ -44,14 +44,14 @@ export function describeOwnedElsewhere(d: OwnedElsewhere): string {
 const MAX_LOGGED = 20;
 
 /** Logs each duplicate from another source as `story.duplicate_source`, naming the URL and both sources. */
-export function logOwnedElsewhere(
-  log: { warn(obj: object, msg: string): void },
-  duplicates: readonly OwnedElsewhere[],
-): void {
+export function logOwnedElsewhere(log: { warn(obj: object, msg: string): void }, duplicates: readonly OwnedElsewhere[]): void {
   for (const d of duplicates.slice(0, MAX_LOGGED)) {
     log.warn({ event: 'story.duplicate_source', url: d.url, source: d.source, owner: d.owner }, describeOwnedElsewhere(d));
   }
   if (duplicates.length > MAX_LOGGED) {
-    log.warn({ event: 'story.duplicate_source', more: duplicates.length - MAX_LOGGED }, `and ${duplicates.length - MAX_LOGGED} more stories of other sources left unchanged`);
+    log.warn(
+      { event: 'story.duplicate_source', more: duplicates.length - MAX_LOGGED },
+      `and ${duplicates.length - MAX_LOGGED} more stories of other sources left unchanged`,
+    );
   }
 }

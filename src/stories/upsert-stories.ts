@@ -94,7 +94,11 @@ export async function upsertStories(db: Db, inputs: readonly StoryInput[], optio
           const owners = await trx
             .selectFrom('stories')
             .select(['url', 'source'])
-            .where('url', 'in', skipped.map((r) => r.url))
+            .where(
+              'url',
+              'in',
+              skipped.map((r) => r.url),
+            )
             .execute();
           const ownerOf = new Map(owners.map((o) => [o.url, o.source]));
           for (const r of skipped) ownedElsewhere.push({ url: r.url, source: r.source ?? 'api', owner: ownerOf.get(r.url) ?? '(unknown)' });

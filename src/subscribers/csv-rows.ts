@@ -27,7 +27,11 @@ export interface ParsedCsv {
   readonly duplicates: number;
 }
 
-const norm = (h: string) => h.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+const norm = (h: string) =>
+  h
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
 const EMAIL = ['email', 'email address', 'e mail', 'e mail address', 'mail'];
 const NAME = ['name', 'full name'];
 const FIRST = ['first name', 'firstname', 'fname', 'given name'];
@@ -72,7 +76,10 @@ function headerColumns(cells: string[]): Columns | undefined {
  * the report into forged lines on the operator's terminal (bidi overrides and C1 controls too).
  */
 function quoted(cell: string, max: number): string {
-  return JSON.stringify(cell.slice(0, max)).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(cell.slice(0, max)).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export function parseSubscriberCsv(text: string): ParsedCsv {

@@ -2,7 +2,17 @@ import { stringify } from 'csv-stringify/sync';
 import type { Db, SubscriberStatus } from '../db/index.js';
 
 export const EXPORT_COLUMNS = [
-  'email', 'name', 'status', 'timezone', 'send_hour', 'frequency', 'weekday', 'sections', 'created_at', 'confirmed_at', 'unsubscribed_at',
+  'email',
+  'name',
+  'status',
+  'timezone',
+  'send_hour',
+  'frequency',
+  'weekday',
+  'sections',
+  'created_at',
+  'confirmed_at',
+  'unsubscribed_at',
 ] as const;
 
 /**
@@ -36,11 +46,21 @@ export async function exportSubscribers(
   let after = 0;
   let count = 0;
   for (;;) {
-    let q = db.selectFrom('subscribers').select(['id', ...EXPORT_COLUMNS]).where('id', '>', after).orderBy('id').limit(1000);
+    let q = db
+      .selectFrom('subscribers')
+      .select(['id', ...EXPORT_COLUMNS])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(1000);
     if (options.status) q = q.where('status', '=', options.status);
     const page = await q.execute();
     if (page.length === 0) return count;
-    await write(stringify(page.map((r) => EXPORT_COLUMNS.map((c) => cell(r[c], c === 'name'))), CSV));
+    await write(
+      stringify(
+        page.map((r) => EXPORT_COLUMNS.map((c) => cell(r[c], c === 'name'))),
+        CSV,
+      ),
+    );
     count += page.length;
     after = page[page.length - 1]!.id;
   }

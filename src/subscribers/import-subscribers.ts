@@ -29,7 +29,17 @@ export async function importSubscribers(db: Db, csvText: string): Promise<Import
     for (let i = 0; i < parsed.rows.length; i += CHUNK) {
       const chunk = parsed.rows.slice(i, i + CHUNK);
       const suppressed = new Set(
-        (await trx.selectFrom('suppressions').select('email_hash').where('email_hash', 'in', chunk.map((r) => emailHash(r.email))).execute()).map((r) => r.email_hash),
+        (
+          await trx
+            .selectFrom('suppressions')
+            .select('email_hash')
+            .where(
+              'email_hash',
+              'in',
+              chunk.map((r) => emailHash(r.email)),
+            )
+            .execute()
+        ).map((r) => r.email_hash),
       );
       const wanted = chunk.filter((r) => {
         if (!suppressed.has(emailHash(r.email))) return true;
@@ -40,7 +50,8 @@ export async function importSubscribers(db: Db, csvText: string): Promise<Import
       const rows = await importActive(trx, wanted);
       const back = new Set(rows.map((r) => r.email.toLowerCase()));
       for (const r of wanted) {
-        if (!back.has(r.email.toLowerCase())) problems.push({ line: r.line, message: `${r.email} unsubscribed or bounced here before: left as it is` });
+        if (!back.has(r.email.toLowerCase()))
+          problems.push({ line: r.line, message: `${r.email} unsubscribed or bounced here before: left as it is` });
       }
       const fresh = rows.filter((r) => r.inserted).length;
       inserted += fresh;

@@ -11,7 +11,18 @@ export {
   type ChangeResult,
 } from './subscriber-state.js';
 export { emailHash, suppress, unsuppress, type SuppressionReason } from './suppression.repository.js';
-export { signFields, signToken, verifyFields, verifyToken, type TokenFailure, type VerifiedFields, type TokenKeys, type TokenPurpose, type TokenSubject, type VerifiedToken } from './tokens.js';
+export {
+  signFields,
+  signToken,
+  verifyFields,
+  verifyToken,
+  type TokenFailure,
+  type VerifiedFields,
+  type TokenKeys,
+  type TokenPurpose,
+  type TokenSubject,
+  type VerifiedToken,
+} from './tokens.js';
 export { subscriberCounts, subscriberGrowth, unsubscribeReasons, type GrowthDay, type UnsubscribeReasons } from './subscriber-stats.js';
 export { parseSubscriberCsv, type ImportRow, type ParsedCsv, type RowProblem } from './csv-rows.js';
 export { importSubscribers, type ImportResult } from './import-subscribers.js';

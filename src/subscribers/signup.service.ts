@@ -131,11 +131,21 @@ export async function requestManageLink(deps: SubscriberDeps, email: string): Pr
     if (!row || row.status === 'bounced') return { kind: 'none' as const };
     if (row.status === 'pending') {
       if (row.confirm_recent || row.expired) return { kind: 'none' as const };
-      const updated = await trx.updateTable('subscribers').set({ confirmation_sent_at: sql<Date>`now()` }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+      const updated = await trx
+        .updateTable('subscribers')
+        .set({ confirmation_sent_at: sql<Date>`now()` })
+        .where('id', '=', row.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return { kind: 'confirm' as const, subscriber: updated };
     }
     if (row.notice_recent) return { kind: 'throttled' as const };
-    const updated = await trx.updateTable('subscribers').set({ manage_sent_at: sql<Date>`now()` }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    const updated = await trx
+      .updateTable('subscribers')
+      .set({ manage_sent_at: sql<Date>`now()` })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return { kind: 'notice' as const, subscriber: updated };
   });
   if (decision.kind === 'confirm') return { outcome: 'confirmation_sent', mailed: sendConfirmation(deps, decision.subscriber) };
@@ -156,8 +166,16 @@ async function sendConfirmation(deps: SubscriberDeps, subscriber: Subscriber): P
     const { messageId } = await deps.mailer.send({ to: subscriber.email, ...mail });
     log.info({ event: 'subscriber.confirmation_sent', subscriberId: subscriber.id, messageId }, 'confirmation email sent');
   } catch (err) {
-    log.error({ event: 'subscriber.confirmation_failed', subscriberId: subscriber.id, err: (err as Error).message }, 'confirmation email failed');
-    await deps.db.updateTable('subscribers').set({ confirmation_sent_at: null }).where('id', '=', subscriber.id).execute().catch(() => {});
+    log.error(
+      { event: 'subscriber.confirmation_failed', subscriberId: subscriber.id, err: (err as Error).message },
+      'confirmation email failed',
+    );
+    await deps.db
+      .updateTable('subscribers')
+      .set({ confirmation_sent_at: null })
+      .where('id', '=', subscriber.id)
+      .execute()
+      .catch(() => {});
   }
 }
 
@@ -177,6 +195,11 @@ async function sendNotice(deps: SubscriberDeps, subscriber: Subscriber, why: Not
     log.info({ event: 'subscriber.manage_link_sent', subscriberId: subscriber.id, why, messageId }, 'manage link sent');
   } catch (err) {
     log.error({ event: 'subscriber.manage_link_failed', subscriberId: subscriber.id, err: (err as Error).message }, 'manage link failed');
-    await deps.db.updateTable('subscribers').set({ manage_sent_at: null }).where('id', '=', subscriber.id).execute().catch(() => {});
+    await deps.db
+      .updateTable('subscribers')
+      .set({ manage_sent_at: null })
+      .where('id', '=', subscriber.id)
+      .execute()
+      .catch(() => {});
   }
 }

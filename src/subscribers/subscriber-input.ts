@@ -60,7 +60,8 @@ export function parsePreferences(body: Record<string, unknown>, locale: Locale =
   const problem = (field: string) => locale.t(`preferences.error.${field}`);
   const sections = parseSections(body.sections);
   if (!sections) errors.sections = problem('sections');
-  const frequency = body.frequency === 'weekly' ? 'weekly' : body.frequency === 'daily' || body.frequency === undefined ? 'daily' : undefined;
+  const frequency =
+    body.frequency === 'weekly' ? 'weekly' : body.frequency === 'daily' || body.frequency === undefined ? 'daily' : undefined;
   if (!frequency) errors.frequency = problem('frequency');
   let weekday = intIn(body.weekday, 0, 6);
   if (weekday === undefined) errors.weekday = problem('weekday');

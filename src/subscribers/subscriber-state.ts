@@ -35,7 +35,11 @@ export function pendingExpired(expiryDays: number) {
 
 /** For the confirm page: whether the subscriber is a pending sign-up past its expiry (pendingExpired). */
 export async function isPendingExpired(db: Db, subscriberId: number, expiryDays: number): Promise<boolean> {
-  const row = await db.selectFrom('subscribers').select(pendingExpired(expiryDays).as('expired')).where('id', '=', subscriberId).executeTakeFirst();
+  const row = await db
+    .selectFrom('subscribers')
+    .select(pendingExpired(expiryDays).as('expired'))
+    .where('id', '=', subscriberId)
+    .executeTakeFirst();
   return row?.expired === true;
 }
 
@@ -57,7 +61,13 @@ export async function addPending(
 ): Promise<Subscriber | undefined> {
   const inserted = await trx
     .insertInto('subscribers')
-    .values({ email: input.email, name: input.name, status: 'pending', confirmation_sent_at: sql<Date>`now()`, ...(input.sections ? { sections: input.sections } : {}) })
+    .values({
+      email: input.email,
+      name: input.name,
+      status: 'pending',
+      confirmation_sent_at: sql<Date>`now()`,
+      ...(input.sections ? { sections: input.sections } : {}),
+    })
     .onConflict((oc) => oc.column('email').doNothing())
     .returningAll()
     .executeTakeFirst();
@@ -73,7 +83,12 @@ export async function addPending(
 export async function renewPending(trx: Db, subscriberId: number, details: SignupDetails, expired: boolean): Promise<Subscriber> {
   return trx
     .updateTable('subscribers')
-    .set({ ...details, confirmation_sent_at: sql<Date>`now()`, updated_at: sql<Date>`now()`, ...(expired ? { created_at: sql<Date>`now()` } : {}) })
+    .set({
+      ...details,
+      confirmation_sent_at: sql<Date>`now()`,
+      updated_at: sql<Date>`now()`,
+      ...(expired ? { created_at: sql<Date>`now()` } : {}),
+    })
     .where('id', '=', subscriberId)
     .where('status', '=', 'pending')
     .returningAll()
@@ -91,12 +106,21 @@ export async function signUpAgain(
 ): Promise<Subscriber> {
   const updated = await trx
     .updateTable('subscribers')
-    .set({ ...details, status: 'pending', token_version: sql<number>`token_version + 1`, confirmation_sent_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .set({
+      ...details,
+      status: 'pending',
+      token_version: sql<number>`token_version + 1`,
+      confirmation_sent_at: sql<Date>`now()`,
+      updated_at: sql<Date>`now()`,
+    })
     .where('id', '=', subscriber.id)
     .where('status', 'in', ['unsubscribed', 'bounced'])
     .returningAll()
     .executeTakeFirstOrThrow();
-  await trx.insertInto('subscriber_events').values({ subscriber_id: subscriber.id, type: 'subscribed', reason: `again after ${subscriber.status}` }).execute();
+  await trx
+    .insertInto('subscriber_events')
+    .values({ subscriber_id: subscriber.id, type: 'subscribed', reason: `again after ${subscriber.status}` })
+    .execute();
   return updated;
 }
 
@@ -233,7 +257,9 @@ export async function importActive(
 ): Promise<{ id: number; email: string; inserted: boolean }[]> {
   const back = await trx
     .insertInto('subscribers')
-    .values(rows.map((r) => ({ email: r.email, name: r.name, timezone: r.timezone, status: 'active' as const, confirmed_at: sql<Date>`now()` })))
+    .values(
+      rows.map((r) => ({ email: r.email, name: r.name, timezone: r.timezone, status: 'active' as const, confirmed_at: sql<Date>`now()` })),
+    )
     .onConflict((oc) =>
       oc
         .column('email')
@@ -249,7 +275,11 @@ export async function importActive(
     .returning(['id', 'email', sql<boolean>`(xmax = 0)`.as('inserted')])
     .execute();
   const fresh = back.filter((r) => r.inserted);
-  if (fresh.length > 0) await trx.insertInto('subscriber_events').values(fresh.map((r) => ({ subscriber_id: r.id, type: 'imported' as const }))).execute();
+  if (fresh.length > 0)
+    await trx
+      .insertInto('subscriber_events')
+      .values(fresh.map((r) => ({ subscriber_id: r.id, type: 'imported' as const })))
+      .execute();
   return back;
 }
 

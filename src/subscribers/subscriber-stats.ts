@@ -47,7 +47,12 @@ export async function subscriberGrowth(db: Db, days = 30, now = new Date()): Pro
 }
 
 export async function subscriberCounts(db: Db): Promise<Record<SubscriberStatus, number>> {
-  const rows = await db.selectFrom('subscribers').select(['status']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('status').execute();
+  const rows = await db
+    .selectFrom('subscribers')
+    .select(['status'])
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .groupBy('status')
+    .execute();
   const counts: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
   for (const r of rows) counts[r.status] = Number(r.n);
   return counts;

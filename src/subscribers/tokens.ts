@@ -40,7 +40,11 @@ export function signFields(keys: TokenKeys, purpose: TokenPurpose, fields: reado
 }
 
 export function signToken(keys: TokenKeys, purpose: TokenPurpose, subject: TokenSubject): string {
-  return signFields(keys, purpose, [subject.subscriberId, subject.version, ...(subject.editionId !== undefined ? [subject.editionId] : [])]);
+  return signFields(keys, purpose, [
+    subject.subscriberId,
+    subject.version,
+    ...(subject.editionId !== undefined ? [subject.editionId] : []),
+  ]);
 }
 
 export type TokenFailure = 'malformed' | 'wrong_purpose' | 'unknown_key' | 'bad_signature';

@@ -15,7 +15,9 @@ const DAY = 86_400;
 
 export function assetsRoutes(app: FastifyInstance): void {
   for (const path of [FAVICON_PATH, '/favicon.ico']) {
-    app.get(path, async (_request, reply) => reply.type('image/svg+xml').header('cache-control', `public, max-age=${DAY}`).send(FAVICON_SVG));
+    app.get(path, async (_request, reply) =>
+      reply.type('image/svg+xml').header('cache-control', `public, max-age=${DAY}`).send(FAVICON_SVG),
+    );
   }
   app.get(PREFERENCES_SCRIPT, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PREFERENCES_JS),

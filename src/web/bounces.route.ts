@@ -37,7 +37,8 @@ export function bouncesRoutes(app: FastifyInstance, deps: WebDeps): void {
         continue;
       }
       const b = parsed.data;
-      const verpId = b.verp && deps.config.delivery.bounceAddress ? parseVerpAddress(deps.config.delivery.bounceAddress, b.verp) : undefined;
+      const verpId =
+        b.verp && deps.config.delivery.bounceAddress ? parseVerpAddress(deps.config.delivery.bounceAddress, b.verp) : undefined;
       const result = await recordBounce(deps.db, deps.log, {
         kind: b.type === 'complaint' ? 'complaint' : b.permanent ? 'hard' : 'soft',
         deliveryId: b.delivery_id ?? verpId,

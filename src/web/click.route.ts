@@ -10,9 +10,15 @@ import type { WebDeps } from './web-deps.js';
 export function clickRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get<{ Params: { token: string }; Querystring: { r?: string } }>('/c/:token', async (request, reply) => {
     const target = verifyStoryLink(deps.config.keys, request.params.token);
-    const story = target.ok ? await deps.db.selectFrom('stories').select('url').where('id', '=', target.storyId).executeTakeFirst() : undefined;
+    const story = target.ok
+      ? await deps.db.selectFrom('stories').select('url').where('id', '=', target.storyId).executeTakeFirst()
+      : undefined;
     if (!target.ok || !story) {
-      return reply.code(404).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(deps.config.locale.t('click.broken'));
+      return reply
+        .code(404)
+        .type('text/plain; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(deps.config.locale.t('click.broken'));
     }
     // A failure to count must never cost the reader the story.
     await recordClick(deps.db, deps.config, target, request.query.r).catch((err: Error) =>

@@ -21,7 +21,11 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
    * is the database's to say (the rule confirmSubscriber applies), not this server's clock.
    */
   const settled = async (s: Subscriber | undefined) => {
-    if (s?.status === 'active') return { status: 200, page: confirmedPage(config, preferencesPath(config.keys, s), true, usualSendTime(config, s.timezone, deps.clock())) };
+    if (s?.status === 'active')
+      return {
+        status: 200,
+        page: confirmedPage(config, preferencesPath(config.keys, s), true, usualSendTime(config, s.timezone, deps.clock())),
+      };
     if (s?.status === 'pending' && (await isPendingExpired(db, s.id, config.signup.pendingExpiryDays))) {
       const l = config.locale;
       const signup = html`<a href="/">${l.t('confirm.expired_signup')}</a>`;
@@ -52,7 +56,11 @@ export function confirmRoutes(app: FastifyInstance, deps: WebDeps): void {
     const s = await findByToken(db, subject);
     if (result.changed && s) {
       request.log.info({ event: 'subscriber.confirmed', subscriberId: s.id }, 'subscriber confirmed');
-      return sendPage(reply, 200, confirmedPage(config, preferencesPath(config.keys, s), false, usualSendTime(config, s.timezone, deps.clock())));
+      return sendPage(
+        reply,
+        200,
+        confirmedPage(config, preferencesPath(config.keys, s), false, usualSendTime(config, s.timezone, deps.clock())),
+      );
     }
     const done = await settled(s);
     if (done) return sendPage(reply, done.status, done.page);

@@ -16,7 +16,10 @@ export function demoRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get<{ Params: { name: string } }>('/demo/images/:name', async (request, reply) => {
     const name = request.params.name.replace(/\.png$/, '');
     if (!IMAGE_NAMES.has(name)) return reply.code(404).send('not found');
-    return reply.type('image/png').header('cache-control', 'public, max-age=86400').send(await readFile(`${DEMO_IMAGES}${name}.png`));
+    return reply
+      .type('image/png')
+      .header('cache-control', 'public, max-age=86400')
+      .send(await readFile(`${DEMO_IMAGES}${name}.png`));
   });
 
   app.get<{ Params: { slug: string } }>('/demo/stories/:slug', async (request, reply) => {

@@ -2,7 +2,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { generateRssFeed } from 'feedsmith';
 import type { Config, Locale } from '../config/index.js';
 import type { Story } from '../db/index.js';
-import { editionIn, editionStories, listPublishedEditions, publishedEditionsOn, recentPublishedEditions, sentAt, type PublishedEdition } from '../editions/index.js';
+import {
+  editionIn,
+  editionStories,
+  listPublishedEditions,
+  publishedEditionsOn,
+  recentPublishedEditions,
+  sentAt,
+  type PublishedEdition,
+} from '../editions/index.js';
 import { editionPath, escapeHtml, longDate, safeHttpUrl, sectionView, slotFromSegment, type SectionView } from '../render/index.js';
 import { html, type SafeHtml } from './pages/html.js';
 import { page, sendHtml } from './pages/layout.js';
@@ -24,7 +32,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const CACHE_MAX = 32;
 const HEADLINES = 5;
 /** No scripts, no frames, inline styles; images from anywhere a story points (and our icon). */
-const CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 function sendEditionPage(reply: FastifyReply, status: number, page: SafeHtml): FastifyReply {
   return sendHtml(reply, status, page, { csp: CSP, cacheControl: status === 200 ? 'public, max-age=300' : 'no-store' });
@@ -82,7 +91,9 @@ export function editionsRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   app.get('/editions/feed.xml', async (_request, reply) => {
     const editions = await recentPublishedEditions(db, 30);
-    const stories = new Map((await editionStories(db, [...new Set(editions.flatMap((e) => e.story_ids.slice(0, HEADLINES)))])).map((s) => [s.id, s]));
+    const stories = new Map(
+      (await editionStories(db, [...new Set(editions.flatMap((e) => e.story_ids.slice(0, HEADLINES)))])).map((s) => [s.id, s]),
+    );
     const xml = generateRssFeed({
       title: config.site.name,
       link: `${config.publicUrl}/editions`,
@@ -110,9 +121,10 @@ export function editionsRoutes(app: FastifyInstance, deps: WebDeps): void {
     const byDate = new Map<string, PublishedEdition[]>();
     for (const e of await listPublishedEditions(db, 365)) byDate.set(e.date, [...(byDate.get(e.date) ?? []), e]);
     const items = [...byDate.values()].map(
-      ([main, ...others]) => html`<li><a href="${editionPath(main!.date)}">${longDate(main!.date, l)}</a>${main!.subject ? html`<br><span class="meta">${main!.subject}</span>` : ''}${
-        others.length ? html`<br><span class="meta">${otherEditions(others, l)}</span>` : ''
-      }</li>`,
+      ([main, ...others]) =>
+        html`<li><a href="${editionPath(main!.date)}">${longDate(main!.date, l)}</a>${main!.subject ? html`<br><span class="meta">${main!.subject}</span>` : ''}${
+          others.length ? html`<br><span class="meta">${otherEditions(others, l)}</span>` : ''
+        }</li>`,
     );
     const title = l.t('editions.title', { site: config.site.name });
     const body = html`<div class="card">
@@ -120,7 +132,11 @@ export function editionsRoutes(app: FastifyInstance, deps: WebDeps): void {
 <p class="meta"><a href="/editions/feed.xml">${l.t('editions.rss')}</a> · <a href="/">${l.t('editions.by_email')}</a></p>
 ${items.length ? html`<ul class="plain">${items}</ul>` : html`<p>${l.t('editions.none')}</p>`}
 </div>`;
-    return sendEditionPage(reply, 200, page(config, { title, body, wide: true, head: html`<link rel="alternate" type="application/rss+xml" href="/editions/feed.xml">` }));
+    return sendEditionPage(
+      reply,
+      200,
+      page(config, { title, body, wide: true, head: html`<link rel="alternate" type="application/rss+xml" href="/editions/feed.xml">` }),
+    );
   });
 
   async function showEdition(reply: FastifyReply, date: string, segment?: string): Promise<FastifyReply> {
@@ -144,9 +160,20 @@ ${items.length ? html`<ul class="plain">${items}</ul>` : html`<p>${l.t('editions
     let stories = cache.get(key);
     if (!stories) {
       const rows = await editionStories(db, edition.story_ids);
-      const sections = [sectionView('stories', rows.filter((s) => s.kind === 'story'), undefined, l), sectionView('blogs', rows.filter((s) => s.kind === 'blog'), undefined, l)].filter(
-        (s) => s.stories.length > 0,
-      );
+      const sections = [
+        sectionView(
+          'stories',
+          rows.filter((s) => s.kind === 'story'),
+          undefined,
+          l,
+        ),
+        sectionView(
+          'blogs',
+          rows.filter((s) => s.kind === 'blog'),
+          undefined,
+          l,
+        ),
+      ].filter((s) => s.stories.length > 0);
       stories = sections.length ? html`${sections.map(storyList)}` : html`<p>${l.t('editions.empty')}</p>`;
       if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
       cache.set(key, stories);
@@ -178,5 +205,7 @@ ${subscribeCard(config)}`;
   }
 
   app.get<{ Params: { date: string } }>('/editions/:date', (request, reply) => showEdition(reply, request.params.date));
-  app.get<{ Params: { date: string; slot: string } }>('/editions/:date/:slot', (request, reply) => showEdition(reply, request.params.date, request.params.slot));
+  app.get<{ Params: { date: string; slot: string } }>('/editions/:date/:slot', (request, reply) =>
+    showEdition(reply, request.params.date, request.params.slot),
+  );
 }

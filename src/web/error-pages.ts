@@ -19,8 +19,17 @@ export function wantsJsonError(request: FastifyRequest): boolean {
 
 type HttpError = Error & { statusCode?: number; code?: string };
 
-function sendError(config: Config, request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return wantsJsonError(request) ? reply.code(status).send({ error: code, message }) : sendPage(reply, status, errorPage(config, status, message));
+function sendError(
+  config: Config,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+): FastifyReply {
+  return wantsJsonError(request)
+    ? reply.code(status).send({ error: code, message })
+    : sendPage(reply, status, errorPage(config, status, message));
 }
 
 /**
@@ -29,14 +38,24 @@ function sendError(config: Config, request: FastifyRequest, reply: FastifyReply,
  */
 export function frameworkErrors(config: Config) {
   return (err: HttpError, request: FastifyRequest, reply: FastifyReply): void => {
-    void sendError(config, request, reply, err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400, err.code ?? 'bad_request', err.message);
+    void sendError(
+      config,
+      request,
+      reply,
+      err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400,
+      err.code ?? 'bad_request',
+      err.message,
+    );
   };
 }
 
 export function errorPages(app: FastifyInstance, config: Config): void {
-  const send = (request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string) => sendError(config, request, reply, status, code, message);
+  const send = (request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string) =>
+    sendError(config, request, reply, status, code, message);
 
-  app.setNotFoundHandler((request, reply) => send(request, reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler((request, reply) =>
+    send(request, reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
+  );
 
   app.setErrorHandler((err: HttpError, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;

@@ -74,6 +74,9 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
       viewer === 'admin'
         ? { status, engine: deps.engine, checks }
         : { status, checks: Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, { ok: c.ok }])) };
-    return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send(body);
+    return reply
+      .code(ok ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(body);
   });
 }

@@ -15,26 +15,65 @@ export function metricsRoutes(app: FastifyInstance, deps: WebDeps): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'digest_' });
 
-  const http = new Counter({ name: 'digest_http_requests_total', help: 'HTTP requests answered, by route and status class', labelNames: ['route', 'status'], registers: [registry] });
+  const http = new Counter({
+    name: 'digest_http_requests_total',
+    help: 'HTTP requests answered, by route and status class',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
   app.addHook('onResponse', async (request, reply) => {
     http.inc({ route: request.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` });
   });
 
-  const deliveries = new Gauge({ name: 'digest_deliveries', help: 'Deliveries of the last 7 days of editions, by state', labelNames: ['state'], registers: [registry] });
-  const sent = new Gauge({ name: 'digest_deliveries_sent', help: 'Messages the relay accepted (250) in the last 7 days of editions; rate() gives the send rate', registers: [registry] });
-  const uncertain = new Gauge({ name: 'digest_deliveries_uncertain', help: 'Messages whose relay reply was lost after DATA (resent once)', registers: [registry] });
+  const deliveries = new Gauge({
+    name: 'digest_deliveries',
+    help: 'Deliveries of the last 7 days of editions, by state',
+    labelNames: ['state'],
+    registers: [registry],
+  });
+  const sent = new Gauge({
+    name: 'digest_deliveries_sent',
+    help: 'Messages the relay accepted (250) in the last 7 days of editions; rate() gives the send rate',
+    registers: [registry],
+  });
+  const uncertain = new Gauge({
+    name: 'digest_deliveries_uncertain',
+    help: 'Messages whose relay reply was lost after DATA (resent once)',
+    registers: [registry],
+  });
   const queue = new Gauge({ name: 'digest_queue_depth', help: 'Deliveries not yet done (queued, sending, retry)', registers: [registry] });
-  const retry = new Gauge({ name: 'digest_retry_queue', help: 'Deliveries waiting for a retry after a 4xx or a dropped connection', registers: [registry] });
-  const lease = new Gauge({ name: 'digest_oldest_lease_age_seconds', help: 'Age of the oldest claim held by a worker', registers: [registry] });
+  const retry = new Gauge({
+    name: 'digest_retry_queue',
+    help: 'Deliveries waiting for a retry after a 4xx or a dropped connection',
+    registers: [registry],
+  });
+  const lease = new Gauge({
+    name: 'digest_oldest_lease_age_seconds',
+    help: 'Age of the oldest claim held by a worker',
+    registers: [registry],
+  });
   const editions = new Gauge({ name: 'digest_editions', help: 'Editions by state', labelNames: ['state'], registers: [registry] });
   const subscribers = new Gauge({ name: 'digest_subscribers', help: 'Subscribers by state', labelNames: ['state'], registers: [registry] });
-  const events = new Gauge({ name: 'digest_subscriber_events', help: 'Subscriber events ever recorded (sign-ups, confirmations, unsubscribes, bounces…), by type', labelNames: ['type'], registers: [registry] });
+  const events = new Gauge({
+    name: 'digest_subscriber_events',
+    help: 'Subscriber events ever recorded (sign-ups, confirmations, unsubscribes, bounces…), by type',
+    labelNames: ['type'],
+    registers: [registry],
+  });
 
   const relayUp = deps.relay
-    ? new Gauge({ name: 'digest_smtp_relay_up', help: "1 while this process's delivery workers can use the relay; 0 while sending is paused because it failed", registers: [registry] })
+    ? new Gauge({
+        name: 'digest_smtp_relay_up',
+        help: "1 while this process's delivery workers can use the relay; 0 while sending is paused because it failed",
+        registers: [registry],
+      })
     : undefined;
   const relayDown = deps.relay
-    ? new Gauge({ name: 'digest_smtp_relay_down_seconds', help: 'How long the relay has been judged down (0 while up)', registers: [registry] })
+    ? new Gauge({
+        name: 'digest_smtp_relay_down_seconds',
+        help: 'How long the relay has been judged down (0 while up)',
+        registers: [registry],
+      })
     : undefined;
 
   async function refresh(): Promise<void> {
@@ -54,13 +93,17 @@ export function metricsRoutes(app: FastifyInstance, deps: WebDeps): void {
     queue.set(g.queueDepth);
     retry.set(g.retryQueue);
     lease.set(g.oldestLeaseAgeSeconds);
-    for (const state of ['planned', 'rendering', 'sending', 'sent', 'empty', 'expired', 'paused', 'failed']) editions.set({ state }, g.editionsByStatus[state] ?? 0);
+    for (const state of ['planned', 'rendering', 'sending', 'sent', 'empty', 'expired', 'paused', 'failed'])
+      editions.set({ state }, g.editionsByStatus[state] ?? 0);
     for (const [state, n] of Object.entries(s)) subscribers.set({ state }, n);
     for (const r of e.rows) events.set({ type: r.type }, Number(r.n));
   }
 
   app.get('/metrics', { onRequest: requireAdminToken(deps) }, async (_request, reply) => {
     await refresh();
-    return reply.type(registry.contentType).header('cache-control', 'no-store').send(await registry.metrics());
+    return reply
+      .type(registry.contentType)
+      .header('cache-control', 'no-store')
+      .send(await registry.metrics());
   });
 }

@@ -18,7 +18,13 @@ export function preferencesRoutes(app: FastifyInstance, deps: WebDeps): void {
     return sendPage(
       reply,
       200,
-      preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: unsubscribePath(config.keys, s, subject.editionId), now: deps.clock(), fewer: request.query.fewer === '1' }),
+      preferencesPage(config, {
+        token: request.params.token,
+        view: s,
+        unsubscribeUrl: unsubscribePath(config.keys, s, subject.editionId),
+        now: deps.clock(),
+        fewer: request.query.fewer === '1',
+      }),
       { scripts: true },
     );
   });
@@ -32,11 +38,21 @@ export function preferencesRoutes(app: FastifyInstance, deps: WebDeps): void {
     const parsed = parsePreferences({ ...body, timezone: zone }, config.locale);
     const unsub = unsubscribePath(config.keys, s, subject.editionId);
     if (!parsed.ok) {
-      return sendPage(reply, 400, preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: unsub, now: deps.clock(), errors: parsed.errors }), { scripts: true });
+      return sendPage(
+        reply,
+        400,
+        preferencesPage(config, { token: request.params.token, view: s, unsubscribeUrl: unsub, now: deps.clock(), errors: parsed.errors }),
+        { scripts: true },
+      );
     }
     const saved = await savePreferences(db, subject, parsed.value);
     if (!saved) return badLinkPage(reply, config, 410, 'stale');
     request.log.info({ event: 'subscriber.preferences_saved', subscriberId: s.id }, 'preferences saved');
-    return sendPage(reply, 200, preferencesPage(config, { token: request.params.token, view: saved, unsubscribeUrl: unsub, now: deps.clock(), saved: true }), { scripts: true });
+    return sendPage(
+      reply,
+      200,
+      preferencesPage(config, { token: request.params.token, view: saved, unsubscribeUrl: unsub, now: deps.clock(), saved: true }),
+      { scripts: true },
+    );
   });
 }

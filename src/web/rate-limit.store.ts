@@ -10,7 +10,10 @@ import { hitRateLimit } from '../subscribers/index.js';
 export function postgresRateLimitStore(db: Db, prefix: string): FastifyRateLimitStoreCtor {
   class PostgresStore implements FastifyRateLimitStore {
     // The plugin constructs it with its options, which this store does not need.
-    constructor(_options?: unknown, private readonly scope: string = prefix) {}
+    constructor(
+      _options?: unknown,
+      private readonly scope: string = prefix,
+    ) {}
     incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
       hitRateLimit(db, `${this.scope}:${key}`, timeWindow).then(
         (r) => callback(null, { current: r.hits, ttl: r.ttlMs }),
@@ -19,7 +22,10 @@ export function postgresRateLimitStore(db: Db, prefix: string): FastifyRateLimit
     }
     /** One count per limit, as LocalStore keeps one per route: a limit's route, size and window name it. */
     child(options: { routeInfo?: { url?: string }; url?: string; max?: unknown; timeWindow?: unknown }): FastifyRateLimitStore {
-      return new PostgresStore(undefined, `${prefix}:${options.routeInfo?.url ?? options.url ?? ''}:${String(options.max)}:${String(options.timeWindow)}`);
+      return new PostgresStore(
+        undefined,
+        `${prefix}:${options.routeInfo?.url ?? options.url ?? ''}:${String(options.max)}:${String(options.timeWindow)}`,
+      );
     }
   }
   return PostgresStore as unknown as FastifyRateLimitStoreCtor;

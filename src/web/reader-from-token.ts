@@ -50,6 +50,7 @@ export function readerFromToken(
 /** The reader readerFromToken() found for this request. */
 export function tokenReader(request: FastifyRequest): TokenReader {
   const reader = request.tokenReader;
-  if (!reader) throw new Error(`route ${request.routeOptions.url ?? request.url} reads the token's reader without the readerFromToken preHandler`);
+  if (!reader)
+    throw new Error(`route ${request.routeOptions.url ?? request.url} reads the token's reader without the readerFromToken preHandler`);
   return reader;
 }

@@ -32,7 +32,13 @@ type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
  * and returns true. On PostgreSQL the counts are shared by every instance (rate-limit.store.ts); on
  * the embedded engine, one process, they are kept in memory.
  */
-export async function rateLimited(limiter: Limiter, request: FastifyRequest, reply: FastifyReply, config: Config, what: string): Promise<boolean> {
+export async function rateLimited(
+  limiter: Limiter,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  config: Config,
+  what: string,
+): Promise<boolean> {
   const r = await limiter(request);
   if (r.isAllowed || !r.isExceeded) return false;
   const retryAfter = Math.max(1, r.ttlInSeconds);

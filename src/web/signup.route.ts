@@ -35,7 +35,6 @@ export function signupRoutes(app: FastifyInstance, deps: WebDeps): void {
   const perAddress = hourly(config.signup.perAddressPerHour, addressKey);
   const challenge = () => (config.signup.challenge === 'arithmetic' ? createChallenge(config.keys) : undefined);
 
-
   app.get('/', async (_request, reply) => sendPage(reply, 200, signupPage(config, { challenge: challenge() })));
   app.get('/embed', async (_request, reply) => sendPage(reply, 200, embedPage(config, { challenge: challenge() }), { frameable: true }));
 
@@ -63,9 +62,16 @@ export function signupRoutes(app: FastifyInstance, deps: WebDeps): void {
     const sections = parseSections(body.sections);
     const form = { email: rawEmail.slice(0, 254), name: name ?? '', sections: sections ?? ['stories', 'blogs'] };
     const parsed = parseEmailAddress(rawEmail);
-    if (!parsed.ok) return refuse({ ...form, error: { field: 'email', message: describeAddressProblem(parsed.problem, config.locale) } }, 'invalid_email');
+    if (!parsed.ok)
+      return refuse(
+        { ...form, error: { field: 'email', message: describeAddressProblem(parsed.problem, config.locale) } },
+        'invalid_email',
+      );
     if (await rateLimited(perAddress, request, reply, config, 'address')) return reply;
-    if (config.signup.challenge === 'arithmetic' && !verifyChallenge(config.keys, firstString(body.challenge_token), firstString(body.challenge))) {
+    if (
+      config.signup.challenge === 'arithmetic' &&
+      !verifyChallenge(config.keys, firstString(body.challenge_token), firstString(body.challenge))
+    ) {
       return refuse({ ...form, error: { field: 'challenge', message: config.locale.t('signup.challenge_wrong') } }, 'challenge_failed');
     }
     const result = await requestSignup(deps, { email: parsed.email, name, sections });
@@ -81,7 +87,12 @@ export function signupRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (firstString(body.website)) return sendPage(reply, 200, checkInboxPage(config, 'manage'));
     const rawEmail = firstString(body.email) ?? '';
     const parsed = parseEmailAddress(rawEmail);
-    if (!parsed.ok) return sendPage(reply, 400, managePage(config, { email: rawEmail.slice(0, 254), error: describeAddressProblem(parsed.problem, config.locale) }));
+    if (!parsed.ok)
+      return sendPage(
+        reply,
+        400,
+        managePage(config, { email: rawEmail.slice(0, 254), error: describeAddressProblem(parsed.problem, config.locale) }),
+      );
     if (await rateLimited(perAddress, request, reply, config, 'address')) return reply;
     const result = await requestManageLink(deps, parsed.email);
     request.log.info({ event: 'manage.requested', outcome: result.outcome }, 'manage link requested');

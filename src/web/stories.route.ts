@@ -1,5 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { API_SOURCE, describeOwnedElsewhere, describeProblem, logOwnedElsewhere, parseStoryBatch, upsertStories } from '../stories/index.js';
+import {
+  API_SOURCE,
+  describeOwnedElsewhere,
+  describeProblem,
+  logOwnedElsewhere,
+  parseStoryBatch,
+  upsertStories,
+} from '../stories/index.js';
 import type { WebDeps } from './web-deps.js';
 import { requireAdminToken } from './admin/admin-auth.js';
 
@@ -22,7 +29,13 @@ export function storiesRoutes(app: FastifyInstance, deps: WebDeps): void {
     const { items, problems } = parseStoryBatch(body, { source: API_SOURCE });
     const result = await upsertStories(deps.db, items, { sourceOverride: deps.config.stories.sourceOverride });
     request.log.info(
-      { event: 'stories.upserted', inserted: result.inserted, updated: result.updated, duplicates: result.duplicates, rejected: problems.length },
+      {
+        event: 'stories.upserted',
+        inserted: result.inserted,
+        updated: result.updated,
+        duplicates: result.duplicates,
+        rejected: problems.length,
+      },
       'stories received',
     );
     logOwnedElsewhere(request.log, result.ownedElsewhere);

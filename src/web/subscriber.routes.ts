@@ -20,7 +20,10 @@ export function subscriberRoutes(app: FastifyInstance, deps: WebDeps): void {
       limits: { files: 0, fields: 30, fieldSize: 4096, parts: 30 },
     });
     // On PostgreSQL the counts live in the database, so every instance behind a balancer shares them.
-    await scope.register(rateLimit, { global: false, ...(deps.engine === 'postgres' ? { store: postgresRateLimitStore(deps.db, 'reader') } : {}) });
+    await scope.register(rateLimit, {
+      global: false,
+      ...(deps.engine === 'postgres' ? { store: postgresRateLimitStore(deps.db, 'reader') } : {}),
+    });
     // Filled by readerFromToken() on the routes behind a reader's link; declared once so every request has the same shape.
     scope.decorateRequest('tokenReader', undefined);
     signupRoutes(scope, deps);

@@ -50,7 +50,11 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
         const oneClick = body['List-Unsubscribe'] === 'One-Click';
         request.log.info({ event: 'subscriber.unsubscribed', subscriberId: s.id, editionId: subject.editionId, oneClick }, 'unsubscribed');
       }
-      return sendPage(reply, 200, unsubscribedPage(config, { token: request.params.token, preferencesUrl: prefsFor(s, subject), reasonSaved: reason !== null }));
+      return sendPage(
+        reply,
+        200,
+        unsubscribedPage(config, { token: request.params.token, preferencesUrl: prefsFor(s, subject), reasonSaved: reason !== null }),
+      );
     });
   });
 
@@ -59,10 +63,14 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
     const r = await resubscribe(db, s.id, subject.version);
     if (r.changed) request.log.info({ event: 'subscriber.resubscribed', subscriberId: s.id }, 'resubscribed');
     if (r.changed || s.status === 'active') {
-      return sendPage(reply, 200, messagePage(config, l.t('resubscribed.title'), [
-        l.t('resubscribed.lead'),
-        html`<a href="${prefsFor(s, subject)}">${l.t('resubscribed.preferences')}</a>`,
-      ]));
+      return sendPage(
+        reply,
+        200,
+        messagePage(config, l.t('resubscribed.title'), [
+          l.t('resubscribed.lead'),
+          html`<a href="${prefsFor(s, subject)}">${l.t('resubscribed.preferences')}</a>`,
+        ]),
+      );
     }
     const signup = html`<a href="/">${l.t('resubscribe_refused.signup')}</a>`;
     return sendPage(reply, 409, messagePage(config, l.t('resubscribe_refused.title'), [tHtml(l, 'resubscribe_refused.lead', { signup })]));

@@ -19,7 +19,11 @@ describe('the admin and the inbox in a real browser', () => {
     t = await createTestDatabase(SERVICE_ENGINE);
     const config = testConfig({ HOST: '127.0.0.1', WORKERS: '1', SITE_NAME: 'The Amman Morning Chronicle' });
     // The README's "Try it" path at 22:34 UTC, when the morning's edition is long past its cutoff.
-    service = await startService(config, silentLogger, { database: t, demo: true, clock: shiftedClock(`${new Date().toISOString().slice(0, 10)}T22:34:00Z`) });
+    service = await startService(config, silentLogger, {
+      database: t,
+      demo: true,
+      clock: shiftedClock(`${new Date().toISOString().slice(0, 10)}T22:34:00Z`),
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -63,17 +67,24 @@ describe('the admin and the inbox in a real browser', () => {
 
       // The catcher's inbox fills within seconds (bounded poll).
       await expect
-        .poll(async () => {
-          await page.goto(`${service.url}/inbox`);
-          return page.locator('tbody tr a').count();
-        }, { timeout: 30_000, interval: 500 })
+        .poll(
+          async () => {
+            await page.goto(`${service.url}/inbox`);
+            return page.locator('tbody tr a').count();
+          },
+          { timeout: 30_000, interval: 500 },
+        )
         .toBeGreaterThanOrEqual(5);
       await check(page, `inbox-${w}`);
       await page.locator('tbody tr a').first().click();
       await expect.poll(() => page.locator('iframe[title="Message HTML"]').count()).toBe(1);
       const frame = page.frameLocator('iframe[title="Message HTML"]');
       // The headline, and its picture (linked to the story too, with the headline as alt text).
-      await expect.poll(() => frame.getByRole('link', { name: 'Turkey and Russia discuss reducing tension in Idlib', exact: true }).first().isVisible()).toBe(true);
+      await expect
+        .poll(() =>
+          frame.getByRole('link', { name: 'Turkey and Russia discuss reducing tension in Idlib', exact: true }).first().isVisible(),
+        )
+        .toBe(true);
       await expect.poll(() => frame.getByRole('link', { name: 'Unsubscribe' }).isVisible()).toBe(true);
       await screenshot(page, `inbox-message-${w}`);
       await context.close();

@@ -19,15 +19,33 @@ beforeAll(async () => {
   browser = await launchBrowser();
   database = await createTestDatabase(SERVICE_ENGINE);
   const ids: number[] = [];
-  for (const story of [referenceArticle(), fixtureStory({ image_url: 'https://img.example.com/wide.jpg' }), fixtureStory({ kind: 'blog', title: 'A blog post', url: 'https://blog.example.org/post' })]) {
+  for (const story of [
+    referenceArticle(),
+    fixtureStory({ image_url: 'https://img.example.com/wide.jpg' }),
+    fixtureStory({ kind: 'blog', title: 'A blog post', url: 'https://blog.example.org/post' }),
+  ]) {
     const { id: _id, created_at: _c, modified_at: _m, ...row } = story;
     ids.push((await database.db.insertInto('stories').values(row).returning('id').executeTakeFirstOrThrow()).id);
   }
-  for (const [slot, time, storyIds] of [['06:00', '06:00', ids], ['18:00', '18:00', ids.slice(1)]] as const) {
+  for (const [slot, time, storyIds] of [
+    ['06:00', '06:00', ids],
+    ['18:00', '18:00', ids.slice(1)],
+  ] as const) {
     const sendAt = `${D}T${time}:00Z`;
     await database.db
       .insertInto('editions')
-      .values({ date: D, slot, status: 'sent', send_at: sendAt, cutoff_at: `${D}T23:59:00Z`, started_at: sendAt, window_start: `2026-11-26T${time}:00Z`, window_end: sendAt, subject: `Edition ${slot}`, story_ids: [...storyIds] })
+      .values({
+        date: D,
+        slot,
+        status: 'sent',
+        send_at: sendAt,
+        cutoff_at: `${D}T23:59:00Z`,
+        started_at: sendAt,
+        window_start: `2026-11-26T${time}:00Z`,
+        window_end: sendAt,
+        subject: `Edition ${slot}`,
+        story_ids: [...storyIds],
+      })
       .execute();
   }
   server = await startTestServer(database, testConfig({ PUBLIC_URL: 'https://digest.example.com', SITE_NAME: 'The Morning Post' }));

@@ -20,7 +20,11 @@ afterAll(async () => {
 
 const editions = {
   typical: {
-    stories: [referenceArticle(), fixtureStory({ image_url: 'https://img.example.com/wide.jpg' }), fixtureStory({ title: '<script>alert(1)</script> "><img src=x onerror=alert(1)>' })],
+    stories: [
+      referenceArticle(),
+      fixtureStory({ image_url: 'https://img.example.com/wide.jpg' }),
+      fixtureStory({ title: '<script>alert(1)</script> "><img src=x onerror=alert(1)>' }),
+    ],
     blogs: [fixtureStory({ kind: 'blog', title: 'A blog post with an unbreakable URL-like title https://example.com/' + 'x'.repeat(120) })],
   },
   'worst-case': { stories: worstCaseStories(10, 'story'), blogs: worstCaseStories(5, 'blog') },
@@ -103,12 +107,26 @@ const BACKGROUND_AT = `(([x, y]) => {
 })`;
 
 describe('the digest email in dark mode, and its pictures', () => {
-  const stories = [fixtureStory({ title: 'Picture “story” & <friends>', image_url: 'https://img.example.com/a.jpg' }), fixtureStory({ image_url: 'https://img.example.com/b.jpg' }), fixtureStory()];
+  const stories = [
+    fixtureStory({ title: 'Picture “story” & <friends>', image_url: 'https://img.example.com/a.jpg' }),
+    fixtureStory({ image_url: 'https://img.example.com/b.jpg' }),
+    fixtureStory(),
+  ];
   const blogs = [fixtureStory({ kind: 'blog' })];
 
   async function open(colorScheme: 'light' | 'dark') {
-    const rendered = await renderEdition({ date: '2026-11-26', site: { name: 'The Morning Post', postalAddress: '1 Main Street' }, publicUrl: 'https://digest.example.com', stories, blogs });
-    const { html } = personalise(rendered, { name: 'Ann', unsubscribeUrl: 'https://digest.example.com/u/t', preferencesUrl: 'https://digest.example.com/p/t' });
+    const rendered = await renderEdition({
+      date: '2026-11-26',
+      site: { name: 'The Morning Post', postalAddress: '1 Main Street' },
+      publicUrl: 'https://digest.example.com',
+      stories,
+      blogs,
+    });
+    const { html } = personalise(rendered, {
+      name: 'Ann',
+      unsubscribeUrl: 'https://digest.example.com/u/t',
+      preferencesUrl: 'https://digest.example.com/p/t',
+    });
     const page = await browser.newPage({ viewport: DESKTOP, colorScheme });
     await page.route('**/*', (route) => route.abort());
     await page.setContent(html, { waitUntil: 'domcontentloaded' });

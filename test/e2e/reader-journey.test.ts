@@ -44,13 +44,30 @@ describe('the reader journey, end to end (PostgreSQL, built-in catcher, Chromium
     t = await createTestDatabase('postgres');
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const settings = { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, DIGEST_CRON: cron, DIGEST_TZ: 'UTC', SITE_NAME: 'The Morning Post', POSTAL_ADDRESS: '1 Main Street, Springfield', WORKERS: '1' };
+    const settings = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: base,
+      DIGEST_CRON: cron,
+      DIGEST_TZ: 'UTC',
+      SITE_NAME: 'The Morning Post',
+      POSTAL_ADDRESS: '1 Main Street, Springfield',
+      WORKERS: '1',
+    };
     service = await startService(testConfig(settings), silentLogger, { database: t });
     expect(service.catcher, 'no SMTP_URL: the built-in catcher').toBeDefined();
     workDir = mkdtempSync(join(tmpdir(), 'digest-journey-'));
     // `digest send` as an operator runs it: same database, same secret and public URL, mail to the
     // catcher the service started.
-    env = { ...settings, DATABASE_URL: t.url!, SMTP_URL: service.smtpUrl, SECRET, ADMIN_TOKEN, DATA_DIR: join(workDir, 'data'), LOG_LEVEL: 'warn' };
+    env = {
+      ...settings,
+      DATABASE_URL: t.url!,
+      SMTP_URL: service.smtpUrl,
+      SECRET,
+      ADMIN_TOKEN,
+      DATA_DIR: join(workDir, 'data'),
+      LOG_LEVEL: 'warn',
+    };
     delete (env as Record<string, string | undefined>).PORT;
     browser = await launchBrowser();
   });
@@ -70,7 +87,9 @@ describe('the reader journey, end to end (PostgreSQL, built-in catcher, Chromium
     await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => route.abort());
     // The catcher's inbox is the operator's (it holds every reader's links): the test reads the
     // reader's mail there with the admin token, and only there.
-    await context.route(/\/inbox\//, (route) => route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${ADMIN_TOKEN}` } }));
+    await context.route(/\/inbox\//, (route) =>
+      route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${ADMIN_TOKEN}` } }),
+    );
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     page.setDefaultNavigationTimeout(15_000);
@@ -84,7 +103,10 @@ describe('the reader journey, end to end (PostgreSQL, built-in catcher, Chromium
   async function follow(page: Page, link: Locator): Promise<Page> {
     const href = (await link.getAttribute('href'))!;
     const popup = page.waitForEvent('popup', { timeout: 15_000 }).catch(() => undefined);
-    const same = page.waitForURL(href, { timeout: 15_000 }).then(() => page, () => undefined);
+    const same = page.waitForURL(href, { timeout: 15_000 }).then(
+      () => page,
+      () => undefined,
+    );
     await link.click();
     const opened = await Promise.race([popup, same]);
     if (!opened) throw new Error(`clicking ${href} opened nothing`);
@@ -133,7 +155,10 @@ describe('the reader journey, end to end (PostgreSQL, built-in catcher, Chromium
     // 3. Stories from a real RSS file, their dates moved into the edition's window (the 24 h before the slot).
     const rss = readFileSync('test/fixtures/feeds/news.rss', 'utf8');
     let hoursBack = 1;
-    const feed = rss.replace(/<pubDate>[^<]*<\/pubDate>/g, () => `<pubDate>${new Date(Date.now() - hoursBack++ * HOUR).toUTCString()}</pubDate>`);
+    const feed = rss.replace(
+      /<pubDate>[^<]*<\/pubDate>/g,
+      () => `<pubDate>${new Date(Date.now() - hoursBack++ * HOUR).toUTCString()}</pubDate>`,
+    );
     const feedFile = join(workDir, 'news.rss');
     writeFileSync(feedFile, feed);
     const imported = await importStories(t.db, feedFile, { now: new Date(Date.now() - 10 * 60_000) });
@@ -186,7 +211,12 @@ describe('the reader journey, end to end (PostgreSQL, built-in catcher, Chromium
     const posted = await fetch(`${base}/api/stories`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: 'https://news.example.com/world/tomorrow', title: 'Tomorrow’s lead story', summary: 'For the next edition.', published_at: new Date(slot.getTime() + HOUR).toISOString() }),
+      body: JSON.stringify({
+        url: 'https://news.example.com/world/tomorrow',
+        title: 'Tomorrow’s lead story',
+        summary: 'For the next edition.',
+        published_at: new Date(slot.getTime() + HOUR).toISOString(),
+      }),
     });
     expect(posted.status).toBe(200);
     const readerMail = (await messagesTo(base, READER)).length;
@@ -197,7 +227,12 @@ describe('the reader journey, end to end (PostgreSQL, built-in catcher, Chromium
     await waitForMessageTo(base, OTHER, otherMail); // the send did go out…
     expect((await messagesTo(base, READER)).length).toBe(readerMail); // …and not to our reader
     const nextEdition = await t.db.selectFrom('editions').select('id').where('date', '=', tomorrow).executeTakeFirstOrThrow();
-    const nextDeliveries = await t.db.selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id').select(['email', 'deliveries.status']).where('edition_id', '=', nextEdition.id).execute();
+    const nextDeliveries = await t.db
+      .selectFrom('deliveries')
+      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+      .select(['email', 'deliveries.status'])
+      .where('edition_id', '=', nextEdition.id)
+      .execute();
     expect(nextDeliveries).toEqual([{ email: OTHER, status: 'sent' }]);
 
     // 8. The after-page offers to resubscribe; it works.

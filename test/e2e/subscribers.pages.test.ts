@@ -33,7 +33,11 @@ describe.each([PHONE, DESKTOP])('reader pages at %o', (viewport) => {
   });
 
   // A long site name and a long address: the things that break narrow layouts.
-  const config = testConfig({ PUBLIC_URL: 'http://digest.test', SITE_NAME: 'The Amman Morning Chronicle Daily Digest', POSTAL_ADDRESS: '1 Main Street, Springfield' });
+  const config = testConfig({
+    PUBLIC_URL: 'http://digest.test',
+    SITE_NAME: 'The Amman Morning Chronicle Daily Digest',
+    POSTAL_ADDRESS: '1 Main Street, Springfield',
+  });
   const w = viewport.width;
   async function start() {
     t = await createTestDatabase(SERVICE_ENGINE);
@@ -64,7 +68,10 @@ describe.each([PHONE, DESKTOP])('reader pages at %o', (viewport) => {
     const link = /http:\/\/digest\.test\/confirm\/[A-Za-z0-9._-]+/.exec(mail!.parsed.text ?? '')![0];
     await p.goto(local(link));
     await check(p, 'confirm');
-    expect((await db.selectFrom('subscribers').select(['status', 'sections']).executeTakeFirstOrThrow())).toEqual({ status: 'pending', sections: ['stories'] });
+    expect(await db.selectFrom('subscribers').select(['status', 'sections']).executeTakeFirstOrThrow()).toEqual({
+      status: 'pending',
+      sections: ['stories'],
+    });
     await p.getByRole('button', { name: 'Yes, subscribe me' }).click();
     await p.getByRole('heading', { name: 'You are subscribed' }).waitFor();
     await check(p, 'confirmed');
@@ -92,7 +99,11 @@ describe.each([PHONE, DESKTOP])('reader pages at %o', (viewport) => {
 
   it('unsubscribe page: one button, then the after-page with reason, resubscribe and fewer emails', async () => {
     const { db, page: p } = await start();
-    const s = await db.insertInto('subscribers').values({ email: 'reader.with.a.rather.long.address@example.com', status: 'active', confirmed_at: new Date() }).returningAll().executeTakeFirstOrThrow();
+    const s = await db
+      .insertInto('subscribers')
+      .values({ email: 'reader.with.a.rather.long.address@example.com', status: 'active', confirmed_at: new Date() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await p.goto(local(unsubscribeUrl(config, s)));
     await check(p, 'unsubscribe');
     expect((await db.selectFrom('subscribers').select('status').executeTakeFirstOrThrow()).status).toBe('active');
@@ -112,7 +123,11 @@ describe.each([PHONE, DESKTOP])('reader pages at %o', (viewport) => {
 
   it('preferences page: every control reachable by label, saved on submit', async () => {
     const { db, page: p } = await start();
-    const s = await db.insertInto('subscribers').values({ email: 'prefs@example.com', status: 'active', confirmed_at: new Date() }).returningAll().executeTakeFirstOrThrow();
+    const s = await db
+      .insertInto('subscribers')
+      .values({ email: 'prefs@example.com', status: 'active', confirmed_at: new Date() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await p.goto(local(preferencesUrl(config, s)));
     await check(p, 'preferences');
     await p.getByLabel(/^Name/).fill('Grace');
@@ -124,8 +139,18 @@ describe.each([PHONE, DESKTOP])('reader pages at %o', (viewport) => {
     await p.getByRole('button', { name: 'Save preferences' }).click();
     await p.getByText('Saved.').waitFor();
     await check(p, 'preferences-saved');
-    expect(await db.selectFrom('subscribers').select(['name', 'sections', 'frequency', 'weekday', 'send_hour', 'timezone']).executeTakeFirstOrThrow()).toEqual({
-      name: 'Grace', sections: ['blogs'], frequency: 'weekly', weekday: 5, send_hour: 7, timezone: 'Asia/Amman',
+    expect(
+      await db
+        .selectFrom('subscribers')
+        .select(['name', 'sections', 'frequency', 'weekday', 'send_hour', 'timezone'])
+        .executeTakeFirstOrThrow(),
+    ).toEqual({
+      name: 'Grace',
+      sections: ['blogs'],
+      frequency: 'weekly',
+      weekday: 5,
+      send_hour: 7,
+      timezone: 'Asia/Amman',
     });
   });
 

@@ -48,7 +48,12 @@ describe('the README "Try it" section, walked in Chromium', () => {
     const port = await freePort();
     // Zero configuration, as a fresh clone has: only where to keep the data (a fresh directory, not
     // the checkout's ./data) and a free port instead of 3000.
-    npm = spawn('npm', ['start'], { cwd: ROOT, env: childEnv({ DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    npm = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: childEnv({ DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     npm.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     npm.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     await new Promise<void>((resolve, reject) => {
@@ -99,7 +104,15 @@ describe('the README "Try it" section, walked in Chromium', () => {
       expect(block.has(label), `"${label}" line in:\n${output}`).toBe(true);
       expect(TRY_IT).toContain(`  ${label} `);
     }
-    for (const named of ['**mail inbox**', '**one-time token**', '**sign-up page**', '**Subscribe**', '**Confirm my subscription**', '**Yes, subscribe me**']) expect(TRY_IT).toContain(named);
+    for (const named of [
+      '**mail inbox**',
+      '**one-time token**',
+      '**sign-up page**',
+      '**Subscribe**',
+      '**Confirm my subscription**',
+      '**Yes, subscribe me**',
+    ])
+      expect(TRY_IT).toContain(named);
     expect(block.get('admin')!.rest).toMatch(/one-time token: \S+ /);
     expect(output).toMatch(/embedded database in .*digest-try-it-/);
     // A healthy first run warns only that SECRET was generated: no missed-edition warning (edition.before_first is info).
@@ -133,10 +146,15 @@ describe('the README "Try it" section, walked in Chromium', () => {
     // 3. Back in the inbox (the session holds): the confirmation email, opened, its button followed.
     await page.goto(inbox);
     const row = page.getByRole('row').filter({ hasText: READER });
-    await expect.poll(async () => {
-      await page.reload();
-      return row.count();
-    }, { timeout: 30_000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return row.count();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(1);
     await row.getByRole('link').click();
     const frame = page.frameLocator('iframe[title="Message HTML"]');
     const confirm = frame.getByRole('link', { name: 'Confirm my subscription' }).first();
@@ -145,7 +163,10 @@ describe('the README "Try it" section, walked in Chromium', () => {
     const href = (await confirm.getAttribute('href'))!;
     expect(href.startsWith(new URL(signup).origin + '/confirm/')).toBe(true);
     const popup = page.waitForEvent('popup', { timeout: 20_000 }).catch(() => undefined);
-    const same = page.waitForURL(href, { timeout: 20_000 }).then(() => page, () => undefined);
+    const same = page.waitForURL(href, { timeout: 20_000 }).then(
+      () => page,
+      () => undefined,
+    );
     await confirm.click();
     const opened = (await Promise.race([popup, same]))!;
     expect(opened, 'the confirm link opened a page').toBeDefined();
@@ -187,7 +208,7 @@ describe('the README "Try it" section, walked in Chromium', () => {
     expect(await api.json()).toMatchObject({ error: 'not_found' });
 
     // The icon every page links to, and the one browsers guess, both there.
-    const icon = await page.evaluate(`document.querySelector('link[rel=icon]').href`) as string;
+    const icon = (await page.evaluate(`document.querySelector('link[rel=icon]').href`)) as string;
     expect((await fetch(icon)).status).toBe(200);
     expect((await fetch(`${origin}/favicon.ico`)).status).toBe(200);
     expect(favicon404).toEqual([]);

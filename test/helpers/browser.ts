@@ -11,7 +11,16 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-quic', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -31,5 +40,5 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** True when nothing on the page is wider than the viewport (no horizontal scrolling on a phone). */
 export async function overflowsHorizontally(page: Page): Promise<boolean> {
   // Runs in the page; written as a string so the Node typecheck needs no DOM types.
-  return page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1") as Promise<boolean>;
+  return page.evaluate('document.documentElement.scrollWidth > window.innerWidth + 1') as Promise<boolean>;
 }

@@ -12,14 +12,31 @@ export interface CliResult {
 /** The environment a child `digest` gets: the machine's, minus the suite's own settings, plus `env`. */
 export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base = { ...process.env };
-  for (const k of ['DATABASE_URL', 'SMTP_URL', 'SECRET', 'ADMIN_TOKEN', 'PORT', 'DATA_DIR', 'NODE_OPTIONS', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'DIGEST_LANG']) delete base[k];
+  for (const k of [
+    'DATABASE_URL',
+    'SMTP_URL',
+    'SECRET',
+    'ADMIN_TOKEN',
+    'PORT',
+    'DATA_DIR',
+    'NODE_OPTIONS',
+    'VITEST',
+    'VITEST_WORKER_ID',
+    'VITEST_POOL_ID',
+    'DIGEST_LANG',
+  ])
+    delete base[k];
   // The machine's LANG would pick the readers' language (a French CI box, French digests): tests that
   // want another language say so.
   return { ...base, LOG_LEVEL: 'warn', LANG: 'C.UTF-8', ...env };
 }
 
 /** Runs `digest …` as a real process (the way an operator does) and collects its output. */
-export function runDigest(args: string[], env: Record<string, string | undefined> = {}, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runDigest(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -41,7 +58,11 @@ export function startDigest(
   options: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<{ child: ChildProcess; output: () => string; match: RegExpMatchArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DIGEST_BIN, ...args], { env: childEnv(env), cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DIGEST_BIN, ...args], {
+      env: childEnv(env),
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

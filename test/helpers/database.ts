@@ -16,8 +16,7 @@ import { migrate, MIGRATIONS_DIR, openDatabase, type Db, type Engine, type OpenD
 export const ENGINES: readonly Engine[] = process.env.DATABASE_URL ? ['postgres'] : ['postgres', 'pglite'];
 
 /** The server the suite talks to: TEST_DATABASE_URL, else DATABASE_URL, else the machine's local one. */
-export const ADMIN_URL =
-  process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export const ADMIN_URL = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Which engine the tests that run the whole service use: .ci/run runs the suite once with each. */
 export const SERVICE_ENGINE: Engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';

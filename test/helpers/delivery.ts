@@ -5,12 +5,22 @@ import { createSender, digestMessageSource } from '../../src/delivery/index.js';
 import { dailySpecs, prepareEdition, runEdition, type EditionSpec, type SendOptions } from '../../src/editions/index.js';
 
 /** Seeds `n` active readers r0001@example.com… and returns their ids. */
-export async function seedReaders(db: Db, n: number, extra: Partial<{ status: 'pending' | 'active' | 'unsubscribed' | 'bounced'; prefix: string }> = {}): Promise<number[]> {
+export async function seedReaders(
+  db: Db,
+  n: number,
+  extra: Partial<{ status: 'pending' | 'active' | 'unsubscribed' | 'bounced'; prefix: string }> = {},
+): Promise<number[]> {
   if (n === 0) return [];
   const prefix = extra.prefix ?? 'r';
   const rows = await db
     .insertInto('subscribers')
-    .values(Array.from({ length: n }, (_, i) => ({ email: `${prefix}${String(i).padStart(4, '0')}@example.com`, name: `Reader ${i}`, status: extra.status ?? 'active' })))
+    .values(
+      Array.from({ length: n }, (_, i) => ({
+        email: `${prefix}${String(i).padStart(4, '0')}@example.com`,
+        name: `Reader ${i}`,
+        status: extra.status ?? 'active',
+      })),
+    )
     .returning('id')
     .execute();
   return rows.map((r) => r.id);
@@ -20,14 +30,16 @@ export async function seedReaders(db: Db, n: number, extra: Partial<{ status: 'p
 export async function seedStories(db: Db, end: Date, n = 3): Promise<void> {
   await db
     .insertInto('stories')
-    .values(Array.from({ length: n }, (_, i) => ({
-      url: `https://news.example.com/${end.getTime()}/${i}`,
-      kind: i === n - 1 ? ('blog' as const) : ('story' as const),
-      title: `Story ${i}`,
-      summary: `Summary ${i}`,
-      published_at: new Date(end.getTime() - (i + 1) * 3_600_000),
-      votes: 10 - i,
-    })))
+    .values(
+      Array.from({ length: n }, (_, i) => ({
+        url: `https://news.example.com/${end.getTime()}/${i}`,
+        kind: i === n - 1 ? ('blog' as const) : ('story' as const),
+        title: `Story ${i}`,
+        summary: `Summary ${i}`,
+        published_at: new Date(end.getTime() - (i + 1) * 3_600_000),
+        votes: 10 - i,
+      })),
+    )
     .execute();
 }
 

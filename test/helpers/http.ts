@@ -24,8 +24,7 @@ export async function startTestServer(
   config: Config,
   options: { smtpUrl?: string; mailer?: Mailer; clock?: Clock; log?: Logger; catcher?: MailCatcher } = {},
 ): Promise<TestServer> {
-  const mailer =
-    options.mailer ?? createMailer({ url: options.smtpUrl ?? 'smtp://127.0.0.1:9', from: config.mailFrom, maxConnections: 1 });
+  const mailer = options.mailer ?? createMailer({ url: options.smtpUrl ?? 'smtp://127.0.0.1:9', from: config.mailFrom, maxConnections: 1 });
   const app = await buildServer({
     db: database.db,
     engine: database.engine,

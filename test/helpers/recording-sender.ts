@@ -15,7 +15,12 @@ export interface RecordingSender extends Sender {
 }
 
 export const SENT: Outcome = { outcome: 'sent' };
-export const RELAY_GONE: Outcome = { outcome: 'transient', hardBounce: false, reason: 'ECONNECTION: connect ECONNREFUSED', relayDown: true };
+export const RELAY_GONE: Outcome = {
+  outcome: 'transient',
+  hardBounce: false,
+  reason: 'ECONNECTION: connect ECONNREFUSED',
+  relayDown: true,
+};
 
 export function recordingSender(): RecordingSender {
   const s: RecordingSender = {

@@ -18,12 +18,24 @@ export function sendEnv(
   parts: { databaseUrl: string; smtpUrl: string; dataDir: string; cron: string },
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return { DATABASE_URL: parts.databaseUrl, SMTP_URL: parts.smtpUrl, SECRET: TEST_SECRET, DATA_DIR: parts.dataDir, DIGEST_CRON: parts.cron, LOG_LEVEL: 'warn', ...extra };
+  return {
+    DATABASE_URL: parts.databaseUrl,
+    SMTP_URL: parts.smtpUrl,
+    SECRET: TEST_SECRET,
+    DATA_DIR: parts.dataDir,
+    DIGEST_CRON: parts.cron,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
 }
 
 /** Starts `digest …` as a real process with `env` on top of the machine's environment (minus the suite's own settings). */
 export function spawnDigest(args: string[], env: Record<string, string>): DigestProcess {
-  const child = spawn(process.execPath, [DIGEST_BIN, ...args], { cwd: process.cwd(), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DIGEST_BIN, ...args], {
+    cwd: process.cwd(),
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
   child.stderr!.on('data', (c) => (out += c));

@@ -30,6 +30,10 @@ export function spamScore(raw: string | Buffer): SpamReport {
   // The -t report: " pts rule name              description" then one line per rule (continuations indented).
   const at = out.indexOf('Content analysis details:');
   const report = at >= 0 ? out.slice(at, out.indexOf('\n\n', out.indexOf('---- ----', at)) + 1 || undefined) : '';
-  const rules = [...report.matchAll(/^\s*(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]+)\s+(.*)$/gm)].map((m) => ({ points: Number(m[1]), name: m[2]!, description: m[3]!.trim() }));
+  const rules = [...report.matchAll(/^\s*(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]+)\s+(.*)$/gm)].map((m) => ({
+    points: Number(m[1]),
+    name: m[2]!,
+    description: m[3]!.trim(),
+  }));
   return { score: Number(score), rules, report };
 }

@@ -32,9 +32,13 @@ export function referenceArticle(): Story {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    text = 'Turkey and Russia discuss reducing tension in Idlib\n\nSince April 28, 18 health facilities have been hit\n\nBy Reuters\n\nISTANBUL — “We conducted this lighting offensive to show the Russians we are not easy prey,” said Abu Mujahid.';
+    text =
+      'Turkey and Russia discuss reducing tension in Idlib\n\nSince April 28, 18 health facilities have been hit\n\nBy Reuters\n\nISTANBUL — “We conducted this lighting offensive to show the Russians we are not easy prey,” said Abu Mujahid.';
   }
-  const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+  const paragraphs = text
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean);
   const title = paragraphs.find((p) => p.includes('Idlib')) ?? paragraphs[1]!;
   const body = paragraphs.filter((p) => p.length > 120).join(' ');
   return fixtureStory({
@@ -66,6 +70,11 @@ export function worstCaseStories(count: number, kind: StoryKind): Story[] {
 }
 
 /** A daily edition over an edition window, as the pick takes it (editions pickForEdition). */
-export function asEdition(w: { date?: string; start: Date; end: Date }): { date: string; kind: 'daily'; window_start: Date; window_end: Date } {
+export function asEdition(w: { date?: string; start: Date; end: Date }): {
+  date: string;
+  kind: 'daily';
+  window_start: Date;
+  window_end: Date;
+} {
   return { date: w.date ?? w.end.toISOString().slice(0, 10), kind: 'daily', window_start: w.start, window_end: w.end };
 }

@@ -33,12 +33,16 @@ export async function startThrowawayCluster(options: { password?: string } = {})
     chownSync(root, Number(pw), Number(gr));
   }
   const run = (bin: string, args: string[]) =>
-    execFileSync(asRoot ? 'runuser' : join(BIN, bin), asRoot ? ['-u', 'postgres', '--', join(BIN, bin), ...args] : args, { stdio: 'pipe', timeout: 60_000 });
+    execFileSync(asRoot ? 'runuser' : join(BIN, bin), asRoot ? ['-u', 'postgres', '--', join(BIN, bin), ...args] : args, {
+      stdio: 'pipe',
+      timeout: 60_000,
+    });
   const auth = options.password ? ['--auth-local=trust', '--auth-host=scram-sha-256'] : ['--auth=trust'];
   run('initdb', ['-D', data, '-U', 'postgres', ...auth, '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
-  const ctl = (action: string, extra: string[] = []) => run('pg_ctl', ['-D', data, '-o', opts, '-l', join(root, 'log'), '-w', '-t', '30', ...extra, action]);
+  const ctl = (action: string, extra: string[] = []) =>
+    run('pg_ctl', ['-D', data, '-o', opts, '-l', join(root, 'log'), '-w', '-t', '30', ...extra, action]);
   ctl('start');
   if (options.password) {
     // Over the cluster's own unix socket, which stays trust: the one way in before a password exists.

@@ -4,10 +4,13 @@ import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, SERVICE_ENGINE } from '../helpers/database.js';
 import { startTestServer, useTestServer } from '../helpers/http.js';
 
-
 describe('the admin requires the token', () => {
   const ctx = useTestServer(SERVICE_ENGINE, testConfig());
-  const server = { get url() { return ctx.url; } };
+  const server = {
+    get url() {
+      return ctx.url;
+    },
+  };
 
   it('sends a browser without a session to the login page, and a script to 401', async () => {
     const browser = await fetch(`${server.url}/admin`, { redirect: 'manual', headers: { accept: 'text/html' } });
@@ -17,7 +20,11 @@ describe('the admin requires the token', () => {
   });
 
   it('rejects a wrong token, and a wrong Bearer', async () => {
-    const res = await fetch(`${server.url}/admin/login`, { method: 'POST', headers: { 'content-type': FORM }, body: form({ token: 'not-the-token-at-all' }) });
+    const res = await fetch(`${server.url}/admin/login`, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: form({ token: 'not-the-token-at-all' }),
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('set-cookie')).toBeNull();
     expect((await fetch(`${server.url}/admin`, { headers: { authorization: 'Bearer not-the-token-at-all' } })).status).toBe(401);
@@ -25,7 +32,12 @@ describe('the admin requires the token', () => {
   });
 
   it('logs in with the token into an HttpOnly, SameSite=Strict session and shows the dashboard with its charts', async () => {
-    const res0 = await fetch(`${server.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: form({ token: ADMIN_TOKEN }) });
+    const res0 = await fetch(`${server.url}/admin/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': FORM },
+      body: form({ token: ADMIN_TOKEN }),
+    });
     expect(res0.headers.get('set-cookie')).toMatch(/HttpOnly/i);
     expect(res0.headers.get('set-cookie')).toMatch(/SameSite=Strict/i);
     const { cookie } = await adminLogin(server.url);
@@ -46,7 +58,12 @@ describe('the admin requires the token', () => {
       body: form({ _csrf: csrf }),
     });
     expect(crossSite.status).toBe(403);
-    const noToken = await fetch(`${server.url}/admin/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': FORM }, body: form({}) });
+    const noToken = await fetch(`${server.url}/admin/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': FORM },
+      body: form({}),
+    });
     expect(noToken.status).toBe(403);
     const own = await fetch(`${server.url}/admin/logout`, {
       method: 'POST',
@@ -58,10 +75,20 @@ describe('the admin requires the token', () => {
   });
 
   it('never redirects after login to another site', async () => {
-    const res = await fetch(`${server.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: form({ token: ADMIN_TOKEN, next: 'https://evil.example/' }) });
+    const res = await fetch(`${server.url}/admin/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': FORM },
+      body: form({ token: ADMIN_TOKEN, next: 'https://evil.example/' }),
+    });
     expect(res.headers.get('location')).toBe('/admin');
     for (const next of ['//evil.example/inbox', '/\\evil.example', 'javascript:alert(1)', '/admin/login']) {
-      const r = await fetch(`${server.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: form({ token: ADMIN_TOKEN, next }) });
+      const r = await fetch(`${server.url}/admin/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': FORM },
+        body: form({ token: ADMIN_TOKEN, next }),
+      });
       expect(r.headers.get('location'), next).toBe('/admin');
     }
   });
@@ -70,7 +97,12 @@ describe('the admin requires the token', () => {
     for (const path of ['/inbox', '/admin/editions?date=2026-11-27', '/editions/2026-11-27']) {
       const login = await fetch(`${server.url}/admin/login?next=${encodeURIComponent(path)}`);
       expect(await login.text()).toContain(`name="next" value="${path.replace('&', '&amp;')}"`);
-      const res = await fetch(`${server.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: form({ token: ADMIN_TOKEN, next: path }) });
+      const res = await fetch(`${server.url}/admin/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': FORM },
+        body: form({ token: ADMIN_TOKEN, next: path }),
+      });
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toBe(path);
     }
@@ -81,7 +113,11 @@ describe('the admin requires the token', () => {
   it('rate-limits login attempts', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      const res = await fetch(`${server.url}/admin/login`, { method: 'POST', headers: { 'content-type': FORM }, body: form({ token: `guess-${i}-xxxxxxxx` }) });
+      const res = await fetch(`${server.url}/admin/login`, {
+        method: 'POST',
+        headers: { 'content-type': FORM },
+        body: form({ token: `guess-${i}-xxxxxxxx` }),
+      });
       statuses.push(res.status);
     }
     expect(statuses).toContain(429);
@@ -94,7 +130,9 @@ describe('the admin with no ADMIN_TOKEN', () => {
     const server = await startTestServer(t, testConfig({ ADMIN_TOKEN: '' }));
     try {
       expect((await fetch(`${server.url}/admin`)).status).toBe(403);
-      expect((await fetch(`${server.url}/admin/login`, { method: 'POST', headers: { 'content-type': FORM }, body: form({ token: '' }) })).status).toBe(401);
+      expect(
+        (await fetch(`${server.url}/admin/login`, { method: 'POST', headers: { 'content-type': FORM }, body: form({ token: '' }) })).status,
+      ).toBe(401);
     } finally {
       await server.close();
       await t.close();

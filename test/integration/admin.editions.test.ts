@@ -44,7 +44,7 @@ describe.each([
   `${today}T22:34:00Z`,
   '2025-03-30T23:00:00Z',
   '2031-12-31T23:59:00Z',
-])('demo → send now → the digest in the catcher\'s inbox, the clock at %s', (at) => {
+])("demo → send now → the digest in the catcher's inbox, the clock at %s", (at) => {
   let t: TestDatabase;
   let service: RunningService;
   const config = testConfig({ HOST: '127.0.0.1', WORKERS: '1' });
@@ -90,7 +90,12 @@ describe.each([
     expect(await inbox(service.url)).toHaveLength(5);
 
     // The edition page shows the counts; a test copy goes to the address given, marked as a test.
-    const edition = await t.db.selectFrom('editions').select(['id']).where('date', '=', demo.date).where('slot', '=', demo.slot!).executeTakeFirstOrThrow();
+    const edition = await t.db
+      .selectFrom('editions')
+      .select(['id'])
+      .where('date', '=', demo.date)
+      .where('slot', '=', demo.slot!)
+      .executeTakeFirstOrThrow();
     const detail = await (await fetch(`${service.url}/admin/editions/${edition.id}`, { headers: { cookie: session.cookie } })).text();
     expect(detail.match(/<div class="card"><b>[^<]*<\/b>sent[^<]*<\/div>/)?.[0]).toMatch(/<b>5<\/b>sent/);
     const test = await adminPost(service.url, `/admin/editions/${edition.id}/test`, session, { to: 'editor@example.com' });
@@ -100,7 +105,7 @@ describe.each([
   });
 });
 
-describe('the admin\'s editions', () => {
+describe("the admin's editions", () => {
   let t: TestDatabase;
   let service: RunningService;
   const config = testConfig({ HOST: '127.0.0.1', WORKERS: '1' });
@@ -121,7 +126,9 @@ describe('the admin\'s editions', () => {
     expect(list).toMatch(/<strong>missed<\/strong>/);
     expect(list).toContain(`href="/admin/editions/late?date=${date}&amp;slot=06%3A00"`);
 
-    const confirm = await (await fetch(`${service.url}/admin/editions/late?date=${date}&slot=06%3A00`, { headers: { cookie: session.cookie } })).text();
+    const confirm = await (
+      await fetch(`${service.url}/admin/editions/late?date=${date}&slot=06%3A00`, { headers: { cookie: session.cookie } })
+    ).text();
     expect(confirm).toMatch(/Its newest news is <b>\d+ hours old<\/b>/);
     expect(confirm).toMatch(/About <b>5<\/b> readers would get it now/);
 
@@ -141,14 +148,25 @@ describe('the admin\'s editions', () => {
     const date = '2031-06-02';
     await t.db
       .insertInto('editions')
-      .values({ date, slot: '06:00', status: 'failed', error: 'preflight html_too_large: HTML is 130.0 KB', send_at: `${date}T06:00:00Z`, cutoff_at: `${date}T12:00:00Z`, window_start: '2031-06-01T06:00:00Z', window_end: `${date}T06:00:00Z` })
+      .values({
+        date,
+        slot: '06:00',
+        status: 'failed',
+        error: 'preflight html_too_large: HTML is 130.0 KB',
+        send_at: `${date}T06:00:00Z`,
+        cutoff_at: `${date}T12:00:00Z`,
+        window_start: '2031-06-01T06:00:00Z',
+        window_end: `${date}T06:00:00Z`,
+      })
       .execute();
     const list = await (await fetch(`${service.url}/admin/editions?date=${date}`, { headers: { cookie: session.cookie } })).text();
     expect(list).toMatch(/<strong>failed<\/strong><\/td><td>preflight html_too_large: HTML is 130.0 KB Fix the cause, then retry./);
     expect(list).toMatch(/name="mode" value="retry"><button type="submit">Retry<\/button>/);
     const retried = await adminPost(service.url, '/admin/editions/send-now', session, { date, slot: '06:00', mode: 'retry' });
     // Retried, it is picked again: no story is in its window yet, so it stays open until its send time.
-    expect(decodeURIComponent(retried.headers.get('location')!)).toMatch(/has no stories in its window: nothing sent. It is picked again at its send time./);
+    expect(decodeURIComponent(retried.headers.get('location')!)).toMatch(
+      /has no stories in its window: nothing sent. It is picked again at its send time./,
+    );
     expect((await t.db.selectFrom('editions').select('status').where('date', '=', date).executeTakeFirstOrThrow()).status).toBe('empty');
   });
 
@@ -156,7 +174,15 @@ describe('the admin\'s editions', () => {
     const session = await adminLogin(service.url);
     const e = await t.db
       .insertInto('editions')
-      .values({ date: '2026-01-01', slot: '06:00', status: 'sending', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(Date.now() - 86_400_000), window_end: new Date() })
+      .values({
+        date: '2026-01-01',
+        slot: '06:00',
+        status: 'sending',
+        send_at: new Date(),
+        cutoff_at: new Date(Date.now() + 6 * 3_600_000),
+        window_start: new Date(Date.now() - 86_400_000),
+        window_end: new Date(),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     expect((await adminPost(service.url, `/admin/editions/${e.id}/pause`, session)).status).toBe(303);

@@ -10,10 +10,15 @@ describe('stories in the admin', () => {
   const config = testConfig({ TOP_STORIES: '2', TOP_BLOGS: '1' });
   const ctx = useTestServer(SERVICE_ENGINE, config);
 
-  it('lists the day\'s candidates in rank order with scores, and pins and excludes through CSRF-checked forms', async () => {
+  it("lists the day's candidates in rank order with scores, and pins and excludes through CSRF-checked forms", async () => {
     const w = editionWindow('2026-11-26', config.digest.cron, config.digest.timeZone);
     const { items } = parseStoryBatch([
-      { url: 'https://n.example/a', title: 'Alpha <b>bold</b>', votes: 90, published_at: new Date(w.end.getTime() - 3_600_000).toISOString() },
+      {
+        url: 'https://n.example/a',
+        title: 'Alpha <b>bold</b>',
+        votes: 90,
+        published_at: new Date(w.end.getTime() - 3_600_000).toISOString(),
+      },
       { url: 'https://n.example/b', title: 'Bravo', votes: 40, published_at: new Date(w.end.getTime() - 2 * 3_600_000).toISOString() },
       { url: 'https://n.example/c', title: 'Charlie', votes: 5, published_at: new Date(w.end.getTime() - 5 * 3_600_000).toISOString() },
     ]);
@@ -26,10 +31,15 @@ describe('stories in the admin', () => {
     expect(before.indexOf('Bravo')).toBeLessThan(before.indexOf('Charlie'));
     expect(before).toMatch(/Charlie[\s\S]*?<td>out<\/td>/);
 
-    const charlie = (await ctx.t.db.selectFrom('stories').select('id').where('url', '=', 'https://n.example/c').executeTakeFirstOrThrow()).id;
+    const charlie = (await ctx.t.db.selectFrom('stories').select('id').where('url', '=', 'https://n.example/c').executeTakeFirstOrThrow())
+      .id;
     const alpha = (await ctx.t.db.selectFrom('stories').select('id').where('url', '=', 'https://n.example/a').executeTakeFirstOrThrow()).id;
-    expect((await adminPost(ctx.url, `/admin/stories/${charlie}/override`, session, { date: '2026-11-26', action: 'pin' })).status).toBe(303);
-    expect((await adminPost(ctx.url, `/admin/stories/${alpha}/override`, session, { date: '2026-11-26', action: 'exclude' })).status).toBe(303);
+    expect((await adminPost(ctx.url, `/admin/stories/${charlie}/override`, session, { date: '2026-11-26', action: 'pin' })).status).toBe(
+      303,
+    );
+    expect((await adminPost(ctx.url, `/admin/stories/${alpha}/override`, session, { date: '2026-11-26', action: 'exclude' })).status).toBe(
+      303,
+    );
     const after = await list();
     expect(after).toMatch(/Charlie[\s\S]*?<td>pinned, in<\/td>/);
     expect(after).toMatch(/Alpha[\s\S]*?<td>excluded<\/td>/);

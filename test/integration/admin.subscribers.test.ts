@@ -20,7 +20,13 @@ describe('subscribers in the admin', () => {
         .returning('id')
         .execute()
     ).map((r) => r.id);
-    await ctx.t.db.insertInto('subscriber_events').values([{ subscriber_id: ids[0]!, type: 'subscribed' }, { subscriber_id: ids[0]!, type: 'confirmed' }]).execute();
+    await ctx.t.db
+      .insertInto('subscriber_events')
+      .values([
+        { subscriber_id: ids[0]!, type: 'subscribed' },
+        { subscriber_id: ids[0]!, type: 'confirmed' },
+      ])
+      .execute();
   });
 
   it('finds readers by part of their address, taking % and _ literally, and escapes what it shows', async () => {
@@ -29,13 +35,17 @@ describe('subscribers in the admin', () => {
     expect(page).toContain('hala@example.com');
     expect(page).not.toContain('ole@example.org');
     expect(page).toContain('Hala &lt;b&gt;Khoury&lt;/b&gt;');
-    const literal = await (await fetch(`${ctx.url}/admin/subscribers?q=${encodeURIComponent('0%_r')}`, { headers: { cookie: session.cookie } })).text();
+    const literal = await (
+      await fetch(`${ctx.url}/admin/subscribers?q=${encodeURIComponent('0%_r')}`, { headers: { cookie: session.cookie } })
+    ).text();
     expect(literal).toContain('100%_real@example.net');
-    const wildcard = await (await fetch(`${ctx.url}/admin/subscribers?q=${encodeURIComponent('%')}`, { headers: { cookie: session.cookie } })).text();
+    const wildcard = await (
+      await fetch(`${ctx.url}/admin/subscribers?q=${encodeURIComponent('%')}`, { headers: { cookie: session.cookie } })
+    ).text();
     expect(wildcard).not.toContain('hala@example.com');
   });
 
-  it('shows a reader\'s history and unsubscribes them on the operator\'s POST, recorded as an event', async () => {
+  it("shows a reader's history and unsubscribes them on the operator's POST, recorded as an event", async () => {
     const session = await adminLogin(ctx.url);
     const detail = await (await fetch(`${ctx.url}/admin/subscribers/${ids[0]}`, { headers: { cookie: session.cookie } })).text();
     expect(detail).toMatch(/subscribed[\s\S]*confirmed/);
@@ -43,7 +53,12 @@ describe('subscribers in the admin', () => {
     expect(res.status).toBe(303);
     const row = await ctx.t.db.selectFrom('subscribers').select('status').where('id', '=', ids[0]!).executeTakeFirstOrThrow();
     expect(row.status).toBe('unsubscribed');
-    const events = await ctx.t.db.selectFrom('subscriber_events').select(['type', 'reason']).where('subscriber_id', '=', ids[0]!).orderBy('id').execute();
+    const events = await ctx.t.db
+      .selectFrom('subscriber_events')
+      .select(['type', 'reason'])
+      .where('subscriber_id', '=', ids[0]!)
+      .orderBy('id')
+      .execute();
     expect(events.at(-1)).toEqual({ type: 'unsubscribed', reason: 'by the operator' });
   });
 
@@ -59,7 +74,11 @@ describe('subscribers in the admin', () => {
 
   it('refuses an action posted without the CSRF token', async () => {
     const session = await adminLogin(ctx.url);
-    const res = await fetch(`${ctx.url}/admin/subscribers/${ids[2]}/unsubscribe`, { method: 'POST', headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    const res = await fetch(`${ctx.url}/admin/subscribers/${ids[2]}/unsubscribe`, {
+      method: 'POST',
+      headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
     expect(res.status).toBe(403);
     const row = await ctx.t.db.selectFrom('subscribers').select('status').where('id', '=', ids[2]!).executeTakeFirstOrThrow();
     expect(row.status).toBe('pending');

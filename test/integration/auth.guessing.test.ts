@@ -48,10 +48,20 @@ describe('wrong admin tokens, per client, shared by every instance', () => {
       name: 'POST /api/stories',
       path: '/api/stories',
       ip: '203.0.113.2',
-      send: (url, headers) => fetch(`${url}/api/stories`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://news.example/a', title: 'A' }) }),
+      send: (url, headers) =>
+        fetch(`${url}/api/stories`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ url: 'https://news.example/a', title: 'A' }),
+        }),
     },
     { name: 'GET /admin (Bearer)', path: '/admin', ip: '203.0.113.3', send: (url, headers) => fetch(`${url}/admin`, { headers }) },
-    { name: 'GET /inbox/messages.json', path: '/inbox/messages.json', ip: '203.0.113.4', send: (url, headers) => fetch(`${url}/inbox/messages.json`, { headers }) },
+    {
+      name: 'GET /inbox/messages.json',
+      path: '/inbox/messages.json',
+      ip: '203.0.113.4',
+      send: (url, headers) => fetch(`${url}/inbox/messages.json`, { headers }),
+    },
   ];
 
   for (const route of routes) {
@@ -88,8 +98,15 @@ describe('wrong admin tokens, per client, shared by every instance', () => {
 
   it('counts wrong login-form tokens with wrong Bearer tokens: one limit per client', async () => {
     const ip = '198.51.100.7';
-    for (let i = 0; i < AUTH_FAILURE_LIMIT.max - 1; i++) expect((await fetch(`${one.url}/metrics`, { headers: bearer(`${WRONG}-${i}`, ip) })).status).toBe(401);
-    const login = (token: string) => fetch(`${two.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM, 'x-forwarded-for': ip }, body: form({ token }) });
+    for (let i = 0; i < AUTH_FAILURE_LIMIT.max - 1; i++)
+      expect((await fetch(`${one.url}/metrics`, { headers: bearer(`${WRONG}-${i}`, ip) })).status).toBe(401);
+    const login = (token: string) =>
+      fetch(`${two.url}/admin/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': FORM, 'x-forwarded-for': ip },
+        body: form({ token }),
+      });
     expect((await login('not-the-admin-token')).status).toBe(401);
     const refused = await login(ADMIN_TOKEN);
     expect(refused.status).toBe(429);
@@ -100,7 +117,8 @@ describe('wrong admin tokens, per client, shared by every instance', () => {
 
   it('does not count right tokens: an operator using the API all day is never limited', async () => {
     const ip = '198.51.100.8';
-    for (let i = 0; i < AUTH_FAILURE_LIMIT.max * 2; i++) expect((await fetch(`${one.url}/metrics`, { headers: bearer(ADMIN_TOKEN, ip) })).status).toBe(200);
+    for (let i = 0; i < AUTH_FAILURE_LIMIT.max * 2; i++)
+      expect((await fetch(`${one.url}/metrics`, { headers: bearer(ADMIN_TOKEN, ip) })).status).toBe(200);
     expect((await fetch(`${one.url}/metrics`, { headers: bearer(WRONG, ip) })).status).toBe(401);
   });
 
@@ -123,7 +141,9 @@ describe('wrong admin tokens, per client, shared by every instance', () => {
         }
       });
       socket.on('error', reject);
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${contentType}\r\nContent-Length: ${size}\r\nAuthorization: Bearer ${WRONG}\r\n\r\n`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${contentType}\r\nContent-Length: ${size}\r\nAuthorization: Bearer ${WRONG}\r\n\r\n`,
+      );
       socket.write(start);
     });
   }
@@ -131,7 +151,12 @@ describe('wrong admin tokens, per client, shared by every instance', () => {
   it('refuses an unauthenticated 5 MB POST /api/stories with 401 before reading its body', async () => {
     const before = lines.length;
     // Headers and the first 64 KB only: a server that read the body first would wait for the rest.
-    const answer = await answerBeforeBody('/api/stories', 'application/json', 5 * 1024 * 1024, '[' + '{"url":"https://news.example/x","title":"x"},'.repeat(1400));
+    const answer = await answerBeforeBody(
+      '/api/stories',
+      'application/json',
+      5 * 1024 * 1024,
+      '[' + '{"url":"https://news.example/x","title":"x"},'.repeat(1400),
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 401 /);
     expect(answer).toMatch(/\r\nconnection: close\r\n/i);
     expect(lines.slice(before).some((l) => l.event === 'stories.upserted')).toBe(false);
@@ -139,20 +164,30 @@ describe('wrong admin tokens, per client, shared by every instance', () => {
 
   it('refuses a wrong Bearer on an admin form route before reading its body', async () => {
     const before = lines.length;
-    const answer = await answerBeforeBody('/admin/editions/send-now', FORM, 900 * 1024, `date=2026-11-30&slot=06%3A00&pad=${'x'.repeat(60_000)}`);
+    const answer = await answerBeforeBody(
+      '/admin/editions/send-now',
+      FORM,
+      900 * 1024,
+      `date=2026-11-30&slot=06%3A00&pad=${'x'.repeat(60_000)}`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 401 /);
     expect(lines.slice(before).some((l) => l.event === 'admin.send_now')).toBe(false);
     expect(lines.slice(before).some((l) => l.event === 'auth.failed')).toBe(true);
   });
 
   it('shows /healthz details only to the admin (Bearer or session); a wrong Bearer there is refused and counted', async () => {
-    const anonymous = (await (await fetch(`${one.url}/healthz`)).json()) as Record<string, unknown> & { checks: Record<string, Record<string, unknown>> };
+    const anonymous = (await (await fetch(`${one.url}/healthz`)).json()) as Record<string, unknown> & {
+      checks: Record<string, Record<string, unknown>>;
+    };
     expect(Object.keys(anonymous).sort()).toEqual(['checks', 'status']);
     for (const check of Object.values(anonymous.checks)) expect(Object.keys(check)).toEqual(['ok']);
     // The relay on port 9 refuses: the admin sees why, the stranger only that it is not ok.
     expect(anonymous.checks.smtp).toEqual({ ok: false });
 
-    const admin = (await (await fetch(`${one.url}/healthz`, { headers: bearer(ADMIN_TOKEN, '198.51.100.20') })).json()) as { engine: string; checks: Record<string, { ok: boolean; error?: string }> };
+    const admin = (await (await fetch(`${one.url}/healthz`, { headers: bearer(ADMIN_TOKEN, '198.51.100.20') })).json()) as {
+      engine: string;
+      checks: Record<string, { ok: boolean; error?: string }>;
+    };
     expect(admin.engine).toBe('postgres');
     expect(admin.checks.smtp!.error).toMatch(/ECONNREFUSED|connect/i);
 
@@ -171,7 +206,8 @@ describe('wrong admin tokens, per client, shared by every instance', () => {
     for (const path of ['/', '/u/not-a-token', '/no-such-page', '/healthz']) {
       const res = await fetch(`${one.url}${path}`);
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
-      if ((res.headers.get('content-type') ?? '').startsWith('text/html')) expect(res.headers.get('content-security-policy'), path).toMatch(/default-src 'none'/);
+      if ((res.headers.get('content-type') ?? '').startsWith('text/html'))
+        expect(res.headers.get('content-security-policy'), path).toMatch(/default-src 'none'/);
     }
   });
 });

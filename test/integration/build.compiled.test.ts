@@ -33,7 +33,10 @@ describe('the service runs compiled JavaScript, with no TypeScript loader at run
     const entry = readFileSync(join(ROOT, 'bin/digest.js'), 'utf8');
     expect(entry).toContain('../dist/cli/main.js');
     expect(entry).not.toMatch(/tsx|\.ts['"]/);
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
     expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
     expect(Object.keys(pkg.dependencies)).not.toContain('typescript');
     expect(pkg.scripts.start).toBe('node bin/digest.js serve');
@@ -73,7 +76,8 @@ describe('the service runs compiled JavaScript, with no TypeScript loader at run
   it('a build that fails says where, with tsc’s own line, every time until the source is fixed', async () => {
     // A copy of the tree the build reads, so the real dist/ is not touched.
     const copy = join(dir, 'tree');
-    for (const p of ['src', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) cpSync(join(ROOT, p), join(copy, p), { recursive: true });
+    for (const p of ['src', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'])
+      cpSync(join(ROOT, p), join(copy, p), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
     const build = () => node([join(copy, 'scripts/build.mjs')], {});
     expect((await build()).code).toBe(0);

@@ -32,7 +32,11 @@ describe('the built-in mail catcher (no SMTP_URL)', () => {
     });
     mailer.close();
 
-    const list = (await (await fetch(`${service.url}/inbox/messages.json`, AUTH)).json()) as { id: string; subject: string; to: string[] }[];
+    const list = (await (await fetch(`${service.url}/inbox/messages.json`, AUTH)).json()) as {
+      id: string;
+      subject: string;
+      to: string[];
+    }[];
     expect(list).toHaveLength(1);
     expect(list[0]!.to).toEqual(['reader@example.com']);
 
@@ -62,7 +66,7 @@ describe('the built-in mail catcher (no SMTP_URL)', () => {
     expect((await fetch(`${service.url}/inbox/nope`, AUTH)).status).toBe(404);
   });
 
-  it('is the operator\'s: without the admin token or session it shows nothing (readers\' links are in there)', async () => {
+  it("is the operator's: without the admin token or session it shows nothing (readers' links are in there)", async () => {
     expect((await fetch(`${service.url}/inbox/messages.json`)).status).toBe(401);
     const browser = await fetch(`${service.url}/inbox`, { redirect: 'manual', headers: { accept: 'text/html' } });
     expect(browser.status).toBe(303);

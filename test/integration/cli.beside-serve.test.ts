@@ -97,7 +97,9 @@ describe('CLI commands beside a running digest serve on the embedded database', 
 
   it('a second serve on the same DATA_DIR is still refused', async () => {
     const other = mkdtempSync(join(tmpdir(), 'digest-beside-'));
-    const serve = await startDigest(['serve'], { DATA_DIR: other, PORT: '0', SECRET }, /listening on\s+(http:\/\/\S+)/, { timeoutMs: 90_000 });
+    const serve = await startDigest(['serve'], { DATA_DIR: other, PORT: '0', SECRET }, /listening on\s+(http:\/\/\S+)/, {
+      timeoutMs: 90_000,
+    });
     try {
       const second = await runDigest(['serve'], { DATA_DIR: other, PORT: '0', SECRET }, { timeoutMs: 60_000 });
       expect(second.code).toBe(1);

@@ -13,7 +13,19 @@ import { runDigest } from '../helpers/cli.js';
  */
 const GUARD = fileURLToPath(new URL('../fixtures/runtime/refuse-imports.mjs', import.meta.url));
 const refusing = (packages: string[]) => ({ NODE_OPTIONS: `--import=${GUARD}`, REFUSE_IMPORTS: packages.join(',') });
-const SERVICE = ['@electric-sql/pglite', 'pg', 'kysely', 'zod', 'mjml', 'fastify', 'feedsmith', 'nodemailer', 'mailparser', 'smtp-server', 'pino'];
+const SERVICE = [
+  '@electric-sql/pglite',
+  'pg',
+  'kysely',
+  'zod',
+  'mjml',
+  'fastify',
+  'feedsmith',
+  'nodemailer',
+  'mailparser',
+  'smtp-server',
+  'pino',
+];
 
 describe('what a digest command loads at start-up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'digest-lazy-'));
@@ -35,7 +47,10 @@ describe('what a digest command loads at start-up', () => {
   it('status on an embedded database loads no MJML, Fastify, feed parser, mail parser or SMTP server', async () => {
     const env = { DATA_DIR: join(dir, 'data'), SECRET: 'lazy-imports-secret-0123456789' };
     expect((await runDigest(['migrate'], env)).code).toBe(0);
-    const status = await runDigest(['status'], { ...env, ...refusing(['mjml', 'fastify', 'feedsmith', 'html-to-text', 'mailparser', 'smtp-server']) });
+    const status = await runDigest(['status'], {
+      ...env,
+      ...refusing(['mjml', 'fastify', 'feedsmith', 'html-to-text', 'mailparser', 'smtp-server']),
+    });
     expect(status.stderr).toBe('');
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('migrations: up to date');

@@ -9,7 +9,11 @@ import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../helpers/dat
 
 const SECRET = 'migrations-secret-0123456789';
 const feed = new URL('../fixtures/feeds/blogs.atom', import.meta.url).pathname;
-const LAST = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f)).sort().at(-1)!.replace(/\.sql$/, '');
+const LAST = readdirSync(MIGRATIONS_DIR)
+  .filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f))
+  .sort()
+  .at(-1)!
+  .replace(/\.sql$/, '');
 
 async function tableCount(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
@@ -48,7 +52,9 @@ describe('migrations only where they belong', () => {
     for (const args of [['status'], ['top'], ['send', '--dry-run'], ['worker'], ['stories', 'import', feed]]) {
       const r = await runDigest(args, env);
       expect(r.code, args.join(' ')).toBe(1);
-      expect(r.stderr, args.join(' ')).toMatch(/^digest: DATABASE_URL postgres:\/\/.*: the database is empty \(no migrations applied\)\n {2}hint: digest migrate creates the tables/);
+      expect(r.stderr, args.join(' ')).toMatch(
+        /^digest: DATABASE_URL postgres:\/\/.*: the database is empty \(no migrations applied\)\n {2}hint: digest migrate creates the tables/,
+      );
     }
     expect(await tableCount(env.DATABASE_URL)).toBe(0); // not even kysely's migration table
 
@@ -65,7 +71,10 @@ describe('migrations only where they belong', () => {
     cleanups.push(() => t.close());
     const env = { DATABASE_URL: t.url!, SECRET };
     // As if the code were one migration ahead of the database.
-    await t.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', LAST as never).execute();
+    await t.db
+      .deleteFrom('kysely_migration' as never)
+      .where('name' as never, '=', LAST as never)
+      .execute();
 
     const status = await runDigest(['status'], env);
     expect(status.code).toBe(1);
@@ -75,7 +84,9 @@ describe('migrations only where they belong', () => {
     for (const args of [['send', '--dry-run'], ['worker'], ['stories', 'import', feed], ['subscribers', 'import', feed]]) {
       const r = await runDigest(args, env);
       expect(r.code, args.join(' ')).toBe(1);
-      expect(r.stderr.trim(), args.join(' ')).toMatch(new RegExp(`^digest: DATABASE_URL postgres://\\S+: 1 migration\\(s\\) not applied \\(${LAST}\\): run digest migrate$`));
+      expect(r.stderr.trim(), args.join(' ')).toMatch(
+        new RegExp(`^digest: DATABASE_URL postgres://\\S+: 1 migration\\(s\\) not applied \\(${LAST}\\): run digest migrate$`),
+      );
     }
 
     const top = await runDigest(['top', '--json'], env);

@@ -21,14 +21,16 @@ async function seedDay(t: TestDatabase, date: string, n: number, options: { summ
   const end = Date.parse(`${date}T06:00:00Z`);
   await t.db
     .insertInto('stories')
-    .values(Array.from({ length: n }, (_, i) => ({
-      url: `https://news.example.com/${date}/${i}`,
-      kind: i % 4 === 3 ? ('blog' as const) : ('story' as const),
-      title: `Story ${i} of ${date}`,
-      summary: options.summary ?? `Summary ${i}`,
-      published_at: new Date(end - (i + 1) * 600_000),
-      votes: 100 - i,
-    })))
+    .values(
+      Array.from({ length: n }, (_, i) => ({
+        url: `https://news.example.com/${date}/${i}`,
+        kind: i % 4 === 3 ? ('blog' as const) : ('story' as const),
+        title: `Story ${i} of ${date}`,
+        summary: options.summary ?? `Summary ${i}`,
+        published_at: new Date(end - (i + 1) * 600_000),
+        votes: 100 - i,
+      })),
+    )
     .execute();
 }
 
@@ -116,7 +118,15 @@ describe('digest send: the lifecycle and its exit codes (postgres)', () => {
     await seedReaders(t!.db, 2);
     await t!.db
       .insertInto('editions')
-      .values({ date: FUTURE, slot: '06:00', status: 'paused', send_at: `${FUTURE}T06:00:00Z`, cutoff_at: `${FUTURE}T12:00:00Z`, window_start: `${FUTURE.slice(0, 8)}01T06:00:00Z`, window_end: `${FUTURE}T06:00:00Z` })
+      .values({
+        date: FUTURE,
+        slot: '06:00',
+        status: 'paused',
+        send_at: `${FUTURE}T06:00:00Z`,
+        cutoff_at: `${FUTURE}T12:00:00Z`,
+        window_start: `${FUTURE.slice(0, 8)}01T06:00:00Z`,
+        window_end: `${FUTURE}T06:00:00Z`,
+      })
       .execute();
     const paused = await digest(['send', '--date', FUTURE]);
     expect(paused.code).toBe(6);

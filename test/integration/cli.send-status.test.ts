@@ -28,7 +28,15 @@ describe('digest send and digest status (postgres)', () => {
     const slot = slotMinutesAgo(5);
     await seedStories(t.db, slot.sendAt);
     await seedReaders(t.db, 12);
-    const env = { ...process.env, DATABASE_URL: t.url!, SMTP_URL: sink.url, SECRET: 'test-secret-0123456789abcdef', DATA_DIR: dataDir, DIGEST_CRON: slot.cron, LOG_LEVEL: 'warn' };
+    const env = {
+      ...process.env,
+      DATABASE_URL: t.url!,
+      SMTP_URL: sink.url,
+      SECRET: 'test-secret-0123456789abcdef',
+      DATA_DIR: dataDir,
+      DIGEST_CRON: slot.cron,
+      LOG_LEVEL: 'warn',
+    };
     const digest = (...args: string[]) => run(process.execPath, ['bin/digest.js', ...args], { env, timeout: 60_000 });
 
     const dry = await digest('send', '--dry-run', '--date', slot.date);

@@ -48,17 +48,26 @@ describe('digest stories import and digest top, as processes on PostgreSQL', () 
 // The embedded database shared by serve and the CLI: cli.beside-serve.test.ts.
 
 describe('digest stats, as a process on PostgreSQL', () => {
-  it('prints subscribers by state and the day\'s joins', async () => {
+  it("prints subscribers by state and the day's joins", async () => {
     const t = await createTestDatabase('postgres');
     try {
-      const [a] = await t.db.insertInto('subscribers').values([{ email: 'a@example.com', status: 'active' }, { email: 'b@example.com', status: 'pending' }]).returning('id').execute();
+      const [a] = await t.db
+        .insertInto('subscribers')
+        .values([
+          { email: 'a@example.com', status: 'active' },
+          { email: 'b@example.com', status: 'pending' },
+        ])
+        .returning('id')
+        .execute();
       await t.db.insertInto('subscriber_events').values({ subscriber_id: a!.id, type: 'confirmed' }).execute();
       const out = await runDigest(['stats', '--days', '3'], { DATABASE_URL: t.url, SECRET });
       expect(out.code).toBe(0);
       expect(out.stdout).toContain('subscribers: 1 active, 1 awaiting confirmation, 0 unsubscribed, 0 bounced');
       const today = new Date().toISOString().slice(0, 10);
       expect(out.stdout).toMatch(new RegExp(`${today}\\s+1\\s+1\\s+0\\s+0`));
-      const json = JSON.parse((await runDigest(['stats', '--json'], { DATABASE_URL: t.url, SECRET })).stdout) as { subscribers: Record<string, number> };
+      const json = JSON.parse((await runDigest(['stats', '--json'], { DATABASE_URL: t.url, SECRET })).stdout) as {
+        subscribers: Record<string, number>;
+      };
       expect(json.subscribers).toEqual({ pending: 1, active: 1, unsubscribed: 0, bounced: 0 });
     } finally {
       await t.close();

@@ -145,19 +145,26 @@ describe('the same lines from the digest process, exit 1', () => {
     const noDb = withUrl(ADMIN_URL, (u) => (u.pathname = '/digest_absent'));
     const r1 = await runDigest(['top'], { DATABASE_URL: noDb, SECRET: 'connect-errors-secret-0123456789' });
     expect(r1.code).toBe(1);
-    expect(r1.stderr).toMatch(/^digest: DATABASE_URL postgres:\/\/postgres@127\.0\.0\.1:5432\/digest_absent: database "digest_absent" does not exist on 127\.0\.0\.1:5432\n {2}hint: create it/);
+    expect(r1.stderr).toMatch(
+      /^digest: DATABASE_URL postgres:\/\/postgres@127\.0\.0\.1:5432\/digest_absent: database "digest_absent" does not exist on 127\.0\.0\.1:5432\n {2}hint: create it/,
+    );
     const noRole = withUrl(ADMIN_URL, (u) => {
       u.username = 'digest_absent_role';
       u.password = 's3cret';
     });
     const r2 = await runDigest(['send', '--dry-run'], { DATABASE_URL: noRole, SECRET: 'connect-errors-secret-0123456789' });
     expect(r2.code).toBe(1);
-    expect(r2.stderr).toMatch(/^digest: DATABASE_URL postgres:\/\/digest_absent_role:\*\*\*@127\.0\.0\.1:5432\/\S*: role "digest_absent_role" does not exist on 127\.0\.0\.1:5432\n {2}hint: create it/);
+    expect(r2.stderr).toMatch(
+      /^digest: DATABASE_URL postgres:\/\/digest_absent_role:\*\*\*@127\.0\.0\.1:5432\/\S*: role "digest_absent_role" does not exist on 127\.0\.0\.1:5432\n {2}hint: create it/,
+    );
     expect(r2.stderr).not.toContain('s3cret');
   });
 
   it('a malformed DATABASE_URL is refused at config load, password never shown', async () => {
-    const r = await runDigest(['status'], { DATABASE_URL: 'postgres://digest:s3c/ret@db.example:5432/digest', SECRET: 'connect-errors-secret-0123456789' });
+    const r = await runDigest(['status'], {
+      DATABASE_URL: 'postgres://digest:s3c/ret@db.example:5432/digest',
+      SECRET: 'connect-errors-secret-0123456789',
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^config: DATABASE_URL .* is not a valid URL/);
     expect(r.stderr).not.toContain('s3c');

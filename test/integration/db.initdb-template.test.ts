@@ -53,7 +53,11 @@ describe('the first start of an embedded database', () => {
     writeFileSync(cut, readFileSync(INITDB_TEMPLATE).subarray(0, 200_000));
     const missing = join(dir, 'no-such-template.tar.gz');
     const ids: string[] = [];
-    for (const [name, path] of [['truncated', truncated], ['cut', cut], ['missing', missing]] as const) {
+    for (const [name, path] of [
+      ['truncated', truncated],
+      ['cut', cut],
+      ['missing', missing],
+    ] as const) {
       const dataDir = join(dir, name);
       ids.push(await systemIdentifier({ dataDir, command: 'test', initdbTemplate: path }));
       expect(readdirSync(dataDir).sort()).toEqual(['pgdata']);

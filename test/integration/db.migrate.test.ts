@@ -28,13 +28,20 @@ describe.each(ENGINES)('database on %s', (engine) => {
   it('refuses a state the state machine does not know', async () => {
     t = await createTestDatabase(engine);
     await expect(
-      t.db.insertInto('subscribers').values({ email: 'a@example.com', status: 'zombie' as never }).execute(),
+      t.db
+        .insertInto('subscribers')
+        .values({ email: 'a@example.com', status: 'zombie' as never })
+        .execute(),
     ).rejects.toThrow(/check/i);
   });
 
   it('returns ids and counts as numbers and dates as YYYY-MM-DD text on both engines', async () => {
     t = await createTestDatabase(engine);
-    const row = await sql<{ id: number; d: string; ids: number[] }>`select 42::int8 as id, '2026-03-01'::date as d, '{1,2}'::int8[] as ids`.execute(t.db);
+    const row = await sql<{
+      id: number;
+      d: string;
+      ids: number[];
+    }>`select 42::int8 as id, '2026-03-01'::date as d, '{1,2}'::int8[] as ids`.execute(t.db);
     expect(row.rows[0]).toEqual({ id: 42, d: '2026-03-01', ids: [1, 2] });
   });
 
@@ -46,7 +53,10 @@ describe.each(ENGINES)('database on %s', (engine) => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    const count = await t.db.selectFrom('subscribers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await t.db
+      .selectFrom('subscribers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(count.n).toBe(0);
   });
 });

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, serveDatabaseSocket, type Database, type Db, type DatabaseSocket, type OpenDatabase } from '../../src/db/index.js';
+import {
+  migrate,
+  openDatabase,
+  serveDatabaseSocket,
+  type Database,
+  type Db,
+  type DatabaseSocket,
+  type OpenDatabase,
+} from '../../src/db/index.js';
 import { claimDeliveries, createDeliveries } from '../../src/delivery/index.js';
 import { seedReaders } from '../helpers/delivery.js';
 
@@ -108,11 +116,19 @@ describe('the embedded database shared through its socket', () => {
 
   it('the claim gives each delivery to exactly one of the server and a CLI claiming at once', async () => {
     await seedReaders(server.db, 120);
-    const edition = await server.db
+    const edition = (await server.db
       .insertInto('editions')
-      .values({ date: '2020-01-02', slot: '06:00', status: 'sending', send_at: new Date('2020-01-02T06:00:00Z'), window_start: new Date('2020-01-01T06:00:00Z'), window_end: new Date('2020-01-02T06:00:00Z'), cutoff_at: new Date('2099-01-01T00:00:00Z') } as never)
+      .values({
+        date: '2020-01-02',
+        slot: '06:00',
+        status: 'sending',
+        send_at: new Date('2020-01-02T06:00:00Z'),
+        window_start: new Date('2020-01-01T06:00:00Z'),
+        window_end: new Date('2020-01-02T06:00:00Z'),
+        cutoff_at: new Date('2099-01-01T00:00:00Z'),
+      } as never)
       .returning(['id', 'kind'] as never)
-      .executeTakeFirstOrThrow() as unknown as { id: number; kind: 'daily' };
+      .executeTakeFirstOrThrow()) as unknown as { id: number; kind: 'daily' };
     expect(await createDeliveries(server.db, edition, 'UTC')).toBe(120);
     const pool = new pg.Pool({ host: dir, port: 5432, user: 'digest', database: 'digest', max: 1 });
     const cli: Db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -22,7 +22,12 @@ const DSN = [
 describe('bounce parsing', () => {
   it('reads a hard bounce from a delivery-status part, with folded lines', () => {
     expect(parseDeliveryStatus(DSN)).toEqual([
-      { kind: 'hard', recipient: 'reader@example.com', status: '5.1.1', reason: expect.stringContaining('User unknown in virtual mailbox table') },
+      {
+        kind: 'hard',
+        recipient: 'reader@example.com',
+        status: '5.1.1',
+        reason: expect.stringContaining('User unknown in virtual mailbox table'),
+      },
     ]);
   });
   it('treats delayed and 4.x.x as soft, and ignores delivered', () => {
@@ -31,7 +36,9 @@ describe('bounce parsing', () => {
     expect(parseDeliveryStatus(DSN.replace('Action: failed', 'Action: delivered'))).toEqual([]);
   });
   it('reads a complaint from a feedback report', () => {
-    expect(parseFeedbackReport('Feedback-Type: abuse\r\nUser-Agent: x/1\r\nVersion: 1\r\nOriginal-Rcpt-To: reader@example.com\r\n')).toMatchObject({ kind: 'complaint', recipient: 'reader@example.com' });
+    expect(
+      parseFeedbackReport('Feedback-Type: abuse\r\nUser-Agent: x/1\r\nVersion: 1\r\nOriginal-Rcpt-To: reader@example.com\r\n'),
+    ).toMatchObject({ kind: 'complaint', recipient: 'reader@example.com' });
   });
 });
 
@@ -48,9 +55,29 @@ describe('bounces arriving after the send', () => {
 
   async function withDelivery() {
     t = await createTestDatabase(SERVICE_ENGINE);
-    const s = await t.db.insertInto('subscribers').values({ email: 'reader@example.com', status: 'active' }).returning('id').executeTakeFirstOrThrow();
-    const e = await t.db.insertInto('editions').values({ date: '2026-11-20', slot: '06:00', status: 'sent', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(), window_end: new Date() }).returning('id').executeTakeFirstOrThrow();
-    const d = await t.db.insertInto('deliveries').values({ edition_id: e.id, subscriber_id: s.id, status: 'sent' }).returning('id').executeTakeFirstOrThrow();
+    const s = await t.db
+      .insertInto('subscribers')
+      .values({ email: 'reader@example.com', status: 'active' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const e = await t.db
+      .insertInto('editions')
+      .values({
+        date: '2026-11-20',
+        slot: '06:00',
+        status: 'sent',
+        send_at: new Date(),
+        cutoff_at: new Date(Date.now() + 6 * 3_600_000),
+        window_start: new Date(),
+        window_end: new Date(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const d = await t.db
+      .insertInto('deliveries')
+      .values({ edition_id: e.id, subscriber_id: s.id, status: 'sent' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     return { db: t.db, subscriberId: s.id, deliveryId: d.id };
   }
 
@@ -59,7 +86,9 @@ describe('bounces arriving after the send', () => {
     inbox = await startBounceInbox({ db, log: silentLogger, bounceAddress: 'bounces@example.com', port: 0 });
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inbox.port, secure: false, ignoreTLS: true });
     try {
-      await expect(transport.sendMail({ envelope: { from: '', to: 'someone@example.com' }, raw: 'Subject: x\r\n\r\nx' })).rejects.toMatchObject({ responseCode: 550 });
+      await expect(
+        transport.sendMail({ envelope: { from: '', to: 'someone@example.com' }, raw: 'Subject: x\r\n\r\nx' }),
+      ).rejects.toMatchObject({ responseCode: 550 });
       const raw = [
         'From: MAILER-DAEMON@mx.example.net',
         `To: bounces+${deliveryId}@example.com`,
@@ -84,7 +113,9 @@ describe('bounces arriving after the send', () => {
     }
     const reader = await db.selectFrom('subscribers').select('status').executeTakeFirstOrThrow();
     expect(reader.status).toBe('bounced');
-    expect(await db.selectFrom('suppressions').select('reason').where('email_hash', '=', emailHash('reader@example.com')).executeTakeFirst()).toEqual({ reason: 'bounced' });
+    expect(
+      await db.selectFrom('suppressions').select('reason').where('email_hash', '=', emailHash('reader@example.com')).executeTakeFirst(),
+    ).toEqual({ reason: 'bounced' });
     const event = await db.selectFrom('subscriber_events').selectAll().where('type', '=', 'bounced').executeTakeFirstOrThrow();
     expect(event.reason).toContain('5.1.1');
   });
@@ -93,13 +124,25 @@ describe('bounces arriving after the send', () => {
     const { db, deliveryId } = await withDelivery();
     server = await startTestServer(t!, testConfig({ BOUNCE_ADDRESS: 'bounces@example.com' }));
     const post = (body: unknown, token = ADMIN_TOKEN) =>
-      fetch(`${server!.url}/api/bounces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      fetch(`${server!.url}/api/bounces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
     expect((await post({ type: 'bounce', email: 'reader@example.com' }, 'wrong-token-123456')).status).toBe(401);
-    expect(await (await post({ type: 'bounce', verp: `bounces+${deliveryId}@example.com`, permanent: false })).json()).toEqual({ recorded: 0, ignored: 1, errors: [] });
+    expect(await (await post({ type: 'bounce', verp: `bounces+${deliveryId}@example.com`, permanent: false })).json()).toEqual({
+      recorded: 0,
+      ignored: 1,
+      errors: [],
+    });
     expect((await db.selectFrom('subscribers').select('status').executeTakeFirstOrThrow()).status).toBe('active');
     const bad = await post([{ type: 'bounce' }]);
     expect(bad.status).toBe(422);
-    expect(await (await post({ type: 'complaint', delivery_id: deliveryId, reason: 'FBL' })).json()).toEqual({ recorded: 1, ignored: 0, errors: [] });
+    expect(await (await post({ type: 'complaint', delivery_id: deliveryId, reason: 'FBL' })).json()).toEqual({
+      recorded: 1,
+      ignored: 0,
+      errors: [],
+    });
     expect((await db.selectFrom('subscribers').select('status').executeTakeFirstOrThrow()).status).toBe('bounced');
     expect(await db.selectFrom('suppressions').select('reason').executeTakeFirst()).toEqual({ reason: 'complained' });
   });

@@ -11,7 +11,8 @@ import { startSmtpSink, type ReceivedMessage, type SmtpSink, type SmtpSinkOption
  */
 const FAST = { workerOptions: { idleMs: 50 } };
 
-const header = (m: ReceivedMessage, key: string) => m.headerLines.filter((h) => h.key === key).map((h) => h.line.replace(/\r\n[ \t]+/g, ' '));
+const header = (m: ReceivedMessage, key: string) =>
+  m.headerLines.filter((h) => h.key === key).map((h) => h.line.replace(/\r\n[ \t]+/g, ' '));
 
 describe('digest headers as received', () => {
   const open: { close(): Promise<void> }[] = [];
@@ -52,7 +53,9 @@ describe('digest headers as received', () => {
       expect(header(m, 'precedence')).toEqual(['Precedence: bulk']);
       expect(header(m, 'list-unsubscribe')[0]).toMatch(/^List-Unsubscribe: <https:\/\/digest\.example\.com\/u\/[^>]+>$/);
       expect(header(m, 'list-unsubscribe-post')).toEqual(['List-Unsubscribe-Post: List-Unsubscribe=One-Click']);
-      expect(m.parsed.messageId).toMatch(new RegExp(`^<digest\\.${prepared.edition.id}\\.\\d+\\.${config.installId}@news\\.example\\.com>$`));
+      expect(m.parsed.messageId).toMatch(
+        new RegExp(`^<digest\\.${prepared.edition.id}\\.\\d+\\.${config.installId}@news\\.example\\.com>$`),
+      );
     }
     expect(new Set(sink.messages.map((m) => m.parsed.messageId)).size).toBe(5);
     // What the database records as sent is what went out.
@@ -61,7 +64,11 @@ describe('digest headers as received', () => {
   });
 
   it('LIST_ID sets the List-Id', async () => {
-    const { db, config, date, sink } = await install('first-install-secret-0123456789', {}, { LIST_ID: 'Früh-Post <morning.news.example.com>' });
+    const { db, config, date, sink } = await install(
+      'first-install-secret-0123456789',
+      {},
+      { LIST_ID: 'Früh-Post <morning.news.example.com>' },
+    );
     await seedReaders(db, 1);
     await sendDaily(db, config, date, FAST);
     expect(header(sink.messages[0]!, 'list-id')).toEqual(['List-ID: =?UTF-8?Q?Fr=C3=BCh-Post?= <morning.news.example.com>']);
@@ -85,7 +92,9 @@ describe('digest headers as received', () => {
   it('resends a message whose fate is unknown with the same Message-ID', async () => {
     // The relay keeps the first copy and drops the connection before its 250: the sender cannot know
     // it arrived, resends once, and the reader's client can fold the two by their common id.
-    const { db, config, date, sink } = await install('first-install-secret-0123456789', { onData: (_m, n) => (n === 1 ? 'keep-and-drop' : undefined) });
+    const { db, config, date, sink } = await install('first-install-secret-0123456789', {
+      onData: (_m, n) => (n === 1 ? 'keep-and-drop' : undefined),
+    });
     await seedReaders(db, 1);
     await sendDaily(db, config, date, FAST);
     expect(sink.messages).toHaveLength(2);

@@ -56,14 +56,17 @@ describe('PostgreSQL down, then a crash, then a rerun (a cluster of its own)', (
     // A relay that takes a few ms per message (2 ms before each RCPT and DATA reply).
     sink = await startSmtpSink({ latencyMs: 2 });
     dataDir = mkdtempSync(join(tmpdir(), 'digest-outage-'));
-    const env = sendEnv({ databaseUrl: url, smtpUrl: sink.url, dataDir, cron: slot.cron }, {
-      SMTP_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
-      WORKERS: String(WORKERS),
-      DELIVERY_BATCH: '200',
-      // The rerun takes the dead process's claims once their leases run out.
-      DELIVERY_LEASE_SECONDS: '5',
-      LOG_LEVEL: 'error',
-    });
+    const env = sendEnv(
+      { databaseUrl: url, smtpUrl: sink.url, dataDir, cron: slot.cron },
+      {
+        SMTP_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
+        WORKERS: String(WORKERS),
+        DELIVERY_BATCH: '200',
+        // The rerun takes the dead process's claims once their leases run out.
+        DELIVERY_LEASE_SECONDS: '5',
+        LOG_LEVEL: 'error',
+      },
+    );
 
     const first = spawnDigest(['send', '--date', slot.date], env);
     let atHalt = 0;
@@ -108,6 +111,8 @@ describe('PostgreSQL down, then a crash, then a rerun (a cluster of its own)', (
     const edition = await database.db.selectFrom('editions').selectAll().executeTakeFirstOrThrow();
     expect(edition.status).toBe('sent');
     expect(await deliveryCounts(database.db, edition.id)).toMatchObject({ sent: READERS, failed: 0, queued: 0, retry: 0, sending: 0 });
-    console.info(`PostgreSQL stopped after ${atHalt} messages; ${atKill - atHalt} more before kill -9; ${duplicates} duplicate(s) after the rerun (bound ${BOUND})`);
+    console.info(
+      `PostgreSQL stopped after ${atHalt} messages; ${atKill - atHalt} more before kill -9; ${duplicates} duplicate(s) after the rerun (bound ${BOUND})`,
+    );
   }, 300_000); // a bound, not a timing assert
 });

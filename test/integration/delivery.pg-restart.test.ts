@@ -45,7 +45,19 @@ describe('a send through a PostgreSQL restart', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'digest-restart-'));
 
     const child = spawn(process.execPath, ['bin/digest.js', 'send', '--date', slot.date], {
-      env: { ...process.env, DATABASE_URL: cluster!.url, SMTP_URL: sink.url, SECRET: 'test-secret-0123456789abcdef', DATA_DIR: dataDir, DIGEST_CRON: slot.cron, LOG_LEVEL: 'error', SMTP_MAX_CONNECTIONS: '2', DELIVERY_BATCH: '20', DELIVERY_LEASE_SECONDS: '30', WORKERS: '2' },
+      env: {
+        ...process.env,
+        DATABASE_URL: cluster!.url,
+        SMTP_URL: sink.url,
+        SECRET: 'test-secret-0123456789abcdef',
+        DATA_DIR: dataDir,
+        DIGEST_CRON: slot.cron,
+        LOG_LEVEL: 'error',
+        SMTP_MAX_CONNECTIONS: '2',
+        DELIVERY_BATCH: '20',
+        DELIVERY_LEASE_SECONDS: '30',
+        WORKERS: '2',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -90,8 +102,16 @@ describe('a send through a PostgreSQL restart', () => {
     const WORKERS = 2;
     const MAX_CONNECTIONS = 2;
     const send = spawnDigest(['send', '--date', slot.date], {
-      DATABASE_URL: url, SMTP_URL: stopSink.url, SECRET: 'test-secret-0123456789abcdef', DATA_DIR: dir, DIGEST_CRON: slot.cron,
-      LOG_LEVEL: 'warn', SMTP_MAX_CONNECTIONS: String(MAX_CONNECTIONS), DELIVERY_BATCH: '20', DELIVERY_LEASE_SECONDS: '30', WORKERS: String(WORKERS),
+      DATABASE_URL: url,
+      SMTP_URL: stopSink.url,
+      SECRET: 'test-secret-0123456789abcdef',
+      DATA_DIR: dir,
+      DIGEST_CRON: slot.cron,
+      LOG_LEVEL: 'warn',
+      SMTP_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
+      DELIVERY_BATCH: '20',
+      DELIVERY_LEASE_SECONDS: '30',
+      WORKERS: String(WORKERS),
     });
     let stopped = false;
     try {

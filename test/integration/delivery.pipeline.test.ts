@@ -46,10 +46,19 @@ describe('PipelinedSmtp', () => {
   it('settles the last message of a burst as soon as the relay answers, not after the idle wait', async () => {
     const sink = await sinkWith();
     // An idle wait far longer than this test may run: reading the last 250 only after it would hang.
-    const sender = new PipelinedSmtp({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true, maxConnections: 1, idleMs: 600_000 });
+    const sender = new PipelinedSmtp({
+      host: '127.0.0.1',
+      port: sink.port,
+      secure: false,
+      ignoreTLS: true,
+      maxConnections: 1,
+      idleMs: 600_000,
+    });
     cleanup.push(() => sender.close());
     await sender.send({ from: 'bounces@example.com', to: 'first@example.com', raw: message('first@example.com') });
-    await Promise.all(['a', 'b', 'c'].map((n) => sender.send({ from: 'bounces@example.com', to: `${n}@example.com`, raw: message(`${n}@example.com`) })));
+    await Promise.all(
+      ['a', 'b', 'c'].map((n) => sender.send({ from: 'bounces@example.com', to: `${n}@example.com`, raw: message(`${n}@example.com`) })),
+    );
     expect(sink.messages).toHaveLength(4);
   }, 20_000);
 
@@ -85,7 +94,9 @@ describe('PipelinedSmtp', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
     const sender = senderFor((server.server.address() as AddressInfo).port, 1);
-    const results = await Promise.allSettled(['a@example.com', 'refused@example.com', 'b@example.com'].map((to) => sender.send({ from: 'x@example.com', to, raw: message(to) })));
+    const results = await Promise.allSettled(
+      ['a@example.com', 'refused@example.com', 'b@example.com'].map((to) => sender.send({ from: 'x@example.com', to, raw: message(to) })),
+    );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(received).toEqual(['a@example.com', 'b@example.com']);
   });
@@ -93,7 +104,13 @@ describe('PipelinedSmtp', () => {
   it('classifies 550 to the recipient as a hard bounce, 451 and 421 as transient, and the rest of the batch goes on', async () => {
     const sink = await sinkWith({
       onRecipient: (address) =>
-        address.startsWith('gone') ? { code: 550, message: '5.1.1 user unknown' } : address.startsWith('later') ? { code: 451, message: '4.3.0 try later' } : address.startsWith('closing') ? { code: 421, message: '4.4.2 closing' } : undefined,
+        address.startsWith('gone')
+          ? { code: 550, message: '5.1.1 user unknown' }
+          : address.startsWith('later')
+            ? { code: 451, message: '4.3.0 try later' }
+            : address.startsWith('closing')
+              ? { code: 421, message: '4.4.2 closing' }
+              : undefined,
     });
     const sender = senderFor(sink.port, 2);
     const to = ['ok1@example.com', 'gone@example.com', 'later@example.com', 'closing@example.com', 'ok2@example.com', 'ok3@example.com'];
@@ -109,14 +126,23 @@ describe('PipelinedSmtp', () => {
 
   it('a connection dropped after the body is uncertain; a message refused after DATA is permanent but no hard bounce', async () => {
     const sink = await sinkWith({
-      onData: ({ to }) => (to[0]!.startsWith('drop') ? 'keep-and-drop' : to[0]!.startsWith('spam') ? { code: 554, message: '5.7.1 looks like spam' } : undefined),
+      onData: ({ to }) =>
+        to[0]!.startsWith('drop')
+          ? 'keep-and-drop'
+          : to[0]!.startsWith('spam')
+            ? { code: 554, message: '5.7.1 looks like spam' }
+            : undefined,
     });
     const sender = senderFor(sink.port, 1);
-    const dropped = await sender.send({ from: 'x@example.com', to: 'drop@example.com', raw: message('drop@example.com') }).catch((e: SmtpSendError) => e);
+    const dropped = await sender
+      .send({ from: 'x@example.com', to: 'drop@example.com', raw: message('drop@example.com') })
+      .catch((e: SmtpSendError) => e);
     expect(dropped).toBeInstanceOf(SmtpSendError);
     expect((dropped as SmtpSendError).bodySent).toBe(true);
     expect(classify(dropped as SmtpSendError).outcome).toBe('uncertain');
-    const spam = await sender.send({ from: 'x@example.com', to: 'spam@example.com', raw: message('spam@example.com') }).catch((e: SmtpSendError) => e);
+    const spam = await sender
+      .send({ from: 'x@example.com', to: 'spam@example.com', raw: message('spam@example.com') })
+      .catch((e: SmtpSendError) => e);
     expect(classify(spam as SmtpSendError)).toMatchObject({ outcome: 'permanent', hardBounce: false });
     await sender.send({ from: 'x@example.com', to: 'after@example.com', raw: message('after@example.com') });
     expect((await sink.waitFor(2)).map((m) => m.to[0])).toEqual(['drop@example.com', 'after@example.com']);
@@ -127,7 +153,9 @@ describe('PipelinedSmtp', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const err = await senderFor(port).send({ from: 'x@example.com', to: 'a@example.com', raw: message('a@example.com') }).catch((e: SmtpSendError) => e);
+    const err = await senderFor(port)
+      .send({ from: 'x@example.com', to: 'a@example.com', raw: message('a@example.com') })
+      .catch((e: SmtpSendError) => e);
     expect((err as SmtpSendError).bodySent).toBe(false);
     expect(classify(err as SmtpSendError).outcome).toBe('transient');
   });

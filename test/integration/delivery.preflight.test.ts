@@ -40,7 +40,15 @@ describe.each(ENGINES)('preflight before a send on %s', (engine) => {
     const config = testConfig({ SMTP_URL: 'smtp://127.0.0.1:9' });
     const spec = dailySpecs(config, '2026-11-26')[0]!;
     await seedReaders(t.db, 2);
-    await t.db.insertInto('stories').values({ url: 'https://news.example.com/ok', kind: 'story', title: 'Fine', published_at: new Date(spec.sendAt.getTime() - 3_600_000) }).execute();
+    await t.db
+      .insertInto('stories')
+      .values({
+        url: 'https://news.example.com/ok',
+        kind: 'story',
+        title: 'Fine',
+        published_at: new Date(spec.sendAt.getTime() - 3_600_000),
+      })
+      .execute();
     const prepared = await prepareEdition({ db: t.db, config, log: silentLogger }, spec, { now: new Date(spec.sendAt.getTime() + 60_000) });
     expect(prepared).toMatchObject({ outcome: 'created', deliveriesCreated: 2 });
     expect(prepared.edition.status).toBe('sending');

@@ -41,12 +41,15 @@ describe('delivery across processes (postgres)', () => {
     const slot = slotMinutesAgo(5);
     await seedStories(t.db, slot.sendAt);
     await seedReaders(t.db, READERS);
-    const env = sendEnv({ databaseUrl: t.url!, smtpUrl: sink.url, dataDir, cron: slot.cron }, {
-      SMTP_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
-      DELIVERY_BATCH: '20',
-      DELIVERY_LEASE_SECONDS: '2',
-      WORKERS: '1',
-    });
+    const env = sendEnv(
+      { databaseUrl: t.url!, smtpUrl: sink.url, dataDir, cron: slot.cron },
+      {
+        SMTP_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
+        DELIVERY_BATCH: '20',
+        DELIVERY_LEASE_SECONDS: '2',
+        WORKERS: '1',
+      },
+    );
     return { db: t.db, sink, env, slot };
   }
 
@@ -96,7 +99,11 @@ describe('delivery across processes (postgres)', () => {
       const send = digest(['send', '--date', slot.date], env);
       children.push(send);
       const target = sink.messages.length + 1 + Math.floor(random() * 50);
-      await until(`${target} messages (round ${round + 1}, seed ${firstSeed})`, () => sink.messages.length >= target || send.exitCode !== null, 60_000);
+      await until(
+        `${target} messages (round ${round + 1}, seed ${firstSeed})`,
+        () => sink.messages.length >= target || send.exitCode !== null,
+        60_000,
+      );
       if (send.exitCode !== null) break; // it finished before this round's kill point
       send.kill('SIGKILL');
       await withTimeout(send.exited, 10_000, 'killed send to exit');
@@ -116,7 +123,9 @@ describe('delivery across processes (postgres)', () => {
     const edition = await db.selectFrom('editions').selectAll().executeTakeFirstOrThrow();
     expect(edition.status).toBe('sent');
     expect(await deliveryCounts(db, edition.id)).toMatchObject({ sent: READERS, failed: 0, queued: 0, retry: 0, sending: 0 });
-    console.info(`kill -9 × ${kills.length} (seed ${firstSeed}) at ${kills.map((k) => k.at).join(', ')} messages: ${duplicates} duplicate(s), bound ${kills.length} × ${WINDOW}`);
+    console.info(
+      `kill -9 × ${kills.length} (seed ${firstSeed}) at ${kills.map((k) => k.at).join(', ')} messages: ${duplicates} duplicate(s), bound ${kills.length} × ${WINDOW}`,
+    );
   }, 420_000); // a bound, not a timing assert: every wait inside has its own
 
   it('stops `digest send` on SIGTERM within the bound, exits 0 and releases its claims; a new send finishes the edition', async () => {

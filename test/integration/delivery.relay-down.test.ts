@@ -52,31 +52,45 @@ describe('a dead relay (postgres, a real `digest send`)', () => {
   it.each([
     ['the pipelining client', {}],
     ['nodemailer (SMTP_RATE set)', { SMTP_RATE: '500' }],
-  ])('nothing listening on SMTP_URL, through %s: one line naming it (password hidden) and what failed, exit 1, 0 attempts spent', async (_path, extra) => {
-    const { db, slot, url, dataDir } = await setup(3);
-    const port = await freePort();
-    const smtpUrl = `smtp://mailer:s3cret-pw@127.0.0.1:${port}`;
-    // An edition already being sent, its deliveries waiting: the dead relay must not cost them anything.
-    const config = testConfig({ SMTP_URL: smtpUrl, DIGEST_CRON: slot.cron });
-    const prepared = await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, { now: new Date() });
-    expect(prepared.outcome).toBe('created');
-    const r = await runDigest(['send', '--date', slot.date], sendEnv({ databaseUrl: url, smtpUrl, dataDir, cron: slot.cron }, extra));
-    expect(r.code, r.stderr).toBe(1);
-    expect(await db.selectFrom('deliveries').select(['status', 'attempts']).execute()).toEqual(Array.from({ length: 3 }, () => ({ status: 'queued', attempts: 0 })));
-    expect(lines(r.stderr), r.stderr).toEqual([`digest: SMTP_URL smtp://mailer:***@127.0.0.1:${port}: cannot connect: connect ECONNREFUSED 127.0.0.1:${port}`]);
-    expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
-    expect(await spent(db)).toBe(0);
-  });
+  ])(
+    'nothing listening on SMTP_URL, through %s: one line naming it (password hidden) and what failed, exit 1, 0 attempts spent',
+    async (_path, extra) => {
+      const { db, slot, url, dataDir } = await setup(3);
+      const port = await freePort();
+      const smtpUrl = `smtp://mailer:s3cret-pw@127.0.0.1:${port}`;
+      // An edition already being sent, its deliveries waiting: the dead relay must not cost them anything.
+      const config = testConfig({ SMTP_URL: smtpUrl, DIGEST_CRON: slot.cron });
+      const prepared = await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, { now: new Date() });
+      expect(prepared.outcome).toBe('created');
+      const r = await runDigest(['send', '--date', slot.date], sendEnv({ databaseUrl: url, smtpUrl, dataDir, cron: slot.cron }, extra));
+      expect(r.code, r.stderr).toBe(1);
+      expect(await db.selectFrom('deliveries').select(['status', 'attempts']).execute()).toEqual(
+        Array.from({ length: 3 }, () => ({ status: 'queued', attempts: 0 })),
+      );
+      expect(lines(r.stderr), r.stderr).toEqual([
+        `digest: SMTP_URL smtp://mailer:***@127.0.0.1:${port}: cannot connect: connect ECONNREFUSED 127.0.0.1:${port}`,
+      ]);
+      expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
+      expect(await spent(db)).toBe(0);
+    },
+  );
 
   it('digest worker with nothing on SMTP_URL: the same one line and exit 1, before it claims anything', async () => {
     const { db, slot, url, dataDir } = await setup(2);
     const port = await freePort();
     const config = testConfig({ SMTP_URL: `smtp://127.0.0.1:${port}`, DIGEST_CRON: slot.cron });
-    expect((await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, { now: new Date() })).outcome).toBe('created');
+    expect((await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, { now: new Date() })).outcome).toBe(
+      'created',
+    );
     const r = await runDigest(['worker'], sendEnv({ databaseUrl: url, smtpUrl: `smtp://127.0.0.1:${port}`, dataDir, cron: slot.cron }));
     expect(r.code, r.stderr).toBe(1);
-    expect(lines(r.stderr), r.stderr).toEqual([`digest: SMTP_URL smtp://127.0.0.1:${port}: cannot connect: connect ECONNREFUSED 127.0.0.1:${port}`]);
-    expect(await db.selectFrom('deliveries').select(['status', 'attempts']).execute()).toEqual([{ status: 'queued', attempts: 0 }, { status: 'queued', attempts: 0 }]);
+    expect(lines(r.stderr), r.stderr).toEqual([
+      `digest: SMTP_URL smtp://127.0.0.1:${port}: cannot connect: connect ECONNREFUSED 127.0.0.1:${port}`,
+    ]);
+    expect(await db.selectFrom('deliveries').select(['status', 'attempts']).execute()).toEqual([
+      { status: 'queued', attempts: 0 },
+      { status: 'queued', attempts: 0 },
+    ]);
   });
 
   it('AUTH refused by the relay: one line saying so, exit 1, 0 attempts spent', async () => {
@@ -93,11 +107,16 @@ describe('a dead relay (postgres, a real `digest send`)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const port = (server.server.address() as AddressInfo).port;
-    const r = await runDigest(['send', '--date', slot.date], sendEnv({ databaseUrl: url, smtpUrl: `smtp://mailer:wrong-pw@127.0.0.1:${port}`, dataDir, cron: slot.cron }));
+    const r = await runDigest(
+      ['send', '--date', slot.date],
+      sendEnv({ databaseUrl: url, smtpUrl: `smtp://mailer:wrong-pw@127.0.0.1:${port}`, dataDir, cron: slot.cron }),
+    );
     expect(r.code, r.stderr).toBe(1);
     const out = lines(r.stderr);
     expect(out, r.stderr).toHaveLength(1);
-    expect(out[0]).toMatch(new RegExp(`^digest: SMTP_URL smtp://mailer:\\*\\*\\*@127\\.0\\.0\\.1:${port}: AUTH refused: 535 .*credentials invalid`));
+    expect(out[0]).toMatch(
+      new RegExp(`^digest: SMTP_URL smtp://mailer:\\*\\*\\*@127\\.0\\.0\\.1:${port}: AUTH refused: 535 .*credentials invalid`),
+    );
     expect(r.stdout + r.stderr).not.toContain('wrong-pw');
     expect(await spent(db)).toBe(0);
   });
@@ -108,13 +127,19 @@ describe('a dead relay (postgres, a real `digest send`)', () => {
     let first: SmtpSink | undefined = await startSmtpSink({ latencyMs: 3 });
     closers.push(async () => first?.close());
     const port = first.port;
-    const send = spawnDigest(['send', '--date', slot.date], sendEnv({ databaseUrl: url, smtpUrl: first.url, dataDir, cron: slot.cron }, {
-      SMTP_MAX_CONNECTIONS: '2',
-      WORKERS: '2',
-      DELIVERY_BATCH: '20',
-      RETRY_BASE_SECONDS: '1',
-      RETRY_MAX_ATTEMPTS: '4',
-    }));
+    const send = spawnDigest(
+      ['send', '--date', slot.date],
+      sendEnv(
+        { databaseUrl: url, smtpUrl: first.url, dataDir, cron: slot.cron },
+        {
+          SMTP_MAX_CONNECTIONS: '2',
+          WORKERS: '2',
+          DELIVERY_BATCH: '20',
+          RETRY_BASE_SECONDS: '1',
+          RETRY_MAX_ATTEMPTS: '4',
+        },
+      ),
+    );
     closers.push(async () => void (send.exitCode === null && send.kill('SIGKILL')));
     await until('the send to get going', () => first!.messages.length >= 60 || send.exitCode !== null, 60_000);
     expect(send.exitCode, send.output()).toBeNull();
@@ -142,6 +167,8 @@ describe('a dead relay (postgres, a real `digest send`)', () => {
     expect(edition.status).toBe('sent');
     expect(await deliveryCounts(db, edition.id)).toMatchObject({ sent: READERS, failed: 0, retry: 0, queued: 0, sending: 0 });
     const extra = [...received.values()].reduce((a, n) => a + n - 1, 0);
-    console.info(`relay killed after ${gotBefore.length} messages; ${second.messages.length} after it came back; ${extra} duplicate(s) (cut after DATA)`);
+    console.info(
+      `relay killed after ${gotBefore.length} messages; ${second.messages.length} after it came back; ${extra} duplicate(s) (cut after DATA)`,
+    );
   });
 });

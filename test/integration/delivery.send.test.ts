@@ -24,7 +24,14 @@ describe.each(ENGINES)('delivery on %s', (engine) => {
     t = await createTestDatabase(engine);
     sink = await startSmtpSink(sinkOptions);
     const slot = slotMinutesAgo(5);
-    const config = testConfig({ SMTP_URL: sink.url, DIGEST_CRON: slot.cron, RETRY_BASE_SECONDS: '0', BOUNCE_ADDRESS: 'bounces@example.com', PUBLIC_URL: 'https://digest.example.com', ...env });
+    const config = testConfig({
+      SMTP_URL: sink.url,
+      DIGEST_CRON: slot.cron,
+      RETRY_BASE_SECONDS: '0',
+      BOUNCE_ADDRESS: 'bounces@example.com',
+      PUBLIC_URL: 'https://digest.example.com',
+      ...env,
+    });
     await seedStories(t.db, slot.sendAt);
     return { db: t.db, config, date: slot.date, sink };
   }
@@ -63,7 +70,11 @@ describe.each(ENGINES)('delivery on %s', (engine) => {
     const server = await startTestServer(t!, config);
     try {
       const url = lu.slice(lu.indexOf('<') + 1, lu.lastIndexOf('>')).replace('https://digest.example.com', server.url);
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      });
       expect(res.status).toBeLessThan(300);
       const after = await db.selectFrom('subscribers').select('status').where('id', '=', reader.id).executeTakeFirstOrThrow();
       expect(after.status).toBe('unsubscribed');
@@ -102,14 +113,31 @@ describe.each(ENGINES)('delivery on %s', (engine) => {
     await seedReaders(db, 6);
     const { prepared, counts } = await sendDaily(db, config, date, FAST);
     expect(counts).toMatchObject({ sent: 5, failed: 1, retry: 0, queued: 0, sending: 0 });
-    expect(sink.messages.map((m) => m.to[0]).sort()).toEqual(['r0000@example.com', 'r0001@example.com', 'r0002@example.com', 'r0004@example.com', 'r0005@example.com']);
-    const failed = await db.selectFrom('deliveries').selectAll().where('edition_id', '=', prepared.edition.id).where('status', '=', 'failed').executeTakeFirstOrThrow();
+    expect(sink.messages.map((m) => m.to[0]).sort()).toEqual([
+      'r0000@example.com',
+      'r0001@example.com',
+      'r0002@example.com',
+      'r0004@example.com',
+      'r0005@example.com',
+    ]);
+    const failed = await db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('edition_id', '=', prepared.edition.id)
+      .where('status', '=', 'failed')
+      .executeTakeFirstOrThrow();
     expect(failed.error).toContain('No such user');
     const s = await db.selectFrom('suppressions').selectAll().where('email_hash', '=', emailHash('r0003@example.com')).executeTakeFirst();
     expect(s?.reason).toBe('bounced');
     const reader = await db.selectFrom('subscribers').select('status').where('email', '=', 'r0003@example.com').executeTakeFirstOrThrow();
     expect(reader.status).toBe('bounced');
-    const retried = await db.selectFrom('deliveries as d').innerJoin('subscribers as s', 's.id', 'd.subscriber_id').select(['s.email', 'd.attempts']).where('s.email', 'in', ['r0001@example.com', 'r0002@example.com']).orderBy('s.email').execute();
+    const retried = await db
+      .selectFrom('deliveries as d')
+      .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
+      .select(['s.email', 'd.attempts'])
+      .where('s.email', 'in', ['r0001@example.com', 'r0002@example.com'])
+      .orderBy('s.email')
+      .execute();
     expect(retried.map((r) => r.attempts)).toEqual([2, 3]);
   });
 

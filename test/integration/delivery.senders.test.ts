@@ -46,15 +46,23 @@ describe('the digest through each Sender (postgres, a real SMTP server)', () => 
     const config = testConfig({ SMTP_URL: sink.url, DIGEST_CRON: slot.cron, MAIL_FROM: 'News <digest@news.example.com>', ...env });
     await seedStories(t.db, slot.sendAt);
     await seedReaders(t.db, 12);
-    const { edition } = await prepareEdition({ db: t.db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, { now: new Date() });
+    const { edition } = await prepareEdition({ db: t.db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, {
+      now: new Date(),
+    });
     const sender = createSender(smtpOptions(config, sink.url));
     try {
-      const counts = await runEdition({ db: t.db, config, log: silentLogger, sender, messages: digestMessageSource(t.db, config) }, edition, { workers: 2 });
+      const counts = await runEdition(
+        { db: t.db, config, log: silentLogger, sender, messages: digestMessageSource(t.db, config) },
+        edition,
+        { workers: 2 },
+      );
       expect(counts).toMatchObject({ sent: 11, failed: 1, retry: 0, queued: 0, sending: 0 });
     } finally {
       await sender.close();
     }
-    expect(sink.messages.map((m) => m.to[0]).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `r${String(i).padStart(4, '0')}@example.com`).filter((a) => a !== UNKNOWN));
+    expect(sink.messages.map((m) => m.to[0]).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `r${String(i).padStart(4, '0')}@example.com`).filter((a) => a !== UNKNOWN),
+    );
     expect((await t.db.selectFrom('suppressions').select('email_hash').execute()).map((r) => r.email_hash)).toContain(emailHash(UNKNOWN));
     const sig = sink.messages[0]!.headerLines.find((h) => h.key === 'dkim-signature');
     if (!env.DKIM_DOMAIN) {

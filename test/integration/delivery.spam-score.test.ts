@@ -38,7 +38,10 @@ function explain(r: SpamReport): string {
  */
 function expectClean(r: SpamReport): void {
   expect(r.score, explain(r)).toBeLessThan(1.0);
-  expect(r.rules.filter((x) => x.points > 0).map((x) => x.name), explain(r)).toEqual([]);
+  expect(
+    r.rules.filter((x) => x.points > 0).map((x) => x.name),
+    explain(r),
+  ).toEqual([]);
 }
 
 describe.skipIf(MISSING)('SpamAssassin on the digest as received', () => {
@@ -72,8 +75,14 @@ describe.skipIf(MISSING)('SpamAssassin on the digest as received', () => {
           Array.from({ length: 15 }, (_, i) => ({
             url: `https://news.example.com/${i < 10 ? 'world' : 'blogs'}/2026/11/26/${'a-rather-long-slug-for-a-story-'.repeat(3)}${i}?utm_source=digest&utm_medium=email`,
             kind: i < 10 ? ('story' as const) : ('blog' as const),
-            title: `${'Ministers “agree in principle” on the long-delayed regional water-sharing plan — ’s details '.repeat(3)}${i}`.slice(0, 200),
-            summary: 'The agreement, reached after eleven hours of talks, covers the shared aquifers, the Disi pipeline and a joint fund; critics say it leaves the hardest questions for later. '.repeat(3),
+            title: `${'Ministers “agree in principle” on the long-delayed regional water-sharing plan — ’s details '.repeat(3)}${i}`.slice(
+              0,
+              200,
+            ),
+            summary:
+              'The agreement, reached after eleven hours of talks, covers the shared aquifers, the Disi pipeline and a joint fund; critics say it leaves the hardest questions for later. '.repeat(
+                3,
+              ),
             byline: 'Rana Hussein and Laith Al-Khaldi, with reporting by Reuters and AFP',
             section: 'International Affairs',
             image_url: `https://img.example.com/2026/11/26/${i}/${'photo-'.repeat(10)}large.jpg`,

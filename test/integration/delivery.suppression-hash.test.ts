@@ -22,9 +22,34 @@ describe.each(ENGINES)('suppression hash in SQL on %s', (engine) => {
 
   it('skips at claim time a reader suppressed after the deliveries were created', async () => {
     t = await createTestDatabase(engine);
-    const [a, b] = await t.db.insertInto('subscribers').values([{ email: 'Keep@Example.com', status: 'active' }, { email: 'Gone@Example.com', status: 'active' }]).returning('id').execute();
-    const e = await t.db.insertInto('editions').values({ date: '2026-11-20', slot: '06:00', status: 'sending', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(Date.now() - 86_400_000), window_end: new Date() }).returning('id').executeTakeFirstOrThrow();
-    await t.db.insertInto('deliveries').values([{ edition_id: e.id, subscriber_id: a!.id }, { edition_id: e.id, subscriber_id: b!.id }]).execute();
+    const [a, b] = await t.db
+      .insertInto('subscribers')
+      .values([
+        { email: 'Keep@Example.com', status: 'active' },
+        { email: 'Gone@Example.com', status: 'active' },
+      ])
+      .returning('id')
+      .execute();
+    const e = await t.db
+      .insertInto('editions')
+      .values({
+        date: '2026-11-20',
+        slot: '06:00',
+        status: 'sending',
+        send_at: new Date(),
+        cutoff_at: new Date(Date.now() + 6 * 3_600_000),
+        window_start: new Date(Date.now() - 86_400_000),
+        window_end: new Date(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await t.db
+      .insertInto('deliveries')
+      .values([
+        { edition_id: e.id, subscriber_id: a!.id },
+        { edition_id: e.id, subscriber_id: b!.id },
+      ])
+      .execute();
     await suppress(t.db, 'gone@example.com', 'complained');
     const r = await claimDeliveries(t.db, [e.id], 10, 60);
     expect(r.claimed.map((d) => d.email)).toEqual(['Keep@Example.com']);

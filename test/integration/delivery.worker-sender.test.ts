@@ -22,7 +22,12 @@ describe.each(ENGINES)('the delivery worker behind the Sender seam on %s', (engi
   async function prepared(readers: number) {
     t = await createTestDatabase(engine);
     const slot = slotMinutesAgo(5);
-    const config = testConfig({ SMTP_URL: 'smtp://user:hunter2@127.0.0.1:9', DIGEST_CRON: slot.cron, RETRY_BASE_SECONDS: '0', RETRY_MAX_ATTEMPTS: '3' });
+    const config = testConfig({
+      SMTP_URL: 'smtp://user:hunter2@127.0.0.1:9',
+      DIGEST_CRON: slot.cron,
+      RETRY_BASE_SECONDS: '0',
+      RETRY_MAX_ATTEMPTS: '3',
+    });
     await seedStories(t.db, slot.sendAt);
     await seedReaders(t.db, readers);
     const p = await prepareEdition({ db: t.db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, { now: new Date() });

@@ -10,7 +10,9 @@ describe('digest demo: the first minute', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('loads a day of stories and readers, prints the admin with a one-time token, and previews a real digest', async () => {
-    const demo = await startDigest(['demo'], { DATA_DIR: join(dir, 'data'), PORT: '0' }, /listening on\s+(http:\/\/\S+)[\s\S]*health/, { timeoutMs: 90_000 });
+    const demo = await startDigest(['demo'], { DATA_DIR: join(dir, 'data'), PORT: '0' }, /listening on\s+(http:\/\/\S+)[\s\S]*health/, {
+      timeoutMs: 90_000,
+    });
     try {
       const out = demo.output();
       const base = demo.match[1]!;
@@ -35,7 +37,11 @@ describe('digest demo: the first minute', () => {
       expect(await article.text()).toContain('Get top stories and blog posts emailed to you each day.');
       const image = await fetch(`${base}/demo/images/city.png`);
       expect(image.headers.get('content-type')).toBe('image/png');
-      expect(Buffer.from(await image.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+      expect(
+        Buffer.from(await image.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
     } finally {
       expect(await stopChild(demo.child)).toBe(0);
     }

@@ -42,10 +42,16 @@ describe('DKIM signing', () => {
   });
 
   it('refuses half a DKIM configuration and a file that is not a key', () => {
-    expect(() => loadConfig({ ...base, DKIM_DOMAIN: 'news.example.com' })).toThrow(/DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together/);
+    expect(() => loadConfig({ ...base, DKIM_DOMAIN: 'news.example.com' })).toThrow(
+      /DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE together/,
+    );
     const notKey = join(dir, 'not-a-key.txt');
     writeFileSync(notKey, 'hello');
-    expect(() => loadConfig({ ...base, DKIM_DOMAIN: 'news.example.com', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY_FILE: notKey })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...base, DKIM_DOMAIN: 'news.example.com', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY_FILE: notKey })).toThrow(/is not a PEM private key/);
+    expect(() => loadConfig({ ...base, DKIM_DOMAIN: 'news.example.com', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY_FILE: notKey })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadConfig({ ...base, DKIM_DOMAIN: 'news.example.com', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY_FILE: notKey })).toThrow(
+      /is not a PEM private key/,
+    );
   });
 });

@@ -23,14 +23,24 @@ describe.each(ENGINES)('the edition lifecycle on %s', (engine) => {
 
   const config = testConfig({ DIGEST_CRON: '0 6 * * *', SEND_CUTOFF_HOURS: '6' });
   const spec = dailySpecs(config, DATE)[0]!;
-  const prepare = (options: Parameters<typeof prepareEdition>[2], c = config) => prepareEdition({ db: t!.db, config: c, log: silentLogger }, spec, options);
-  const status = async () => (await t!.db.selectFrom('editions').selectAll().where('date', '=', DATE).executeTakeFirstOrThrow());
+  const prepare = (options: Parameters<typeof prepareEdition>[2], c = config) =>
+    prepareEdition({ db: t!.db, config: c, log: silentLogger }, spec, options);
+  const status = async () => await t!.db.selectFrom('editions').selectAll().where('date', '=', DATE).executeTakeFirstOrThrow();
 
   it('failed → retried: stays failed however often it is asked plainly, sends once the cause is fixed and a retry is asked for', async () => {
     t = await createTestDatabase(engine);
     await t.db
       .insertInto('stories')
-      .values(Array.from({ length: 100 }, (_, i) => ({ url: `https://n.example/${i}`, kind: 'story' as const, title: `Story ${i}`, summary: 'A long teaser that goes on. '.repeat(12), published_at: hour(-1 - i / 10), votes: i })))
+      .values(
+        Array.from({ length: 100 }, (_, i) => ({
+          url: `https://n.example/${i}`,
+          kind: 'story' as const,
+          title: `Story ${i}`,
+          summary: 'A long teaser that goes on. '.repeat(12),
+          published_at: hour(-1 - i / 10),
+          votes: i,
+        })),
+      )
       .execute();
     await seedReaders(t.db, 2);
     // The cause: a setting that makes the edition too large for Gmail (the size budget).
@@ -48,7 +58,20 @@ describe.each(ENGINES)('the edition lifecycle on %s', (engine) => {
 
   it('a failed edition retried past its cutoff expires unless the operator also sends it late', async () => {
     t = await createTestDatabase(engine);
-    await t.db.insertInto('editions').values({ date: DATE, slot: '06:00', kind: 'daily', status: 'failed', error: 'render failed: x', send_at: spec.sendAt, cutoff_at: hour(6), window_start: spec.windowStart, window_end: spec.windowEnd }).execute();
+    await t.db
+      .insertInto('editions')
+      .values({
+        date: DATE,
+        slot: '06:00',
+        kind: 'daily',
+        status: 'failed',
+        error: 'render failed: x',
+        send_at: spec.sendAt,
+        cutoff_at: hour(6),
+        window_start: spec.windowStart,
+        window_end: spec.windowEnd,
+      })
+      .execute();
     await seedStories(t.db, spec.sendAt);
     await seedReaders(t.db, 1);
     expect((await prepare({ now: hour(17), retry: true })).outcome).toBe('expired');
@@ -83,8 +106,17 @@ describe.each(ENGINES)('the edition lifecycle on %s', (engine) => {
     const started = await prepare({ now: hour(0.1) });
     expect(started.outcome).toBe('created');
     // One reader got it, one was refused by the relay for good; then the cutoff came.
-    const rows = await t.db.selectFrom('deliveries').select(['id', 'subscriber_id']).where('edition_id', '=', started.edition.id).orderBy('id').execute();
-    await t.db.updateTable('deliveries').set({ status: 'sent', sent_at: hour(0.2) }).where('subscriber_id', '=', first!).execute();
+    const rows = await t.db
+      .selectFrom('deliveries')
+      .select(['id', 'subscriber_id'])
+      .where('edition_id', '=', started.edition.id)
+      .orderBy('id')
+      .execute();
+    await t.db
+      .updateTable('deliveries')
+      .set({ status: 'sent', sent_at: hour(0.2) })
+      .where('subscriber_id', '=', first!)
+      .execute();
     await t.db.updateTable('deliveries').set({ status: 'failed', error: '550 5.1.1 no such user' }).where('id', '=', rows[1]!.id).execute();
     await settleEditions(t.db, silentLogger, hour(6.5));
     expect((await status()).status).toBe('expired');
@@ -92,9 +124,14 @@ describe.each(ENGINES)('the edition lifecycle on %s', (engine) => {
 
     const late = await prepare({ now: hour(8), late: true });
     expect(late.outcome).toBe('resumed');
-    const after = await t.db.selectFrom('deliveries').select(['id', 'status']).where('edition_id', '=', started.edition.id).orderBy('id').execute();
+    const after = await t.db
+      .selectFrom('deliveries')
+      .select(['id', 'status'])
+      .where('edition_id', '=', started.edition.id)
+      .orderBy('id')
+      .execute();
     expect(after.map((d) => d.status)).toEqual(['sent', 'failed', 'retry']);
-    expect((await status())).toMatchObject({ status: 'sending', sent_late: true });
+    expect(await status()).toMatchObject({ status: 'sending', sent_late: true });
   });
 
   it('paused and sent editions are left as they are by every request', async () => {

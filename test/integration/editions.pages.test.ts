@@ -13,7 +13,8 @@ import { fixtureStory, referenceArticle } from '../helpers/stories.js';
  */
 const D = '2026-11-27';
 const PUBLIC_URL = 'https://digest.example.com';
-const CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 describe.each(ENGINES)('edition pages on %s', (engine) => {
   let database: TestDatabase;
@@ -66,14 +67,33 @@ describe.each(ENGINES)('edition pages on %s', (engine) => {
     await insertEdition('2026-11-26', 'planned', ids, 'not yet');
 
     // Inserted out of order: the main edition is the first daily slot, not the first row.
-    await insertEdition(D, 'sent', [await story('Evening story')], 'Evening story · Fri 27 Nov', { slot: '18:00', time: '18:00', startedAt: `${D}T18:00:05Z` });
-    await insertEdition(D, 'sent', [await story('Weekly story')], 'Weekly story · Fri 27 Nov', { slot: 'weekly 06:00', kind: 'weekly', startedAt: `${D}T06:00:09Z` });
-    await insertEdition(D, 'sending', [await story('Own hour story')], 'Own hour story · Fri 27 Nov', { slot: '22:00Z', kind: 'hourly', time: '22:00', startedAt: `${D}T22:00:01Z` });
-    await insertEdition(D, 'sent', [await story('Morning story'), await story('Morning blog', 'blog')], 'Morning story · Fri 27 Nov', { startedAt: `${D}T06:00:07Z` });
+    await insertEdition(D, 'sent', [await story('Evening story')], 'Evening story · Fri 27 Nov', {
+      slot: '18:00',
+      time: '18:00',
+      startedAt: `${D}T18:00:05Z`,
+    });
+    await insertEdition(D, 'sent', [await story('Weekly story')], 'Weekly story · Fri 27 Nov', {
+      slot: 'weekly 06:00',
+      kind: 'weekly',
+      startedAt: `${D}T06:00:09Z`,
+    });
+    await insertEdition(D, 'sending', [await story('Own hour story')], 'Own hour story · Fri 27 Nov', {
+      slot: '22:00Z',
+      kind: 'hourly',
+      time: '22:00',
+      startedAt: `${D}T22:00:01Z`,
+    });
+    await insertEdition(D, 'sent', [await story('Morning story'), await story('Morning blog', 'blog')], 'Morning story · Fri 27 Nov', {
+      startedAt: `${D}T06:00:07Z`,
+    });
     await insertEdition(D, 'failed', [await story('Failed story')], 'never sent', { slot: '12:00', time: '12:00' });
 
     // A date with only a weekly edition; a date whose editions expired, one part-way through its send.
-    await insertEdition('2026-11-22', 'sent', [await story('Lone weekly story')], 'Lone weekly', { slot: 'weekly 06:00', kind: 'weekly', startedAt: '2026-11-22T06:00:02Z' });
+    await insertEdition('2026-11-22', 'sent', [await story('Lone weekly story')], 'Lone weekly', {
+      slot: 'weekly 06:00',
+      kind: 'weekly',
+      startedAt: '2026-11-22T06:00:02Z',
+    });
     await insertEdition('2026-11-28', 'expired', [await story('Half-sent story')], 'Half-sent', { startedAt: '2026-11-28T06:00:03Z' });
     await insertEdition('2026-11-28', 'expired', [await story('Never-sent story')], 'Never sent', { slot: '18:00', time: '18:00' });
 
@@ -105,7 +125,7 @@ describe.each(ENGINES)('edition pages on %s', (engine) => {
     expect(html).not.toMatch(/\/u\/|\/p\/|Unsubscribe/);
   });
 
-  it('GET /editions/:date shows the first daily slot\'s stories only, and links to the date\'s other editions', async () => {
+  it("GET /editions/:date shows the first daily slot's stories only, and links to the date's other editions", async () => {
     const html = await text(`/editions/${D}`);
     expect(html).toContain('Morning story');
     expect(html).toContain('Morning blog');
@@ -122,7 +142,7 @@ describe.each(ENGINES)('edition pages on %s', (engine) => {
     ['18-00', 'Evening story', ['Morning story', 'Weekly story', 'Own hour story']],
     ['weekly-06-00', 'Weekly story', ['Morning story', 'Evening story', 'Own hour story']],
     ['22-00z', 'Own hour story', ['Morning story', 'Evening story', 'Weekly story']],
-  ])('GET /editions/:date/%s shows that edition\'s stories and no other\'s', async (segment, own, others) => {
+  ])("GET /editions/:date/%s shows that edition's stories and no other's", async (segment, own, others) => {
     const html = await text(`/editions/${D}/${segment}`);
     expect(html).toContain(own);
     for (const other of others) expect(html).not.toContain(other);
@@ -193,7 +213,9 @@ describe.each(ENGINES)('edition pages on %s', (engine) => {
     expect(feed.title).toBe('The Morning Post');
     // Was the date's URL; each edition now has its own, stable, link and guid.
     expect(feed.items?.map((i) => i.link)).toContain(`${PUBLIC_URL}/editions/2026-11-25/06-00`);
-    expect(feed.items?.find((i) => i.link === `${PUBLIC_URL}/editions/2026-11-25/06-00`)?.title).toBe('Turkey and Russia discuss reducing tension in Idlib · Wed 25 Nov');
+    expect(feed.items?.find((i) => i.link === `${PUBLIC_URL}/editions/2026-11-25/06-00`)?.title).toBe(
+      'Turkey and Russia discuss reducing tension in Idlib · Wed 25 Nov',
+    );
   });
 
   it('GET /admin/preview needs the admin token and shows phone and desktop widths side by side, in the admin layout', async () => {
@@ -210,7 +232,15 @@ describe.each(ENGINES)('edition pages on %s', (engine) => {
 
   it('RSS has one item per published edition, newest sent first, with its headlines and the time it started sending', async () => {
     const items = parseRssFeed(await text('/editions/feed.xml')).items ?? [];
-    const paths = ['2026-11-28/06-00', `${D}/22-00z`, `${D}/18-00`, `${D}/weekly-06-00`, `${D}/06-00`, '2026-11-25/06-00', '2026-11-22/weekly-06-00'];
+    const paths = [
+      '2026-11-28/06-00',
+      `${D}/22-00z`,
+      `${D}/18-00`,
+      `${D}/weekly-06-00`,
+      `${D}/06-00`,
+      '2026-11-25/06-00',
+      '2026-11-22/weekly-06-00',
+    ];
     expect(items.map((i) => i.link)).toEqual(paths.map((p) => `${PUBLIC_URL}/editions/${p}`));
     expect(items.map((i) => i.guid?.value)).toEqual(items.map((i) => i.link));
 

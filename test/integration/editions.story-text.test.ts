@@ -68,7 +68,9 @@ describe.each(ENGINES)('story text on %s', (engine) => {
     const text = m.parsed.text ?? '';
     const lu = m.headerLines.find((h) => h.key === 'list-unsubscribe')!.line;
     const listUnsubscribe = lu.slice(lu.indexOf('<') + 1, lu.lastIndexOf('>'));
-    const unsubscribeLinks = new Set([...`${decodeHtml(html)}\n${text}`.matchAll(/https?:\/\/[^\s"'<>]*\/u\/[^\s"'<>]*/g)].map((x) => x[0]));
+    const unsubscribeLinks = new Set(
+      [...`${decodeHtml(html)}\n${text}`.matchAll(/https?:\/\/[^\s"'<>]*\/u\/[^\s"'<>]*/g)].map((x) => x[0]),
+    );
     return { html, text, listUnsubscribe, unsubscribeLinks };
   }
 
@@ -86,10 +88,13 @@ describe.each(ENGINES)('story text on %s', (engine) => {
     const stored = await db.selectFrom('stories').select(['title', 'summary']).execute();
     expect(stored.map((s) => s.title).sort()).toEqual([...TITLES].sort());
 
-    await db.insertInto('subscribers').values([
-      { email: 'ada@example.com', name: 'Ada Lovelace', status: 'active' },
-      { email: 'grace@example.com', name: 'Grace Hopper', status: 'active', frequency: 'weekly', weekday: 1 },
-    ]).execute();
+    await db
+      .insertInto('subscribers')
+      .values([
+        { email: 'ada@example.com', name: 'Ada Lovelace', status: 'active' },
+        { email: 'grace@example.com', name: 'Grace Hopper', status: 'active', frequency: 'weekly', weekday: 1 },
+      ])
+      .execute();
 
     const daily = await send(db, config, dailySpecs(config, DATE)[0]!);
     expect(daily.prepared.edition.error).toBeNull();

@@ -10,7 +10,9 @@ const FAST = { workerOptions: { idleMs: 50 } };
 
 /** The hrefs of the story title links in a received digest (the first `count` links to stories). */
 function storyLinks(html: string): string[] {
-  return [...html.matchAll(/<a [^>]*href="([^"]+)"[^>]*>/g)].map((m) => m[1]!.replace(/&amp;/g, '&')).filter((h) => /news\.example\.com|\/c\//.test(h));
+  return [...html.matchAll(/<a [^>]*href="([^"]+)"[^>]*>/g)]
+    .map((m) => m[1]!.replace(/&amp;/g, '&'))
+    .filter((h) => /news\.example\.com|\/c\//.test(h));
 }
 
 describe.each(ENGINES)('click tracking on %s', (engine) => {
@@ -23,7 +25,12 @@ describe.each(ENGINES)('click tracking on %s', (engine) => {
     t = track(await createTestDatabase(engine));
     sink = track(await startSmtpSink());
     const slot = slotMinutesAgo(5);
-    const config = testConfig({ SMTP_URL: sink.url, DIGEST_CRON: slot.cron, PUBLIC_URL: 'https://digest.example.com', CLICK_TRACKING: mode });
+    const config = testConfig({
+      SMTP_URL: sink.url,
+      DIGEST_CRON: slot.cron,
+      PUBLIC_URL: 'https://digest.example.com',
+      CLICK_TRACKING: mode,
+    });
     await seedStories(t.db, slot.sendAt);
     const readers = await seedReaders(t.db, 2);
     await sendDaily(t.db, config, slot.date, FAST);
@@ -32,7 +39,7 @@ describe.each(ENGINES)('click tracking on %s', (engine) => {
     return { config, readers, messages, db: t.db, base: server.url };
   }
 
-  it('is off by default: story links are the stories\' own URLs and nothing is counted', async () => {
+  it("is off by default: story links are the stories' own URLs and nothing is counted", async () => {
     const { messages, db } = await send('off');
     const links = storyLinks(String(messages[0]!.parsed.html));
     expect(links.length).toBeGreaterThan(0);
@@ -57,7 +64,7 @@ describe.each(ENGINES)('click tracking on %s', (engine) => {
     expect(await db.selectFrom('click_events').selectAll().execute()).toEqual([]);
   });
 
-  it('individual: each reader\'s links carry their own token, and a click names them', async () => {
+  it("individual: each reader's links carry their own token, and a click names them", async () => {
     const { messages, db, base, readers } = await send('individual');
     const byReader = new Map(messages.map((m) => [m.to[0]!, storyLinks(String(m.parsed.html))]));
     const first = byReader.get('r0000@example.com')!;

@@ -50,7 +50,17 @@ function parseStatus(stdout: string): { editions: StatusRow[]; retryQueue: numbe
     const m = /^\s*(\d+) \d{4}-\d{2}-\d{2}\s+\S+\s+\S+\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/.exec(line);
     if (!m) continue;
     const n = m.slice(3).map(Number) as [number, number, number, number, number, number, number];
-    editions.push({ id: Number(m[1]), status: m[2]!, queued: n[0], sending: n[1], sent: n[2], retry: n[3], failed: n[4], skipped: n[5], uncertain: n[6] });
+    editions.push({
+      id: Number(m[1]),
+      status: m[2]!,
+      queued: n[0],
+      sending: n[1],
+      sent: n[2],
+      retry: n[3],
+      failed: n[4],
+      skipped: n[5],
+      uncertain: n[6],
+    });
   }
   const retryQueue = Number(/^retry queue: (\d+)/m.exec(stdout)?.[1] ?? NaN);
   return { editions, retryQueue };
@@ -101,15 +111,18 @@ describe('faults in one realistic run (postgres, a real `digest send`)', () => {
       latencyMs: (address) => (SLOW.has(address) ? 2000 : 0),
     });
 
-    const env = sendEnv({ databaseUrl: t.url!, smtpUrl: sink.url, dataDir, cron: slot.cron }, {
-      SMTP_MAX_CONNECTIONS: '2',
-      WORKERS: '2',
-      DELIVERY_BATCH: '20',
-      DELIVERY_LEASE_SECONDS: '30',
-      // Retries within a second or two, so the test is bounded by the faults, not by backoff.
-      RETRY_BASE_SECONDS: '1',
-      RETRY_MAX_ATTEMPTS: '6',
-    });
+    const env = sendEnv(
+      { databaseUrl: t.url!, smtpUrl: sink.url, dataDir, cron: slot.cron },
+      {
+        SMTP_MAX_CONNECTIONS: '2',
+        WORKERS: '2',
+        DELIVERY_BATCH: '20',
+        DELIVERY_LEASE_SECONDS: '30',
+        // Retries within a second or two, so the test is bounded by the faults, not by backoff.
+        RETRY_BASE_SECONDS: '1',
+        RETRY_MAX_ATTEMPTS: '6',
+      },
+    );
     const send = spawnDigest(['send', '--date', slot.date], env);
     const code = await withTimeout(send.exited, 120_000, 'digest send through the faults').finally(() => {
       if (send.exitCode === null) send.kill('SIGKILL');
@@ -129,7 +142,10 @@ describe('faults in one realistic run (postgres, a real `digest send`)', () => {
     expect(duplicates).toBeLessThanOrEqual(cut.size);
     expect(refused421).toBe(FIRST_421);
     expect(cut.size).toBeGreaterThan(0);
-    expect([...greylisted.values()].every((n) => n >= 2), 'each greylisted reader was refused, then tried again').toBe(true);
+    expect(
+      [...greylisted.values()].every((n) => n >= 2),
+      'each greylisted reader was refused, then tried again',
+    ).toBe(true);
     expect(greylisted.size).toBe(GREYLISTED.size);
 
     // The 550s: suppressed, marked bounced, their deliveries failed.
@@ -142,18 +158,40 @@ describe('faults in one realistic run (postgres, a real `digest send`)', () => {
     const edition = await t.db.selectFrom('editions').selectAll().executeTakeFirstOrThrow();
     expect(edition.status).toBe('sent');
     const counts = await deliveryCounts(t.db, edition.id);
-    expect(counts).toMatchObject({ sent: deliverable.length, failed: UNKNOWN.size, queued: 0, sending: 0, retry: 0, skipped: 0, uncertain: cut.size });
+    expect(counts).toMatchObject({
+      sent: deliverable.length,
+      failed: UNKNOWN.size,
+      queued: 0,
+      sending: 0,
+      retry: 0,
+      skipped: 0,
+      uncertain: cut.size,
+    });
 
     // `digest status` says the same, as an operator reads it.
     const status = await runDigest(['status'], env);
     expect(status.code, status.stderr).toBe(0);
     const parsed = parseStatus(status.stdout);
     expect(parsed.editions, status.stdout).toEqual([
-      { id: edition.id, status: 'sent', queued: 0, sending: 0, sent: deliverable.length, retry: 0, failed: UNKNOWN.size, skipped: 0, uncertain: cut.size },
+      {
+        id: edition.id,
+        status: 'sent',
+        queued: 0,
+        sending: 0,
+        sent: deliverable.length,
+        retry: 0,
+        failed: UNKNOWN.size,
+        skipped: 0,
+        uncertain: cut.size,
+      },
     ]);
     expect(parsed.retryQueue).toBe(0);
     // And `digest send`'s own summary line.
-    expect(send.output()).toMatch(new RegExp(`${deliverable.length} sent, ${UNKNOWN.size} failed, 0 skipped, 0 left, ${cut.size} resent after a lost reply`));
-    console.info(`faults: ${FIRST_421} × 421, ${GREYLISTED.size} greylisted, ${UNKNOWN.size} × 550, ${cut.size} cut after DATA (${duplicates} duplicate(s)), ${SLOW.size} slow`);
+    expect(send.output()).toMatch(
+      new RegExp(`${deliverable.length} sent, ${UNKNOWN.size} failed, 0 skipped, 0 left, ${cut.size} resent after a lost reply`),
+    );
+    console.info(
+      `faults: ${FIRST_421} × 421, ${GREYLISTED.size} greylisted, ${UNKNOWN.size} × 550, ${cut.size} cut after DATA (${duplicates} duplicate(s)), ${SLOW.size} slow`,
+    );
   }, 240_000); // a bound, not a timing assert
 });

@@ -29,7 +29,11 @@ describe('the relay as the delivery workers see it, in /healthz and /metrics', (
   it('down while nothing listens on SMTP_URL (password hidden), up again once the relay is back', async () => {
     const port = await freePort();
     t = await createTestDatabase(SERVICE_ENGINE);
-    service = await startService(testConfig({ HOST: '127.0.0.1', SMTP_URL: `smtp://mailer:pw-not-shown@127.0.0.1:${port}` }), silentLogger, { database: t });
+    service = await startService(
+      testConfig({ HOST: '127.0.0.1', SMTP_URL: `smtp://mailer:pw-not-shown@127.0.0.1:${port}` }),
+      silentLogger,
+      { database: t },
+    );
     const health = async () => (await (await fetch(`${service!.url}/healthz`, AUTH)).json()) as Health;
     const relayUp = async () => {
       const text = await (await fetch(`${service!.url}/metrics`, AUTH)).text();

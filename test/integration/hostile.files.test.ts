@@ -36,8 +36,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const storyCount = async () => (await t.db.selectFrom('stories').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
-const titles = async () => (await t.db.selectFrom('stories').select(['url', 'title']).orderBy('url').execute());
+const storyCount = async () =>
+  (
+    await t.db
+      .selectFrom('stories')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+  ).n;
+const titles = async () => await t.db.selectFrom('stories').select(['url', 'title']).orderBy('url').execute();
 const noStack = (stderr: string) => expect(stderr).not.toMatch(/^\s+at |Aborted\(|RangeError|Maximum call stack/m);
 
 describe('hostile feed files through digest stories import', () => {
@@ -51,7 +57,10 @@ describe('hostile feed files through digest stories import', () => {
       channel(item('&lol9;', 'bomb')),
     ].join('\n');
     const parameter = `<?xml version="1.0"?><!DOCTYPE r [<!eNtItY % p "<!ENTITY x 'y'>"> %p;]>${channel(item('&x;', 'param'))}`;
-    for (const [name, content] of [['bomb.xml', laughs], ['param.xml', parameter]] as const) {
+    for (const [name, content] of [
+      ['bomb.xml', laughs],
+      ['param.xml', parameter],
+    ] as const) {
       const r = await runDigest(['stories', 'import', file(name, content)], env);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`${name}: feed declares XML entities`));
@@ -91,11 +100,19 @@ describe('hostile feed files through digest stories import', () => {
 
   it('reads ISO-8859-1 and UTF-16 (with BOM) as declared, and survives a wrong or unknown declared charset', async () => {
     const latin1 = Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>${channel(item('Café naïve à Zürich', 'latin1'))}`, 'latin1');
-    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`<?xml version="1.0" encoding="UTF-16"?>${channel(item('Łódź – 東京 😀', 'utf16'))}`, 'utf16le')]);
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(`<?xml version="1.0" encoding="UTF-16"?>${channel(item('Łódź – 東京 😀', 'utf16'))}`, 'utf16le'),
+    ]);
     // Says UTF-8, is Latin-1: the bad bytes become U+FFFD; nothing crashes and the item is kept.
     const lying = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>${channel(item('Caf\u00e9 lie', 'lying'))}`, 'latin1');
     const unknown = Buffer.from(`<?xml version="1.0" encoding="x-no-such-charset"?>${channel(item('Unknown charset', 'unknown'))}`, 'utf8');
-    for (const [name, bytes] of [['latin1.xml', latin1], ['utf16.xml', utf16], ['lying.xml', lying], ['unknown.xml', unknown]] as const) {
+    for (const [name, bytes] of [
+      ['latin1.xml', latin1],
+      ['utf16.xml', utf16],
+      ['lying.xml', lying],
+      ['unknown.xml', unknown],
+    ] as const) {
       const r = await runDigest(['stories', 'import', file(name, bytes)], env);
       expect(r.code, `${name}: ${r.stderr}`).toBe(0);
       expect(r.stdout).toContain('1 new');
@@ -131,11 +148,18 @@ describe('hostile feed files through digest stories import', () => {
 });
 
 describe('hostile CSV files through digest subscribers import', () => {
-  const subscriberCount = async () => (await t.db.selectFrom('subscribers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+  const subscriberCount = async () =>
+    (
+      await t.db
+        .selectFrom('subscribers')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
 
   it('imports 100,000 rows with a BOM, CRLF and quoted commas in one bounded run, every row once', async () => {
     const rows = ['\ufeffemail,name,timezone'];
-    for (let i = 0; i < 100_000; i++) rows.push(i % 10 === 0 ? `bulk${i}@example.com,"Last${i}, First",Europe/Paris` : `bulk${i}@example.com,Reader ${i},`);
+    for (let i = 0; i < 100_000; i++)
+      rows.push(i % 10 === 0 ? `bulk${i}@example.com,"Last${i}, First",Europe/Paris` : `bulk${i}@example.com,Reader ${i},`);
     const path = file('bulk.csv', rows.join('\r\n') + '\r\n');
     const r = await runDigest(['subscribers', 'import', path], env, { timeoutMs: 180_000 });
     expect(r.code, r.stderr.slice(0, 500)).toBe(0);
@@ -146,7 +170,9 @@ describe('hostile CSV files through digest subscribers import', () => {
       .where('email', 'like', 'bulk%')
       .executeTakeFirstOrThrow();
     expect(bulk).toEqual({ n: 100_000, tz: 10_000 });
-    expect((await t.db.selectFrom('subscribers').select('name').where('email', '=', 'bulk10@example.com').executeTakeFirstOrThrow()).name).toBe('Last10, First');
+    expect(
+      (await t.db.selectFrom('subscribers').select('name').where('email', '=', 'bulk10@example.com').executeTakeFirstOrThrow()).name,
+    ).toBe('Last10, First');
     // Importing the same file again adds nobody.
     const again = await runDigest(['subscribers', 'import', path], env, { timeoutMs: 180_000 });
     expect(again.stdout).toContain('0 new, 100000 merged');
@@ -180,26 +206,44 @@ describe('hostile CSV files through digest subscribers import', () => {
     expect(r.stderr).toMatch(/line 4: .*not a valid address/);
     expect(r.stderr).toMatch(/line 5: .*not a valid address/);
     expect(r.stderr).toMatch(/line 6: .*too long/);
-    const added = await t.db.selectFrom('subscribers').select(['email', 'name']).where('email', 'like', 'ok%@example.com').orderBy('email').execute();
+    const added = await t.db
+      .selectFrom('subscribers')
+      .select(['email', 'name'])
+      .where('email', 'like', 'ok%@example.com')
+      .orderBy('email')
+      .execute();
     expect(added).toEqual([
       { email: 'ok1@example.com', name: "=cmd|' /C calc'!A0" },
       { email: 'ok2@example.com', name: '<script>alert(1)</script>' },
       { email: 'ok3@example.com', name: 'evil' },
       { email: 'ok4@example.com', name: 'Before the broken line' },
     ]);
-    expect(await t.db.selectFrom('subscribers').select('email').where('email', 'in', ['broken@example.com', 'never@example.com']).execute()).toEqual([]);
+    expect(
+      await t.db.selectFrom('subscribers').select('email').where('email', 'in', ['broken@example.com', 'never@example.com']).execute(),
+    ).toEqual([]);
     expect(await t.db.selectFrom('subscribers').select('email').where('email', 'like', '%evil@%').execute()).toEqual([]);
     expect(await t.db.selectFrom('subscribers').select('email').where('email', 'like', 'nul%').execute()).toEqual([]);
     expect(await subscriberCount()).toBeGreaterThanOrEqual(before + 3);
   });
 
   it('reads a Latin-1 file without crashing and a binary file as one clear rejection', async () => {
-    const latin1 = await runDigest(['subscribers', 'import', file('latin1.csv', Buffer.from('email,name\r\nlatin@example.com,Zoë Müller\r\n', 'latin1'))], env);
+    const latin1 = await runDigest(
+      ['subscribers', 'import', file('latin1.csv', Buffer.from('email,name\r\nlatin@example.com,Zoë Müller\r\n', 'latin1'))],
+      env,
+    );
     expect(latin1.code, latin1.stderr).toBe(0);
-    const name = (await t.db.selectFrom('subscribers').select('name').where('email', '=', 'latin@example.com').executeTakeFirstOrThrow()).name;
+    const name = (await t.db.selectFrom('subscribers').select('name').where('email', '=', 'latin@example.com').executeTakeFirstOrThrow())
+      .name;
     expect(name).toBe('Zo\ufffd M\ufffdller');
 
-    const binary = await runDigest(['subscribers', 'import', file('binary.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]))], env);
+    const binary = await runDigest(
+      [
+        'subscribers',
+        'import',
+        file('binary.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52])),
+      ],
+      env,
+    );
     expect(binary.code).toBe(1);
     noStack(binary.stderr);
     expect(binary.stderr).toMatch(/line \d+: /);

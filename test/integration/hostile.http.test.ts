@@ -28,7 +28,11 @@ describe(`hostile HTTP input on ${SERVICE_ENGINE}`, () => {
   const local = (link: string) => link.replace('http://digest.test', server!.url);
   const subscribers = () => t!.db.selectFrom('subscribers').selectAll().orderBy('id').execute();
   const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${server!.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${server!.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   describe('POST /subscribe', () => {
     it('answers 400 naming the problem for injected, over-long and look-alike addresses, and stores none', async () => {
@@ -76,12 +80,22 @@ describe(`hostile HTTP input on ${SERVICE_ENGINE}`, () => {
       // Malformed bodies and oversize ones are 4xx too.
       expect((await postJson('/subscribe', '{"email": ')).status).toBe(400);
       expect((await postJson('/subscribe', '{"email":"a@example.com","__proto__":{"admin":true}}')).status).toBe(400);
-      expect((await fetch(`${server!.url}/subscribe`, { method: 'POST', body: new URLSearchParams({ email: 'big@example.com', name: 'x'.repeat(2 * 1024 * 1024) }) })).status).toBe(413);
+      expect(
+        (
+          await fetch(`${server!.url}/subscribe`, {
+            method: 'POST',
+            body: new URLSearchParams({ email: 'big@example.com', name: 'x'.repeat(2 * 1024 * 1024) }),
+          })
+        ).status,
+      ).toBe(413);
     });
 
     it('stores a hostile name cleaned and mails it escaped to exactly one recipient', async () => {
       const { db } = await start();
-      expect((await postJson('/subscribe', { email: 'named@example.com', name: '\u202e<script>alert(1)</script> 👩🏽‍💻\r\nBcc: x@example.com' })).status).toBe(200);
+      expect(
+        (await postJson('/subscribe', { email: 'named@example.com', name: '\u202e<script>alert(1)</script> 👩🏽‍💻\r\nBcc: x@example.com' }))
+          .status,
+      ).toBe(200);
       const [named] = await sink!.waitFor(1);
       const rows = await db.selectFrom('subscribers').select(['email', 'name']).orderBy('id').execute();
       expect(rows).toEqual([{ email: 'named@example.com', name: '<script>alert(1)</script> 👩🏽‍💻 Bcc: x@example.com' }]);
@@ -108,28 +122,64 @@ describe(`hostile HTTP input on ${SERVICE_ENGINE}`, () => {
       expect(r.status).toBe(422);
       const body = (await r.json()) as { rejected: number; errors: { index: number; field: string; message: string }[] };
       expect(body.rejected).toBe(4);
-      expect(body.errors.map((e) => [e.index, e.field])).toEqual([[0, 'url'], [1, 'summary'], [2, 'published_at'], [3, 'image_url']]);
+      expect(body.errors.map((e) => [e.index, e.field])).toEqual([
+        [0, 'url'],
+        [1, 'summary'],
+        [2, 'published_at'],
+        [3, 'image_url'],
+      ]);
       expect(body.errors[1]!.message).toContain(`is ${1024 * 1024} characters; the limit is`);
       expect(await stories()).toEqual([]);
 
-      const html = await postJson('/api/stories', { url: 'https://news.example/html', title: '<script>alert(1)</script>', summary: '<img src=x onerror=alert(1)>' }, auth);
+      const html = await postJson(
+        '/api/stories',
+        { url: 'https://news.example/html', title: '<script>alert(1)</script>', summary: '<img src=x onerror=alert(1)>' },
+        auth,
+      );
       expect(html.status).toBe(200);
-      expect(await stories()).toEqual([{ url: 'https://news.example/html', title: '<script>alert(1)</script>', summary: '<img src=x onerror=alert(1)>' }]);
+      expect(await stories()).toEqual([
+        { url: 'https://news.example/html', title: '<script>alert(1)</script>', summary: '<img src=x onerror=alert(1)>' },
+      ]);
     });
 
     it('answers 4xx to bodies too big, too many, not JSON or poisoned, and never 5xx to random JSON', async () => {
       await start();
-      expect((await postJson('/api/stories', JSON.stringify({ url: 'https://news.example/x', title: 'x', summary: 'y'.repeat(17 * 1024 * 1024) }), auth)).status).toBe(413);
-      expect((await postJson('/api/stories', Array.from({ length: 5001 }, (_, i) => ({ url: `https://news.example/${i}`, title: 't' })), auth)).status).toBe(413);
+      expect(
+        (
+          await postJson(
+            '/api/stories',
+            JSON.stringify({ url: 'https://news.example/x', title: 'x', summary: 'y'.repeat(17 * 1024 * 1024) }),
+            auth,
+          )
+        ).status,
+      ).toBe(413);
+      expect(
+        (
+          await postJson(
+            '/api/stories',
+            Array.from({ length: 5001 }, (_, i) => ({ url: `https://news.example/${i}`, title: 't' })),
+            auth,
+          )
+        ).status,
+      ).toBe(413);
       expect((await postJson('/api/stories', '[{"url":', auth)).status).toBe(400);
       expect((await postJson('/api/stories', '{"url":"https://news.example/p","title":"p","__proto__":{"x":1}}', auth)).status).toBe(400);
       expect((await postJson('/api/stories', { url: 'https://news.example/noauth', title: 'x' })).status).toBe(401);
       await fc.assert(
-        fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.array(fc.dictionary(fc.constantFrom('url', 'title', 'summary', 'published_at', 'votes', 'kind'), fc.jsonValue({ maxDepth: 1 })), { maxLength: 5 })), async (value) => {
-          const r = await postJson('/api/stories', value, auth);
-          expect(r.status).toBeLessThan(500);
-          await r.arrayBuffer();
-        }),
+        fc.asyncProperty(
+          fc.oneof(
+            fc.jsonValue({ maxDepth: 3 }),
+            fc.array(
+              fc.dictionary(fc.constantFrom('url', 'title', 'summary', 'published_at', 'votes', 'kind'), fc.jsonValue({ maxDepth: 1 })),
+              { maxLength: 5 },
+            ),
+          ),
+          async (value) => {
+            const r = await postJson('/api/stories', value, auth);
+            expect(r.status).toBeLessThan(500);
+            await r.arrayBuffer();
+          },
+        ),
         { numRuns: 60 },
       );
       for (const s of await stories()) expect(s.url).toMatch(/^https?:\/\//);
@@ -178,7 +228,10 @@ describe(`hostile HTTP input on ${SERVICE_ENGINE}`, () => {
         const get = await fetch(path);
         expect(get.status, token).toBe(expected);
         if (expected === 400) expect(await get.text()).toContain('This link is not valid');
-        const post = await fetch(path, { method: 'POST', body: new URLSearchParams({ name: 'Hacked', sections: 'blogs', frequency: 'weekly' }) });
+        const post = await fetch(path, {
+          method: 'POST',
+          body: new URLSearchParams({ name: 'Hacked', sections: 'blogs', frequency: 'weekly' }),
+        });
         expect(post.status, token).toBe(expected);
       }
       expect(await snapshot()).toEqual(before);
@@ -190,10 +243,17 @@ describe(`hostile HTTP input on ${SERVICE_ENGINE}`, () => {
       const retired = testConfig({ ...env, SECRET: 'a-secret-that-was-retired-0123' });
       const oldUnsub = unsubscribeUrl(retired, reader);
       const oldPrefs = preferencesUrl(retired, reader);
-      expect((await fetch(local(oldUnsub), { method: 'POST', body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }) })).status).toBe(400);
-      expect((await fetch(local(oldPrefs), { method: 'POST', body: new URLSearchParams({ name: 'Hacked', sections: 'blogs' }) })).status).toBe(400);
+      expect(
+        (await fetch(local(oldUnsub), { method: 'POST', body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }) })).status,
+      ).toBe(400);
+      expect(
+        (await fetch(local(oldPrefs), { method: 'POST', body: new URLSearchParams({ name: 'Hacked', sections: 'blogs' }) })).status,
+      ).toBe(400);
       expect((await fetch(local(oldPrefs))).status).toBe(400);
-      expect(await db.selectFrom('subscribers').select(['status', 'name']).where('id', '=', reader.id).executeTakeFirstOrThrow()).toEqual({ status: 'active', name: 'Ada' });
+      expect(await db.selectFrom('subscribers').select(['status', 'name']).where('id', '=', reader.id).executeTakeFirstOrThrow()).toEqual({
+        status: 'active',
+        name: 'Ada',
+      });
     });
 
     it('refuses a preferences link replayed after unsubscribe and sign-up again (410), and the new one works', async () => {
@@ -205,9 +265,14 @@ describe(`hostile HTTP input on ${SERVICE_ENGINE}`, () => {
       expect(again).toMatchObject({ status: 'pending', token_version: reader.token_version + 1 });
 
       expect((await fetch(oldPrefs)).status).toBe(410);
-      const replay = await fetch(oldPrefs, { method: 'POST', body: new URLSearchParams({ name: 'Replayed', sections: 'blogs', frequency: 'weekly' }) });
+      const replay = await fetch(oldPrefs, {
+        method: 'POST',
+        body: new URLSearchParams({ name: 'Replayed', sections: 'blogs', frequency: 'weekly' }),
+      });
       expect(replay.status).toBe(410);
-      expect(await db.selectFrom('subscribers').select(['status', 'name', 'frequency']).where('id', '=', reader.id).executeTakeFirstOrThrow()).toEqual({ status: 'pending', name: 'Ada', frequency: 'daily' });
+      expect(
+        await db.selectFrom('subscribers').select(['status', 'name', 'frequency']).where('id', '=', reader.id).executeTakeFirstOrThrow(),
+      ).toEqual({ status: 'pending', name: 'Ada', frequency: 'daily' });
       expect((await fetch(local(preferencesUrl(config, again)))).status).toBe(200);
     });
 
@@ -217,14 +282,27 @@ describe(`hostile HTTP input on ${SERVICE_ENGINE}`, () => {
       const before = await snapshot();
       const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
       await fc.assert(
-        fc.asyncProperty(fc.nat({ max: good.length - 1 }), fc.constantFrom(...alphabet), fc.constantFrom('replace', 'delete', 'insert'), async (at, ch, op) => {
-          const token = op === 'replace' ? good.slice(0, at) + ch + good.slice(at + 1) : op === 'delete' ? good.slice(0, at) + good.slice(at + 1) : good.slice(0, at) + ch + good.slice(at);
-          fc.pre(token !== good);
-          const r = await fetch(`${server!.url}/u/${encodeURIComponent(token)}`, { method: 'POST', body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }) });
-          expect(r.status, token).toBeGreaterThanOrEqual(400);
-          expect(r.status, token).toBeLessThan(500);
-          await r.arrayBuffer();
-        }),
+        fc.asyncProperty(
+          fc.nat({ max: good.length - 1 }),
+          fc.constantFrom(...alphabet),
+          fc.constantFrom('replace', 'delete', 'insert'),
+          async (at, ch, op) => {
+            const token =
+              op === 'replace'
+                ? good.slice(0, at) + ch + good.slice(at + 1)
+                : op === 'delete'
+                  ? good.slice(0, at) + good.slice(at + 1)
+                  : good.slice(0, at) + ch + good.slice(at);
+            fc.pre(token !== good);
+            const r = await fetch(`${server!.url}/u/${encodeURIComponent(token)}`, {
+              method: 'POST',
+              body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }),
+            });
+            expect(r.status, token).toBeGreaterThanOrEqual(400);
+            expect(r.status, token).toBeLessThan(500);
+            await r.arrayBuffer();
+          },
+        ),
         { numRuns: 80 },
       );
       expect(await snapshot()).toEqual(before);

@@ -21,9 +21,13 @@ describe.each(ENGINES)('a burst of 200 concurrent sign-ups on %s', (engine) => {
     t = track(await createTestDatabase(engine, { poolSize: 10 }));
     sink = track(await startSmtpSink());
     // Per-IP limit lifted (all requests come from 127.0.0.1); per-address limit at its default, 5.
-    server = track(await startTestServer(t, testConfig({ PUBLIC_URL: 'http://digest.test', SIGNUP_LIMIT_PER_IP: '100000' }), { smtpUrl: sink.url }));
+    server = track(
+      await startTestServer(t, testConfig({ PUBLIC_URL: 'http://digest.test', SIGNUP_LIMIT_PER_IP: '100000' }), { smtpUrl: sink.url }),
+    );
     // 120 distinct addresses, and 80 requests over 4 repeated addresses in varying case (20 each).
-    const emails = Array.from({ length: 200 }, (_, i) => (i < 120 ? `burst${i}@example.com` : i % 2 ? `Repeat${i % 4}@Example.com` : `repeat${i % 4}@example.com`));
+    const emails = Array.from({ length: 200 }, (_, i) =>
+      i < 120 ? `burst${i}@example.com` : i % 2 ? `Repeat${i % 4}@Example.com` : `repeat${i % 4}@example.com`,
+    );
     const statuses = await Promise.all(
       emails.map(async (email) => {
         const r = await fetch(`${server!.url}/subscribe`, {
@@ -47,7 +51,11 @@ describe.each(ENGINES)('a burst of 200 concurrent sign-ups on %s', (engine) => {
       .select((eb) => [eb.fn.countAll<number>().as('n'), sql<number>`count(distinct lower(email))::int`.as('distinct')])
       .executeTakeFirstOrThrow();
     expect(rows).toEqual({ n: 124, distinct: 124 });
-    const events = await t.db.selectFrom('subscriber_events').select((eb) => eb.fn.countAll<number>().as('n')).where('type', '=', 'subscribed').executeTakeFirstOrThrow();
+    const events = await t.db
+      .selectFrom('subscriber_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('type', '=', 'subscribed')
+      .executeTakeFirstOrThrow();
     expect(events.n).toBe(124);
   });
 });

@@ -13,9 +13,13 @@ describe('a French site (DIGEST_LANG=fr), through the real server', () => {
     sink = await startSmtpSink();
   });
   afterAll(async () => sink?.close());
-  const s = useTestServer(SERVICE_ENGINE, () => testConfig({ DIGEST_LANG: 'fr', LANG: 'en_US.UTF-8', PUBLIC_URL: 'http://digest.test', SITE_NAME: 'Le Quotidien' }), {
-    smtpUrl: () => sink.url,
-  });
+  const s = useTestServer(
+    SERVICE_ENGINE,
+    () => testConfig({ DIGEST_LANG: 'fr', LANG: 'en_US.UTF-8', PUBLIC_URL: 'http://digest.test', SITE_NAME: 'Le Quotidien' }),
+    {
+      smtpUrl: () => sink.url,
+    },
+  );
   const local = (link: string) => link.replace('http://digest.test', s.url);
 
   it('serves the sign-up page in French, with lang="fr"', async () => {
@@ -35,7 +39,11 @@ describe('a French site (DIGEST_LANG=fr), through the real server', () => {
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('Cela ne ressemble pas à une adresse e-mail.');
 
-    const json = await fetch(`${s.url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: '' }) });
+    const json = await fetch(`${s.url}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: '' }),
+    });
     expect(await json.json()).toMatchObject({ error: 'invalid_email', message: 'Veuillez saisir votre adresse e-mail.' });
 
     const ok = await fetch(`${s.url}/subscribe`, { method: 'POST', body: form({ email: 'anne@example.com', name: 'Anne' }) });
@@ -53,7 +61,9 @@ describe('a French site (DIGEST_LANG=fr), through the real server', () => {
 
     const confirm = await (await fetch(local(link))).text();
     expect(confirm).toContain('<h1>Confirmez votre abonnement</h1>');
-    expect(confirm).toContain('commencer à recevoir «\u00a0Le Quotidien\u00a0» à l’adresse <strong class="addr">anne@example.com</strong>.');
+    expect(confirm).toContain(
+      'commencer à recevoir «\u00a0Le Quotidien\u00a0» à l’adresse <strong class="addr">anne@example.com</strong>.',
+    );
     expect(confirm).toContain('<button type="submit">Oui, abonnez-moi</button>');
 
     const confirmed = await (await fetch(local(link), { method: 'POST' })).text();
@@ -74,7 +84,9 @@ describe('a French site (DIGEST_LANG=fr), through the real server', () => {
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain('<h1>Lien non valide</h1>');
-    expect(html).toContain('Vous pouvez <a href="/manage">recevoir un nouveau lien par e-mail</a> ou <a href="/">vous inscrire de nouveau</a>.');
+    expect(html).toContain(
+      'Vous pouvez <a href="/manage">recevoir un nouveau lien par e-mail</a> ou <a href="/">vous inscrire de nouveau</a>.',
+    );
   });
 
   it('titles the public archive in French', async () => {

@@ -38,7 +38,15 @@ describe('GET /metrics', () => {
       .execute();
     const edition = await ctx.t.db
       .insertInto('editions')
-      .values({ date: '2026-11-26', slot: '06:00', status: 'sending', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(Date.now() - 86_400_000), window_end: new Date() })
+      .values({
+        date: '2026-11-26',
+        slot: '06:00',
+        status: 'sending',
+        send_at: new Date(),
+        cutoff_at: new Date(Date.now() + 6 * 3_600_000),
+        window_start: new Date(Date.now() - 86_400_000),
+        window_end: new Date(),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await ctx.t.db
@@ -48,7 +56,13 @@ describe('GET /metrics', () => {
         { edition_id: edition.id, subscriber_id: b!.id, status: 'retry' },
       ])
       .execute();
-    await ctx.t.db.insertInto('subscriber_events').values([{ subscriber_id: a!.id, type: 'confirmed' }, { subscriber_id: b!.id, type: 'confirmed' }]).execute();
+    await ctx.t.db
+      .insertInto('subscriber_events')
+      .values([
+        { subscriber_id: a!.id, type: 'confirmed' },
+        { subscriber_id: b!.id, type: 'confirmed' },
+      ])
+      .execute();
 
     const after = await scrape();
     expect(sampleValue(after, 'digest_subscribers', { state: 'active' })).toBe(2);

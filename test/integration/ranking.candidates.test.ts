@@ -18,7 +18,7 @@ async function seed(t: TestDatabase) {
   await upsertStories(t.db, items);
 }
 
-describe.each(ENGINES)('the day\'s pick on %s', (engine) => {
+describe.each(ENGINES)("the day's pick on %s", (engine) => {
   let t: TestDatabase;
   afterEach(async () => t?.close());
 
@@ -35,9 +35,20 @@ describe.each(ENGINES)('the day\'s pick on %s', (engine) => {
     await seed(t);
     const hot = await t.db.selectFrom('stories').select('id').where('url', '=', 'https://n.example/hot').executeTakeFirstOrThrow();
     const warm = await t.db.selectFrom('stories').select('id').where('url', '=', 'https://n.example/warm').executeTakeFirstOrThrow();
-    const earlier = { send_at: new Date('2026-11-26T02:00:00Z'), cutoff_at: new Date('2026-11-26T08:00:00Z'), window_start: new Date('2026-11-25T02:00:00Z'), window_end: new Date('2026-11-26T02:00:00Z') };
-    await t.db.insertInto('editions').values({ date: '2026-11-26', slot: '02:00', status: 'sent', story_ids: [hot.id], ...earlier }).execute();
-    await t.db.insertInto('editions').values({ date: '2026-11-26', slot: '03:00', status: 'expired', story_ids: [warm.id], ...earlier }).execute();
+    const earlier = {
+      send_at: new Date('2026-11-26T02:00:00Z'),
+      cutoff_at: new Date('2026-11-26T08:00:00Z'),
+      window_start: new Date('2026-11-25T02:00:00Z'),
+      window_end: new Date('2026-11-26T02:00:00Z'),
+    };
+    await t.db
+      .insertInto('editions')
+      .values({ date: '2026-11-26', slot: '02:00', status: 'sent', story_ids: [hot.id], ...earlier })
+      .execute();
+    await t.db
+      .insertInto('editions')
+      .values({ date: '2026-11-26', slot: '03:00', status: 'expired', story_ids: [warm.id], ...earlier })
+      .execute();
     const pick = await pickForEdition(t.db, asEdition(window), { topStories: 10, topBlogs: 5 });
     expect(pick.stories.map((s) => s.title)).toEqual(['Warm', 'Cold']);
   });

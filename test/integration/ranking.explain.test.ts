@@ -21,7 +21,7 @@ describe('the candidates query on 1,000,000 stories (PostgreSQL)', () => {
   }, 180_000);
   afterAll(async () => t?.close());
 
-  it('uses the index, not a sequential scan, and finds the window\'s stories', async () => {
+  it("uses the index, not a sequential scan, and finds the window's stories", async () => {
     const window = editionWindow('2026-11-26', '0 6 * * *', 'UTC');
     const compiled = candidatesQuery(t.db, window).compile();
     const plan = await sql.raw<{ 'QUERY PLAN': string }>(`EXPLAIN ${inline(compiled.sql, compiled.parameters)}`).execute(t.db);

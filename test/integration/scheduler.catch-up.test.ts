@@ -7,7 +7,6 @@ import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/datab
 import { seedReaders, seedStories } from '../helpers/delivery.js';
 import { openDatabase } from '../../src/db/index.js';
 
-
 const SLOT = new Date('2026-11-20T06:00:00Z');
 const at = (hoursAfterSlot: number) => new Date(SLOT.getTime() + hoursAfterSlot * 3_600_000);
 
@@ -53,7 +52,15 @@ describe.each(ENGINES)('scheduler on %s', (engine) => {
     // With an edition sent the day before, the same slot was missed, and the log says so.
     await db
       .insertInto('editions')
-      .values({ date: '2026-11-19', slot: '06:00', status: 'sent', send_at: at(-24), cutoff_at: at(-18), window_start: at(-48), window_end: at(-24) })
+      .values({
+        date: '2026-11-19',
+        slot: '06:00',
+        status: 'sent',
+        send_at: at(-24),
+        cutoff_at: at(-18),
+        window_start: at(-48),
+        window_end: at(-24),
+      })
       .execute();
     const { log: log2, lines: lines2 } = capturingLogger();
     expect((await new Scheduler({ db, engine, config, log: log2 }).tick(at(7))).editions).toEqual([]);
@@ -70,17 +77,29 @@ describe.each(ENGINES)('scheduler on %s', (engine) => {
 
   it('groups readers with their own send hour into hourly editions at their local hour', async () => {
     const { db, config } = await setup();
-    await db.insertInto('subscribers').values([
-      { email: 'tokyo@example.com', status: 'active', timezone: 'Asia/Tokyo', send_hour: 15 }, // 06:00Z
-      { email: 'london@example.com', status: 'active', timezone: 'Europe/London', send_hour: 6 }, // 06:00Z in November
-      { email: 'ny@example.com', status: 'active', timezone: 'America/New_York', send_hour: 7 }, // 12:00Z
-    ]).execute();
+    await db
+      .insertInto('subscribers')
+      .values([
+        { email: 'tokyo@example.com', status: 'active', timezone: 'Asia/Tokyo', send_hour: 15 }, // 06:00Z
+        { email: 'london@example.com', status: 'active', timezone: 'Europe/London', send_hour: 6 }, // 06:00Z in November
+        { email: 'ny@example.com', status: 'active', timezone: 'America/New_York', send_hour: 7 }, // 12:00Z
+      ])
+      .execute();
     const scheduler = new Scheduler({ db, engine, config, log: pino({ level: 'silent' }) });
     await scheduler.tick(at(0.5));
     const editions = await db.selectFrom('editions').select(['id', 'slot', 'kind']).orderBy('slot').execute();
-    expect(editions.map((e) => [e.slot, e.kind])).toEqual([['06:00', 'daily'], ['06:00Z', 'hourly']]);
+    expect(editions.map((e) => [e.slot, e.kind])).toEqual([
+      ['06:00', 'daily'],
+      ['06:00Z', 'hourly'],
+    ]);
     const hourly = editions.find((e) => e.kind === 'hourly')!;
-    const readers = await db.selectFrom('deliveries as d').innerJoin('subscribers as s', 's.id', 'd.subscriber_id').select('s.email').where('d.edition_id', '=', hourly.id).orderBy('s.email').execute();
+    const readers = await db
+      .selectFrom('deliveries as d')
+      .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
+      .select('s.email')
+      .where('d.edition_id', '=', hourly.id)
+      .orderBy('s.email')
+      .execute();
     expect(readers.map((r) => r.email)).toEqual(['london@example.com', 'tokyo@example.com']);
     await scheduler.tick(at(6.2));
     const ny = await db.selectFrom('editions').selectAll().where('slot', '=', '12:00Z').executeTakeFirstOrThrow();
@@ -90,16 +109,24 @@ describe.each(ENGINES)('scheduler on %s', (engine) => {
   it('gives weekly readers a weekly edition on their weekday only', async () => {
     const { db, config } = await setup();
     // 2026-11-20 is a Friday (5).
-    await db.insertInto('subscribers').values([
-      { email: 'friday@example.com', status: 'active', frequency: 'weekly', weekday: 5 },
-      { email: 'monday@example.com', status: 'active', frequency: 'weekly', weekday: 1 },
-    ]).execute();
+    await db
+      .insertInto('subscribers')
+      .values([
+        { email: 'friday@example.com', status: 'active', frequency: 'weekly', weekday: 5 },
+        { email: 'monday@example.com', status: 'active', frequency: 'weekly', weekday: 1 },
+      ])
+      .execute();
     const scheduler = new Scheduler({ db, engine, config, log: pino({ level: 'silent' }) });
     await scheduler.tick(at(0.5));
     const weekly = await db.selectFrom('editions').selectAll().where('kind', '=', 'weekly').executeTakeFirstOrThrow();
     expect(weekly.slot).toBe('weekly 06:00');
     expect(weekly.window_end.getTime() - weekly.window_start.getTime()).toBe(7 * 86_400_000);
-    const readers = await db.selectFrom('deliveries as d').innerJoin('subscribers as s', 's.id', 'd.subscriber_id').select('s.email').where('d.edition_id', '=', weekly.id).execute();
+    const readers = await db
+      .selectFrom('deliveries as d')
+      .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
+      .select('s.email')
+      .where('d.edition_id', '=', weekly.id)
+      .execute();
     expect(readers.map((r) => r.email)).toEqual(['friday@example.com']);
     const daily = await db.selectFrom('editions').select('id').where('kind', '=', 'daily').executeTakeFirstOrThrow();
     const dailyReaders = await db.selectFrom('deliveries').select('id').where('edition_id', '=', daily.id).execute();

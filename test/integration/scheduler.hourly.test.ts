@@ -19,27 +19,37 @@ import { startSmtpSink } from '../helpers/smtp-sink.js';
 const minutes = (at: Date, n: number) => new Date(at.getTime() + n * 60_000);
 
 async function readersOf(db: Db, editionId: number): Promise<string[]> {
-  const rows = await db.selectFrom('deliveries as d').innerJoin('subscribers as s', 's.id', 'd.subscriber_id').select('s.email').where('d.edition_id', '=', editionId).orderBy('s.email').execute();
+  const rows = await db
+    .selectFrom('deliveries as d')
+    .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
+    .select('s.email')
+    .where('d.edition_id', '=', editionId)
+    .orderBy('s.email')
+    .execute();
   return rows.map((r) => r.email);
 }
 
-describe.each(ENGINES)('readers\' own hours and early empty editions on %s', (engine) => {
+describe.each(ENGINES)("readers' own hours and early empty editions on %s", (engine) => {
   const track = useCleanup();
 
-  const sendNow = (db: Db, config: Config, edition: Edition, now: Date) => sendEdition(db, config, edition, { now: now.getTime(), workerOptions: { idleMs: 50 } });
+  const sendNow = (db: Db, config: Config, edition: Edition, now: Date) =>
+    sendEdition(db, config, edition, { now: now.getTime(), workerOptions: { idleMs: 50 } });
 
-  it('a Tokyo reader\'s Monday 07:00 (Sunday 22:00 UTC) gets an hourly edition dated Monday, and the mail says Monday', async () => {
+  it("a Tokyo reader's Monday 07:00 (Sunday 22:00 UTC) gets an hourly edition dated Monday, and the mail says Monday", async () => {
     const t = track(await createTestDatabase(engine));
     const sink = track(await startSmtpSink());
     const { db } = t;
     const config = testConfig({ SMTP_URL: sink.url, PUBLIC_URL: 'https://digest.example.com', DIGEST_CRON: '0 6 * * *', DIGEST_TZ: 'UTC' });
     const sendAt = new Date('2026-11-29T22:00:00Z'); // Sunday in UTC, Monday 07:00 in Tokyo
     await seedStories(db, sendAt);
-    await db.insertInto('subscribers').values([
-      { email: 'tokyo@example.com', name: 'Kenji', status: 'active', timezone: 'Asia/Tokyo', send_hour: 7 },
-      { email: 'daily@example.com', status: 'active' },
-      { email: 'weekly@example.com', status: 'active', frequency: 'weekly', weekday: 1 },
-    ]).execute();
+    await db
+      .insertInto('subscribers')
+      .values([
+        { email: 'tokyo@example.com', name: 'Kenji', status: 'active', timezone: 'Asia/Tokyo', send_hour: 7 },
+        { email: 'daily@example.com', status: 'active' },
+        { email: 'weekly@example.com', status: 'active', frequency: 'weekly', weekday: 1 },
+      ])
+      .execute();
 
     const scheduler = new Scheduler({ db, engine, config, log: pino({ level: 'silent' }) });
     const now = new Date(sendAt.getTime() + 30_000);
@@ -105,7 +115,10 @@ describe.each(ENGINES)('readers\' own hours and early empty editions on %s', (en
       { date: '2026-11-20', slot: '09:00', outcome: 'created', late: true },
       { date: '2026-11-20', slot: '09:00Z', outcome: 'created', late: true },
     ]);
-    expect(lines.filter((l) => l.event === 'edition.catch_up').map((l) => [l.slot, l.level])).toEqual([['09:00', 40], ['09:00Z', 40]]);
+    expect(lines.filter((l) => l.event === 'edition.catch_up').map((l) => [l.slot, l.level])).toEqual([
+      ['09:00', 40],
+      ['09:00Z', 40],
+    ]);
     expect(lines.filter((l) => l.event === 'edition.started_late')).toEqual([]);
   });
 
@@ -121,7 +134,18 @@ describe.each(ENGINES)('readers\' own hours and early empty editions on %s', (en
     expect(early.outcome).toBe('empty');
     expect(early.edition.status).toBe('empty');
 
-    const story = await db.insertInto('stories').values({ url: 'https://news.example.com/late-breaking', kind: 'story', title: 'Late-breaking', summary: 'Posted an hour before the slot.', published_at: minutes(spec.sendAt, -60), votes: 5 }).returning('id').executeTakeFirstOrThrow();
+    const story = await db
+      .insertInto('stories')
+      .values({
+        url: 'https://news.example.com/late-breaking',
+        kind: 'story',
+        title: 'Late-breaking',
+        summary: 'Posted an hour before the slot.',
+        published_at: minutes(spec.sendAt, -60),
+        votes: 5,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
 
     const scheduler = new Scheduler({ db, engine, config, log: pino({ level: 'silent' }) });
     const tick = await scheduler.tick(new Date(spec.sendAt.getTime() + 30_000));
@@ -143,7 +167,17 @@ describe.each(ENGINES)('readers\' own hours and early empty editions on %s', (en
     expect(atSlot.editions).toEqual([{ date: '2026-11-20', slot: '06:00', outcome: 'empty', late: false }]);
 
     // A story dated inside the window shows up afterwards (a feed that published late).
-    await db.insertInto('stories').values({ url: 'https://news.example.com/too-late', kind: 'story', title: 'Too late', summary: 'Dated before the slot, arrived after it.', published_at: minutes(spec.sendAt, -30), votes: 5 }).execute();
+    await db
+      .insertInto('stories')
+      .values({
+        url: 'https://news.example.com/too-late',
+        kind: 'story',
+        title: 'Too late',
+        summary: 'Dated before the slot, arrived after it.',
+        published_at: minutes(spec.sendAt, -30),
+        votes: 5,
+      })
+      .execute();
     const again = await prepareEdition({ db, config, log: silentLogger }, spec, { now: minutes(spec.sendAt, 10) });
     expect(again.outcome).toBe('empty');
     expect((await scheduler.tick(minutes(spec.sendAt, 11))).editions).toEqual([]);

@@ -11,7 +11,10 @@ describe('first run with no configuration at all', () => {
 
   it('creates the embedded database and a secret under ./data, prints where to go, and serves', async () => {
     // No DATA_DIR, no SECRET, no SMTP_URL: exactly `npm start` in a fresh clone (cwd decides ./data).
-    const serve = await startDigest(['serve'], { PORT: '0' }, /listening on\s+(http:\/\/\S+)[\s\S]*health/, { cwd: dir, timeoutMs: 90_000 });
+    const serve = await startDigest(['serve'], { PORT: '0' }, /listening on\s+(http:\/\/\S+)[\s\S]*health/, {
+      cwd: dir,
+      timeoutMs: 90_000,
+    });
     try {
       const out = serve.output();
       expect(out).toMatch(/embedded database in .*data/);

@@ -66,7 +66,9 @@ describe('the SSRF guard on feed fetches', () => {
     for (const [url, why] of Object.entries(refused)) {
       await expect(fetchFeed(url), url).rejects.toThrow(`${url}: refused: ${why}`);
     }
-    await expect(fetchFeed(`http://localhost:${internalPort}/internal`)).rejects.toThrow(/resolves to (127\.0\.0\.1, a loopback address|::1, a loopback or unspecified address) \(feeds come only from public addresses; FEED_ALLOW_PRIVATE/);
+    await expect(fetchFeed(`http://localhost:${internalPort}/internal`)).rejects.toThrow(
+      /resolves to (127\.0\.0\.1, a loopback address|::1, a loopback or unspecified address) \(feeds come only from public addresses; FEED_ALLOW_PRIVATE/,
+    );
     expect(internalHits).toEqual([]);
   });
 
@@ -75,17 +77,25 @@ describe('the SSRF guard on feed fetches', () => {
     const lookups: string[] = [];
     const rebinding: LookupFunction = (hostname, _options, callback) => {
       lookups.push(hostname);
-      callback(null, [{ address: '93.184.215.14', family: 4 }, { address: '127.0.0.1', family: 4 }]);
+      callback(null, [
+        { address: '93.184.215.14', family: 4 },
+        { address: '127.0.0.1', family: 4 },
+      ]);
     };
     await expect(fetchFeed(`http://feeds.example:${internalPort}/internal`, { lookup: rebinding })).rejects.toThrow(
       `feeds.example:${internalPort} resolves to 127.0.0.1, a loopback address`,
     );
     const loopbackOnly: LookupFunction = (_h, _o, callback) => callback(null, [{ address: '127.0.0.1', family: 4 }]);
-    await expect(fetchFeed(`http://news.example:${internalPort}/internal`, { lookup: loopbackOnly })).rejects.toThrow('resolves to 127.0.0.1');
+    await expect(fetchFeed(`http://news.example:${internalPort}/internal`, { lookup: loopbackOnly })).rejects.toThrow(
+      'resolves to 127.0.0.1',
+    );
     expect(lookups).toEqual(['feeds.example']);
     expect(internalHits).toEqual([]);
     // Named in FEED_ALLOW_PRIVATE, the same name connects.
-    const ok = await fetchFeed(`http://news.example:${internalPort}/internal`, { lookup: loopbackOnly, allowPrivate: allowing(`news.example:${internalPort}`) });
+    const ok = await fetchFeed(`http://news.example:${internalPort}/internal`, {
+      lookup: loopbackOnly,
+      allowPrivate: allowing(`news.example:${internalPort}`),
+    });
     expect(ok.body.toString()).toContain('From internal');
     internalHits.length = 0;
   });
@@ -101,7 +111,9 @@ describe('the SSRF guard on feed fetches', () => {
       `refused: redirected to http://localhost:${internalPort}/internal: localhost:${internalPort} resolves to`,
     );
     await expect(fetchFeed(`http://127.0.0.1:${feedsPort}/loop`, allowFeeds)).rejects.toThrow('redirected more than 5 times');
-    await expect(fetchFeed(`http://127.0.0.1:${feedsPort}/to-file`, allowFeeds)).rejects.toThrow('redirected to a file: URL, which is refused');
+    await expect(fetchFeed(`http://127.0.0.1:${feedsPort}/to-file`, allowFeeds)).rejects.toThrow(
+      'redirected to a file: URL, which is refused',
+    );
     await expect(fetchFeed(`http://127.0.0.1:${feedsPort}/to-garbage`, allowFeeds)).rejects.toThrow('redirected to an invalid URL');
     expect(internalHits).toEqual([]);
     // FEED_ALLOW_PRIVATE=true allows every host, redirects included.
@@ -145,7 +157,10 @@ describe('digest stories import URL and importStories', () => {
     const redirected = await runDigest(['stories', 'import', url], { ...env, FEED_ALLOW_PRIVATE: `127.0.0.1:${feedsPort}` });
     expect(redirected.code).toBe(1);
     expect(redirected.stderr).toContain(`refused: redirected to http://127.0.0.1:${internalPort}/internal`);
-    const allowed = await runDigest(['stories', 'import', `http://127.0.0.1:${feedsPort}/feed`], { ...env, FEED_ALLOW_PRIVATE: `127.0.0.1:${feedsPort}` });
+    const allowed = await runDigest(['stories', 'import', `http://127.0.0.1:${feedsPort}/feed`], {
+      ...env,
+      FEED_ALLOW_PRIVATE: `127.0.0.1:${feedsPort}`,
+    });
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.stdout).toContain('1 new');
     expect(internalHits).toEqual([]);

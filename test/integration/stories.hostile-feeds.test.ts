@@ -20,7 +20,8 @@ import { capturingLogger } from '../helpers/log.js';
  * one line naming it and its limit, or bounded (cut to what a teaser needs); the good feed polled
  * beside them is stored; /healthz keeps answering throughout, because parsing runs in a worker.
  */
-const channel = (items: string) => `<rss version="2.0"><channel><title>Feed</title><link>https://h.example</link><description>d</description>${items}</channel></rss>`;
+const channel = (items: string) =>
+  `<rss version="2.0"><channel><title>Feed</title><link>https://h.example</link><description>d</description>${items}</channel></rss>`;
 const item = (slug: string, description: string, title = `Story ${slug}`) =>
   `<item><title>${title}</title><link>https://h.example/${slug}</link><description>${description}</description></item>`;
 const cdata = (html: string) => `<![CDATA[${html}]]>`;
@@ -32,7 +33,8 @@ const corpus: Record<string, string> = {
   'wide.rss': channel(item('wide', cdata(`<div>${'<span>w</span>'.repeat(200_000)}</div>`))),
   // Entities: 300,000 numeric ones, double-escaped markup, and a title that is one million-letter entity.
   'entities.rss': channel(
-    item('entities', '&#x1F600;'.repeat(300_000) + '&amp;lt;b&amp;gt;'.repeat(50_000)) + item('entity-title', 'ok', `&${'e'.repeat(1_000_000)};`),
+    item('entities', '&#x1F600;'.repeat(300_000) + '&amp;lt;b&amp;gt;'.repeat(50_000)) +
+      item('entity-title', 'ok', `&${'e'.repeat(1_000_000)};`),
   ),
   // A 5 MB teaser: just under the document limit, almost all of it one description.
   'teaser.rss': channel(item('teaser', 'long words '.repeat(Math.floor((FEED_LIMITS.bytes - 1000) / 11)))),
@@ -97,7 +99,12 @@ describe('a hostile feed corpus polled beside a good feed', () => {
     const health = pollHealth(state);
     const began = performance.now();
     delay.enable();
-    const results = await pollFeeds(t.db, names.map((n) => `${base}/${n}`), log, { fetch: { allowPrivate: 'any' } });
+    const results = await pollFeeds(
+      t.db,
+      names.map((n) => `${base}/${n}`),
+      log,
+      { fetch: { allowPrivate: 'any' } },
+    );
     delay.disable();
     const totalMs = performance.now() - began;
     state.stop = true;
@@ -105,14 +112,32 @@ describe('a hostile feed corpus polled beside a good feed', () => {
 
     const byName = Object.fromEntries(names.map((n, i) => [n, results[i]!]));
     // Refused: one line naming the feed and the limit it went over.
-    expect(byName['deep.rss']).toEqual({ url: `${base}/deep.rss`, ok: false, error: `${base}/deep.rss: item 1: HTML nests more than 512 elements deep; the feed is refused` });
-    expect(byName['bomb.rss']).toMatchObject({ ok: false, error: `${base}/bomb.rss: is larger than the limit of ${FEED_LIMITS.bytes} bytes` });
+    expect(byName['deep.rss']).toEqual({
+      url: `${base}/deep.rss`,
+      ok: false,
+      error: `${base}/deep.rss: item 1: HTML nests more than 512 elements deep; the feed is refused`,
+    });
+    expect(byName['bomb.rss']).toMatchObject({
+      ok: false,
+      error: `${base}/bomb.rss: is larger than the limit of ${FEED_LIMITS.bytes} bytes`,
+    });
     const failed = lines.filter((l) => l.event === 'feed.failed');
     expect(failed.map((l) => (l as { feed?: string }).feed)).toEqual([`${base}/deep.rss`, `${base}/bomb.rss`]);
     // Bounded: stored, each teaser cut to what an email shows.
     for (const n of ['good.rss', 'wide.rss', 'entities.rss', 'teaser.rss', 'items.json']) expect(byName[n]!.ok, n).toBe(true);
-    const summaries = await t.db.selectFrom('stories').select(['url', 'summary']).where('url', 'like', 'https://h.example/%').orderBy('url').execute();
-    expect(summaries.map((s) => s.url)).toEqual(['https://h.example/entities', 'https://h.example/good-1', 'https://h.example/good-2', 'https://h.example/teaser', 'https://h.example/wide']);
+    const summaries = await t.db
+      .selectFrom('stories')
+      .select(['url', 'summary'])
+      .where('url', 'like', 'https://h.example/%')
+      .orderBy('url')
+      .execute();
+    expect(summaries.map((s) => s.url)).toEqual([
+      'https://h.example/entities',
+      'https://h.example/good-1',
+      'https://h.example/good-2',
+      'https://h.example/teaser',
+      'https://h.example/wide',
+    ]);
     for (const s of summaries) expect(s.summary.length, s.url).toBeLessThanOrEqual(FEED_LIMITS.teaserText + 1);
     expect(summaries.find((s) => s.url === 'https://h.example/good-1')?.summary).toBe('A fine teaser.');
     expect(summaries.find((s) => s.url === 'https://h.example/entities')?.summary).toMatch(/^(😀)+…$/u);
@@ -122,7 +147,9 @@ describe('a hostile feed corpus polled beside a good feed', () => {
     // 100,000 items: the first 1,000 are read, the cut reported once.
     const many = byName['items.json']!;
     expect(many.ok && many.result.inserted).toBe(FEED_LIMITS.items);
-    expect(many.ok && many.result.problems.map((p) => p.message)).toEqual([`the feed has 100000 items; only the first ${FEED_LIMITS.items} were read`]);
+    expect(many.ok && many.result.problems.map((p) => p.message)).toEqual([
+      `the feed has 100000 items; only the first ${FEED_LIMITS.items} were read`,
+    ]);
 
     // The server kept answering. Not a wall-time bound (a loaded CI machine stretches every answer):
     // with parsing on the main thread the deep feed alone blocked the loop for most of the run (23 s
@@ -139,7 +166,11 @@ describe('a hostile feed corpus polled beside a good feed', () => {
   it('digest stories import refuses the deep file with one line, in seconds rather than minutes', async () => {
     const path = join(dir, 'deep.rss');
     writeFileSync(path, corpus['deep.rss']!);
-    const r = await runDigest(['stories', 'import', path], { DATABASE_URL: t.url!, SECRET: 'hostile-feeds-secret-0123456789' }, { timeoutMs: 60_000 });
+    const r = await runDigest(
+      ['stories', 'import', path],
+      { DATABASE_URL: t.url!, SECRET: 'hostile-feeds-secret-0123456789' },
+      { timeoutMs: 60_000 },
+    );
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr.trim()).toMatch(/^.*deep\.rss: item 1: HTML nests more than 512 elements deep; the feed is refused$/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -17,10 +17,16 @@ describe.each(ENGINES)('pinning and excluding stories on %s', (engine) => {
     const config = testConfig({ TOP_STORIES: '2', TOP_BLOGS: '0', SMTP_URL: 'smtp://127.0.0.1:9' });
     const w = editionWindow('2026-11-26', config.digest.cron, config.digest.timeZone);
     const { items } = parseStoryBatch(
-      ['hot', 'warm', 'quiet'].map((slug, i) => ({ url: `https://n.example/${slug}`, title: slug, votes: 100 - i * 45, published_at: new Date(w.end.getTime() - (i + 1) * 3_600_000).toISOString() })),
+      ['hot', 'warm', 'quiet'].map((slug, i) => ({
+        url: `https://n.example/${slug}`,
+        title: slug,
+        votes: 100 - i * 45,
+        published_at: new Date(w.end.getTime() - (i + 1) * 3_600_000).toISOString(),
+      })),
     );
     await upsertStories(t.db, items);
-    const id = async (slug: string) => (await t.db.selectFrom('stories').select('id').where('url', '=', `https://n.example/${slug}`).executeTakeFirstOrThrow()).id;
+    const id = async (slug: string) =>
+      (await t.db.selectFrom('stories').select('id').where('url', '=', `https://n.example/${slug}`).executeTakeFirstOrThrow()).id;
     expect((await pickForEdition(t.db, asEdition(w), config.sections)).stories.map((s) => s.title)).toEqual(['hot', 'warm']);
 
     await setOverride(t.db, '2026-11-26', await id('quiet'), 'pin');
@@ -32,7 +38,10 @@ describe.each(ENGINES)('pinning and excluding stories on %s', (engine) => {
     ]);
     // Another day's edition is not affected.
     const other = editionWindow('2026-11-27', config.digest.cron, config.digest.timeZone);
-    expect((await pickForEdition(t.db, asEdition({ ...other, start: w.start }), config.sections)).stories.map((s) => s.title)).toEqual(['hot', 'warm']);
+    expect((await pickForEdition(t.db, asEdition({ ...other, start: w.start }), config.sections)).stories.map((s) => s.title)).toEqual([
+      'hot',
+      'warm',
+    ]);
 
     // The send uses the same pick.
     await seedReaders(t.db, 1);

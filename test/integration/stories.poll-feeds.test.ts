@@ -14,9 +14,11 @@ let base: string;
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/news.rss') return res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(fixture('news.rss'));
-    if (req.url === '/blogs.atom') return res.writeHead(200, { 'content-type': 'application/atom+xml; charset=utf-8' }).end(fixture('blogs.atom'));
+    if (req.url === '/blogs.atom')
+      return res.writeHead(200, { 'content-type': 'application/atom+xml; charset=utf-8' }).end(fixture('blogs.atom'));
     if (req.url === '/latin1.rss') {
-      const xml = '<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>x</title><item><title>Caf\u00e9 cr\u00e8me</title><link>https://l.example/cafe</link></item></channel></rss>';
+      const xml =
+        '<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>x</title><item><title>Caf\u00e9 cr\u00e8me</title><link>https://l.example/cafe</link></item></channel></rss>';
       return res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(Buffer.from(xml, 'latin1'));
     }
     if (req.url === '/broken.xml') return res.writeHead(200).end('<rss><channel><item><title>unclosed');

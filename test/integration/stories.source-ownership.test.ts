@@ -26,7 +26,10 @@ let feedBase: string;
 let items: { link: string; title: string; teaser: string }[] = [];
 const rss = () =>
   `<?xml version="1.0"?><rss version="2.0"><channel><title>Rewriter</title>${items
-    .map((i) => `<item><title>${i.title}</title><link>${i.link}</link><description>${i.teaser}</description><pubDate>Wed, 25 Nov 2026 10:00:00 GMT</pubDate></item>`)
+    .map(
+      (i) =>
+        `<item><title>${i.title}</title><link>${i.link}</link><description>${i.teaser}</description><pubDate>Wed, 25 Nov 2026 10:00:00 GMT</pubDate></item>`,
+    )
     .join('')}</channel></rss>`;
 beforeAll(async () => {
   feedServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss()));
@@ -60,7 +63,9 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
 
   it('leaves an API story untouched when a feed item has its link, and reports the duplicate with both sources', async () => {
     const { t, post, story, apiLog } = await start();
-    expect((await post({ url: OWNED, title: 'Posted by the newsroom', summary: 'The real teaser', kind: 'story', votes: 50 })).status).toBe(200);
+    expect((await post({ url: OWNED, title: 'Posted by the newsroom', summary: 'The real teaser', kind: 'story', votes: 50 })).status).toBe(
+      200,
+    );
     const before = await story(OWNED);
 
     items = [
@@ -70,13 +75,21 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
     const feed = `${feedBase}/rewriter.rss`;
     const { log, lines } = capturingLogger();
     const [polled] = await pollFeeds(t.db, [`${feed}#kind=blog`], log, LOOPBACK_OK);
-    expect(polled).toMatchObject({ ok: true, result: { inserted: 1, updated: 0, duplicates: 1, ownedElsewhere: [{ url: OWNED, source: feed, owner: 'api' }] } });
+    expect(polled).toMatchObject({
+      ok: true,
+      result: { inserted: 1, updated: 0, duplicates: 1, ownedElsewhere: [{ url: OWNED, source: feed, owner: 'api' }] },
+    });
 
     expect(await story(OWNED)).toEqual(before);
     expect(before).toEqual({ title: 'Posted by the newsroom', summary: 'The real teaser', kind: 'story', votes: 50, source: 'api' });
     expect(await story('https://f.example/own')).toMatchObject({ kind: 'blog', source: feed });
 
-    const said = lines.filter((l) => l.event === 'story.duplicate_source') as unknown as { url: string; source: string; owner: string; msg: string }[];
+    const said = lines.filter((l) => l.event === 'story.duplicate_source') as unknown as {
+      url: string;
+      source: string;
+      owner: string;
+      msg: string;
+    }[];
     expect(said).toEqual([expect.objectContaining({ url: OWNED, source: feed, owner: 'api' })]);
     expect(said[0]!.msg).toContain(`${OWNED} belongs to api; the copy from ${feed} changed nothing`);
     expect(lines.find((l) => l.event === 'feed.polled')).toMatchObject({ inserted: 1, updated: 0, duplicates: 1 });
@@ -94,7 +107,12 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
   it('still lets each source update its own stories', async () => {
     const { t, post, story } = await start();
     await post({ url: OWNED, title: 'First', votes: 1 });
-    expect((await post({ url: OWNED, title: 'Revised', votes: 60 })).body).toMatchObject({ inserted: 0, updated: 1, duplicates: 0, ownedElsewhere: [] });
+    expect((await post({ url: OWNED, title: 'Revised', votes: 60 })).body).toMatchObject({
+      inserted: 0,
+      updated: 1,
+      duplicates: 0,
+      ownedElsewhere: [],
+    });
     expect(await story(OWNED)).toMatchObject({ title: 'Revised', votes: 60, source: 'api' });
 
     const feed = `${feedBase}/own.rss`;
@@ -110,10 +128,19 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
     const { t, post, story } = await start();
     await post({ url: OWNED, title: 'From the API', votes: 50 });
     const dir = mkdtempSync(join(tmpdir(), 'digest-sources-'));
-    const doc = (title: string) => JSON.stringify([{ url: 'https://x.example/filed', title }, { url: OWNED, title: 'From a file' }]);
+    const doc = (title: string) =>
+      JSON.stringify([
+        { url: 'https://x.example/filed', title },
+        { url: OWNED, title: 'From a file' },
+      ]);
     writeFileSync(join(dir, 'monday.json'), doc('Monday'));
     writeFileSync(join(dir, 'tuesday.json'), doc('Tuesday'));
-    expect(await importStories(t.db, join(dir, 'monday.json'))).toMatchObject({ inserted: 1, updated: 0, duplicates: 1, ownedElsewhere: [{ url: OWNED, source: 'file', owner: 'api' }] });
+    expect(await importStories(t.db, join(dir, 'monday.json'))).toMatchObject({
+      inserted: 1,
+      updated: 0,
+      duplicates: 1,
+      ownedElsewhere: [{ url: OWNED, source: 'file', owner: 'api' }],
+    });
     expect(await importStories(t.db, join(dir, 'tuesday.json'))).toMatchObject({ inserted: 0, updated: 1, duplicates: 1 });
     expect(await story('https://x.example/filed')).toMatchObject({ title: 'Tuesday', source: 'file' });
     expect(await story(OWNED)).toMatchObject({ title: 'From the API', source: 'api' });
@@ -126,7 +153,10 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
     await pollFeeds(t.db, [feed], capturingLogger().log, LOOPBACK_OK);
 
     // The newsroom corrects the feed's story; from then on it is the API's.
-    expect((await post({ url: 'https://f.example/corrected', title: 'Corrected headline', votes: 7 })).body).toMatchObject({ updated: 1, duplicates: 0 });
+    expect((await post({ url: 'https://f.example/corrected', title: 'Corrected headline', votes: 7 })).body).toMatchObject({
+      updated: 1,
+      duplicates: 0,
+    });
     expect(await story('https://f.example/corrected')).toMatchObject({ title: 'Corrected headline', votes: 7, source: 'api' });
     const [back] = await pollFeeds(t.db, [feed], capturingLogger().log, { ...LOOPBACK_OK, sourceOverride: ['api'] });
     expect(back).toMatchObject({ ok: true, result: { updated: 0, duplicates: 1 } });
@@ -150,7 +180,10 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
     expect(polled).toMatchObject({ ok: true, result: { inserted: 1, updated: 0, duplicates: 2 } });
 
     // Three copies of a URL another source owns: all three are duplicates, and it is named once.
-    const foreign = parseStoryBatch(three.map((s) => ({ ...s, url: 'https://f.example/thrice' })), { source: 'api' });
+    const foreign = parseStoryBatch(
+      three.map((s) => ({ ...s, url: 'https://f.example/thrice' })),
+      { source: 'api' },
+    );
     expect(await upsertStories(t.db, foreign.items)).toEqual({
       inserted: 0,
       updated: 0,
@@ -163,8 +196,14 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
 describe('STORY_SOURCE_OVERRIDE', () => {
   it('reads api, file, demo, * and feed URLs (without their fragment), and names a bad entry', () => {
     expect(testConfig().stories.sourceOverride).toEqual([]);
-    expect(testConfig({ STORY_SOURCE_OVERRIDE: ' api, https://f.example/rss#kind=blog ,*' }).stories.sourceOverride).toEqual(['api', 'https://f.example/rss', '*']);
+    expect(testConfig({ STORY_SOURCE_OVERRIDE: ' api, https://f.example/rss#kind=blog ,*' }).stories.sourceOverride).toEqual([
+      'api',
+      'https://f.example/rss',
+      '*',
+    ]);
     expect(() => testConfig({ STORY_SOURCE_OVERRIDE: 'api,ftp://x' })).toThrow(ConfigError);
-    expect(() => testConfig({ STORY_SOURCE_OVERRIDE: 'feeds' })).toThrow(/STORY_SOURCE_OVERRIDE entry "feeds" is not api, file, demo, \* or a feed's http\(s\) URL/);
+    expect(() => testConfig({ STORY_SOURCE_OVERRIDE: 'feeds' })).toThrow(
+      /STORY_SOURCE_OVERRIDE entry "feeds" is not api, file, demo, \* or a feed's http\(s\) URL/,
+    );
   });
 });

@@ -15,7 +15,9 @@ describe.each(ENGINES)('stories upsert on %s', (engine) => {
       { url: 'https://n.example/b', title: 'B', published_at: '2026-11-25T11:00:00Z' },
     ]);
     expect(await upsertStories(t.db, first.items)).toEqual({ inserted: 2, updated: 0, duplicates: 0, ownedElsewhere: [] });
-    const again = parseStoryBatch([{ url: 'https://n.example/a', title: 'A, revised', votes: 9, comments: 4, published_at: '2026-11-25T10:00:00Z' }]);
+    const again = parseStoryBatch([
+      { url: 'https://n.example/a', title: 'A, revised', votes: 9, comments: 4, published_at: '2026-11-25T10:00:00Z' },
+    ]);
     expect(await upsertStories(t.db, again.items)).toEqual({ inserted: 0, updated: 1, duplicates: 0, ownedElsewhere: [] });
     const rows = await t.db.selectFrom('stories').select(['url', 'title', 'votes', 'comments']).orderBy('url').execute();
     expect(rows).toEqual([
@@ -38,7 +40,10 @@ describe.each(ENGINES)('stories upsert on %s', (engine) => {
     t = await createTestDatabase(engine);
     const seen = new Date('2026-11-25T08:00:00Z');
     await upsertStories(t.db, parseStoryBatch({ url: 'https://n.example/u', title: 'U' }, { now: seen }).items);
-    await upsertStories(t.db, parseStoryBatch({ url: 'https://n.example/u', title: 'U', votes: 5 }, { now: new Date('2026-11-26T08:00:00Z') }).items);
+    await upsertStories(
+      t.db,
+      parseStoryBatch({ url: 'https://n.example/u', title: 'U', votes: 5 }, { now: new Date('2026-11-26T08:00:00Z') }).items,
+    );
     const row = await t.db.selectFrom('stories').select(['published_at', 'votes']).executeTakeFirstOrThrow();
     expect(row).toEqual({ published_at: seen, votes: 5 });
   });
@@ -52,7 +57,13 @@ describe.each(ENGINES)('stories upsert on %s', (engine) => {
     expect(atom).toMatchObject({ format: 'atom', inserted: 2, updated: 0, problems: [] });
     const again = await importStories(t.db, fixture('news.rss'));
     expect(again).toMatchObject({ inserted: 0, updated: 3 });
-    const kinds = await t.db.selectFrom('stories').select(['kind']).select((eb) => eb.fn.countAll<number>().as('n')).groupBy('kind').orderBy('kind').execute();
+    const kinds = await t.db
+      .selectFrom('stories')
+      .select(['kind'])
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .groupBy('kind')
+      .orderBy('kind')
+      .execute();
     expect(kinds).toEqual([
       { kind: 'blog', n: 2 },
       { kind: 'story', n: 3 },

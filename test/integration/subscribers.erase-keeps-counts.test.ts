@@ -17,7 +17,7 @@ describe.each(ENGINES)('erasing a reader on %s', (engine) => {
     t = sink = undefined;
   });
 
-  it('keeps past editions\' counts, anonymous, with nothing personal left', async () => {
+  it("keeps past editions' counts, anonymous, with nothing personal left", async () => {
     t = await createTestDatabase(engine);
     sink = await startSmtpSink();
     const slot = slotMinutesAgo(5);
@@ -31,10 +31,12 @@ describe.each(ENGINES)('erasing a reader on %s', (engine) => {
     expect((await deliveryCounts(t.db, prepared.edition.id)).sent).toBe(3);
     const rows = await t.db.selectFrom('deliveries').select(['subscriber_id']).execute();
     expect(rows.filter((r) => r.subscriber_id === null)).toHaveLength(1);
-    expect(await t.db.selectFrom('subscribers').select('email').where('email', '=', 'r0001@example.com').executeTakeFirst()).toBeUndefined();
+    expect(
+      await t.db.selectFrom('subscribers').select('email').where('email', '=', 'r0001@example.com').executeTakeFirst(),
+    ).toBeUndefined();
   });
 
-  it('skips an erased reader\'s waiting delivery, and one whose claim ran out, so the edition can finish', async () => {
+  it("skips an erased reader's waiting delivery, and one whose claim ran out, so the edition can finish", async () => {
     t = await createTestDatabase(engine);
     const slot = slotMinutesAgo(5);
     const config = testConfig({ SMTP_URL: 'smtp://127.0.0.1:9', DIGEST_CRON: slot.cron });
@@ -47,7 +49,10 @@ describe.each(ENGINES)('erasing a reader on %s', (engine) => {
     expect(first.claimed).toHaveLength(1);
     await eraseSubscriber(t.db, first.claimed[0]!.email);
     await eraseSubscriber(t.db, first.claimed[0]!.email === 'r0000@example.com' ? 'r0001@example.com' : 'r0000@example.com');
-    await t.db.updateTable('deliveries').set({ next_attempt_at: new Date(Date.now() - 1000), lease_until: new Date(Date.now() - 1000) }).execute();
+    await t.db
+      .updateTable('deliveries')
+      .set({ next_attempt_at: new Date(Date.now() - 1000), lease_until: new Date(Date.now() - 1000) })
+      .execute();
 
     const again = await claimDeliveries(t.db, [prepared.edition.id], 10, 30);
     expect(again.claimed).toEqual([]);

@@ -38,11 +38,18 @@ describe.each(ENGINES)('subscribers import, export and erase on %s', (engine) =>
 
   it('never undoes an opt-out: unsubscribed and suppressed addresses are reported, not imported; pending ones become active', async () => {
     t = await createTestDatabase(engine);
-    const left = await t.db.insertInto('subscribers').values({ email: 'left@example.com', status: 'active' }).returning('id').executeTakeFirstOrThrow();
+    const left = await t.db
+      .insertInto('subscribers')
+      .values({ email: 'left@example.com', status: 'active' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await unsubscribe(t.db, left.id);
     await t.db.insertInto('subscribers').values({ email: 'pending@example.com', status: 'pending' }).execute();
     await suppress(t.db, 'bounced@example.com', 'bounced');
-    const r = await importSubscribers(t.db, 'email,name\nleft@example.com,Left\nbounced@example.com,B\npending@example.com,Pat\nnew@example.com,New\n');
+    const r = await importSubscribers(
+      t.db,
+      'email,name\nleft@example.com,Left\nbounced@example.com,B\npending@example.com,Pat\nnew@example.com,New\n',
+    );
     expect(r).toMatchObject({ inserted: 1, updated: 1 });
     expect(r.problems).toEqual([
       { line: 2, message: expect.stringContaining('unsubscribed or bounced here before') },
@@ -59,9 +66,11 @@ describe.each(ENGINES)('subscribers import, export and erase on %s', (engine) =>
     t = await createTestDatabase(engine);
     await importSubscribers(t.db, 'a@example.com,"Smith, Jo"\nb@example.com,=HYPERLINK("x")\n');
     let out = '';
-    expect(await exportSubscribers(t.db, (c) => {
-      out += c;
-    })).toBe(2);
+    expect(
+      await exportSubscribers(t.db, (c) => {
+        out += c;
+      }),
+    ).toBe(2);
     const lines = out.trimEnd().split('\r\n');
     expect(lines[0]).toBe('email,name,status,timezone,send_hour,frequency,weekday,sections,created_at,confirmed_at,unsubscribed_at');
     expect(lines[1]).toMatch(/^a@example\.com,"Smith, Jo",active,,,daily,,stories blogs,\d{4}-/);
@@ -73,7 +82,10 @@ describe.each(ENGINES)('subscribers import, export and erase on %s', (engine) =>
   it('quotes a name that holds a line break, a lone CR or a quote, so each reader stays one record', async () => {
     t = await createTestDatabase(engine);
     const names = ['Ann\nLee', 'Bo\rRay', 'Cy "C" Ng'];
-    await t.db.insertInto('subscribers').values(names.map((name, i) => ({ email: `q${i}@example.com`, name, status: 'active' as const }))).execute();
+    await t.db
+      .insertInto('subscribers')
+      .values(names.map((name, i) => ({ email: `q${i}@example.com`, name, status: 'active' as const })))
+      .execute();
     let out = '';
     await exportSubscribers(t.db, (c) => {
       out += c;
@@ -86,7 +98,11 @@ describe.each(ENGINES)('subscribers import, export and erase on %s', (engine) =>
 
   it('erases a reader: no address, name or reason left anywhere, only the hash on the suppression list', async () => {
     t = await createTestDatabase(engine);
-    const s = await t.db.insertInto('subscribers').values({ email: 'Gone@Example.com', name: 'Gina Gone', status: 'active' }).returning('id').executeTakeFirstOrThrow();
+    const s = await t.db
+      .insertInto('subscribers')
+      .values({ email: 'Gone@Example.com', name: 'Gina Gone', status: 'active' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await unsubscribe(t.db, s.id, { reason: 'moving, write to gina@elsewhere.example' });
     expect(await eraseSubscriber(t.db, 'gone@example.com')).toEqual({ found: true });
     expect(await all()).toEqual([]);
@@ -98,8 +114,11 @@ describe.each(ENGINES)('subscribers import, export and erase on %s', (engine) =>
     expect(dump).not.toContain('gina');
     expect(dump).toContain(emailHash('gone@example.com'));
     expect((await importSubscribers(t.db, 'GONE@example.com\n')).problems, 'an import refuses a suppressed address').toHaveLength(1);
-    const types = (await t.db.selectFrom('subscriber_events').select(['type', 'subscriber_id']).orderBy('id').execute());
-    expect(types).toEqual([{ type: 'unsubscribed', subscriber_id: null }, { type: 'erased', subscriber_id: null }]);
+    const types = await t.db.selectFrom('subscriber_events').select(['type', 'subscriber_id']).orderBy('id').execute();
+    expect(types).toEqual([
+      { type: 'unsubscribed', subscriber_id: null },
+      { type: 'erased', subscriber_id: null },
+    ]);
     expect(await eraseSubscriber(t.db, 'never@example.com')).toEqual({ found: false });
     expect((await importSubscribers(t.db, 'never@example.com\n')).problems, 'an import refuses a suppressed address').toHaveLength(1);
   });

@@ -18,7 +18,10 @@ describe.each(ENGINES)('rate-limit counts in the database on %s', (engine) => {
     expect(second.ttlMs).toBeLessThanOrEqual(60_000);
     expect((await hitRateLimit(t.db, 'addr:reader@example.com', 60_000)).hits).toBe(1);
     // A window that has ended (forced into the past) starts over.
-    await t.db.updateTable('rate_limits').set({ reset_at: new Date(Date.now() - 1000) }).execute();
+    await t.db
+      .updateTable('rate_limits')
+      .set({ reset_at: new Date(Date.now() - 1000) })
+      .execute();
     expect((await hitRateLimit(t.db, 'ip:203.0.113.7', 60_000)).hits).toBe(1);
     const keys = (await t.db.selectFrom('rate_limits').select('key_hash').execute()).map((r) => r.key_hash).join(' ');
     expect(keys).not.toMatch(/203\.0\.113\.7|reader@example\.com/);

@@ -78,7 +78,11 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
 
   it('accepts JSON {email, name}', async () => {
     const { url, sink } = await start();
-    const res = await fetch(`${url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'json@example.com', name: 'Jay' }) });
+    const res = await fetch(`${url}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'json@example.com', name: 'Jay' }),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok' });
     await sink.waitFor(1);
@@ -87,9 +91,17 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
 
   it('answers the same for a new, pending, active and unsubscribed address', async () => {
     const { url, db } = await start();
-    const pending = await db.insertInto('subscribers').values({ email: 'pending@example.com', status: 'pending', confirmation_sent_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+    const pending = await db
+      .insertInto('subscribers')
+      .values({ email: 'pending@example.com', status: 'pending', confirmation_sent_at: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await db.insertInto('subscribers').values({ email: 'active@example.com', status: 'active', confirmed_at: new Date() }).execute();
-    const gone = await db.insertInto('subscribers').values({ email: 'gone@example.com', status: 'active', confirmed_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+    const gone = await db
+      .insertInto('subscribers')
+      .values({ email: 'gone@example.com', status: 'active', confirmed_at: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await unsubscribe(db, gone.id);
     expect(pending.id).toBeGreaterThan(0);
 
@@ -97,7 +109,11 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
     for (const email of ['new@example.com', 'pending@example.com', 'active@example.com', 'gone@example.com']) {
       const r = await subscribe(url, { email });
       answers.push({ status: r.status, body: await r.text(), type: r.headers.get('content-type') });
-      const j = await fetch(`${url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: email.replace('@', '+j@') }) });
+      const j = await fetch(`${url}/subscribe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: email.replace('@', '+j@') }),
+      });
       answers.push({ status: j.status, body: await j.text(), type: j.headers.get('content-type') });
     }
     const forms = answers.filter((_, i) => i % 2 === 0);
@@ -127,7 +143,11 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
 
   it('lets an unsubscribed reader sign up again, which needs a fresh confirmation and retires old links', async () => {
     const { url, sink, db, config } = await start();
-    const s = await db.insertInto('subscribers').values({ email: 'back@example.com', status: 'active', confirmed_at: new Date() }).returningAll().executeTakeFirstOrThrow();
+    const s = await db
+      .insertInto('subscribers')
+      .values({ email: 'back@example.com', status: 'active', confirmed_at: new Date() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const oldUnsubscribe = unsubscribeUrl(config, s);
     await unsubscribe(db, s.id);
     await subscribe(url, { email: 'back@example.com' });
@@ -158,12 +178,23 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
 
   it('refuses bad addresses with 400, including ones that would break a header, and normalises IDN domains', async () => {
     const { url } = await start();
-    for (const email of ['', 'not-an-address', 'a@b', 'x@example.com\r\nBcc: victim@example.com', `${'a'.repeat(65)}@example.com`, 'üser@example.com']) {
+    for (const email of [
+      '',
+      'not-an-address',
+      'a@b',
+      'x@example.com\r\nBcc: victim@example.com',
+      `${'a'.repeat(65)}@example.com`,
+      'üser@example.com',
+    ]) {
       const r = await subscribe(url, { email });
       expect(r.status, email).toBe(400);
       expect(await r.text()).toContain('role="alert"');
     }
-    const j = await fetch(`${url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nope' }) });
+    const j = await fetch(`${url}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'nope' }),
+    });
     expect(j.status).toBe(400);
     expect(await j.json()).toMatchObject({ error: 'invalid_email' });
     expect((await subscribe(url, { email: 'Reader@BÜCHER.Example' })).status).toBe(200);
@@ -177,7 +208,11 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
     const limited = await subscribe(url, { email: 'ip4@example.com' });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    const json = await fetch(`${url}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ip5@example.com' }) });
+    const json = await fetch(`${url}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'ip5@example.com' }),
+    });
     expect(json.status).toBe(429);
     expect(await row('ip4@example.com')).toBeUndefined();
   });
@@ -185,14 +220,16 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
   it('cannot be walked around by a forged X-Forwarded-For (no proxy is trusted by default)', async () => {
     const { url } = await start({ SIGNUP_LIMIT_PER_IP: '3' });
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await subscribe(url, { email: `xff${i}@example.com` }, { 'x-forwarded-for': `198.51.100.${i}` })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await subscribe(url, { email: `xff${i}@example.com` }, { 'x-forwarded-for': `198.51.100.${i}` })).status);
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
   });
 
   it('limits per forwarded client address when TRUST_PROXY says the proxy is there', async () => {
     const { url } = await start({ SIGNUP_LIMIT_PER_IP: '2', TRUST_PROXY: '127.0.0.1' });
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await subscribe(url, { email: `tp${i}@example.com` }, { 'x-forwarded-for': `198.51.100.${i % 2}` })).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await subscribe(url, { email: `tp${i}@example.com` }, { 'x-forwarded-for': `198.51.100.${i % 2}` })).status);
     expect(statuses).toEqual([200, 200, 200, 200]);
     expect((await subscribe(url, { email: 'tp9@example.com' }, { 'x-forwarded-for': '198.51.100.0' })).status).toBe(429);
   });
@@ -224,7 +261,11 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
   it('lets a pending sign-up expire: its link stops working and nothing changes', async () => {
     const { url, db, config } = await start({ PENDING_EXPIRY_DAYS: '2' });
     const old = new Date(Date.now() - 3 * 86_400_000);
-    const s = await db.insertInto('subscribers').values({ email: 'late@example.com', status: 'pending', confirmation_sent_at: old, created_at: old }).returningAll().executeTakeFirstOrThrow();
+    const s = await db
+      .insertInto('subscribers')
+      .values({ email: 'late@example.com', status: 'pending', confirmation_sent_at: old, created_at: old })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const link = `${url}/confirm/${signToken(config.keys, 'confirm', { subscriberId: s.id, version: s.token_version })}`;
     expect((await fetch(link)).status).toBe(410);
     expect((await fetch(link, { method: 'POST' })).status).toBe(410);
@@ -233,11 +274,24 @@ describe.each(ENGINES)('sign-up with double opt-in on %s', (engine) => {
 
   it('refuses forged, truncated and wrong-purpose confirmation links with 400', async () => {
     const { url, db, config } = await start();
-    const s = await db.insertInto('subscribers').values({ email: 'p@example.com', status: 'pending', confirmation_sent_at: new Date() }).returningAll().executeTakeFirstOrThrow();
+    const s = await db
+      .insertInto('subscribers')
+      .values({ email: 'p@example.com', status: 'pending', confirmation_sent_at: new Date() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const good = signToken(config.keys, 'confirm', { subscriberId: s.id, version: s.token_version });
     const wrongPurpose = signToken(config.keys, 'unsubscribe', { subscriberId: s.id, version: s.token_version });
-    const forged = signToken({ current: { id: config.keys.current.id, key: Buffer.from('not-the-secret-at-all') } }, 'confirm', { subscriberId: s.id, version: s.token_version });
-    for (const token of [good.slice(0, -3), good.slice(0, -1) + (good.endsWith('A') ? 'B' : 'A'), wrongPurpose, forged, 'confirm.x.1-0.AAAA']) {
+    const forged = signToken({ current: { id: config.keys.current.id, key: Buffer.from('not-the-secret-at-all') } }, 'confirm', {
+      subscriberId: s.id,
+      version: s.token_version,
+    });
+    for (const token of [
+      good.slice(0, -3),
+      good.slice(0, -1) + (good.endsWith('A') ? 'B' : 'A'),
+      wrongPurpose,
+      forged,
+      'confirm.x.1-0.AAAA',
+    ]) {
       expect((await fetch(`${url}/confirm/${token}`, { method: 'POST' })).status, token).toBe(400);
     }
     expect((await row('p@example.com'))?.status).toBe('pending');

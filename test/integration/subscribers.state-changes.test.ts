@@ -20,7 +20,12 @@ describe.each(ENGINES)('subscriber state changes on %s', (engine) => {
   async function subscriber(status: 'pending' | 'active' | 'unsubscribed' | 'bounced' = 'active') {
     const row = await t.db
       .insertInto('subscribers')
-      .values({ email: `r${Math.random().toString(36).slice(2)}@example.com`, status, confirmed_at: status === 'pending' ? null : new Date(), confirmation_sent_at: new Date() })
+      .values({
+        email: `r${Math.random().toString(36).slice(2)}@example.com`,
+        status,
+        confirmed_at: status === 'pending' ? null : new Date(),
+        confirmation_sent_at: new Date(),
+      })
       .returning(['id', 'email', 'token_version'])
       .executeTakeFirstOrThrow();
     return row;
@@ -28,12 +33,21 @@ describe.each(ENGINES)('subscriber state changes on %s', (engine) => {
   async function edition() {
     return t.db
       .insertInto('editions')
-      .values({ date: '2026-11-26', slot: '06:00', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(), window_end: new Date(), status: 'sending' })
+      .values({
+        date: '2026-11-26',
+        slot: '06:00',
+        send_at: new Date(),
+        cutoff_at: new Date(Date.now() + 6 * 3_600_000),
+        window_start: new Date(),
+        window_end: new Date(),
+        status: 'sending',
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
   }
   const events = (id: number) => t.db.selectFrom('subscriber_events').selectAll().where('subscriber_id', '=', id).orderBy('id').execute();
-  const status = async (id: number) => (await t.db.selectFrom('subscribers').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+  const status = async (id: number) =>
+    (await t.db.selectFrom('subscribers').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
 
   it('unsubscribes an active reader at once, records the edition, and repeating it changes nothing', async () => {
     t = await createTestDatabase(engine);
@@ -74,7 +88,13 @@ describe.each(ENGINES)('subscriber state changes on %s', (engine) => {
     const s = await subscriber();
     const other = await subscriber();
     const e = await edition();
-    await t.db.insertInto('deliveries').values([{ edition_id: e.id, subscriber_id: s.id }, { edition_id: e.id, subscriber_id: other.id }]).execute();
+    await t.db
+      .insertInto('deliveries')
+      .values([
+        { edition_id: e.id, subscriber_id: s.id },
+        { edition_id: e.id, subscriber_id: other.id },
+      ])
+      .execute();
     await unsubscribe(t.db, s.id, { editionId: e.id });
     // What any claim sees right after: nothing to send to the reader who left, by either test.
     const claimable = await sql<{ subscriber_id: number }>`
@@ -92,7 +112,11 @@ describe.each(ENGINES)('subscriber state changes on %s', (engine) => {
     expect(await confirmSubscriber(t.db, s.id, s.token_version, 7)).toEqual({ changed: true, email: s.email });
     expect((await confirmSubscriber(t.db, s.id, s.token_version, 7)).changed).toBe(false);
     const old = await subscriber('pending');
-    await t.db.updateTable('subscribers').set({ confirmation_sent_at: new Date(Date.now() - 8 * 86_400_000), created_at: new Date(Date.now() - 8 * 86_400_000) }).where('id', '=', old.id).execute();
+    await t.db
+      .updateTable('subscribers')
+      .set({ confirmation_sent_at: new Date(Date.now() - 8 * 86_400_000), created_at: new Date(Date.now() - 8 * 86_400_000) })
+      .where('id', '=', old.id)
+      .execute();
     expect((await confirmSubscriber(t.db, old.id, old.token_version, 7)).changed).toBe(false);
     expect((await events(s.id)).map((e) => e.type)).toEqual(['confirmed']);
   });
@@ -113,7 +137,9 @@ describe.each(ENGINES)('subscriber state changes on %s', (engine) => {
     await suppress(t.db, 'Reader@Example.com', 'bounced');
     await suppress(t.db, 'reader@example.com', 'erased');
     // Through a path that reads the list: an import refuses a suppressed address, in any case.
-    expect((await importSubscribers(t.db, 'READER@example.com\n')).problems).toEqual([expect.objectContaining({ message: expect.stringContaining('suppression list') })]);
+    expect((await importSubscribers(t.db, 'READER@example.com\n')).problems).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('suppression list') }),
+    ]);
     const rows = await t.db.selectFrom('suppressions').selectAll().execute();
     expect(rows).toEqual([expect.objectContaining({ email_hash: emailHash('reader@example.com'), reason: 'bounced' })]);
     expect(JSON.stringify(rows)).not.toContain('example');
@@ -126,11 +152,22 @@ describe.each(ENGINES)('subscriber state changes on %s', (engine) => {
     t = await createTestDatabase(engine);
     const old = new Date(Date.now() - 10 * 86_400_000);
     const fresh = await subscriber('pending');
-    const stale = await t.db.insertInto('subscribers').values({ email: 'stale@example.com', status: 'pending', confirmation_sent_at: old, created_at: old }).returning('id').executeTakeFirstOrThrow();
-    const returning = await t.db.insertInto('subscribers').values({ email: 'back@example.com', status: 'pending', confirmation_sent_at: old, confirmed_at: old }).returning('id').executeTakeFirstOrThrow();
+    const stale = await t.db
+      .insertInto('subscribers')
+      .values({ email: 'stale@example.com', status: 'pending', confirmation_sent_at: old, created_at: old })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const returning = await t.db
+      .insertInto('subscribers')
+      .values({ email: 'back@example.com', status: 'pending', confirmation_sent_at: old, confirmed_at: old })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     expect(await purgeExpiredPending(t.db, 7)).toBe(2);
     const rows = await t.db.selectFrom('subscribers').select(['id', 'status']).orderBy('id').execute();
-    expect(rows).toEqual([{ id: fresh.id, status: 'pending' }, { id: returning.id, status: 'unsubscribed' }]);
+    expect(rows).toEqual([
+      { id: fresh.id, status: 'pending' },
+      { id: returning.id, status: 'unsubscribed' },
+    ]);
     expect(rows.find((r) => r.id === stale.id)).toBeUndefined();
   });
 });

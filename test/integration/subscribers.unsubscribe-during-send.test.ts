@@ -18,11 +18,16 @@ describe.each(ENGINES)('unsubscribing from a digest as it is sent on %s', (engin
   let server: TestServer | undefined;
   const track = useCleanup();
 
-  it('a one-click POST from the List-Unsubscribe header mid-send stops that reader\'s copy and records the edition', async () => {
+  it("a one-click POST from the List-Unsubscribe header mid-send stops that reader's copy and records the edition", async () => {
     t = track(await createTestDatabase(engine));
     sink = track(await startSmtpSink({ latencyMs: 20 }));
     const slot = slotMinutesAgo(5);
-    const config = testConfig({ SMTP_URL: sink.url, DIGEST_CRON: slot.cron, PUBLIC_URL: 'https://digest.example.com', RETRY_BASE_SECONDS: '0' });
+    const config = testConfig({
+      SMTP_URL: sink.url,
+      DIGEST_CRON: slot.cron,
+      PUBLIC_URL: 'https://digest.example.com',
+      RETRY_BASE_SECONDS: '0',
+    });
     await seedStories(t.db, slot.sendAt);
     await seedReaders(t.db, 30);
     server = track(await startTestServer(t, config));
@@ -43,9 +48,17 @@ describe.each(ENGINES)('unsubscribing from a digest as it is sent on %s', (engin
           const v = verifyToken(config.keys, 'unsubscribe', token);
           if (!v.ok) throw new Error(`the List-Unsubscribe link does not verify: ${v.reason}`);
           editionId = v.subject.editionId;
-          const s = await db.selectFrom('subscribers').select(['id', 'token_version']).where('email', '=', target).executeTakeFirstOrThrow();
+          const s = await db
+            .selectFrom('subscribers')
+            .select(['id', 'token_version'])
+            .where('email', '=', target)
+            .executeTakeFirstOrThrow();
           const link = unsubscribeUrl(config, s, editionId).replace('https://digest.example.com', server!.url);
-          return fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+          return fetch(link, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'List-Unsubscribe=One-Click',
+          });
         })();
       },
     });
@@ -61,8 +74,13 @@ describe.each(ENGINES)('unsubscribing from a digest as it is sent on %s', (engin
     const message = sink.messages[0]!;
     const header = message.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line;
     expect(header).toMatch(/List-Unsubscribe=One-Click/);
-    const url = /<(https:\/\/digest\.example\.com\/u\/[^>]+)>/.exec(message.headerLines.find((h) => h.key === 'list-unsubscribe')!.line)![1]!;
-    const oneClick = await fetch(url.replace('https://digest.example.com', server.url), { method: 'POST', body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }) });
+    const url = /<(https:\/\/digest\.example\.com\/u\/[^>]+)>/.exec(
+      message.headerLines.find((h) => h.key === 'list-unsubscribe')!.line,
+    )![1]!;
+    const oneClick = await fetch(url.replace('https://digest.example.com', server.url), {
+      method: 'POST',
+      body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }),
+    });
     expect(oneClick.status).toBe(200);
     const reader = await db.selectFrom('subscribers').select('status').where('email', '=', message.to[0]!).executeTakeFirstOrThrow();
     expect(reader.status).toBe('unsubscribed');

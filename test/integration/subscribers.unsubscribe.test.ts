@@ -24,13 +24,22 @@ describe.each(ENGINES)('unsubscribe and preferences links on %s', (engine) => {
       .executeTakeFirstOrThrow();
     const edition = await t.db
       .insertInto('editions')
-      .values({ date: '2026-11-26', slot: '06:00', status: 'sending', send_at: new Date(), cutoff_at: new Date(Date.now() + 6 * 3_600_000), window_start: new Date(), window_end: new Date() })
+      .values({
+        date: '2026-11-26',
+        slot: '06:00',
+        status: 'sending',
+        send_at: new Date(),
+        cutoff_at: new Date(Date.now() + 6 * 3_600_000),
+        window_start: new Date(),
+        window_end: new Date(),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return { db: t.db, reader, editionId: edition.id };
   }
   const local = (link: string) => link.replace('http://digest.test', server!.url);
-  const status = async () => (await t!.db.selectFrom('subscribers').select('status').where('email', '=', 'reader@example.com').executeTakeFirstOrThrow()).status;
+  const status = async () =>
+    (await t!.db.selectFrom('subscribers').select('status').where('email', '=', 'reader@example.com').executeTakeFirstOrThrow()).status;
   const events = () => t!.db.selectFrom('subscriber_events').selectAll().orderBy('id').execute();
 
   it('shows a page with one button on GET and changes nothing, however often it is fetched', async () => {
@@ -66,7 +75,11 @@ describe.each(ENGINES)('unsubscribe and preferences links on %s', (engine) => {
     const { reader, editionId } = await start();
     const link = local(unsubscribeUrl(config, reader, editionId));
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+      const res = await fetch(link, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      });
       expect(res.status).toBe(200);
     }
     expect(await status()).toBe('unsubscribed');
@@ -89,12 +102,18 @@ describe.each(ENGINES)('unsubscribe and preferences links on %s', (engine) => {
     const res = await fetch(link, { method: 'POST', body: new URLSearchParams({ reason: 'too_many', comment: 'daily is a lot' }) });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Thank you');
-    expect(await events()).toEqual([expect.objectContaining({ type: 'unsubscribed', edition_id: editionId, reason: 'too_many: daily is a lot' })]);
+    expect(await events()).toEqual([
+      expect.objectContaining({ type: 'unsubscribed', edition_id: editionId, reason: 'too_many: daily is a lot' }),
+    ]);
   });
 
   it('refuses forged, truncated, altered, wrong-purpose and swapped tokens with 4xx and changes nothing', async () => {
     const { db, reader } = await start();
-    const other = await db.insertInto('subscribers').values({ email: 'other@example.com', status: 'active', confirmed_at: new Date() }).returningAll().executeTakeFirstOrThrow();
+    const other = await db
+      .insertInto('subscribers')
+      .values({ email: 'other@example.com', status: 'active', confirmed_at: new Date() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     const good = unsubscribeUrl(config, reader).split('/u/')[1]!;
     const [purpose, kid, subject, sig] = good.split('.') as [string, string, string, string];
     const otherSig = unsubscribeUrl(config, other).split('.')[3]!;
@@ -105,14 +124,20 @@ describe.each(ENGINES)('unsubscribe and preferences links on %s', (engine) => {
       `${purpose}.${kid}.${other.id.toString(36)}-0.${sig}`,
       `${purpose}.${kid}.${subject}.${otherSig}`,
       signToken(config.keys, 'preferences', { subscriberId: reader.id, version: 0 }),
-      signToken({ current: { id: kid, key: Buffer.from('an attacker guessing the key') } }, 'unsubscribe', { subscriberId: reader.id, version: 0 }),
+      signToken({ current: { id: kid, key: Buffer.from('an attacker guessing the key') } }, 'unsubscribe', {
+        subscriberId: reader.id,
+        version: 0,
+      }),
       'garbage',
     ];
     for (const token of candidates) {
       const get = await fetch(`${server!.url}/u/${encodeURIComponent(token)}`);
       expect(get.status, token).toBeGreaterThanOrEqual(400);
       expect(get.status, token).toBeLessThan(500);
-      const post = await fetch(`${server!.url}/u/${encodeURIComponent(token)}`, { method: 'POST', body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }) });
+      const post = await fetch(`${server!.url}/u/${encodeURIComponent(token)}`, {
+        method: 'POST',
+        body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }),
+      });
       expect(post.status, token).toBeGreaterThanOrEqual(400);
       expect(post.status, token).toBeLessThan(500);
     }
@@ -125,7 +150,11 @@ describe.each(ENGINES)('unsubscribe and preferences links on %s', (engine) => {
     const { reader } = await start();
     const oldLink = unsubscribeUrl(config, reader);
     await server!.close();
-    const rotated = testConfig({ PUBLIC_URL: 'http://digest.test', SECRET: 'a-brand-new-secret-0123456789', SECRET_PREVIOUS: 'test-secret-0123456789abcdef' });
+    const rotated = testConfig({
+      PUBLIC_URL: 'http://digest.test',
+      SECRET: 'a-brand-new-secret-0123456789',
+      SECRET_PREVIOUS: 'test-secret-0123456789abcdef',
+    });
     server = await startTestServer(t!, rotated);
     expect((await fetch(local(oldLink), { method: 'POST' })).status).toBe(200);
     expect(await status()).toBe('unsubscribed');
@@ -153,21 +182,44 @@ describe.each(ENGINES)('unsubscribe and preferences links on %s', (engine) => {
     const page = await fetch(link);
     expect(page.status).toBe(200);
     const html = await page.text();
-    for (const field of ['name="sections"', 'name="frequency"', 'name="weekday"', 'name="send_hour"', 'name="timezone"', 'name="name"']) expect(html).toContain(field);
+    for (const field of ['name="sections"', 'name="frequency"', 'name="weekday"', 'name="send_hour"', 'name="timezone"', 'name="name"'])
+      expect(html).toContain(field);
 
-    const body = new URLSearchParams([['name', 'Ada L.'], ['sections', 'blogs'], ['frequency', 'weekly'], ['weekday', '5'], ['send_hour', '7'], ['timezone', 'Europe/Amsterdam']]);
+    const body = new URLSearchParams([
+      ['name', 'Ada L.'],
+      ['sections', 'blogs'],
+      ['frequency', 'weekly'],
+      ['weekday', '5'],
+      ['send_hour', '7'],
+      ['timezone', 'Europe/Amsterdam'],
+    ]);
     const saved = await fetch(link, { method: 'POST', body });
     expect(saved.status).toBe(200);
     expect(await saved.text()).toContain('Saved.');
     expect(await db.selectFrom('subscribers').selectAll().where('id', '=', reader.id).executeTakeFirstOrThrow()).toMatchObject({
-      name: 'Ada L.', sections: ['blogs'], frequency: 'weekly', weekday: 5, send_hour: 7, timezone: 'Europe/Amsterdam', status: 'active',
+      name: 'Ada L.',
+      sections: ['blogs'],
+      frequency: 'weekly',
+      weekday: 5,
+      send_hour: 7,
+      timezone: 'Europe/Amsterdam',
+      status: 'active',
     });
 
-    const bad = await fetch(link, { method: 'POST', body: new URLSearchParams([['frequency', 'hourly'], ['send_hour', '25'], ['timezone', 'Mars/Olympus']]) });
+    const bad = await fetch(link, {
+      method: 'POST',
+      body: new URLSearchParams([
+        ['frequency', 'hourly'],
+        ['send_hour', '25'],
+        ['timezone', 'Mars/Olympus'],
+      ]),
+    });
     expect(bad.status).toBe(400);
     const badHtml = await bad.text();
     expect(badHtml).toContain('aria-invalid="true"');
-    expect((await db.selectFrom('subscribers').select('timezone').where('id', '=', reader.id).executeTakeFirstOrThrow()).timezone).toBe('Europe/Amsterdam');
+    expect((await db.selectFrom('subscribers').select('timezone').where('id', '=', reader.id).executeTakeFirstOrThrow()).timezone).toBe(
+      'Europe/Amsterdam',
+    );
     expect((await fetch(link.replace('/p/', '/u/'))).status).toBe(400); // a preferences token never unsubscribes
   });
 
@@ -178,9 +230,21 @@ describe.each(ENGINES)('unsubscribe and preferences links on %s', (engine) => {
     const page = await (await fetch(`${link}?fewer=1`)).text();
     expect(page).toMatch(/value="weekly" checked/);
     expect(page).toContain('Save and resubscribe');
-    const res = await fetch(link, { method: 'POST', body: new URLSearchParams([['sections', 'stories'], ['sections', 'blogs'], ['frequency', 'weekly'], ['weekday', '1']]) });
+    const res = await fetch(link, {
+      method: 'POST',
+      body: new URLSearchParams([
+        ['sections', 'stories'],
+        ['sections', 'blogs'],
+        ['frequency', 'weekly'],
+        ['weekday', '1'],
+      ]),
+    });
     expect(res.status).toBe(200);
-    expect(await db.selectFrom('subscribers').selectAll().where('id', '=', reader.id).executeTakeFirstOrThrow()).toMatchObject({ status: 'active', frequency: 'weekly', weekday: 1 });
+    expect(await db.selectFrom('subscribers').selectAll().where('id', '=', reader.id).executeTakeFirstOrThrow()).toMatchObject({
+      status: 'active',
+      frequency: 'weekly',
+      weekday: 1,
+    });
     expect((await events()).map((e) => e.type)).toEqual(['unsubscribed', 'preferences', 'resubscribed']);
   });
 });

@@ -24,7 +24,14 @@ const config = testConfig({ PUBLIC_URL, SITE_NAME: 'The Morning Post', DIGEST_CR
 
 beforeAll(async () => {
   t = await createTestDatabase(SERVICE_ENGINE);
-  const app = await buildServer({ db: t.db, engine: t.engine, config, log: silentLogger, clock: systemClock, mailer: createMailer({ url: 'smtp://127.0.0.1:9', from: config.mailFrom, maxConnections: 1 }) });
+  const app = await buildServer({
+    db: t.db,
+    engine: t.engine,
+    config,
+    log: silentLogger,
+    clock: systemClock,
+    mailer: createMailer({ url: 'smtp://127.0.0.1:9', from: config.mailFrom, maxConnections: 1 }),
+  });
   // A route that fails as a bug would, to see the 500 page (the app is still open to routes before it listens).
   app.get('/boom', async () => {
     throw new Error('secret detail of a bug');
@@ -64,13 +71,21 @@ describe('error pages', () => {
     const json = await fetch(`${base}/nope`, { headers: { accept: 'application/json' } });
     expect(json.status).toBe(404);
     expect(await json.json()).toMatchObject({ error: 'not_found' });
-    const badJson = await fetch(`${base}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    const badJson = await fetch(`${base}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":',
+    });
     expect(badJson.status).toBe(400);
     expect(await badJson.json()).toMatchObject({ error: expect.any(String) });
   });
 
   it('a request that cannot be read is an HTML 400 page naming what was wrong', async () => {
-    const res = await fetch(`${base}/subscribe`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: 'x'.repeat(2 * 1024 * 1024) });
+    const res = await fetch(`${base}/subscribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: 'x'.repeat(2 * 1024 * 1024),
+    });
     expect(res.status).toBe(413);
     expect(await html(res)).toContain('Request refused');
     const bad = await fetch(`${base}/editions/%E0%A4%A`, { headers: { accept: 'text/html' } });
@@ -103,7 +118,11 @@ describe('error pages', () => {
 
 describe('the preferences page', () => {
   async function reader(email: string, timezone: string | null) {
-    const s = await t.db.insertInto('subscribers').values({ email, status: 'active', confirmed_at: new Date(), timezone }).returningAll().executeTakeFirstOrThrow();
+    const s = await t.db
+      .insertInto('subscribers')
+      .values({ email, status: 'active', confirmed_at: new Date(), timezone })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return preferencesUrl(config, s).replace(PUBLIC_URL, base);
   }
 
@@ -120,7 +139,10 @@ describe('the preferences page', () => {
 
   it('saves an old name sent by an old form as the current name', async () => {
     const url = await reader('kiev@example.com', null);
-    const res = await fetch(url, { method: 'POST', body: new URLSearchParams({ sections: 'stories', frequency: 'daily', weekday: '1', send_hour: '', timezone: 'Europe/Kiev' }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      body: new URLSearchParams({ sections: 'stories', frequency: 'daily', weekday: '1', send_hour: '', timezone: 'Europe/Kiev' }),
+    });
     expect(res.status).toBe(200);
     const row = await t.db.selectFrom('subscribers').select('timezone').where('email', '=', 'kiev@example.com').executeTakeFirstOrThrow();
     expect(row.timezone).toBe('Europe/Kyiv');
@@ -170,7 +192,8 @@ describe('the admin preview', () => {
     expect(res.status).toBe(200);
     const body = await html(res);
     expect(body).toContain('<header class="bar">');
-    for (const href of ['/admin', '/admin/editions', '/admin/stories', '/admin/subscribers', '/editions']) expect(body).toContain(`href="${href}"`);
+    for (const href of ['/admin', '/admin/editions', '/admin/stories', '/admin/subscribers', '/editions'])
+      expect(body).toContain(`href="${href}"`);
     expect(body).toMatch(/aria-current="page"[^>]*>Preview|href="\/admin\/preview" aria-current="page"/);
     expect(body).toContain('nothing would be sent (EMPTY_DAY=skip)');
     expect(body).not.toContain('preflight ok');
@@ -179,7 +202,16 @@ describe('the admin preview', () => {
   });
 
   it('a day with stories shows the email at phone and desktop widths side by side, and preflight ok', async () => {
-    const { id: _id, created_at: _c, modified_at: _m, ...row } = fixtureStory({ title: 'Preview headline', url: 'https://news.example.com/preview', published_at: new Date('2026-11-27T12:00:00Z') });
+    const {
+      id: _id,
+      created_at: _c,
+      modified_at: _m,
+      ...row
+    } = fixtureStory({
+      title: 'Preview headline',
+      url: 'https://news.example.com/preview',
+      published_at: new Date('2026-11-27T12:00:00Z'),
+    });
     await t.db.insertInto('stories').values(row).execute();
     // DIGEST_CRON is 18:00 UTC here: the 2026-11-27 edition's window holds noon.
     const body = await html(await fetch(`${base}/admin/preview?date=2026-11-27`, admin));

@@ -25,9 +25,13 @@ describe('the install id (in every Message-ID and Feedback-ID)', () => {
       { numRuns: 50 },
     );
     const ids = new Set(
-      [undefined, 'postgres://db.example/digest', 'postgres://db.example/digest_staging', 'postgres://staging.example/digest', 'postgres://db.example:5433/digest'].map(
-        (url) => loadConfig({ ...base, ...(url ? { DATABASE_URL: url } : {}) }).installId,
-      ),
+      [
+        undefined,
+        'postgres://db.example/digest',
+        'postgres://db.example/digest_staging',
+        'postgres://staging.example/digest',
+        'postgres://db.example:5433/digest',
+      ].map((url) => loadConfig({ ...base, ...(url ? { DATABASE_URL: url } : {}) }).installId),
     );
     expect(ids.size).toBe(5);
   });
@@ -35,12 +39,18 @@ describe('the install id (in every Message-ID and Feedback-ID)', () => {
 
 describe('LIST_ID', () => {
   it('defaults to the site name and digest.<PUBLIC_URL host>', () => {
-    expect(loadConfig({ ...base, SITE_NAME: 'The Morning Post', PUBLIC_URL: 'https://News.Example.com/digest' }).email.listId).toEqual({ name: 'The Morning Post', id: 'digest.news.example.com' });
+    expect(loadConfig({ ...base, SITE_NAME: 'The Morning Post', PUBLIC_URL: 'https://News.Example.com/digest' }).email.listId).toEqual({
+      name: 'The Morning Post',
+      id: 'digest.news.example.com',
+    });
     expect(loadConfig(base).email.listId).toEqual({ name: 'Daily Digest', id: 'digest.localhost' });
   });
 
   it('takes "Name <label.domain>" or a bare id', () => {
-    expect(loadConfig({ ...base, LIST_ID: 'Café Ünïcode <morning.Example.com>' }).email.listId).toEqual({ name: 'Café Ünïcode', id: 'morning.example.com' });
+    expect(loadConfig({ ...base, LIST_ID: 'Café Ünïcode <morning.Example.com>' }).email.listId).toEqual({
+      name: 'Café Ünïcode',
+      id: 'morning.example.com',
+    });
     expect(loadConfig({ ...base, LIST_ID: 'morning.example.com' }).email.listId).toEqual({ name: '', id: 'morning.example.com' });
   });
 

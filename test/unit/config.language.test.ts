@@ -4,7 +4,7 @@ import { chooseLanguage, languagePart } from '../../src/config/language.js';
 
 const base = { SECRET: 'a-secret-of-enough-length', DATA_DIR: 'memory://' };
 
-describe('the readers\' language', () => {
+describe("the readers' language", () => {
   it.each([
     ['fr_FR.UTF-8', 'fr'],
     ['fr_CA', 'fr'],
@@ -41,13 +41,20 @@ describe('the readers\' language', () => {
 
   it('stops start-up when DIGEST_LANG names a language with no locale file', () => {
     expect(() => loadConfig({ ...base, DIGEST_LANG: 'de' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...base, DIGEST_LANG: 'de' })).toThrow('config: DIGEST_LANG "de" has no locale file (locales/de.json); available: en, fr');
-    expect(chooseLanguage({ DIGEST_LANG: 'C' }, ['en', 'fr'])).toEqual({ ok: false, problem: { variable: 'DIGEST_LANG', message: 'DIGEST_LANG "C" has no locale file; available: en, fr' } });
+    expect(() => loadConfig({ ...base, DIGEST_LANG: 'de' })).toThrow(
+      'config: DIGEST_LANG "de" has no locale file (locales/de.json); available: en, fr',
+    );
+    expect(chooseLanguage({ DIGEST_LANG: 'C' }, ['en', 'fr'])).toEqual({
+      ok: false,
+      problem: { variable: 'DIGEST_LANG', message: 'DIGEST_LANG "C" has no locale file; available: en, fr' },
+    });
   });
 
   it('takes the default subject line from the language unless SUBJECT_TEMPLATE is set', () => {
     expect(loadConfig(base).email.subjectTemplate).toBe('{{headline}} · {{date}}');
     expect(loadConfig({ ...base, DIGEST_LANG: 'fr' }).email.subjectTemplate).toBe('{{headline}} · {{date}}');
-    expect(loadConfig({ ...base, DIGEST_LANG: 'fr', SUBJECT_TEMPLATE: '{{site}} du {{date}}' }).email.subjectTemplate).toBe('{{site}} du {{date}}');
+    expect(loadConfig({ ...base, DIGEST_LANG: 'fr', SUBJECT_TEMPLATE: '{{site}} du {{date}}' }).email.subjectTemplate).toBe(
+      '{{site}} du {{date}}',
+    );
   });
 });

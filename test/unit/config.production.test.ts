@@ -37,9 +37,17 @@ describe('production refuses what cannot work', () => {
     ['a missing SECRET', { SECRET: '' }, /^config: SECRET is not set/],
     ['a SECRET under 32 characters', { SECRET: 'x'.repeat(31) }, /^config: SECRET must be at least 32 characters in production/],
     ['a missing ADMIN_TOKEN', { ADMIN_TOKEN: '' }, /^config: ADMIN_TOKEN is not set/],
-    ['an ADMIN_TOKEN under 32 characters', { ADMIN_TOKEN: 'y'.repeat(20) }, /^config: ADMIN_TOKEN must be at least 32 characters in production/],
+    [
+      'an ADMIN_TOKEN under 32 characters',
+      { ADMIN_TOKEN: 'y'.repeat(20) },
+      /^config: ADMIN_TOKEN must be at least 32 characters in production/,
+    ],
     ['a missing PUBLIC_URL', { PUBLIC_URL: '' }, /^config: PUBLIC_URL is not set/],
-    ['an http PUBLIC_URL', { PUBLIC_URL: 'http://news.example.com' }, /^config: PUBLIC_URL "http:\/\/news.example.com" is not https: .*ALLOW_HTTP_PUBLIC_URL=true/],
+    [
+      'an http PUBLIC_URL',
+      { PUBLIC_URL: 'http://news.example.com' },
+      /^config: PUBLIC_URL "http:\/\/news.example.com" is not https: .*ALLOW_HTTP_PUBLIC_URL=true/,
+    ],
     ['a missing SMTP_URL', { SMTP_URL: ' ' }, /^config: SMTP_URL is not set/],
     ['an empty POSTAL_ADDRESS', { POSTAL_ADDRESS: '' }, /^config: POSTAL_ADDRESS is empty/],
   ];
@@ -52,7 +60,9 @@ describe('production refuses what cannot work', () => {
   }
 
   it('accepts an http PUBLIC_URL when the operator says the network is private', () => {
-    expect(loadConfig({ ...complete, PUBLIC_URL: 'http://digest.internal', ALLOW_HTTP_PUBLIC_URL: 'true' }).publicUrl).toBe('http://digest.internal');
+    expect(loadConfig({ ...complete, PUBLIC_URL: 'http://digest.internal', ALLOW_HTTP_PUBLIC_URL: 'true' }).publicUrl).toBe(
+      'http://digest.internal',
+    );
     // Only the exact word opts out: "yes" is refused, and the http URL with it.
     expect(problems({ ...complete, PUBLIC_URL: 'http://digest.internal', ALLOW_HTTP_PUBLIC_URL: 'yes' })).toEqual([
       'config: ALLOW_HTTP_PUBLIC_URL "yes" must be true or false',

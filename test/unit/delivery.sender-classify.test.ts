@@ -10,26 +10,54 @@ describe('Sender outcomes', () => {
 
   it.each([
     ['connection refused', opening(new SmtpSendError('connect ECONNREFUSED', 'ECONNECTION', false, undefined, 'ECONNREFUSED'), 'connect')],
-    ['AUTH refused (535)', opening(new SmtpSendError('AUTH refused: 535 bad credentials', 'EAUTH', false, 535, '535 bad credentials'), 'auth')],
+    [
+      'AUTH refused (535)',
+      opening(new SmtpSendError('AUTH refused: 535 bad credentials', 'EAUTH', false, 535, '535 bad credentials'), 'auth'),
+    ],
     ['a 554 greeting', opening(new SmtpSendError('greeting refused: 554 go away', 'EPROTOCOL', false, 554, '554 go away'), 'greeting')],
     ['TLS failed', opening(new SmtpSendError('certificate has expired', 'ETLS', false), 'tls')],
-  ])('pipelining: %s while opening is the relay\'s fault: transient, never a bounce', (_what, err) => {
+  ])("pipelining: %s while opening is the relay's fault: transient, never a bounce", (_what, err) => {
     expect(classifyPipelined(err)).toMatchObject({ outcome: 'transient', hardBounce: false, relayDown: true });
   });
 
   it('pipelining: replies about the message are answers from a relay that is there', () => {
-    expect(classifyPipelined(new SmtpSendError('RCPT TO refused', 'EENVELOPE', false, 550, '550 5.1.1 no such user'))).toMatchObject({ outcome: 'permanent', hardBounce: true, relayDown: false });
-    expect(classifyPipelined(new SmtpSendError('RCPT TO refused', 'EENVELOPE', false, 451, '451 greylisted'))).toMatchObject({ outcome: 'transient', relayDown: false });
+    expect(classifyPipelined(new SmtpSendError('RCPT TO refused', 'EENVELOPE', false, 550, '550 5.1.1 no such user'))).toMatchObject({
+      outcome: 'permanent',
+      hardBounce: true,
+      relayDown: false,
+    });
+    expect(classifyPipelined(new SmtpSendError('RCPT TO refused', 'EENVELOPE', false, 451, '451 greylisted'))).toMatchObject({
+      outcome: 'transient',
+      relayDown: false,
+    });
     // Lost after the body was written: maybe delivered, and the relay went away.
-    expect(classifyPipelined(new SmtpSendError('end of data: closed', 'ECONNECTION', true))).toMatchObject({ outcome: 'uncertain', relayDown: true });
+    expect(classifyPipelined(new SmtpSendError('end of data: closed', 'ECONNECTION', true))).toMatchObject({
+      outcome: 'uncertain',
+      relayDown: true,
+    });
   });
 
-  it('nodemailer: AUTH, TLS and refused connections are transient and the relay\'s fault; a 550 is a bounce', () => {
-    expect(classifyNodemailer({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 bad credentials', command: 'AUTH PLAIN' })).toMatchObject({ outcome: 'transient', hardBounce: false, relayDown: true });
-    expect(classifyNodemailer({ code: 'ETLS', message: 'self-signed certificate' })).toMatchObject({ outcome: 'transient', relayDown: true });
-    expect(classifyNodemailer({ code: 'ESOCKET', originalCode: 'ECONNREFUSED', command: 'CONN' })).toMatchObject({ outcome: 'transient', relayDown: true });
-    expect(classifyNodemailer({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 unknown' })).toMatchObject({ outcome: 'permanent', hardBounce: true, relayDown: false });
-    expect(classifyNodemailer({ code: 'ECONNECTION', message: 'Connection closed unexpectedly' })).toMatchObject({ outcome: 'uncertain', relayDown: true });
+  it("nodemailer: AUTH, TLS and refused connections are transient and the relay's fault; a 550 is a bounce", () => {
+    expect(
+      classifyNodemailer({ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 bad credentials', command: 'AUTH PLAIN' }),
+    ).toMatchObject({ outcome: 'transient', hardBounce: false, relayDown: true });
+    expect(classifyNodemailer({ code: 'ETLS', message: 'self-signed certificate' })).toMatchObject({
+      outcome: 'transient',
+      relayDown: true,
+    });
+    expect(classifyNodemailer({ code: 'ESOCKET', originalCode: 'ECONNREFUSED', command: 'CONN' })).toMatchObject({
+      outcome: 'transient',
+      relayDown: true,
+    });
+    expect(classifyNodemailer({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 unknown' })).toMatchObject({
+      outcome: 'permanent',
+      hardBounce: true,
+      relayDown: false,
+    });
+    expect(classifyNodemailer({ code: 'ECONNECTION', message: 'Connection closed unexpectedly' })).toMatchObject({
+      outcome: 'uncertain',
+      relayDown: true,
+    });
   });
 
   it('names SMTP_URL without its password', () => {
@@ -38,6 +66,8 @@ describe('Sender outcomes', () => {
     expect(relayProblem('smtp://u:secret@127.0.0.1:2599', new RelayUnavailable('connect', 'connect ECONNREFUSED 127.0.0.1:2599'))).toBe(
       'SMTP_URL smtp://u:***@127.0.0.1:2599: cannot connect: connect ECONNREFUSED 127.0.0.1:2599',
     );
-    expect(relayProblem('smtp://u:secret@h:25', new RelayUnavailable('auth', '535 no'))).toBe('SMTP_URL smtp://u:***@h:25: AUTH refused: 535 no');
+    expect(relayProblem('smtp://u:secret@h:25', new RelayUnavailable('auth', '535 no'))).toBe(
+      'SMTP_URL smtp://u:***@h:25: AUTH refused: 535 no',
+    );
   });
 });

@@ -20,7 +20,9 @@ describe('VERP addresses and Message-IDs', () => {
   it('gives a delivery the same Message-ID every time, and another install another one', () => {
     const install = '0123456789abcdef';
     expect(deliveryMessageId(7, 3, 'example.com', install)).toBe(deliveryMessageId(7, 3, 'example.com', install));
-    expect(deliveryMessageId(7, 3, addressDomain('Daily Digest <digest@News.Example.com>'), install)).toBe('<digest.3.7.0123456789abcdef@news.example.com>');
+    expect(deliveryMessageId(7, 3, addressDomain('Daily Digest <digest@News.Example.com>'), install)).toBe(
+      '<digest.3.7.0123456789abcdef@news.example.com>',
+    );
     expect(deliveryMessageId(7, 3, 'example.com', 'fedcba9876543210')).not.toBe(deliveryMessageId(7, 3, 'example.com', install));
     expect(() => deliveryMessageId(7, 3, 'example.com', '')).toThrow(/install id/);
   });
@@ -29,7 +31,9 @@ describe('VERP addresses and Message-IDs', () => {
     fc.assert(
       fc.property(fc.nat(), fc.nat(), fc.nat(), fc.nat(), (e1, d1, e2, d2) => {
         fc.pre(e1 !== e2 || d1 !== d2);
-        expect(deliveryMessageId(d1, e1, 'x.example', '0123456789abcdef')).not.toBe(deliveryMessageId(d2, e2, 'x.example', '0123456789abcdef'));
+        expect(deliveryMessageId(d1, e1, 'x.example', '0123456789abcdef')).not.toBe(
+          deliveryMessageId(d2, e2, 'x.example', '0123456789abcdef'),
+        );
       }),
     );
   });

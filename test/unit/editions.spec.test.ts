@@ -10,17 +10,24 @@ const config = testConfig(); // DIGEST_CRON 0 6 * * * in UTC, cutoff 6 h
 const at = (iso: string) => new Date(iso);
 
 describe('which editions exist for a date (specsFor)', () => {
-  it('has the DIGEST_CRON slots, the weekly edition only on a weekly reader\'s weekday, and one hourly edition per instant', () => {
+  it("has the DIGEST_CRON slots, the weekly edition only on a weekly reader's weekday, and one hourly edition per instant", () => {
     const twice = testConfig({ DIGEST_CRON: '0 6,18 * * *' });
     expect(specsFor(twice, '2026-11-30', NO_AUDIENCE).map((s) => `${s.slot} ${s.kind}`)).toEqual(['06:00 daily', '18:00 daily']);
     // 2026-11-30 is a Monday (weekday 1).
-    const audience: Audience = { weeklyDays: new Set([1]), hours: [{ timeZone: 'Europe/Oslo', hour: 7 }, { timeZone: 'Europe/Paris', hour: 7 }, { timeZone: 'UTC', hour: 20 }] };
+    const audience: Audience = {
+      weeklyDays: new Set([1]),
+      hours: [
+        { timeZone: 'Europe/Oslo', hour: 7 },
+        { timeZone: 'Europe/Paris', hour: 7 },
+        { timeZone: 'UTC', hour: 20 },
+      ],
+    };
     const specs = specsFor(config, '2026-11-30', audience);
     expect(specs.map((s) => `${s.slot} ${s.kind}`)).toEqual(['06:00 daily', '06:00Z hourly', 'weekly 06:00 weekly', '20:00Z hourly']);
     expect(specsFor(config, '2026-12-01', audience).some((s) => s.kind === 'weekly')).toBe(false);
   });
 
-  it('dates an hourly edition in its readers\' zone: a Tokyo reader\'s Monday 07:00 is Sunday 22:00 UTC, and it is Monday\'s edition', () => {
+  it("dates an hourly edition in its readers' zone: a Tokyo reader's Monday 07:00 is Sunday 22:00 UTC, and it is Monday's edition", () => {
     const specs = specsFor(config, '2026-11-30', { weeklyDays: new Set(), hours: [{ timeZone: 'Asia/Tokyo', hour: 7 }] });
     const tokyo = specs.find((s) => s.kind === 'hourly')!;
     expect(tokyo).toMatchObject({ date: '2026-11-30', slot: '22:00Z-1d' });
@@ -31,7 +38,13 @@ describe('which editions exist for a date (specsFor)', () => {
   it('keeps readers whose hours start at one instant on different calendar days in different editions', () => {
     // 07:00 in Kiribati (UTC+14) on Tuesday and 07:00 in Honolulu (UTC-10) on Monday are both 17:00 UTC
     // Monday; on one local date, the two are a day apart.
-    const audience: Audience = { weeklyDays: new Set(), hours: [{ timeZone: 'Pacific/Kiritimati', hour: 7 }, { timeZone: 'Pacific/Honolulu', hour: 7 }] };
+    const audience: Audience = {
+      weeklyDays: new Set(),
+      hours: [
+        { timeZone: 'Pacific/Kiritimati', hour: 7 },
+        { timeZone: 'Pacific/Honolulu', hour: 7 },
+      ],
+    };
     const monday = specsFor(config, '2026-11-30', audience).filter((s) => s.kind === 'hourly');
     const tuesday = specsFor(config, '2026-12-01', audience).filter((s) => s.kind === 'hourly');
     expect(monday.map((s) => `${s.date} ${s.slot} ${s.sendAt.toISOString()}`)).toEqual([
@@ -70,7 +83,10 @@ describe('the edition an operator can send now (currentDailySpec), at any hour',
       { numRuns: 200 },
     );
     // Every 5 minutes across both changes (23:00 on the Saturday before spring-forward once skipped a day).
-    for (const [from, to] of [['2026-03-27T00:00:00Z', '2026-03-31T00:00:00Z'], ['2026-10-23T00:00:00Z', '2026-10-27T00:00:00Z']] as const) {
+    for (const [from, to] of [
+      ['2026-03-27T00:00:00Z', '2026-03-31T00:00:00Z'],
+      ['2026-10-23T00:00:00Z', '2026-10-27T00:00:00Z'],
+    ] as const) {
       for (let t = Date.parse(from); t < Date.parse(to); t += 300_000) {
         const spec = currentDailySpec(oslo, new Date(t))!;
         expect(spec.windowStart.getTime(), new Date(t).toISOString()).toBeLessThanOrEqual(t);
@@ -83,7 +99,15 @@ describe('the edition an operator can send now (currentDailySpec), at any hour',
 describe('where an edition stands, and the action that helps (standingOf)', () => {
   const spec = specsFor(config, '2026-11-29', NO_AUDIENCE)[0]!; // 06:00 UTC, cutoff 12:00
   const row = (status: string, extra: Record<string, unknown> = {}) =>
-    ({ status, error: null, send_at: spec.sendAt, cutoff_at: cutoffOf(config, spec.sendAt), updated_at: at('2026-11-29T06:01:00Z'), window_end: spec.windowEnd, ...extra }) as never;
+    ({
+      status,
+      error: null,
+      send_at: spec.sendAt,
+      cutoff_at: cutoffOf(config, spec.sendAt),
+      updated_at: at('2026-11-29T06:01:00Z'),
+      window_end: spec.windowEnd,
+      ...extra,
+    }) as never;
 
   it('offers Send now before the cutoff and Send late after it, saying how old the news is', () => {
     expect(standingOf(config, spec, undefined, at('2026-11-29T02:00:00Z'))).toMatchObject({ state: 'not created yet', action: 'send' });
@@ -91,21 +115,32 @@ describe('where an edition stands, and the action that helps (standingOf)', () =
     const missed = standingOf(config, spec, undefined, at('2026-11-29T22:34:00Z'));
     expect(missed).toMatchObject({ state: 'missed', action: 'late', newsAgeHours: 17 });
     expect(missed.reason).toMatch(/17 h old/);
-    expect(standingOf(config, spec, row('expired', { error: 'not started before its cutoff' }), at('2026-11-29T23:00:00Z'))).toMatchObject({ state: 'expired', action: 'late' });
+    expect(standingOf(config, spec, row('expired', { error: 'not started before its cutoff' }), at('2026-11-29T23:00:00Z'))).toMatchObject({
+      state: 'expired',
+      action: 'late',
+    });
   });
 
   it('retries a failed edition, shows why, and keeps an early empty one open', () => {
-    const failed = standingOf(config, spec, row('failed', { error: 'preflight html_too_large: HTML is 130 KB\nmore' }), at('2026-11-29T07:00:00Z'));
+    const failed = standingOf(
+      config,
+      spec,
+      row('failed', { error: 'preflight html_too_large: HTML is 130 KB\nmore' }),
+      at('2026-11-29T07:00:00Z'),
+    );
     expect(failed).toMatchObject({ state: 'failed', action: 'retry' });
     expect(failed.reason).toMatch(/^preflight html_too_large: HTML is 130 KB Fix the cause/);
-    expect(standingOf(config, spec, row('empty', { updated_at: at('2026-11-29T03:00:00Z') }), at('2026-11-29T04:00:00Z'))).toMatchObject({ state: 'empty so far', action: 'send' });
+    expect(standingOf(config, spec, row('empty', { updated_at: at('2026-11-29T03:00:00Z') }), at('2026-11-29T04:00:00Z'))).toMatchObject({
+      state: 'empty so far',
+      action: 'send',
+    });
     expect(standingOf(config, spec, row('empty'), at('2026-11-29T07:00:00Z'))).toMatchObject({ state: 'empty', action: 'none' });
     expect(standingOf(config, spec, row('paused'), at('2026-11-29T07:00:00Z'))).toMatchObject({ action: 'resume' });
     expect(standingOf(config, spec, row('sent'), at('2026-11-29T07:00:00Z'))).toMatchObject({ action: 'none' });
   });
 });
 
-describe('digest send\'s verdict per edition (exit codes)', () => {
+describe("digest send's verdict per edition (exit codes)", () => {
   const edition = { date: '2026-11-29', slot: '06:00', error: 'why it is so', window_end: at('2026-11-29T06:00:00Z') };
   const counts = (sent: number, failed: number) => ({ sent, failed, total: sent + failed });
   const now = { now: at('2026-11-29T23:00:00Z') };
@@ -117,7 +152,10 @@ describe('digest send\'s verdict per edition (exit codes)', () => {
     const expired = sendOutcome(edition, 'expired', counts(0, 0), now);
     expect(expired).toMatchObject({ exitCode: EXIT.expired, hint: expect.stringContaining('--late') });
     expect(expired.problem).toMatch(/17 h old/);
-    expect(sendOutcome(edition, 'failed', counts(0, 0), now)).toMatchObject({ exitCode: EXIT.failed, hint: expect.stringContaining('--retry') });
+    expect(sendOutcome(edition, 'failed', counts(0, 0), now)).toMatchObject({
+      exitCode: EXIT.failed,
+      hint: expect.stringContaining('--retry'),
+    });
     expect(sendOutcome(edition, 'empty', counts(0, 0), now).exitCode).toBe(EXIT.empty);
     expect(sendOutcome(edition, 'paused', counts(2, 0), now).exitCode).toBe(EXIT.paused);
     expect(new Set(Object.values(EXIT)).size).toBe(Object.keys(EXIT).length);
@@ -127,7 +165,14 @@ describe('digest send\'s verdict per edition (exit codes)', () => {
 describe('the weekly edition ranks on a scale of days', () => {
   it('keeps a 900-vote story from five days ago above twelve 20-vote stories from today', () => {
     const end = at('2026-11-29T06:00:00Z');
-    const story = (id: number, votes: number, hoursAgo: number): Candidate => ({ id, url: `https://n.example/${id}`, kind: 'story', votes, comments: 0, published_at: new Date(end.getTime() - hoursAgo * 3_600_000) });
+    const story = (id: number, votes: number, hoursAgo: number): Candidate => ({
+      id,
+      url: `https://n.example/${id}`,
+      kind: 'story',
+      votes,
+      comments: 0,
+      published_at: new Date(end.getTime() - hoursAgo * 3_600_000),
+    });
     const candidates = [story(1, 900, 5 * 24), ...Array.from({ length: 12 }, (_, i) => story(i + 2, 20, 1 + i))];
     const weekly = selectTop(candidates, { at: end, topStories: 10, topBlogs: 0, ageUnitHours: 24 });
     expect(weekly.stories[0]!.id).toBe(1);

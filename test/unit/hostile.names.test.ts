@@ -47,7 +47,34 @@ const HOSTILE_NAMES = [
 const hostileName = fc
   .array(
     fc.oneof(
-      fc.constantFrom('<', '>', '"', "'", '&', '`', '%%', '{{', '}}', '<script>', '</b>', 'javascript:', '\r', '\n', '\u0000', '\u0085', '\u202e', '\u202d', '\u2066', '\u2069', '\u200f', '😀', '👩🏽‍💻', 'é', 'ש', ' '),
+      fc.constantFrom(
+        '<',
+        '>',
+        '"',
+        "'",
+        '&',
+        '`',
+        '%%',
+        '{{',
+        '}}',
+        '<script>',
+        '</b>',
+        'javascript:',
+        '\r',
+        '\n',
+        '\u0000',
+        '\u0085',
+        '\u202e',
+        '\u202d',
+        '\u2066',
+        '\u2069',
+        '\u200f',
+        '😀',
+        '👩🏽‍💻',
+        'é',
+        'ש',
+        ' ',
+      ),
       fc.string({ unit: 'grapheme', maxLength: 8 }),
     ),
     { maxLength: 40 },
@@ -124,19 +151,28 @@ describe('hostile reader names', () => {
       expect(confirm.html.split(escapeHtml(`Hello ${name},`)).join('Hello NAME,'), input).toBe(neutralConfirm.html);
       expect(confirm.text.split(escapeText(`Hello ${name},`)).join('Hello NAME,'), input).toBe(neutralConfirm.text);
       expect(confirm.subject).toBe(neutralConfirm.subject);
-      expect(prefsFor(name, 'reader@example.com').split(`value="${escapePage(name!)}"`).join('value="NAME"'), input).toBe(neutralPrefs);
+      expect(
+        prefsFor(name, 'reader@example.com')
+          .split(`value="${escapePage(name!)}"`)
+          .join('value="NAME"'),
+        input,
+      ).toBe(neutralPrefs);
     }
     // A quoted local part is a valid address that can carry markup: shown as text on the pages.
     const quoted = '"<b>x</b>"@example.com';
     expect(prefsFor('NAME', quoted).split(escapePage(quoted)).join('reader@example.com')).toBe(neutralPrefs);
-    const unsub = (email: string) => unsubscribePage(config, { token: 'tok', email, preferencesUrl: 'https://digest.example.com/p/tok', alreadyUnsubscribed: false }).value;
+    const unsub = (email: string) =>
+      unsubscribePage(config, { token: 'tok', email, preferencesUrl: 'https://digest.example.com/p/tok', alreadyUnsubscribed: false })
+        .value;
     expect(unsub(quoted).split(escapePage(quoted)).join('reader@example.com')).toBe(unsub('reader@example.com'));
 
     const zoe = personalise(rendered, reader(cleanName('Zoë 👩🏽‍💻 Ünal')));
     expect(zoe.html).toContain('Hello Zoë 👩🏽‍💻 Ünal,');
     expect(zoe.text).toContain('Hello Zoë 👩🏽‍💻 Ünal,');
     expect(personalise(rendered, reader(cleanName('محمد عبد الله'))).text).toContain('Hello محمد عبد الله,');
-    expect(personalise(rendered, reader(cleanName('<script>alert(1)</script>'))).html).toContain('Hello &lt;script&gt;alert(1)&lt;/script&gt;,');
+    expect(personalise(rendered, reader(cleanName('<script>alert(1)</script>'))).html).toContain(
+      'Hello &lt;script&gt;alert(1)&lt;/script&gt;,',
+    );
     expect(personalise(rendered, reader(cleanName('a\r\nBcc: victim@example.com'))).text).toContain('Hello a Bcc: victim@example.com,');
   });
 });

@@ -13,8 +13,22 @@ describe('hostile story fields', () => {
   };
 
   it('refuses javascript:, data: and other non-http URLs in url and image_url, naming the field', () => {
-    for (const url of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', ' javascript:alert(1)', 'java\tscript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:x', 'file:///etc/passwd', '//evil.example/x', '/relative', 'http://', 'https://']) {
-      expect(problemsOf({ ...ok, url }), url).toEqual([expect.objectContaining({ field: 'url', message: 'url must be an absolute http(s) URL' })]);
+    for (const url of [
+      'javascript:alert(1)',
+      'JaVaScRiPt:alert(1)',
+      ' javascript:alert(1)',
+      'java\tscript:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      'vbscript:x',
+      'file:///etc/passwd',
+      '//evil.example/x',
+      '/relative',
+      'http://',
+      'https://',
+    ]) {
+      expect(problemsOf({ ...ok, url }), url).toEqual([
+        expect.objectContaining({ field: 'url', message: 'url must be an absolute http(s) URL' }),
+      ]);
       expect(problemsOf({ ...ok, image_url: url }), url).toEqual([expect.objectContaining({ field: 'image_url' })]);
     }
   });
@@ -24,12 +38,27 @@ describe('hostile story fields', () => {
     expect(problemsOf({ ...ok, summary: mb })).toEqual([
       expect.objectContaining({ field: 'summary', message: `summary is ${mb.length} characters; the limit is ${STORY_LIMITS.summary}` }),
     ]);
-    expect(problemsOf({ ...ok, title: mb })).toEqual([expect.objectContaining({ field: 'title', message: `title is longer than ${STORY_LIMITS.title} characters` })]);
+    expect(problemsOf({ ...ok, title: mb })).toEqual([
+      expect.objectContaining({ field: 'title', message: `title is longer than ${STORY_LIMITS.title} characters` }),
+    ]);
     expect(problemsOf({ ...ok, url: `https://news.example/${'a'.repeat(3000)}` })).toEqual([expect.objectContaining({ field: 'url' })]);
   });
 
   it('refuses invalid dates, naming published_at and the value', () => {
-    for (const published_at of ['2026-02-30', '2026-13-01', 'yesterday', 'NaN', '0000-00-00', '1969-12-31T23:59:59Z', '9999-01-01', 1e20, -1, true, {}, ['2026-01-01']]) {
+    for (const published_at of [
+      '2026-02-30',
+      '2026-13-01',
+      'yesterday',
+      'NaN',
+      '0000-00-00',
+      '1969-12-31T23:59:59Z',
+      '9999-01-01',
+      1e20,
+      -1,
+      true,
+      {},
+      ['2026-01-01'],
+    ]) {
       const problems = problemsOf({ ...ok, published_at });
       expect(problems, JSON.stringify(published_at)).toEqual([expect.objectContaining({ field: 'published_at' })]);
       expect(problems[0]!.message).toContain('is not a valid date');
@@ -37,7 +66,21 @@ describe('hostile story fields', () => {
   });
 
   it('never throws on any JSON value in any field, and every problem names a field', () => {
-    const fields = ['url', 'title', 'summary', 'byline', 'section', 'image_url', 'published_at', 'updated_at', 'votes', 'comments', 'kind', '__proto__', 'constructor'];
+    const fields = [
+      'url',
+      'title',
+      'summary',
+      'byline',
+      'section',
+      'image_url',
+      'published_at',
+      'updated_at',
+      'votes',
+      'comments',
+      'kind',
+      '__proto__',
+      'constructor',
+    ];
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...fields), fc.jsonValue({ maxDepth: 3 })), (raw) => {
         const r = parseStoryItem(raw, 7);
@@ -73,10 +116,26 @@ describe('hostile story fields', () => {
       byline: '<b onmouseover=alert(1)>Reuters</b>',
       image_url: 'javascript:alert(1)',
     });
-    const rendered = await renderEdition({ date: '2026-11-26', site: { name: 'The Daily', postalAddress: '' }, publicUrl: 'https://digest.example.com', stories: [hostile], blogs: [] });
+    const rendered = await renderEdition({
+      date: '2026-11-26',
+      site: { name: 'The Daily', postalAddress: '' },
+      publicUrl: 'https://digest.example.com',
+      stories: [hostile],
+      blogs: [],
+    });
     expect(rendered.html).not.toMatch(/<script|<img[^>]*onerror|<iframe|<b onmouseover|(href|src)=["']?\s*javascript:/i);
     expect(rendered.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(rendered.html).not.toContain('%%unsubscribe_url%% {{');
-    expect(rendered.html.match(/%%unsubscribe_url%%/g)?.length).toBe((await renderEdition({ date: '2026-11-26', site: { name: 'The Daily', postalAddress: '' }, publicUrl: 'https://digest.example.com', stories: [fixtureStory()], blogs: [] })).html.match(/%%unsubscribe_url%%/g)?.length);
+    expect(rendered.html.match(/%%unsubscribe_url%%/g)?.length).toBe(
+      (
+        await renderEdition({
+          date: '2026-11-26',
+          site: { name: 'The Daily', postalAddress: '' },
+          publicUrl: 'https://digest.example.com',
+          stories: [fixtureStory()],
+          blogs: [],
+        })
+      ).html.match(/%%unsubscribe_url%%/g)?.length,
+    );
   });
 });

@@ -63,8 +63,12 @@ describe('locale files', () => {
 
   it('every key of en.json is used by the code (no dead strings), and every key the code names exists', () => {
     const files = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : []));
-    const source = files(join(LOCALES_DIR, '..', 'src')).map((f) => readFileSync(f, 'utf8')).join('\n');
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+        d.isDirectory() ? files(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
+      );
+    const source = files(join(LOCALES_DIR, '..', 'src'))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     const unused = Object.keys(en).filter((key) => {
       if (key === 'locale.tag') return false;
       const prefix = key.slice(0, key.lastIndexOf('.') + 1);
@@ -83,7 +87,9 @@ describe('a broken locale file stops start-up, naming the file and the key', () 
   });
 
   it('an extra key', () => {
-    expect(startUpError('fr', { ...read('fr'), 'signup.titel': 'Inscription' })).toContain('locales/fr.json: key "signup.titel" is not in en.json');
+    expect(startUpError('fr', { ...read('fr'), 'signup.titel': 'Inscription' })).toContain(
+      'locales/fr.json: key "signup.titel" is not in en.json',
+    );
   });
 
   it('a {variable} lost or invented in translation', () => {
@@ -94,8 +100,12 @@ describe('a broken locale file stops start-up, naming the file and the key', () 
   });
 
   it('a plural entry without "other", or a text where en.json has a plural entry', () => {
-    expect(startUpError('fr', { ...read('fr'), 'digest.votes': { one: '{count} vote' } })).toContain('locales/fr.json: key "digest.votes" is a plural entry without an "other" form');
-    expect(startUpError('fr', { ...read('fr'), 'digest.comments': '{count} commentaires' })).toContain('locales/fr.json: key "digest.comments" must be a plural entry, as in en.json');
+    expect(startUpError('fr', { ...read('fr'), 'digest.votes': { one: '{count} vote' } })).toContain(
+      'locales/fr.json: key "digest.votes" is a plural entry without an "other" form',
+    );
+    expect(startUpError('fr', { ...read('fr'), 'digest.comments': '{count} commentaires' })).toContain(
+      'locales/fr.json: key "digest.comments" must be a plural entry, as in en.json',
+    );
   });
 
   it('a file that is not JSON', () => {

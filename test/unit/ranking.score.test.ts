@@ -18,12 +18,18 @@ const uniqueCandidates = fc.uniqueArray(candidate, { selector: (c) => c.url, max
 describe('ranking', () => {
   it('scores more votes higher, more comments higher, and older lower', () => {
     fc.assert(
-      fc.property(fc.nat(10_000), fc.nat(1000), fc.double({ min: 0, max: 24, noNaN: true }), fc.integer({ min: 1, max: 100 }), (votes, comments, age, more) => {
-        const s = { votes, comments, published_at: hoursAgo(age) };
-        expect(score({ ...s, votes: votes + more }, AT)).toBeGreaterThan(score(s, AT));
-        expect(score({ ...s, comments: comments + more }, AT)).toBeGreaterThan(score(s, AT));
-        expect(score({ ...s, published_at: hoursAgo(age + more / 10) }, AT)).toBeLessThan(score(s, AT));
-      }),
+      fc.property(
+        fc.nat(10_000),
+        fc.nat(1000),
+        fc.double({ min: 0, max: 24, noNaN: true }),
+        fc.integer({ min: 1, max: 100 }),
+        (votes, comments, age, more) => {
+          const s = { votes, comments, published_at: hoursAgo(age) };
+          expect(score({ ...s, votes: votes + more }, AT)).toBeGreaterThan(score(s, AT));
+          expect(score({ ...s, comments: comments + more }, AT)).toBeGreaterThan(score(s, AT));
+          expect(score({ ...s, published_at: hoursAgo(age + more / 10) }, AT)).toBeLessThan(score(s, AT));
+        },
+      ),
     );
   });
 

@@ -62,7 +62,11 @@ describe('composeMessage', () => {
     expect(raw).not.toMatch(/^Bcc:/im);
     expect(raw).toContain('List-Unsubscribe: <https://x.example/u/a%3EBcc:%20evil@x>\r\n');
     await expect(composeMessage({ ...base, listUnsubscribe: { url: 'javascript:x' } })).rejects.toThrow(/http/);
-    await expect(composeMessage({ ...base, messageId: 'no-brackets', listUnsubscribe: { url: 'https://x.example/u/a' } })).rejects.toThrow(/Message-ID/);
-    await expect(composeMessage({ ...base, headers: { 'X-A': 'a\r\nBcc: e@x' }, listUnsubscribe: { url: 'https://x.example/u/a' } })).rejects.toThrow(/one line/);
+    await expect(composeMessage({ ...base, messageId: 'no-brackets', listUnsubscribe: { url: 'https://x.example/u/a' } })).rejects.toThrow(
+      /Message-ID/,
+    );
+    await expect(
+      composeMessage({ ...base, headers: { 'X-A': 'a\r\nBcc: e@x' }, listUnsubscribe: { url: 'https://x.example/u/a' } }),
+    ).rejects.toThrow(/one line/);
   });
 });

@@ -16,10 +16,10 @@ const reader = { name: 'Ann', unsubscribeUrl: 'https://digest.example.com/u/tok'
 const fr = loadLocale('fr');
 
 describe('the weekly edition', () => {
-  it('says it holds the week\'s picks, in the subject too', async () => {
+  it("says it holds the week's picks, in the subject too", async () => {
     const r = await renderEdition(base({ kind: 'weekly', slot: 'weekly 06:00' }));
     const p = personalise(r, reader);
-    expect(p.text).toContain('Hello Ann,\nhere are the week\'s picks from The Post.');
+    expect(p.text).toContain("Hello Ann,\nhere are the week's picks from The Post.");
     expect(p.html).toContain('Hello Ann, here are the week&#39;s picks from The Post.');
     for (const part of [p.html, p.text]) expect(part).not.toContain('today');
     expect(r.subject).toBe('This week: Big news · Sun 29 Nov');
@@ -33,11 +33,13 @@ describe('the weekly edition', () => {
     expect(r.subject).toBe('This week: The Post · Sun 29 Nov');
   });
 
-  it('keeps an operator\'s SUBJECT_TEMPLATE for every kind', async () => {
+  it("keeps an operator's SUBJECT_TEMPLATE for every kind", async () => {
     const subjectTemplate = '{{site}}: {{headline}}';
     expect((await renderEdition(base({ kind: 'weekly', subjectTemplate }))).subject).toBe('The Post: Big news');
     // config's default (the locale's own template) counts as unset.
-    expect((await renderEdition(base({ kind: 'weekly', subjectTemplate: '{{headline}} · {{date}}' }))).subject).toBe('This week: Big news · Sun 29 Nov');
+    expect((await renderEdition(base({ kind: 'weekly', subjectTemplate: '{{headline}} · {{date}}' }))).subject).toBe(
+      'This week: Big news · Sun 29 Nov',
+    );
   });
 
   it('invites readers of its web page to the weekly email', async () => {
@@ -57,7 +59,7 @@ describe('the weekly edition', () => {
   });
 });
 
-describe('a reader\'s own hour', () => {
+describe("a reader's own hour", () => {
   it('reads like the daily, with no time of day (it may come at 22:00)', async () => {
     for (const locale of [undefined, fr]) {
       const mail = await renderEdition(base({ kind: 'hourly', slot: '22:00Z', locale }));
@@ -67,7 +69,7 @@ describe('a reader\'s own hour', () => {
       }
     }
     const mail = await renderEdition(base({ kind: 'hourly', slot: '22:00Z' }));
-    expect(mail.text).toContain('here are today\'s picks from The Post.');
+    expect(mail.text).toContain("here are today's picks from The Post.");
     expect(mail.subject).toBe('Big news · Sun 29 Nov');
     const web = await renderEdition(base({ kind: 'hourly', slot: '22:00Z', mode: 'web' }));
     expect(web.html).toContain('Get it by email every day, at the hour you choose: https://digest.example.com/');
@@ -75,10 +77,10 @@ describe('a reader\'s own hour', () => {
 });
 
 describe('the daily edition', () => {
-  it('keeps today\'s wording, whether its kind is given or not', async () => {
+  it("keeps today's wording, whether its kind is given or not", async () => {
     for (const kind of [undefined, 'daily'] as const) {
       const r = await renderEdition(base({ kind }));
-      expect(r.text).toContain('%%greeting%%\nhere are today\'s picks from The Post.');
+      expect(r.text).toContain("%%greeting%%\nhere are today's picks from The Post.");
       expect(r.subject).toBe('Big news · Sun 29 Nov');
       expect((await renderEdition(base({ kind, stories: [] }))).text).toContain('Nothing new today.');
     }

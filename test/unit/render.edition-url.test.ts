@@ -5,7 +5,7 @@ import { renderEdition } from '../../src/render/index.js';
 import { testConfig } from '../helpers/config.js';
 import { fixtureStory } from '../helpers/stories.js';
 
-describe('an edition\'s URL', () => {
+describe("an edition's URL", () => {
   it.each([
     ['06:00', '06-00'],
     ['18:30', '18-30'],
@@ -20,10 +20,23 @@ describe('an edition\'s URL', () => {
     expect(slotFromSegment(segment)).toBe(slot);
   });
 
-  it.each(['', '6-00', '06:00', '06-00Z', '24-00', '06-60', 'weekly', 'weekly 06-00', 'Weekly-06-00', '06-00z-x', '..', '06-00%20', '22-00z-3d', '22-00-1d', '22-00z-1'])(
-    'the segment "%s" names no slot',
-    (segment) => expect(slotFromSegment(segment)).toBeUndefined(),
-  );
+  it.each([
+    '',
+    '6-00',
+    '06:00',
+    '06-00Z',
+    '24-00',
+    '06-60',
+    'weekly',
+    'weekly 06-00',
+    'Weekly-06-00',
+    '06-00z-x',
+    '..',
+    '06-00%20',
+    '22-00z-3d',
+    '22-00-1d',
+    '22-00z-1',
+  ])('the segment "%s" names no slot', (segment) => expect(slotFromSegment(segment)).toBeUndefined());
 
   it('every slot the edition spec makes has a URL form that maps back to it', () => {
     const config = testConfig({ DIGEST_CRON: '0 6,18 * * *', DIGEST_TZ: 'Europe/Paris' });
@@ -38,11 +51,11 @@ describe('an edition\'s URL', () => {
     for (const slot of slots) expect(slotFromSegment(slotSegment(slot))).toBe(slot);
   });
 
-  it('a slot of another shape is an error, never some other edition\'s link', () => {
+  it("a slot of another shape is an error, never some other edition's link", () => {
     expect(() => slotSegment('morning')).toThrow(/no URL form/);
   });
 
-  it('without a slot, the path is the date\'s (its main edition)', () => {
+  it("without a slot, the path is the date's (its main edition)", () => {
     expect(editionPath('2026-11-27')).toBe('/editions/2026-11-27');
     expect(editionPath('2026-11-27', 'weekly 06:00')).toBe('/editions/2026-11-27/weekly-06-00');
   });
@@ -59,7 +72,9 @@ describe('an edition\'s URL', () => {
     expect(evening.viewUrl).toBe('https://digest.example.com/editions/2026-11-27/18-00');
     expect(evening.html).toContain('href="https://digest.example.com/editions/2026-11-27/18-00"');
     expect(evening.text).toContain('https://digest.example.com/editions/2026-11-27/18-00');
-    expect((await renderEdition({ ...input, slot: '22:00Z', kind: 'hourly' })).viewUrl).toBe('https://digest.example.com/editions/2026-11-27/22-00z');
+    expect((await renderEdition({ ...input, slot: '22:00Z', kind: 'hourly' })).viewUrl).toBe(
+      'https://digest.example.com/editions/2026-11-27/22-00z',
+    );
     expect((await renderEdition(input)).viewUrl).toBe('https://digest.example.com/editions/2026-11-27');
   });
 });

@@ -31,7 +31,7 @@ describe('renderEdition', () => {
     expect(r.storyIds).toHaveLength(3);
   });
 
-  it('keeps the reference article\'s typographic quotes and dashes intact in both parts', async () => {
+  it("keeps the reference article's typographic quotes and dashes intact in both parts", async () => {
     const r = await renderEdition(base());
     expect(r.html).toContain('Turkey and Russia discuss reducing tension in Idlib');
     expect(r.html).toMatch(/ISTANBUL — Turkish Defence Minister/);
@@ -66,7 +66,7 @@ describe('renderEdition', () => {
   });
 
   it('shows a 200-character title whole and cuts longer ones at a word', async () => {
-    const t200 = ('word '.repeat(40)).trim().padEnd(200, 'x');
+    const t200 = 'word '.repeat(40).trim().padEnd(200, 'x');
     const r = await renderEdition(base({ stories: [fixtureStory({ title: t200 }), fixtureStory({ title: 'long '.repeat(100) })] }));
     expect(t200).toHaveLength(200);
     expect(r.html).toContain(t200);
@@ -108,7 +108,7 @@ describe('renderEdition', () => {
     const r = await renderEdition(base());
     expect(r.text).toContain('The Morning Post\nThursday, 26 November 2026');
     // The greeting has a line of its own: its length is the reader's, and the intro is wrapped once for all.
-    expect(r.text).toContain('%%greeting%%\nhere are today\'s picks from The Morning Post.');
+    expect(r.text).toContain("%%greeting%%\nhere are today's picks from The Morning Post.");
     expect(r.text).toContain('TOP STORIES\n===========');
     expect(r.text).toContain('FROM THE BLOGS');
     expect(r.text).toMatch(/1\. Turkey and Russia discuss reducing tension in Idlib\n {3}\S/);
@@ -132,7 +132,16 @@ describe('renderEdition', () => {
     const templates = loadTemplates('digest');
     for (const view of [
       { sections: [], siteName: 'x', web: false, unsubscribable: true },
-      { sections: [{ heading: 'Top stories', stories: [{ title: 't', url: 'https://a.example', imageUrl: 'https://i.example/a.jpg', teaser: 'x', meta: 'm' }] }], siteName: 'x', logoUrl: 'https://l.example/l.png' },
+      {
+        sections: [
+          {
+            heading: 'Top stories',
+            stories: [{ title: 't', url: 'https://a.example', imageUrl: 'https://i.example/a.jpg', teaser: 'x', meta: 'm' }],
+          },
+        ],
+        siteName: 'x',
+        logoUrl: 'https://l.example/l.png',
+      },
     ]) {
       const result = await mjml2html(templates.mjml(view), { validationLevel: 'soft' });
       expect(result.errors).toEqual([]);

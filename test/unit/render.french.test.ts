@@ -8,7 +8,10 @@ const input = (over: Partial<EditionInput> = {}): EditionInput => ({
   date: '2026-11-26',
   site: { name: 'Le Quotidien', postalAddress: '1 rue de la Paix, Paris' },
   publicUrl: 'https://digest.example.com',
-  stories: [fixtureStory({ votes: 12, comments: 1 }), fixtureStory({ url: 'https://news.example.com/b', title: 'Deux', votes: 1, comments: 0 })],
+  stories: [
+    fixtureStory({ votes: 12, comments: 1 }),
+    fixtureStory({ url: 'https://news.example.com/b', title: 'Deux', votes: 1, comments: 0 }),
+  ],
   blogs: [fixtureStory({ url: 'https://blog.example.com/c', kind: 'blog', title: 'Billet' })],
   locale: fr,
   ...over,
@@ -28,11 +31,15 @@ describe('the digest in French (DIGEST_LANG=fr)', () => {
       expect(part).toContain('12 votes · 1 commentaire');
       expect(part).toContain('1 vote');
       // The text part wraps the sentence at 78 characters.
-      expect(part.replace(/\n/g, ' ')).toContain('Vous recevez cet e-mail parce que vous vous êtes abonné à «\u00a0Le Quotidien\u00a0» sur https://digest.example.com.');
+      expect(part.replace(/\n/g, ' ')).toContain(
+        'Vous recevez cet e-mail parce que vous vous êtes abonné à «\u00a0Le Quotidien\u00a0» sur https://digest.example.com.',
+      );
     }
     expect(p.html).toContain('À la une');
     expect(p.html).toContain('Sur les blogs');
-    expect(p.html).toContain('>Se désabonner</a> · <a href="https://digest.example.com/p/tok">Modifier vos préférences</a> · <a href="https://digest.example.com/editions/2026-11-26">Voir dans le navigateur</a>');
+    expect(p.html).toContain(
+      '>Se désabonner</a> · <a href="https://digest.example.com/p/tok">Modifier vos préférences</a> · <a href="https://digest.example.com/editions/2026-11-26">Voir dans le navigateur</a>',
+    );
     expect(p.text).toContain('À LA UNE\n========');
     expect(p.text).toContain('Se désabonner\u00a0: https://digest.example.com/u/tok');
     expect(p.text).toContain('(Lire dans votre navigateur\u00a0: https://digest.example.com/editions/2026-11-26)');
@@ -70,10 +77,12 @@ describe('the digest in French (DIGEST_LANG=fr)', () => {
     const p = personalise(r, reader);
     expect(r.html).toMatch(/<html lang="en"/);
     expect(r.subject).toMatch(/ · Thu 26 Nov$/);
-    expect(p.text).toContain('Hello Anne,\nhere are today\'s picks from Le Quotidien.');
+    expect(p.text).toContain("Hello Anne,\nhere are today's picks from Le Quotidien.");
     expect(p.text).toContain('Thursday, 26 November 2026');
     expect(p.text).toContain('TOP STORIES\n===========');
-    expect(p.text).toContain('Unsubscribe: https://digest.example.com/u/tok\nPreferences: https://digest.example.com/p/tok\nView in browser: https://digest.example.com/editions/2026-11-26\n');
+    expect(p.text).toContain(
+      'Unsubscribe: https://digest.example.com/u/tok\nPreferences: https://digest.example.com/p/tok\nView in browser: https://digest.example.com/editions/2026-11-26\n',
+    );
   });
 });
 
@@ -90,7 +99,9 @@ describe('the confirmation email in French', () => {
     expect(m.html).toMatch(/<html lang="fr"/);
     expect(m.html).toContain('Confirmer mon abonnement');
     // Wrapped at 78 characters; the no-break spaces inside « » hold.
-    expect(m.text).toMatch(/^Bonjour Anne,\n\nMerci de confirmer que vous souhaitez recevoir «\u00a0Le Quotidien\u00a0» par e-mail à\ncette adresse\./);
+    expect(m.text).toMatch(
+      /^Bonjour Anne,\n\nMerci de confirmer que vous souhaitez recevoir «\u00a0Le Quotidien\u00a0» par e-mail à\ncette adresse\./,
+    );
     expect(m.text).toContain('Confirmer mon abonnement\u00a0:\nhttps://digest.example.com/confirm/tok');
     // Wrapped at 76 columns, never at a no-break space.
     expect(m.text).toContain('ignorez cet e-mail\u00a0: sans confirmation');

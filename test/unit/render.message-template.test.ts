@@ -1,17 +1,34 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { compileMessageTemplate, composeMessage, feedbackId, personalise, renderEdition, type BulkMail, type TemplateReader } from '../../src/render/index.js';
+import {
+  compileMessageTemplate,
+  composeMessage,
+  feedbackId,
+  personalise,
+  renderEdition,
+  type BulkMail,
+  type TemplateReader,
+} from '../../src/render/index.js';
 import { fixtureStory, referenceArticle } from '../helpers/stories.js';
 
 const rendered = await renderEdition({
   date: '2026-11-26',
   site: { name: 'The Morning Post · Früh', postalAddress: '1 Main Street' },
   publicUrl: 'https://digest.example.com',
-  stories: [referenceArticle(), fixtureStory({ title: 'Ünïcode headline = “quoted” 🚀', summary: 'Teaser with = signs and trailing spaces   \nand a line. '.repeat(12) })],
+  stories: [
+    referenceArticle(),
+    fixtureStory({
+      title: 'Ünïcode headline = “quoted” 🚀',
+      summary: 'Teaser with = signs and trailing spaces   \nand a line. '.repeat(12),
+    }),
+  ],
   blogs: [fixtureStory({ kind: 'blog' })],
 });
 const from = 'The Morning Post <digest@example.com>';
-const list: BulkMail = { listId: { name: 'The Morning Post · Früh, "daily"', id: 'digest.example.com' }, feedbackId: feedbackId(7, 'daily', '0123456789abcdef') };
+const list: BulkMail = {
+  listId: { name: 'The Morning Post · Früh, "daily"', id: 'digest.example.com' },
+  feedbackId: feedbackId(7, 'daily', '0123456789abcdef'),
+};
 const template = await compileMessageTemplate({ from, subject: rendered.subject, html: rendered.html, text: rendered.text, list });
 
 const HOSTILE_NAMES = [
@@ -39,7 +56,17 @@ function reader(name: string | null, i: number): TemplateReader {
 
 async function viaComposer(r: TemplateReader): Promise<Buffer> {
   const parts = personalise(rendered, r);
-  return composeMessage({ from, to: r.to, subject: rendered.subject, html: parts.html, text: parts.text, messageId: r.messageId, date: r.date, listUnsubscribe: { url: r.unsubscribeUrl }, list });
+  return composeMessage({
+    from,
+    to: r.to,
+    subject: rendered.subject,
+    html: parts.html,
+    text: parts.text,
+    messageId: r.messageId,
+    date: r.date,
+    listUnsubscribe: { url: r.unsubscribeUrl },
+    list,
+  });
 }
 
 function essentials(m: ParsedMail) {

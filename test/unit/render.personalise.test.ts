@@ -10,16 +10,27 @@ const rendered = await renderEdition({
   blogs: [fixtureStory({ kind: 'blog' })],
 });
 
-const ann: Reader = { name: 'Ann', unsubscribeUrl: 'https://digest.example.com/u/ann-token-123', preferencesUrl: 'https://digest.example.com/p/ann-token-123' };
-const bob: Reader = { name: null, unsubscribeUrl: 'https://digest.example.com/u/bob-token-456', preferencesUrl: 'https://digest.example.com/p/bob-token-456' };
+const ann: Reader = {
+  name: 'Ann',
+  unsubscribeUrl: 'https://digest.example.com/u/ann-token-123',
+  preferencesUrl: 'https://digest.example.com/p/ann-token-123',
+};
+const bob: Reader = {
+  name: null,
+  unsubscribeUrl: 'https://digest.example.com/u/bob-token-456',
+  preferencesUrl: 'https://digest.example.com/p/bob-token-456',
+};
 
 /** Puts the markers back where a reader's values went: what is left must be the shared render. */
 function unpersonalise(s: string, r: Reader, html: boolean): string {
   const esc = html ? escapeHtml : (x: string) => x;
   return s
-    .split(esc(r.unsubscribeUrl)).join('%%unsubscribe_url%%')
-    .split(esc(r.preferencesUrl)).join('%%preferences_url%%')
-    .split(esc(greetingFor(r.name))).join('%%greeting%%');
+    .split(esc(r.unsubscribeUrl))
+    .join('%%unsubscribe_url%%')
+    .split(esc(r.preferencesUrl))
+    .join('%%preferences_url%%')
+    .split(esc(greetingFor(r.name)))
+    .join('%%greeting%%');
 }
 
 describe('personalise', () => {

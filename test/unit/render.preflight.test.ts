@@ -24,8 +24,12 @@ const unsubscribeUrl = `${publicUrl}/u/abcdefghijklmnop`;
 async function goodMessage(): Promise<MessageToCheck> {
   const parts = personalise(rendered, { name: 'Ann', unsubscribeUrl, preferencesUrl: `${publicUrl}/p/abcdefghijklmnop` });
   const raw = await composeMessage({
-    from: 'd@example.com', to: 'a@example.com', subject: rendered.subject, ...parts,
-    messageId: '<1@example.com>', listUnsubscribe: { url: unsubscribeUrl },
+    from: 'd@example.com',
+    to: 'a@example.com',
+    subject: rendered.subject,
+    ...parts,
+    messageId: '<1@example.com>',
+    listUnsubscribe: { url: unsubscribeUrl },
   });
   return { subject: rendered.subject, ...parts, unsubscribeUrl, raw, publicUrl, allowedHosts: rendered.linkHosts };
 }
@@ -43,8 +47,11 @@ describe('preflight', () => {
 
   it('passes the worst-case 15-story edition', async () => {
     const worst = await renderEdition({
-      date: '2026-11-26', site: { name: 'x', postalAddress: '' }, publicUrl,
-      stories: worstCaseStories(10, 'story'), blogs: worstCaseStories(5, 'blog'),
+      date: '2026-11-26',
+      site: { name: 'x', postalAddress: '' },
+      publicUrl,
+      stories: worstCaseStories(10, 'story'),
+      blogs: worstCaseStories(5, 'blog'),
     });
     expect((await preflightEdition(worst, { publicUrl, from: 'd@example.com' })).problems).toEqual([]);
   });
@@ -93,16 +100,32 @@ describe('preflight', () => {
 
   it('passes stories whose text holds template syntax, markers and addresses: story text is data', async () => {
     const vue = await renderEdition({
-      date: '2026-11-26', site: { name: 'The Morning Post', postalAddress: '' }, publicUrl,
-      stories: [fixtureStory({ title: 'Getting started with Vue: the {{ message }} syntax', summary: 'Partials {{> x}}, {{#each items}} and %%unsubscribe_url%%; code at https://github.com/vuejs/core.' })],
-      blogs: [fixtureStory({ kind: 'blog', url: 'https://blog.example.org/q', title: '{{{raw}}} and %%greeting%%', byline: 'git+ssh://git@host/repo {{ author }}' })],
+      date: '2026-11-26',
+      site: { name: 'The Morning Post', postalAddress: '' },
+      publicUrl,
+      stories: [
+        fixtureStory({
+          title: 'Getting started with Vue: the {{ message }} syntax',
+          summary: 'Partials {{> x}}, {{#each items}} and %%unsubscribe_url%%; code at https://github.com/vuejs/core.',
+        }),
+      ],
+      blogs: [
+        fixtureStory({
+          kind: 'blog',
+          url: 'https://blog.example.org/q',
+          title: '{{{raw}}} and %%greeting%%',
+          byline: 'git+ssh://git@host/repo {{ author }}',
+        }),
+      ],
     });
     const report = await preflightEdition(vue, { publicUrl, from: 'd@example.com' });
     expect(report.problems).toEqual([]);
     expect(vue.subject).toBe('Getting started with Vue: the {{ message }} syntax · Thu 26 Nov');
     expect(vue.text).toContain('1. Getting started with Vue: the {{ message }} syntax');
     expect(vue.html).toContain('>Getting started with Vue: the {{ message }} syntax</a>');
-    expect(vue.html).toContain('Partials {{&gt; x}}, {{#each items}} and %&#37;unsubscribe_url%&#37;; code at https://github.com/vuejs/core.');
+    expect(vue.html).toContain(
+      'Partials {{&gt; x}}, {{#each items}} and %&#37;unsubscribe_url%&#37;; code at https://github.com/vuejs/core.',
+    );
   });
 
   it('still holds the links the templates make to the rules', async () => {

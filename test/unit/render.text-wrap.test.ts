@@ -25,7 +25,11 @@ describe('wrapText', () => {
   it('never breaks a URL or a marker, and never at a no-break space', () => {
     const url = `https://news.example.com/${'a-very-long-slug-'.repeat(8)}?utm_source=digest`;
     expect(wrapLine(`Read it here: ${url} today`).split('\n')).toEqual(['Read it here:', url, 'today']);
-    expect(wrapLine(`${'word '.repeat(14)}%%unsubscribe_url%%`).split('\n').at(-1)).toBe('%%unsubscribe_url%%');
+    expect(
+      wrapLine(`${'word '.repeat(14)}%%unsubscribe_url%%`)
+        .split('\n')
+        .at(-1),
+    ).toBe('%%unsubscribe_url%%');
     const french = `${'mot '.repeat(17)}abonnement\u00a0:`;
     expect(wrapLine(french).split('\n').at(-1)).toBe('abonnement\u00a0:');
   });
@@ -43,7 +47,9 @@ describe('wrapText', () => {
       fc.string({ unit: 'grapheme-ascii', minLength: 60, maxLength: 200 }).map((s) => s.replace(/\s/g, 'y')),
       fc.webUrl(),
     );
-    const line = fc.tuple(fc.constantFrom('', '  ', '    '), fc.array(word, { maxLength: 40 })).map(([indent, words]) => indent + words.join(' '));
+    const line = fc
+      .tuple(fc.constantFrom('', '  ', '    '), fc.array(word, { maxLength: 40 }))
+      .map(([indent, words]) => indent + words.join(' '));
     fc.assert(
       fc.property(fc.array(line, { maxLength: 6 }), (lines) => {
         const text = lines.join('\n');
@@ -62,13 +68,24 @@ describe('the plain-text part of the emails', () => {
     for (const locale of [undefined, loadLocale('fr')]) {
       const r = await renderEdition({
         date: '2026-11-26',
-        site: { name: 'The Morning Post of the Greater Springfield Metropolitan Area', postalAddress: '1234 Main Street, Suite 500, Springfield, Illinois 62701, United States of America' },
+        site: {
+          name: 'The Morning Post of the Greater Springfield Metropolitan Area',
+          postalAddress: '1234 Main Street, Suite 500, Springfield, Illinois 62701, United States of America',
+        },
         publicUrl: 'https://digest.example.com',
         stories: [referenceArticle(), ...worstCaseStories(9, 'story')],
         blogs: worstCaseStories(5, 'blog'),
         locale,
       });
-      const p = personalise(r, { name: LONG_NAME, unsubscribeUrl: `https://digest.example.com/u/${'t'.repeat(120)}`, preferencesUrl: 'https://digest.example.com/p/x' }, locale);
+      const p = personalise(
+        r,
+        {
+          name: LONG_NAME,
+          unsubscribeUrl: `https://digest.example.com/u/${'t'.repeat(120)}`,
+          preferencesUrl: 'https://digest.example.com/p/x',
+        },
+        locale,
+      );
       expect(tooLong(p.text)).toEqual([]);
       expect(p.text).toMatch(/Reuters · Middle East · 42 votes · 7 comments|Reuters · Middle East · 42 votes · 7 commentaires/);
       // The greeting keeps the reader's name whole on its own line.
@@ -78,7 +95,10 @@ describe('the plain-text part of the emails', () => {
 
   it('wraps the confirmation email at 78 too', async () => {
     const m = await renderConfirmation({
-      site: { name: 'The Morning Post of the Greater Springfield Metropolitan Area', postalAddress: '1234 Main Street, Suite 500, Springfield, Illinois 62701, United States' },
+      site: {
+        name: 'The Morning Post of the Greater Springfield Metropolitan Area',
+        postalAddress: '1234 Main Street, Suite 500, Springfield, Illinois 62701, United States',
+      },
       publicUrl: 'https://digest.example.com',
       confirmUrl: `https://digest.example.com/confirm/${'c'.repeat(100)}`,
       name: LONG_NAME,

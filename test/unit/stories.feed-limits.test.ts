@@ -51,13 +51,17 @@ describe('feed limits', () => {
     const doc = rss(Array.from({ length: 1005 }, (_, i) => item(String(i))).join(''));
     const r = parseFeedDocument(doc, { source: 'long.rss' });
     expect(r.items).toHaveLength(FEED_LIMITS.items);
-    expect(r.problems).toEqual([{ index: 1000, url: undefined, field: '(feed)', message: 'the feed has 1005 items; only the first 1000 were read' }]);
+    expect(r.problems).toEqual([
+      { index: 1000, url: undefined, field: '(feed)', message: 'the feed has 1005 items; only the first 1000 were read' },
+    ]);
   });
 
   it('refuses a feed with one item nested like an attack, naming the item', () => {
     const doc = rss(item('ok') + item('deep', '<span>'.repeat(600) + 'x'));
     expect(() => parseFeedDocument(doc, { source: 'deep.rss' })).toThrow(FeedError);
-    expect(() => parseFeedDocument(doc, { source: 'deep.rss' })).toThrow('deep.rss: item 2: HTML nests more than 512 elements deep; the feed is refused');
+    expect(() => parseFeedDocument(doc, { source: 'deep.rss' })).toThrow(
+      'deep.rss: item 2: HTML nests more than 512 elements deep; the feed is refused',
+    );
   });
 
   it('cuts a whole article to a teaser', () => {
@@ -94,7 +98,10 @@ describe('which addresses a feed may come from', () => {
     expect(nonPublicKind(address)).toBe(kind);
   });
 
-  it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('%s is public', (address) => {
-    expect(nonPublicKind(address)).toBeUndefined();
-  });
+  it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])(
+    '%s is public',
+    (address) => {
+      expect(nonPublicKind(address)).toBeUndefined();
+    },
+  );
 });

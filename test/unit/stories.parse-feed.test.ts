@@ -20,7 +20,9 @@ describe('feed parsing', () => {
       kind: 'story',
     });
     // CDATA HTML became text, &mdash; decoded.
-    expect(idlib!.summary).toBe('Since April 28, 18 health facilities have been hit. Turkish Defence Minister Hulusi Akar and his Russian counterpart discussed developments — and measures to reduce tension.');
+    expect(idlib!.summary).toBe(
+      'Since April 28, 18 health facilities have been hit. Turkish Defence Minister Hulusi Akar and his Russian counterpart discussed developments — and measures to reduce tension.',
+    );
     expect(idlib!.published_at).toEqual(new Date('2019-05-15T05:30:00Z'));
     expect(prices!.title).toBe('Prices & wages: what “stability” means for Amman’s families');
     expect(prices!.summary).toBe("Economists say the government's plan works — for now.");
@@ -49,7 +51,11 @@ describe('feed parsing', () => {
     expect(batch.format).toBe('json');
     expect(batch.items).toHaveLength(1);
     const feed = parseStoriesDocument(
-      JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 'F', items: [{ id: '1', url: 'https://a.example/2', title: 'Two', date_published: '2019-05-15T01:00:00Z' }] }),
+      JSON.stringify({
+        version: 'https://jsonfeed.org/version/1.1',
+        title: 'F',
+        items: [{ id: '1', url: 'https://a.example/2', title: 'Two', date_published: '2019-05-15T01:00:00Z' }],
+      }),
       { source: 'feed.json' },
     );
     expect(feed.format).toBe('json');
@@ -60,7 +66,9 @@ describe('feed parsing', () => {
     const bomb = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><rss version="2.0"><channel><title>&lol2;</title></channel></rss>`;
     expect(() => parseFeedDocument(bomb, { source: 'bomb.xml' })).toThrow(FeedError);
     expect(() => parseFeedDocument(bomb, { source: 'bomb.xml' })).toThrow(/bomb.xml: feed declares XML entities/);
-    expect(() => parseFeedDocument('<html><body>hello</body></html>', { source: 'page.html' })).toThrow(/page.html: not an RSS, Atom, RDF or JSON feed/);
+    expect(() => parseFeedDocument('<html><body>hello</body></html>', { source: 'page.html' })).toThrow(
+      /page.html: not an RSS, Atom, RDF or JSON feed/,
+    );
     expect(() => parseStoriesDocument('[{"url": ', { source: 'broken.json' })).toThrow(/broken.json: is not valid JSON/);
   });
 });

@@ -6,17 +6,51 @@ const good = { url: 'https://news.example.com/a', title: 'A title', votes: 3, co
 
 describe('story input', () => {
   it('accepts a full story and normalises it', () => {
-    const r = parseStoryItem({ ...good, kind: 'blog', title: '  Two\n  lines\t here ', summary: 'Teaser', byline: 'Reuters', image_url: 'https://img.example.com/a.jpg' }, 0);
+    const r = parseStoryItem(
+      {
+        ...good,
+        kind: 'blog',
+        title: '  Two\n  lines\t here ',
+        summary: 'Teaser',
+        byline: 'Reuters',
+        image_url: 'https://img.example.com/a.jpg',
+      },
+      0,
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.input.story).toMatchObject({ kind: 'blog', title: 'Two lines here', summary: 'Teaser', byline: 'Reuters', votes: 3, comments: 1 });
+    expect(r.input.story).toMatchObject({
+      kind: 'blog',
+      title: 'Two lines here',
+      summary: 'Teaser',
+      byline: 'Reuters',
+      votes: 3,
+      comments: 1,
+    });
     expect(r.input.story.published_at).toEqual(new Date('2026-11-26T05:00:00Z'));
     expect(r.input.datedBySource).toBe(true);
   });
 
   it('takes the field names a CMS is likely to use', () => {
-    const r = parseStoryItem({ link: 'https://x.example/1', title: 't', teaser: 'x', author: 'A', publishedAt: '2026-01-01', imageUrl: 'https://x.example/i.png', type: 'blog' }, 0);
-    expect(r.ok && r.input.story).toMatchObject({ url: 'https://x.example/1', summary: 'x', byline: 'A', image_url: 'https://x.example/i.png', kind: 'blog' });
+    const r = parseStoryItem(
+      {
+        link: 'https://x.example/1',
+        title: 't',
+        teaser: 'x',
+        author: 'A',
+        publishedAt: '2026-01-01',
+        imageUrl: 'https://x.example/i.png',
+        type: 'blog',
+      },
+      0,
+    );
+    expect(r.ok && r.input.story).toMatchObject({
+      url: 'https://x.example/1',
+      summary: 'x',
+      byline: 'A',
+      image_url: 'https://x.example/i.png',
+      kind: 'blog',
+    });
   });
 
   it.each([
@@ -40,7 +74,12 @@ describe('story input', () => {
   });
 
   it('keeps the good items of a batch beside the bad ones', () => {
-    const batch = parseStoryBatch([good, { url: 'ftp://x', title: 'bad' }, { ...good, url: 'https://news.example.com/b' }, 'not an object']);
+    const batch = parseStoryBatch([
+      good,
+      { url: 'ftp://x', title: 'bad' },
+      { ...good, url: 'https://news.example.com/b' },
+      'not an object',
+    ]);
     expect(batch.items.map((i) => i.story.url)).toEqual(['https://news.example.com/a', 'https://news.example.com/b']);
     expect(batch.problems.map((p) => p.index)).toEqual([1, 3]);
   });
@@ -53,13 +92,19 @@ describe('story input', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('url', 'title', 'votes', 'published_at', 'summary', 'kind'), fc.oneof(fc.string(), fc.integer(), fc.constant(null))), (d) => {
-        const r = parseStoryItem(d, 0);
-        if (r.ok) {
-          expect(r.input.story.url).toMatch(/^https?:\/\//);
-          expect(r.input.story.title.length).toBeGreaterThan(0);
-        } else expect(r.problems.length).toBeGreaterThan(0);
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('url', 'title', 'votes', 'published_at', 'summary', 'kind'),
+          fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+        ),
+        (d) => {
+          const r = parseStoryItem(d, 0);
+          if (r.ok) {
+            expect(r.input.story.url).toMatch(/^https?:\/\//);
+            expect(r.input.story.title.length).toBeGreaterThan(0);
+          } else expect(r.problems.length).toBeGreaterThan(0);
+        },
+      ),
     );
   });
 
@@ -78,7 +123,10 @@ describe('story input', () => {
 
 describe('story text hygiene', () => {
   it('drops control and bidi-override characters from teasers, keeping paragraphs', () => {
-    const r = parseStoryItem({ url: 'https://n.example/x', title: 'T', summary: 'First\u202E reversed?\u0007\n\n\n\nSecond  paragraph' }, 0);
+    const r = parseStoryItem(
+      { url: 'https://n.example/x', title: 'T', summary: 'First\u202E reversed?\u0007\n\n\n\nSecond  paragraph' },
+      0,
+    );
     expect(r.ok && r.input.story.summary).toBe('First reversed?\n\nSecond paragraph');
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createChallenge, verifyChallenge } from '../../src/subscribers/challenge.js';
 
 const keys = { current: { id: 'k1', key: Buffer.from('challenge-secret-0123456') } };
-const answer = (q: string) => q.split(' + ').map(Number).reduce((a, b) => a + b, 0);
+const answer = (q: string) =>
+  q
+    .split(' + ')
+    .map(Number)
+    .reduce((a, b) => a + b, 0);
 
 describe('the arithmetic sign-up challenge', () => {
   it('accepts the right answer within the hour, and nothing else', () => {
@@ -21,7 +25,9 @@ describe('the arithmetic sign-up challenge', () => {
     // Another question under the same signature (never the signed one itself: 1 + 1 can be drawn).
     const forgedA = a === '1' ? 2 : 1;
     expect(verifyChallenge(keys, `${forgedA}.${b}.${exp}.${kid}.${sig}`, String(forgedA + Number(b)))).toBe(false);
-    expect(verifyChallenge({ current: { id: 'k1', key: Buffer.from('another-secret-entirely') } }, c.token, String(answer(c.question)))).toBe(false);
+    expect(
+      verifyChallenge({ current: { id: 'k1', key: Buffer.from('another-secret-entirely') } }, c.token, String(answer(c.question))),
+    ).toBe(false);
     expect(verifyChallenge(keys, undefined, '2')).toBe(false);
     expect(verifyChallenge(keys, 'garbage', '2')).toBe(false);
   });

@@ -18,7 +18,11 @@ describe('signed link tokens', () => {
     fc.assert(
       fc.property(purposeArb, subjectArb, (purpose, subject) => {
         const v = verifyToken(KEYS, purpose, signToken(KEYS, purpose, subject));
-        const expected = { subscriberId: subject.subscriberId, version: subject.version, ...(subject.editionId !== undefined ? { editionId: subject.editionId } : {}) };
+        const expected = {
+          subscriberId: subject.subscriberId,
+          version: subject.version,
+          ...(subject.editionId !== undefined ? { editionId: subject.editionId } : {}),
+        };
         expect(v).toEqual({ ok: true, subject: expected });
       }),
     );
@@ -61,7 +65,7 @@ describe('signed link tokens', () => {
     );
   });
 
-  it('refuses a signature swapped in from another subscriber\'s token', () => {
+  it("refuses a signature swapped in from another subscriber's token", () => {
     fc.assert(
       fc.property(purposeArb, subjectArb, subjectArb, (purpose, a, b) => {
         fc.pre(a.subscriberId !== b.subscriberId || a.version !== b.version || a.editionId !== b.editionId);

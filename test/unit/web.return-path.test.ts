@@ -10,7 +10,15 @@ const SITE = 'https://news.example.com';
 
 describe('safeReturnPath (where a login sends the browser back to)', () => {
   it('keeps the pages a reader or operator asked for', () => {
-    for (const p of ['/inbox', '/inbox/abc123', '/editions/2026-11-27', '/editions/2026-11-27/0600', '/admin/editions?date=2026-11-27', '/admin', '/'])
+    for (const p of [
+      '/inbox',
+      '/inbox/abc123',
+      '/editions/2026-11-27',
+      '/editions/2026-11-27/0600',
+      '/admin/editions?date=2026-11-27',
+      '/admin',
+      '/',
+    ])
       expect(safeReturnPath(p)).toBe(p);
   });
 
@@ -39,8 +47,37 @@ describe('safeReturnPath (where a login sends the browser back to)', () => {
   });
 
   it('whatever string it is given, what it returns resolves to this site (property)', () => {
-    const piece = fc.constantFrom('/', '//', '\\', '\t', '\n', '\r', ' ', '@', ':', '.', '..', '%2f', '%5c', 'evil.example', 'https:', 'http:', 'javascript:', '?', '#', 'inbox', '\u0000', '\u00a0', '\u3002');
-    const candidate = fc.oneof(fc.array(piece, { maxLength: 8 }).map((a) => a.join('')), fc.string(), fc.webUrl(), fc.webPath());
+    const piece = fc.constantFrom(
+      '/',
+      '//',
+      '\\',
+      '\t',
+      '\n',
+      '\r',
+      ' ',
+      '@',
+      ':',
+      '.',
+      '..',
+      '%2f',
+      '%5c',
+      'evil.example',
+      'https:',
+      'http:',
+      'javascript:',
+      '?',
+      '#',
+      'inbox',
+      '\u0000',
+      '\u00a0',
+      '\u3002',
+    );
+    const candidate = fc.oneof(
+      fc.array(piece, { maxLength: 8 }).map((a) => a.join('')),
+      fc.string(),
+      fc.webUrl(),
+      fc.webPath(),
+    );
     fc.assert(
       fc.property(candidate, (next) => {
         const out = safeReturnPath(next, '/admin');
@@ -57,9 +94,12 @@ describe('safeReturnPath (where a login sends the browser back to)', () => {
 
   it('accepts every ordinary path (property)', () => {
     fc.assert(
-      fc.property(fc.webPath().filter((p) => p.startsWith('/') && !p.startsWith('//') && !p.startsWith('/admin/log')), (p) => {
-        expect(safeReturnPath(p, '/admin')).toBe(p);
-      }),
+      fc.property(
+        fc.webPath().filter((p) => p.startsWith('/') && !p.startsWith('//') && !p.startsWith('/admin/log')),
+        (p) => {
+          expect(safeReturnPath(p, '/admin')).toBe(p);
+        },
+      ),
     );
   });
 });

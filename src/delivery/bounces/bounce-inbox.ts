@@ -17,7 +17,13 @@ const MAX_BYTES = 2 * 1024 * 1024;
  * (bounces+<delivery id>@domain; anything else gets 550), reads the DSN or feedback report, and
  * records a hard bounce or complaint against the delivery the address names.
  */
-export async function startBounceInbox(options: { db: Db; log: Logger; bounceAddress: string; port: number; host?: string }): Promise<BounceInbox> {
+export async function startBounceInbox(options: {
+  db: Db;
+  log: Logger;
+  bounceAddress: string;
+  port: number;
+  host?: string;
+}): Promise<BounceInbox> {
   const { db, log, bounceAddress } = options;
   // Loaded here: only serve with BOUNCE_SMTP_PORT set runs the inbox, and the CLI imports delivery/.
   const { SMTPServer } = await import('smtp-server');
@@ -44,7 +50,11 @@ export async function startBounceInbox(options: { db: Db; log: Logger; bounceAdd
           const deliveryId = parseVerpAddress(bounceAddress, rcpt.address);
           for (const r of reports) await recordBounce(db, log, { kind: r.kind, deliveryId, email: r.recipient, reason: r.reason });
         }
-        if (reports.length === 0) log.info({ event: 'bounce.unreadable', to: session.envelope.rcptTo.length }, 'mail to a bounce address with no DSN or feedback report');
+        if (reports.length === 0)
+          log.info(
+            { event: 'bounce.unreadable', to: session.envelope.rcptTo.length },
+            'mail to a bounce address with no DSN or feedback report',
+          );
       })().then(
         () => cb(),
         (err: Error) => {

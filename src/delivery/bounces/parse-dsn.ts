@@ -52,10 +52,16 @@ export function parseFeedbackReport(text: string): BounceReport | undefined {
   const type = f.get('feedback-type')?.toLowerCase();
   if (!type) return undefined;
   if (type !== 'abuse' && type !== 'fraud' && type !== 'other' && type !== 'virus') return undefined;
-  return { kind: 'complaint', recipient: typed(f.get('original-rcpt-to')), status: 'complaint', reason: `complaint (${type}) via feedback report` };
+  return {
+    kind: 'complaint',
+    recipient: typed(f.get('original-rcpt-to')),
+    status: 'complaint',
+    reason: `complaint (${type}) via feedback report`,
+  };
 }
 
-const REPORT_PART = /^content-type:\s*message\/(delivery-status|global-delivery-status|feedback-report)\b[^\n]*\n(?:[ \t][^\n]*\n|[a-z-]+:[^\n]*\n)*\r?\n([\s\S]*?)(?=^--|(?![\s\S]))/gim;
+const REPORT_PART =
+  /^content-type:\s*message\/(delivery-status|global-delivery-status|feedback-report)\b[^\n]*\n(?:[ \t][^\n]*\n|[a-z-]+:[^\n]*\n)*\r?\n([\s\S]*?)(?=^--|(?![\s\S]))/gim;
 
 /**
  * The reports in a raw bounce message (multipart/report). Read from the raw text rather than through

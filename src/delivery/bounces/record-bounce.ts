@@ -11,7 +11,9 @@ export interface BounceInput {
   readonly reason: string;
 }
 
-export type BounceResult = { readonly recorded: true; readonly subscriberId: number } | { readonly recorded: false; readonly why: 'soft' | 'unknown' };
+export type BounceResult =
+  | { readonly recorded: true; readonly subscriberId: number }
+  | { readonly recorded: false; readonly why: 'soft' | 'unknown' };
 
 /**
  * A bounce or complaint that arrives after the send (a DSN to the VERP address, a provider's webhook):
@@ -45,7 +47,11 @@ export async function recordBounce(db: Db, log: Logger, input: BounceInput): Pro
     return { recorded: false, why: 'unknown' };
   }
   await suppress(db, found.email, input.kind === 'complaint' ? 'complained' : 'bounced');
-  await markBounced(db, found.subscriberId, { editionId: found.editionId ?? undefined, reason: input.reason, type: input.kind === 'complaint' ? 'complained' : 'bounced' });
+  await markBounced(db, found.subscriberId, {
+    editionId: found.editionId ?? undefined,
+    reason: input.reason,
+    type: input.kind === 'complaint' ? 'complained' : 'bounced',
+  });
   log.info({ event: input.kind === 'complaint' ? 'bounce.complaint' : 'bounce.hard', ...ids }, 'address suppressed');
   return { recorded: true, subscriberId: found.subscriberId };
 }

@@ -14,7 +14,14 @@ interface NodemailerError {
 }
 
 /** Codes nodemailer gives when the connection itself could not be opened or used. */
-const OPENING: Record<string, 'connect' | 'tls' | 'auth'> = { ECONNECTION: 'connect', EDNS: 'connect', ETIMEDOUT: 'connect', ESOCKET: 'connect', ETLS: 'tls', EAUTH: 'auth' };
+const OPENING: Record<string, 'connect' | 'tls' | 'auth'> = {
+  ECONNECTION: 'connect',
+  EDNS: 'connect',
+  ETIMEDOUT: 'connect',
+  ESOCKET: 'connect',
+  ETLS: 'tls',
+  EAUTH: 'auth',
+};
 
 /**
  * The nodemailer path, for what the pipelining client does not do: DKIM signing and SMTP_RATE
@@ -30,7 +37,10 @@ export function nodemailerSender(transport: Transporter<SMTPPool.SentMessageInfo
           // nodemailer resolves when only some recipients are refused; with one recipient it throws,
           // but read `rejected` anyway rather than count a refusal as sent.
           const e = (info.rejectedErrors?.[0] ?? {}) as NodemailerError;
-          return { ...classifySmtpFailure({ code: e.code ?? 'EENVELOPE', responseCode: e.responseCode, response: e.response, bodySent: false }), relayDown: false };
+          return {
+            ...classifySmtpFailure({ code: e.code ?? 'EENVELOPE', responseCode: e.responseCode, response: e.response, bodySent: false }),
+            relayDown: false,
+          };
         }
         return { outcome: 'sent' };
       } catch (err) {
@@ -42,7 +52,10 @@ export function nodemailerSender(transport: Transporter<SMTPPool.SentMessageInfo
         await transport.verify();
       } catch (err) {
         const e = err as NodemailerError;
-        throw new RelayUnavailable(OPENING[e.code ?? ''] ?? (e.command === 'EHLO' ? 'ehlo' : 'greeting'), (e.message ?? String(err)).replace(/\s+/g, ' ').trim());
+        throw new RelayUnavailable(
+          OPENING[e.code ?? ''] ?? (e.command === 'EHLO' ? 'ehlo' : 'greeting'),
+          (e.message ?? String(err)).replace(/\s+/g, ' ').trim(),
+        );
       }
     },
     async close() {
@@ -55,7 +68,12 @@ export function classifyNodemailer(e: NodemailerError): Outcome {
   const neverConnected = NEVER_CONNECTED.has(e.originalCode ?? '') || NEVER_CONNECTED.has(e.code ?? '') || e.command === 'CONN';
   // TLS or AUTH failing says nothing about the reader: never a bounce, retried once the relay is fixed.
   if (e.code === 'EAUTH' || e.code === 'ETLS' || neverConnected) {
-    return { outcome: 'transient', hardBounce: false, reason: `${e.code ?? 'error'}: ${(e.response ?? e.message ?? '').replace(/\s+/g, ' ').trim().slice(0, 300)}`, relayDown: true };
+    return {
+      outcome: 'transient',
+      hardBounce: false,
+      reason: `${e.code ?? 'error'}: ${(e.response ?? e.message ?? '').replace(/\s+/g, ' ').trim().slice(0, 300)}`,
+      relayDown: true,
+    };
   }
   const c = classifySmtpFailure({ code: e.code, responseCode: e.responseCode, response: e.response ?? e.message, bodySent: undefined });
   return { ...c, relayDown: e.responseCode === undefined && e.code !== undefined && e.code in OPENING };

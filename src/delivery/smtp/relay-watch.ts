@@ -87,7 +87,9 @@ export class RelayWatch {
     if (outcome.outcome !== 'sent' && outcome.relayDown) {
       this.failures += 1;
       if (this.failures >= (this.opts.downAfter ?? 5) && this.up) {
-        this.goDown(`SMTP_URL ${shownSmtpUrl(this.opts.url)}: ${this.failures} messages in a row failed at the relay itself (last: ${outcome.reason})`);
+        this.goDown(
+          `SMTP_URL ${shownSmtpUrl(this.opts.url)}: ${this.failures} messages in a row failed at the relay itself (last: ${outcome.reason})`,
+        );
       }
       return;
     }
@@ -132,7 +134,10 @@ export class RelayWatch {
     this.failures = 0;
     if (this.probeTimer) clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
-    this.opts.log.warn({ event: 'delivery.relay_up', downSeconds: Math.round((Date.now() - since.getTime()) / 1000) }, 'the relay answers again: sending resumes');
+    this.opts.log.warn(
+      { event: 'delivery.relay_up', downSeconds: Math.round((Date.now() - since.getTime()) / 1000) },
+      'the relay answers again: sending resumes',
+    );
     this.emit();
     for (const w of this.waiters.splice(0)) w();
   }

@@ -148,7 +148,9 @@ class Connection {
     this.socket = socket;
     socket.setEncoding('latin1');
     socket.setNoDelay(true);
-    socket.setTimeout(this.o.socketTimeoutMs ?? 60_000, () => socket.destroy(Object.assign(new Error('socket timeout'), { code: 'ETIMEDOUT' })));
+    socket.setTimeout(this.o.socketTimeoutMs ?? 60_000, () =>
+      socket.destroy(Object.assign(new Error('socket timeout'), { code: 'ETIMEDOUT' })),
+    );
     socket.on('data', (c: string) => this.reader.push(c));
     socket.on('error', (e: NodeJS.ErrnoException) => this.lost(e));
     socket.on('close', () => this.lost(Object.assign(new Error('connection closed by the relay'), { code: 'ECONNECTION' })));
@@ -375,7 +377,9 @@ export class PipelinedSmtp {
         const [mail, rcpt, data] = replies.slice(count - 3);
         if (!ok(mail) || !ok(rcpt) || data!.code !== 354) {
           const bad = !ok(mail) ? mail! : !ok(rcpt) ? rcpt! : data!;
-          job.reject(conn.refused(bad, !ok(mail) || !ok(rcpt) ? 'EENVELOPE' : 'EMESSAGE', !ok(mail) ? 'MAIL FROM' : !ok(rcpt) ? 'RCPT TO' : 'DATA'));
+          job.reject(
+            conn.refused(bad, !ok(mail) || !ok(rcpt) ? 'EENVELOPE' : 'EMESSAGE', !ok(mail) ? 'MAIL FROM' : !ok(rcpt) ? 'RCPT TO' : 'DATA'),
+          );
           job = undefined;
           if (data!.code === 354) {
             // A relay that took DATA after refusing the envelope: end an empty message, then reset.

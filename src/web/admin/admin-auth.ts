@@ -28,7 +28,8 @@ export function requireAdminToken(deps: CredentialDeps & { readonly config: { re
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const adminToken = deps.config.adminToken;
     const token = bearerToken(request);
-    const verdict = !adminToken || token === undefined ? undefined : await judgeCredential(deps, request, 'bearer', () => safeEqual(token, adminToken));
+    const verdict =
+      !adminToken || token === undefined ? undefined : await judgeCredential(deps, request, 'bearer', () => safeEqual(token, adminToken));
     if (verdict?.ok) return;
     if (hasBody(request)) reply.header('connection', 'close');
     if (!adminToken) return reply.code(403).send({ error: 'api_closed', message: 'The API is closed: set ADMIN_TOKEN to open it.' });

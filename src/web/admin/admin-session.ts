@@ -29,7 +29,11 @@ export function issueSession(key: SigningKey, now = Date.now()): string {
   return `${payload}.${mac(key, `admin-session.${payload}`)}`;
 }
 
-export function verifySession(keys: { current: SigningKey; previous?: SigningKey | undefined }, value: string | undefined, now = Date.now()): boolean {
+export function verifySession(
+  keys: { current: SigningKey; previous?: SigningKey | undefined },
+  value: string | undefined,
+  now = Date.now(),
+): boolean {
   if (!value || value.length > 200) return false;
   const parts = value.split('.');
   if (parts.length !== 3) return false;
@@ -65,7 +69,10 @@ export function sessionOf(request: FastifyRequest): string | undefined {
  * Who is asking, for pages that show more to the admin (/healthz): 'admin' (right Bearer or a valid
  * session), 'anonymous' (no credential), or the refusal of a wrong Bearer, counted like any other.
  */
-export async function adminOrAnonymous(deps: AdminAuthDeps, request: FastifyRequest): Promise<'admin' | 'anonymous' | Exclude<CredentialVerdict, { ok: true }>> {
+export async function adminOrAnonymous(
+  deps: AdminAuthDeps,
+  request: FastifyRequest,
+): Promise<'admin' | 'anonymous' | Exclude<CredentialVerdict, { ok: true }>> {
   const adminToken = deps.config.adminToken;
   if (!adminToken) return 'anonymous';
   const bearer = bearerToken(request);
@@ -111,7 +118,10 @@ export function requireAdmin(deps: AdminAuthDeps) {
       if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) {
         return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303);
       }
-      return reply.code(401).header('www-authenticate', 'Bearer realm="daily-digest"').send({ error: 'unauthorized', message: 'Log in at /admin/login or send Authorization: Bearer <ADMIN_TOKEN>.' });
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="daily-digest"')
+        .send({ error: 'unauthorized', message: 'Log in at /admin/login or send Authorization: Bearer <ADMIN_TOKEN>.' });
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const body = request.body as Record<string, unknown> | undefined;

@@ -63,7 +63,8 @@ export function csrfField(request: FastifyRequest, deps: WebDeps): SafeHtml {
 }
 
 /** The admin's policy: no script; frames only from this site (the catcher's message, the preview). */
-export const ADMIN_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+export const ADMIN_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 export function sendAdminPage(reply: FastifyReply, status: number, page: SafeHtml, csp = ADMIN_CSP): FastifyReply {
   return sendHtml(reply, status, page, { csp, referrer: 'same-origin' });

@@ -27,8 +27,12 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
     adminPreviewRoutes(scope, deps);
     // The catcher's inbox holds every reader's confirm and unsubscribe links: operators only.
     if (deps.catcher) {
-      inboxRoutes(scope, deps.catcher, requireAdmin(deps), (request) => csrfField(request, deps), (request, reply, title, body) =>
-        sendAdminPage(reply, reply.statusCode, adminPage(request, deps, title, raw(body))),
+      inboxRoutes(
+        scope,
+        deps.catcher,
+        requireAdmin(deps),
+        (request) => csrfField(request, deps),
+        (request, reply, title, body) => sendAdminPage(reply, reply.statusCode, adminPage(request, deps, title, raw(body))),
       );
     }
     dashboardRoutes(scope, deps);

@@ -52,19 +52,26 @@ export async function judgeCredential(
   const route = request.routeOptions.url ?? request.url;
   try {
     const before = await rateLimitHits(deps.db, key);
-    if (before.hits >= AUTH_FAILURE_LIMIT.max) return { ok: false, status: 429, retryAfterSeconds: Math.max(1, Math.ceil(before.ttlMs / 1000)) };
+    if (before.hits >= AUTH_FAILURE_LIMIT.max)
+      return { ok: false, status: 429, retryAfterSeconds: Math.max(1, Math.ceil(before.ttlMs / 1000)) };
     if (matches()) return { ok: true };
     const after = await hitRateLimit(deps.db, key, AUTH_FAILURE_LIMIT.windowMs);
     request.log.warn({ event: 'auth.failed', client, via, route, failures: after.hits }, 'wrong admin token');
     if (after.hits === AUTH_FAILURE_LIMIT.max) {
       const retryAfterSeconds = Math.max(1, Math.ceil(after.ttlMs / 1000));
-      request.log.warn({ event: 'auth.limited', client, via, route, failures: after.hits, retryAfterSeconds }, 'too many wrong admin tokens from one client: refused until the window ends');
+      request.log.warn(
+        { event: 'auth.limited', client, via, route, failures: after.hits, retryAfterSeconds },
+        'too many wrong admin tokens from one client: refused until the window ends',
+      );
     }
     return { ok: false, status: 401 };
   } catch (err) {
     // The database is down: judge without the limit rather than lock the operator out of /healthz's
     // details, the page that says why. Every route behind the token but /healthz needs the database.
-    request.log.warn({ event: 'auth.limit_unavailable', client, route, err: (err as Error).message }, 'failed credentials cannot be counted');
+    request.log.warn(
+      { event: 'auth.limit_unavailable', client, route, err: (err as Error).message },
+      'failed credentials cannot be counted',
+    );
     if (matches()) return { ok: true };
     request.log.warn({ event: 'auth.failed', client, via, route }, 'wrong admin token');
     return { ok: false, status: 401 };
@@ -74,10 +81,11 @@ export async function judgeCredential(
 /** The JSON answer to a refused credential (the API, /metrics, scripts). */
 export function refuseCredential(reply: FastifyReply, verdict: Exclude<CredentialVerdict, { ok: true }>): FastifyReply {
   if (verdict.status === 429) {
-    return reply
-      .code(429)
-      .header('retry-after', String(verdict.retryAfterSeconds))
-      .send({ error: 'rate_limited', message: 'Too many wrong admin tokens from this address: try again later.', retryAfter: verdict.retryAfterSeconds });
+    return reply.code(429).header('retry-after', String(verdict.retryAfterSeconds)).send({
+      error: 'rate_limited',
+      message: 'Too many wrong admin tokens from this address: try again later.',
+      retryAfter: verdict.retryAfterSeconds,
+    });
   }
   return reply
     .code(401)

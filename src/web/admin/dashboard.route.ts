@@ -52,7 +52,10 @@ ${lineChart({
 <tbody>${
       overview.editions.length
         ? overview.editions.map(
-            ({ edition: e, counts: c }) => html`<tr><td><a href="/admin/editions/${e.id}">${e.date} ${e.slot}</a></td><td>${e.status}${e.error ? html`<br><span class="bad">${e.error}</span>` : ''}</td>
+            ({
+              edition: e,
+              counts: c,
+            }) => html`<tr><td><a href="/admin/editions/${e.id}">${e.date} ${e.slot}</a></td><td>${e.status}${e.error ? html`<br><span class="bad">${e.error}</span>` : ''}</td>
 <td class="n">${n(c.sent)}</td><td class="n">${n(c.failed)}</td><td class="n">${n(c.retry)}</td><td class="n">${n(c.queued + c.sending)}</td><td class="n">${n(c.total)}</td></tr>`,
           )
         : html`<tr><td colspan="7" class="muted">No edition yet.</td></tr>`

@@ -54,7 +54,9 @@ export function editionsAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
       case 'late':
         return html`<a class="button" href="/admin/editions/late?date=${spec.date}&amp;slot=${encodeURIComponent(spec.slot)}">Send late…</a>`;
       case 'resume':
-        return row ? html`<form method="post" action="/admin/editions/${row.id}/resume">${csrfField(request, deps)}<button type="submit">Resume</button></form>` : html``;
+        return row
+          ? html`<form method="post" action="/admin/editions/${row.id}/resume">${csrfField(request, deps)}<button type="submit">Resume</button></form>`
+          : html``;
       default:
         return row ? html`<a href="/admin/editions/${row.id}">Open</a>` : html``;
     }
@@ -62,7 +64,10 @@ export function editionsAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   app.get<{ Querystring: { msg?: string; date?: string } }>('/admin/editions', guard, async (request, reply) => {
     const now = deps.clock();
-    const date = request.query.date && parseIsoDate(request.query.date) ? request.query.date : (currentDailySpec(config, now)?.date ?? now.toISOString().slice(0, 10));
+    const date =
+      request.query.date && parseIsoDate(request.query.date)
+        ? request.query.date
+        : (currentDailySpec(config, now)?.date ?? now.toISOString().slice(0, 10));
     const [overview, editions] = await Promise.all([deliveryOverview(db, 60), dateEditions(date)]);
     const body = html`
 ${request.query.msg ? html`<p class="flash" role="status">${request.query.msg}</p>` : ''}
@@ -85,7 +90,10 @@ ${
 ${
   overview.editions.length
     ? overview.editions.map(
-        ({ edition: e, counts: c }) => html`<tr><td><a href="/admin/editions/${e.id}">${e.date} ${e.slot}</a></td><td>${KINDS[e.kind] ?? e.kind}</td><td>${e.status}</td>
+        ({
+          edition: e,
+          counts: c,
+        }) => html`<tr><td><a href="/admin/editions/${e.id}">${e.date} ${e.slot}</a></td><td>${KINDS[e.kind] ?? e.kind}</td><td>${e.status}</td>
 <td class="n">${n(c.sent)}</td><td class="n">${n(c.failed)}</td><td class="n">${n(c.retry)}</td><td class="n">${n(c.queued + c.sending)}</td><td class="n">${n(c.total)}</td></tr>`,
       )
     : html`<tr><td colspan="8" class="muted">No edition yet.</td></tr>`
@@ -120,8 +128,20 @@ ${
   app.get<{ Params: { id: string }; Querystring: { msg?: string } }>('/admin/editions/:id', guard, async (request, reply) => {
     const e = await findEdition(db, Number(request.params.id));
     if (!e) return sendAdminPage(reply, 404, adminPage(request, deps, 'Not found', html`<p>No such edition.</p>`));
-    const [c, failures, stories, clicks] = await Promise.all([deliveryCounts(db, e.id), editionFailures(db, e.id), editionStories(db, e.story_ids), clicksForEdition(db, e.id)]);
-    const spec: EditionSpec = { date: e.date, slot: e.slot, kind: e.kind, sendAt: e.send_at, windowStart: e.window_start, windowEnd: e.window_end };
+    const [c, failures, stories, clicks] = await Promise.all([
+      deliveryCounts(db, e.id),
+      editionFailures(db, e.id),
+      editionStories(db, e.story_ids),
+      clicksForEdition(db, e.id),
+    ]);
+    const spec: EditionSpec = {
+      date: e.date,
+      slot: e.slot,
+      kind: e.kind,
+      sendAt: e.send_at,
+      windowStart: e.window_start,
+      windowEnd: e.window_end,
+    };
     const st = standingOf(config, spec, e, deps.clock());
     const body = html`
 ${request.query.msg ? html`<p class="flash" role="status">${request.query.msg}</p>` : ''}
@@ -144,30 +164,51 @@ ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><tabl
     return sendAdminPage(reply, 200, adminPage(request, deps, `Edition ${e.date} ${e.slot}`, body));
   });
 
-  app.post<{ Body: { date?: string; slot?: string; mode?: string; confirm?: string } }>('/admin/editions/send-now', guard, async (request, reply) => {
-    const b = request.body ?? {};
-    const date = typeof b.date === 'string' ? b.date : undefined;
-    const back = (msg: string, to = `/admin/editions${date && parseIsoDate(date) ? `?date=${date}&` : '?'}`) => reply.redirect(`${to}msg=${encodeURIComponent(msg)}`, 303);
-    if (!date || !parseIsoDate(date)) return back('Pick a date (YYYY-MM-DD).');
-    const found = await findSpec(date, typeof b.slot === 'string' && b.slot ? b.slot : undefined);
-    if (!found) return back(b.slot ? `There is no edition ${date} ${b.slot}.` : `The schedule (${describeSchedule(config.digest.cron, config.digest.timeZone)}) has no send slot on ${date}.`);
-    const mode: SendMode = b.mode === 'retry' || b.mode === 'late' ? b.mode : 'send';
-    // A late send only after the confirmation page: a stray POST never mails old news.
-    if (mode === 'late' && b.confirm !== 'yes') return reply.redirect(`/admin/editions/late?date=${date}&slot=${encodeURIComponent(found.spec.slot)}`, 303);
-    const prepared = await prepareEdition({ db, config, log: deps.log }, found.spec, { now: deps.clock(), retry: mode !== 'send', late: mode === 'late' });
-    request.log.info({ event: 'admin.send_now', edition: prepared.edition.id, date, slot: found.spec.slot, mode, outcome: prepared.outcome }, 'operator pressed send now');
-    const name = `Edition ${date} ${found.spec.slot}`;
-    const messages: Record<PrepareOutcome, string> = {
-      created: `${name} is sending to ${prepared.deliveriesCreated} readers.`,
-      resumed: mode === 'late' ? `${name} is sending again, late, to the readers it had not reached.` : `${name} was already sending; nothing new was queued.`,
-      already_sent: `${name} was already sent; nobody gets it twice.`,
-      empty: `${name} has no stories in its window: nothing sent.${prepared.edition.send_at > deps.clock() ? ' It is picked again at its send time.' : ''}`,
-      expired: `${name} is past its cutoff: not sent. "Send late" sends it anyway.`,
-      failed: `${name} failed: ${prepared.edition.error ?? ''}`,
-      paused: `${name} is paused: resume it to go on.`,
-    };
-    return back(messages[prepared.outcome], `/admin/editions/${prepared.edition.id}?`);
-  });
+  app.post<{ Body: { date?: string; slot?: string; mode?: string; confirm?: string } }>(
+    '/admin/editions/send-now',
+    guard,
+    async (request, reply) => {
+      const b = request.body ?? {};
+      const date = typeof b.date === 'string' ? b.date : undefined;
+      const back = (msg: string, to = `/admin/editions${date && parseIsoDate(date) ? `?date=${date}&` : '?'}`) =>
+        reply.redirect(`${to}msg=${encodeURIComponent(msg)}`, 303);
+      if (!date || !parseIsoDate(date)) return back('Pick a date (YYYY-MM-DD).');
+      const found = await findSpec(date, typeof b.slot === 'string' && b.slot ? b.slot : undefined);
+      if (!found)
+        return back(
+          b.slot
+            ? `There is no edition ${date} ${b.slot}.`
+            : `The schedule (${describeSchedule(config.digest.cron, config.digest.timeZone)}) has no send slot on ${date}.`,
+        );
+      const mode: SendMode = b.mode === 'retry' || b.mode === 'late' ? b.mode : 'send';
+      // A late send only after the confirmation page: a stray POST never mails old news.
+      if (mode === 'late' && b.confirm !== 'yes')
+        return reply.redirect(`/admin/editions/late?date=${date}&slot=${encodeURIComponent(found.spec.slot)}`, 303);
+      const prepared = await prepareEdition({ db, config, log: deps.log }, found.spec, {
+        now: deps.clock(),
+        retry: mode !== 'send',
+        late: mode === 'late',
+      });
+      request.log.info(
+        { event: 'admin.send_now', edition: prepared.edition.id, date, slot: found.spec.slot, mode, outcome: prepared.outcome },
+        'operator pressed send now',
+      );
+      const name = `Edition ${date} ${found.spec.slot}`;
+      const messages: Record<PrepareOutcome, string> = {
+        created: `${name} is sending to ${prepared.deliveriesCreated} readers.`,
+        resumed:
+          mode === 'late'
+            ? `${name} is sending again, late, to the readers it had not reached.`
+            : `${name} was already sending; nothing new was queued.`,
+        already_sent: `${name} was already sent; nobody gets it twice.`,
+        empty: `${name} has no stories in its window: nothing sent.${prepared.edition.send_at > deps.clock() ? ' It is picked again at its send time.' : ''}`,
+        expired: `${name} is past its cutoff: not sent. "Send late" sends it anyway.`,
+        failed: `${name} failed: ${prepared.edition.error ?? ''}`,
+        paused: `${name} is paused: resume it to go on.`,
+      };
+      return back(messages[prepared.outcome], `/admin/editions/${prepared.edition.id}?`);
+    },
+  );
 
   for (const [action, change, verb] of [
     ['pause', pauseEdition, 'Paused: workers stop claiming; messages already with the relay finish.'],
@@ -191,10 +232,21 @@ ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><tabl
     if (!address.ok) return back(`Not sent: ${describeAddressProblem(address.problem)}`);
     // The stored render, with sample personal parts: the links show where readers' links go.
     const rendered: RenderedEdition = {
-      date: e.date, sections: ALL_SECTIONS, subject: e.subject, preheader: '', html: e.html, text: e.text,
-      storyIds: e.story_ids, viewUrl: `${config.publicUrl}${editionPath(e.date, e.slot)}`, linkHosts: [],
+      date: e.date,
+      sections: ALL_SECTIONS,
+      subject: e.subject,
+      preheader: '',
+      html: e.html,
+      text: e.text,
+      storyIds: e.story_ids,
+      viewUrl: `${config.publicUrl}${editionPath(e.date, e.slot)}`,
+      linkHosts: [],
     };
-    const parts = personalise(rendered, { name: 'Test reader', unsubscribeUrl: `${config.publicUrl}/u/test-link-only`, preferencesUrl: `${config.publicUrl}/p/test-link-only` });
+    const parts = personalise(rendered, {
+      name: 'Test reader',
+      unsubscribeUrl: `${config.publicUrl}/u/test-link-only`,
+      preferencesUrl: `${config.publicUrl}/p/test-link-only`,
+    });
     await deps.mailer.send({ to: address.email, subject: `[Test] ${e.subject}`, html: parts.html, text: parts.text });
     request.log.info({ event: 'admin.test_sent', edition: id }, 'operator sent a test copy');
     return back(`Test sent to ${address.email}.`);

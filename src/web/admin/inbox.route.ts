@@ -43,7 +43,8 @@ export function inboxRoutes(
   app.get<{ Params: { id: string } }>('/inbox/:id', opts, async (request, reply) => {
     const raw = store.raw(request.params.id);
     const summary = store.summary(request.params.id);
-    if (!raw || !summary) return layout(request, reply.code(404), 'Not found', '<p>No such message. <a href="/inbox">Back to the inbox</a>.</p>');
+    if (!raw || !summary)
+      return layout(request, reply.code(404), 'Not found', '<p>No such message. <a href="/inbox">Back to the inbox</a>.</p>');
     const parsed = await simpleParser(raw);
     const headers = parsed.headerLines.map((h) => h.line).join('\n');
     const body = `<p><span class="muted">From ${esc(parsed.from?.text ?? '')} to ${esc(summary.to.join(', '))}, ${esc(summary.receivedAt.toISOString())}, ${summary.size} bytes</span></p>
@@ -60,10 +61,15 @@ export function inboxRoutes(
     const parsed = await simpleParser(raw);
     const html = typeof parsed.html === 'string' ? parsed.html : '';
     // Links leave the frame for the top window (a reader's click), and the message runs no script.
-    const withBase = /<head[^>]*>/i.test(html) ? html.replace(/<head([^>]*)>/i, '<head$1><base target="_top">') : `<base target="_top">${html}`;
+    const withBase = /<head[^>]*>/i.test(html)
+      ? html.replace(/<head([^>]*)>/i, '<head$1><base target="_top">')
+      : `<base target="_top">${html}`;
     return reply
       .type('text/html; charset=utf-8')
-      .header('content-security-policy', "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; script-src 'none'")
+      .header(
+        'content-security-policy',
+        "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; script-src 'none'",
+      )
       .header('cache-control', 'no-store')
       .send(withBase);
   });

@@ -37,13 +37,28 @@ ${error ? html`<p class="bad" role="alert">${error}</p>` : ''}
       if (verdict.status === 429) {
         const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
         reply.header('retry-after', String(verdict.retryAfterSeconds));
-        return sendAdminPage(reply, 429, adminPage(request, deps, 'Log in', form(next, `Too many wrong tokens from this address: try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`)));
+        return sendAdminPage(
+          reply,
+          429,
+          adminPage(
+            request,
+            deps,
+            'Log in',
+            form(next, `Too many wrong tokens from this address: try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`),
+          ),
+        );
       }
       return sendAdminPage(reply, 401, adminPage(request, deps, 'Log in', form(next, 'That is not the admin token.')));
     }
     request.log.info({ event: 'admin.login' }, 'admin logged in');
     return reply
-      .setCookie(SESSION_COOKIE, issueSession(deps.config.keys.current), { path: '/', httpOnly: true, sameSite: 'strict', secure, maxAge: 12 * 3600 })
+      .setCookie(SESSION_COOKIE, issueSession(deps.config.keys.current), {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure,
+        maxAge: 12 * 3600,
+      })
       .redirect(next, 303);
   });
 

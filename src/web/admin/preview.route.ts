@@ -16,7 +16,8 @@ import type { WebDeps } from '../web-deps.js';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const PREVIEW_WIDTHS = [375, 800] as const;
 /** The frames' srcdoc inherits this policy: story images come from wherever the stories point. */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function adminPreviewRoutes(app: FastifyInstance, deps: WebDeps): void {
   const send = (reply: FastifyReply, status: number, page: SafeHtml) => sendAdminPage(reply, status, page, CSP);
@@ -25,7 +26,16 @@ export function adminPreviewRoutes(app: FastifyInstance, deps: WebDeps): void {
     // Default: the edition that would go out next (the demo's, at any hour), not the calendar's today.
     const date = request.query.date ?? currentEditionDate(deps.config, deps.clock());
     if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
-      return send(reply, 400, adminPage(request, deps, 'Preview', html`<p class="bad" role="alert">The date must be YYYY-MM-DD (got "${date}").</p>${dateForm('')}`));
+      return send(
+        reply,
+        400,
+        adminPage(
+          request,
+          deps,
+          'Preview',
+          html`<p class="bad" role="alert">The date must be YYYY-MM-DD (got "${date}").</p>${dateForm('')}`,
+        ),
+      );
     }
     const preview = await buildPreview(deps.db, deps.config, date);
     const empty = preview.rendered.storyIds.length === 0;
@@ -35,13 +45,15 @@ export function adminPreviewRoutes(app: FastifyInstance, deps: WebDeps): void {
         ? html`<p class="bad" role="status"><strong>Empty:</strong> no stories were published in this edition's window, so nothing would be sent (EMPTY_DAY=skip). Add stories (<a href="/admin/stories?date=${date}">Stories</a>), or set EMPTY_DAY=note to send a short note on empty days.</p>`
         : html`<p class="bad" role="status"><strong>Empty:</strong> no stories were published in this edition's window; the short note below would be sent (EMPTY_DAY=note).</p><pre class="${preview.preflight.ok ? 'ok' : 'bad'}">${describePreflight(preview.preflight)}</pre>`
       : html`<pre class="${preview.preflight.ok ? 'ok' : 'bad'}">${describePreflight(preview.preflight)}</pre>`;
-    const email = empty && skip
-      ? ''
-      : html`<p><strong>Subject:</strong> ${preview.rendered.subject}<br><strong>Preheader:</strong> ${preview.rendered.preheader}<br>
+    const email =
+      empty && skip
+        ? ''
+        : html`<p><strong>Subject:</strong> ${preview.rendered.subject}<br><strong>Preheader:</strong> ${preview.rendered.preheader}<br>
 ${preview.rendered.storyIds.length} stories · MJML render ${preview.renderMs.toFixed(0)} ms</p>
 <div class="frames">${PREVIEW_WIDTHS.map(
-          (w) => html`<figure><figcaption>${w} px</figcaption><iframe class="preview" title="preview at ${w} px" width="${w}" height="1400" sandbox="allow-popups" srcdoc="${preview.sample.html}"></iframe></figure>`,
-        )}</div>
+            (w) =>
+              html`<figure><figcaption>${w} px</figcaption><iframe class="preview" title="preview at ${w} px" width="${w}" height="1400" sandbox="allow-popups" srcdoc="${preview.sample.html}"></iframe></figure>`,
+          )}</div>
 <h2>Plain-text part</h2><pre>${preview.sample.text}</pre>`;
     return send(reply, 200, adminPage(request, deps, `Edition ${date}: preview`, html`${dateForm(date)}${verdict}${email}`));
   });

@@ -19,7 +19,10 @@ export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { config, db } = deps;
 
   app.get<{ Querystring: { date?: string } }>('/admin/stories', guard, async (request, reply) => {
-    const date = request.query.date && DATE.test(request.query.date) ? request.query.date : (currentDailySpec(config, deps.clock())?.date ?? new Date().toISOString().slice(0, 10));
+    const date =
+      request.query.date && DATE.test(request.query.date)
+        ? request.query.date
+        : (currentDailySpec(config, deps.clock())?.date ?? new Date().toISOString().slice(0, 10));
     let window: EditionWindow;
     try {
       window = editionWindow(date, config.digest.cron, config.digest.timeZone);
@@ -36,7 +39,9 @@ export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
 <td><a href="${s.url}" rel="noreferrer noopener">${s.title}</a><br><span class="muted">${s.byline ?? ''} · ${s.published_at.toISOString().slice(0, 16).replace('T', ' ')} UTC</span></td>
 <td class="n">${s.votes}</td><td class="n">${s.comments}</td><td class="n">${clicks.get(s.id) ?? 0}</td><td>${state}</td>
 <td><div class="row">${(['pin', 'exclude', null] as const).map((action) =>
-          (action === 'pin' && choices.pinned.has(s.id)) || (action === 'exclude' && choices.excluded.has(s.id)) || (action === null && !choices.pinned.has(s.id) && !choices.excluded.has(s.id))
+          (action === 'pin' && choices.pinned.has(s.id)) ||
+          (action === 'exclude' && choices.excluded.has(s.id)) ||
+          (action === null && !choices.pinned.has(s.id) && !choices.excluded.has(s.id))
             ? ''
             : html`<form method="post" action="/admin/stories/${s.id}/override">${csrfField(request, deps)}<input type="hidden" name="date" value="${date}"><input type="hidden" name="action" value="${action ?? 'clear'}"><button type="submit" class="secondary">${action === null ? 'Clear' : action === 'pin' ? 'Pin' : 'Exclude'}</button></form>`,
         )}</div></td></tr>`;
@@ -52,17 +57,21 @@ ${section('blog', config.sections.topBlogs, 'From the blogs')}`;
     return sendAdminPage(reply, 200, adminPage(request, deps, 'Stories', body));
   });
 
-  app.post<{ Params: { id: string }; Body: { date?: string; action?: string } }>('/admin/stories/:id/override', guard, async (request, reply) => {
-    const id = Number(request.params.id);
-    const date = request.body?.date;
-    const action = request.body?.action;
-    if (!Number.isSafeInteger(id) || !date || !DATE.test(date) || !['pin', 'exclude', 'clear'].includes(action ?? '')) {
-      return reply.code(400).send('bad request');
-    }
-    const story = await db.selectFrom('stories').select('id').where('id', '=', id).executeTakeFirst();
-    if (!story) return reply.code(404).send('not found');
-    await setOverride(db, date, id, action === 'clear' ? null : (action as 'pin' | 'exclude'));
-    request.log.info({ event: 'admin.story_override', story: id, date, action }, 'editor changed a story for an edition');
-    return reply.redirect(`/admin/stories?date=${date}`, 303);
-  });
+  app.post<{ Params: { id: string }; Body: { date?: string; action?: string } }>(
+    '/admin/stories/:id/override',
+    guard,
+    async (request, reply) => {
+      const id = Number(request.params.id);
+      const date = request.body?.date;
+      const action = request.body?.action;
+      if (!Number.isSafeInteger(id) || !date || !DATE.test(date) || !['pin', 'exclude', 'clear'].includes(action ?? '')) {
+        return reply.code(400).send('bad request');
+      }
+      const story = await db.selectFrom('stories').select('id').where('id', '=', id).executeTakeFirst();
+      if (!story) return reply.code(404).send('not found');
+      await setOverride(db, date, id, action === 'clear' ? null : (action as 'pin' | 'exclude'));
+      request.log.info({ event: 'admin.story_override', story: id, date, action }, 'editor changed a story for an edition');
+      return reply.redirect(`/admin/stories?date=${date}`, 303);
+    },
+  );
 }

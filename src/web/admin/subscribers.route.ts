@@ -24,7 +24,8 @@ export function subscribersAdminRoutes(app: FastifyInstance, deps: WebDeps): voi
 <tbody>${
       rows.length
         ? rows.map(
-            (s) => html`<tr><td><a href="/admin/subscribers/${s.id}">${s.email}</a></td><td>${s.name ?? ''}</td><td>${s.status}</td><td>${s.frequency}</td><td>${when(s.created_at)}</td></tr>`,
+            (s) =>
+              html`<tr><td><a href="/admin/subscribers/${s.id}">${s.email}</a></td><td>${s.name ?? ''}</td><td>${s.status}</td><td>${s.frequency}</td><td>${when(s.created_at)}</td></tr>`,
           )
         : html`<tr><td colspan="5" class="muted">No subscriber matches.</td></tr>`
     }</tbody></table></div>`;
@@ -58,7 +59,10 @@ ${events.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.type}</td><td>${e.edi
     const id = Number(request.params.id);
     if (!Number.isSafeInteger(id)) return reply.code(404).send('not found');
     const result = await unsubscribe(deps.db, id, { reason: 'by the operator' });
-    request.log.info({ event: 'admin.subscriber_unsubscribed', subscriberId: id, changed: result.changed }, 'operator unsubscribed a reader');
+    request.log.info(
+      { event: 'admin.subscriber_unsubscribed', subscriberId: id, changed: result.changed },
+      'operator unsubscribed a reader',
+    );
     return reply.redirect(`/admin/subscribers/${id}?done=unsubscribed`, 303);
   });
 
@@ -67,10 +71,28 @@ ${events.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.type}</td><td>${e.edi
     const s = Number.isSafeInteger(id) ? await findSubscriber(deps.db, id) : undefined;
     if (!s) return reply.code(404).send('not found');
     if (request.body?.confirm !== 'yes') {
-      return sendAdminPage(reply, 400, adminPage(request, deps, 'Not erased', html`<p>Tick "erase all personal data" to confirm. <a href="/admin/subscribers/${id}">Back</a></p>`));
+      return sendAdminPage(
+        reply,
+        400,
+        adminPage(
+          request,
+          deps,
+          'Not erased',
+          html`<p>Tick "erase all personal data" to confirm. <a href="/admin/subscribers/${id}">Back</a></p>`,
+        ),
+      );
     }
     await eraseSubscriber(deps.db, s.email);
     request.log.info({ event: 'admin.subscriber_erased', subscriberId: id }, 'operator erased a reader');
-    return sendAdminPage(reply, 200, adminPage(request, deps, 'Erased', html`<p class="flash">Erased. Only a hash of the address is kept, on the suppression list.</p><p><a href="/admin/subscribers">Back to subscribers</a></p>`));
+    return sendAdminPage(
+      reply,
+      200,
+      adminPage(
+        request,
+        deps,
+        'Erased',
+        html`<p class="flash">Erased. Only a hash of the address is kept, on the suppression list.</p><p><a href="/admin/subscribers">Back to subscribers</a></p>`,
+      ),
+    );
   });
 }

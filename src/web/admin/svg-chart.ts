@@ -10,7 +10,13 @@ export interface Series {
  * A line chart as inline SVG, drawn on the server: no script, no front-end build, and a
  * <title>/<desc> carrying the numbers for screen readers. Values are plotted against `labels`.
  */
-export function lineChart(options: { title: string; labels: readonly string[]; series: readonly Series[]; width?: number; height?: number }): SafeHtml {
+export function lineChart(options: {
+  title: string;
+  labels: readonly string[];
+  series: readonly Series[];
+  width?: number;
+  height?: number;
+}): SafeHtml {
   const width = options.width ?? 640;
   const height = options.height ?? 200;
   const pad = { left: 40, right: 24, top: 10, bottom: 24 };
@@ -20,11 +26,18 @@ export function lineChart(options: { title: string; labels: readonly string[]; s
   const x = (i: number) => pad.left + (n <= 1 ? 0 : (i * (width - pad.left - pad.right)) / (n - 1));
   const y = (v: number) => pad.top + (height - pad.top - pad.bottom) * (1 - v / top);
   const grid = [0, top / 2, top]
-    .map((t) => `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e3e5ea"/><text x="${pad.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#667085">${formatTick(t)}</text>`)
+    .map(
+      (t) =>
+        `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e3e5ea"/><text x="${pad.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#667085">${formatTick(t)}</text>`,
+    )
     .join('');
   const every = Math.max(1, Math.ceil(n / 6));
   const xLabels = options.labels
-    .map((l, i) => (i % every === 0 || i === n - 1 ? `<text x="${x(i).toFixed(1)}" y="${height - 6}" text-anchor="middle" font-size="11" fill="#667085">${escapeXml(l)}</text>` : ''))
+    .map((l, i) =>
+      i % every === 0 || i === n - 1
+        ? `<text x="${x(i).toFixed(1)}" y="${height - 6}" text-anchor="middle" font-size="11" fill="#667085">${escapeXml(l)}</text>`
+        : '',
+    )
     .join('');
   const lines = options.series
     .map((s) => {

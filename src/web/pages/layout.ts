@@ -86,8 +86,12 @@ export function htmlDocument(o: DocumentOptions): SafeHtml {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-${o.noReferrer ? html`<meta name="referrer" content="no-referrer">
-` : ''}<meta name="robots" content="noindex">
+${
+  o.noReferrer
+    ? html`<meta name="referrer" content="no-referrer">
+`
+    : ''
+}<meta name="robots" content="noindex">
 <title>${o.title}</title>
 <link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml">
 <style>${o.style}</style>
@@ -130,7 +134,11 @@ export function page(config: PageSite, o: PageOptions): SafeHtml {
     noReferrer: true,
     head: html`${o.head ?? ''}${o.script ? html`<script src="${o.script}" defer></script>` : ''}`,
     ...(o.wide ? { bodyClass: 'wide' } : {}),
-    ...(o.bare ? {} : { header: html`<header class="site"><a href="/">${siteName}</a><nav><a href="/editions">${config.locale.t('nav.archive')}</a></nav></header>` }),
+    ...(o.bare
+      ? {}
+      : {
+          header: html`<header class="site"><a href="/">${siteName}</a><nav><a href="/editions">${config.locale.t('nav.archive')}</a></nav></header>`,
+        }),
     main: o.body,
     ...(o.bare || !postalAddress ? {} : { footer: html`<footer><p>${postalAddress}</p></footer>` }),
   });

@@ -8,7 +8,10 @@ import { canonicalZone, zoneGroups } from './time-zones.js';
 /** The page's one script (favicon.route.ts serves it): the browser's zone preselected, the usual time shown in the chosen zone. */
 export const PREFERENCES_SCRIPT = '/assets/preferences.js';
 
-export type PreferencesView = Pick<Subscriber, 'email' | 'name' | 'status' | 'sections' | 'frequency' | 'weekday' | 'send_hour' | 'timezone'>;
+export type PreferencesView = Pick<
+  Subscriber,
+  'email' | 'name' | 'status' | 'sections' | 'frequency' | 'weekday' | 'send_hour' | 'timezone'
+>;
 
 /** Day names come from Intl in the locale's language ("lundi"); a list item starts with a capital. */
 function capitalise(word: string, tag: string): string {
@@ -25,7 +28,15 @@ function checked(on: boolean): SafeHtml | '' {
 /** GET|POST /p/:token: everything a reader can choose, no login (the signed link is the key). */
 export function preferencesPage(
   config: Config,
-  o: { token: string; view: PreferencesView; unsubscribeUrl: string; now: Date; saved?: boolean; fewer?: boolean; errors?: Record<string, string> },
+  o: {
+    token: string;
+    view: PreferencesView;
+    unsubscribeUrl: string;
+    now: Date;
+    saved?: boolean;
+    fewer?: boolean;
+    errors?: Record<string, string>;
+  },
 ): SafeHtml {
   const v = o.view;
   const errors = o.errors ?? {};
@@ -39,7 +50,9 @@ export function preferencesPage(
   // A stored old name (Asia/Calcutta) selects its zone under IANA's name (Asia/Kolkata).
   const zone = v.timezone === null ? null : canonicalZone(v.timezone);
   const usual = usualSendTime(config, zone, o.now);
-  const usualLabel = usual ? l.t('preferences.usual_time', { time: usual.time, zone: usual.zone }) : l.t('preferences.usual_time', { time: '—', zone: zone ?? config.digest.timeZone });
+  const usualLabel = usual
+    ? l.t('preferences.usual_time', { time: usual.time, zone: usual.zone })
+    : l.t('preferences.usual_time', { time: '—', zone: zone ?? config.digest.timeZone });
   return page(config, {
     title: l.t('preferences.title'),
     script: PREFERENCES_SCRIPT,
@@ -89,9 +102,11 @@ ${v.status === 'pending' ? html`<p class="notice">${l.t('preferences.pending')}<
     <select id="timezone" name="timezone"${errors.timezone ? described('timezone') : html` aria-describedby="timezone-browser"`} data-default="${config.digest.timeZone}" data-stored="${zone ?? ''}">
       <option value=""${selected(zone === null)}>${l.t('preferences.timezone_default', { zone: config.digest.timeZone })}</option>
       ${zoneGroups().map(
-        (g) => html`<optgroup label="${g.region}">${g.zones.map(
-          (z) => html`<option value="${z.name}"${z.aliases.length ? html` data-aliases="${z.aliases.join(' ')}"` : ''}${selected(zone === z.name)}>${z.label}</option>`,
-        )}</optgroup>`,
+        (g) =>
+          html`<optgroup label="${g.region}">${g.zones.map(
+            (z) =>
+              html`<option value="${z.name}"${z.aliases.length ? html` data-aliases="${z.aliases.join(' ')}"` : ''}${selected(zone === z.name)}>${z.label}</option>`,
+          )}</optgroup>`,
       )}
     </select>
     <span class="hint" id="timezone-browser" hidden>${l.t('preferences.timezone_browser')}</span>

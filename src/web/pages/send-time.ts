@@ -15,7 +15,11 @@ export interface UsualSendTime {
   readonly sendAt: readonly Date[];
 }
 
-export function usualSendTime(config: Pick<Config, 'digest' | 'locale'>, zone: string | null | undefined, now: Date): UsualSendTime | undefined {
+export function usualSendTime(
+  config: Pick<Config, 'digest' | 'locale'>,
+  zone: string | null | undefined,
+  now: Date,
+): UsualSendTime | undefined {
   const scheduleZone = config.digest.timeZone;
   const readerZone = zone || scheduleZone;
   const today = localDate(now, scheduleZone);
@@ -31,7 +35,9 @@ export function usualSendTime(config: Pick<Config, 'digest' | 'locale'>, zone: s
 
 /** "07:00" on the 24-hour clock, in `zone`. */
 export function clock(at: Date, zone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(
+    at,
+  );
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
   return `${get('hour')}:${get('minute')}`;
 }

@@ -27,24 +27,28 @@ export function signupForm(config: Config, state: SignupFormState, options: { co
     <label for="name">${l.t('form.name')} <span class="hint">${l.t('form.optional')}</span></label>
     <input id="name" name="name" type="text" autocomplete="name" maxlength="100" value="${state.name ?? ''}">
   </div>
-  ${options.compact
-    ? html`<input type="hidden" name="embed" value="1">`
-    : html`<fieldset>
+  ${
+    options.compact
+      ? html`<input type="hidden" name="embed" value="1">`
+      : html`<fieldset>
     <legend>${l.t('form.sections')}</legend>
     <label class="choice"><input type="checkbox" name="sections" value="stories"${sections.includes('stories') ? ' checked' : ''}> ${l.t('sections.stories')}</label>
     <label class="choice"><input type="checkbox" name="sections" value="blogs"${sections.includes('blogs') ? ' checked' : ''}> ${l.t('sections.blogs')}</label>
-  </fieldset>`}
+  </fieldset>`
+  }
   <div class="hp" aria-hidden="true">
     <label for="website">${l.t('form.honeypot')}</label>
     <input id="website" name="website" type="text" tabindex="-1" autocomplete="off">
   </div>
-  ${state.challenge
-    ? html`<div class="field">
+  ${
+    state.challenge
+      ? html`<div class="field">
     <input type="hidden" name="challenge_token" value="${state.challenge.token}">
     <label for="challenge">${state.challenge.question} = <span class="hint">${l.t('form.challenge_hint')}</span></label>
     <input id="challenge" name="challenge" type="text" inputmode="numeric" autocomplete="off" required maxlength="3"${err?.field === 'challenge' ? html` aria-invalid="true" aria-describedby="form-error"` : ''}>
   </div>`
-    : ''}
+      : ''
+  }
   <button type="submit">${l.t('form.subscribe')}</button>
 </form>`;
 }

@@ -3,20 +3,25 @@ import { html, tHtml, type SafeHtml } from './html.js';
 import { page } from './layout.js';
 
 /** GET /u/:token: one button, nothing changed (mail-security scanners follow links). */
-export function unsubscribePage(config: Config, o: { token: string; email: string; preferencesUrl: string; alreadyUnsubscribed: boolean }): SafeHtml {
+export function unsubscribePage(
+  config: Config,
+  o: { token: string; email: string; preferencesUrl: string; alreadyUnsubscribed: boolean },
+): SafeHtml {
   const l = config.locale;
   const email = html`<strong class="addr">${o.email}</strong>`;
   return page(config, {
     title: l.t('unsubscribe.title'),
     body: html`<div class="card">
 <h1>${l.t('unsubscribe.heading', { site: config.site.name })}</h1>
-${o.alreadyUnsubscribed
-  ? html`<p class="notice">${tHtml(l, 'unsubscribe.already', { email })}</p>`
-  : html`<p>${tHtml(l, 'unsubscribe.question', { email })}</p>
+${
+  o.alreadyUnsubscribed
+    ? html`<p class="notice">${tHtml(l, 'unsubscribe.already', { email })}</p>`
+    : html`<p>${tHtml(l, 'unsubscribe.question', { email })}</p>
 <form method="post" action="/u/${o.token}">
   <button type="submit">${l.t('unsubscribe.button')}</button>
 </form>
-<p style="margin-top:1.25rem">${tHtml(l, 'unsubscribe.fewer', { link: html`<a href="${o.preferencesUrl}?fewer=1">${l.t('unsubscribe.fewer_link')}</a>` })}</p>`}
+<p style="margin-top:1.25rem">${tHtml(l, 'unsubscribe.fewer', { link: html`<a href="${o.preferencesUrl}?fewer=1">${l.t('unsubscribe.fewer_link')}</a>` })}</p>`
+}
 </div>`,
   });
 }
@@ -38,9 +43,10 @@ export function unsubscribedPage(config: Config, o: { token: string; preferences
 </div>
 </div>
 <div class="card" style="margin-top:1.25rem">
-${o.reasonSaved
-  ? html`<p role="status">${l.t('unsubscribed.thanks')}</p>`
-  : html`<form method="post" action="/u/${o.token}">
+${
+  o.reasonSaved
+    ? html`<p role="status">${l.t('unsubscribed.thanks')}</p>`
+    : html`<form method="post" action="/u/${o.token}">
   <fieldset>
     <legend>${l.t('unsubscribed.why')} <span class="hint">${l.t('form.optional')}</span></legend>
     ${REASONS.map((value) => html`<label class="choice"><input type="radio" name="reason" value="${value}"> ${l.t(`unsubscribed.reason.${value}`)}</label>`)}
@@ -50,7 +56,8 @@ ${o.reasonSaved
     <textarea id="comment" name="comment" maxlength="400"></textarea>
   </div>
   <button type="submit" class="secondary">${l.t('unsubscribed.send')}</button>
-</form>`}
+</form>`
+}
 </div>`,
   });
 }
