@@ -5,7 +5,7 @@ import { renderMarked, type RenderedMail } from './marked-mail.js';
 import { mjmlToHtml } from './mjml.js';
 import { PREHEADER_FILLER } from './preheader.js';
 import { loadTemplates } from './template-files.js';
-import { wrapText } from './text-wrap.js';
+import { textPart, wrapText } from './text-wrap.js';
 
 export interface ConfirmationInput {
   readonly site: { readonly name: string; readonly postalAddress: string };
@@ -69,12 +69,6 @@ async function renderTemplate(
     },
   };
   const html = await mjmlToHtml(templates.mjml(view), 'confirm.mjml');
-  const text =
-    wrapText(
-      templates
-        .text(view)
-        .replace(/\n{3,}/g, '\n\n')
-        .trim(),
-    ) + '\n';
+  const text = textPart(templates.text(view));
   return { subject, html, text };
 }

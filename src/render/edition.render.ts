@@ -9,7 +9,7 @@ import { mjmlToHtml } from './mjml.js';
 import { marker } from './placeholders.js';
 import { PREHEADER_FILLER } from './preheader.js';
 import { compileTemplate } from './template.js';
-import { wrapText } from './text-wrap.js';
+import { textPart } from './text-wrap.js';
 import { loadTemplates } from './template-files.js';
 
 export const ALL_SECTIONS: readonly DigestSection[] = ['stories', 'blogs'];
@@ -151,13 +151,7 @@ export async function renderEdition(input: EditionInput): Promise<RenderedEditio
   };
   const templates = loadTemplates('digest');
   let html = await mjmlToHtml(templates.mjml(view), 'digest.mjml');
-  let text =
-    wrapText(
-      templates
-        .text(view)
-        .replace(/\n{3,}/g, '\n\n')
-        .trim(),
-    ) + '\n';
+  let text = textPart(templates.text(view));
   if (input.readerMarker && /^[A-Za-z0-9]{16,}$/.test(input.readerMarker) && !web) {
     html = html.split(input.readerMarker).join(marker('click_reader'));
     text = text.split(input.readerMarker).join(marker('click_reader'));

@@ -5,6 +5,7 @@ import { renderMarked, type RenderedMail } from './marked-mail.js';
 import { mjmlToHtml } from './mjml.js';
 import { PREHEADER_FILLER } from './preheader.js';
 import { loadTemplates } from './template-files.js';
+import { textPart } from './text-wrap.js';
 
 /** Why a reader is sent their links: they asked ("manage my subscription"), or signed up while active. */
 export type NoticeReason = 'manage' | 'already_subscribed';
@@ -76,10 +77,7 @@ async function renderTemplate(input: NoticeInput, locale: Locale, markers: Reado
     },
   };
   const html = await mjmlToHtml(templates.mjml(view), 'notice.mjml');
-  // Lines as the notice always had them, unwrapped: the links stand alone, each on its line.
-  const text = templates
-    .text(view)
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  // Wrapped at 78 like every text part; the links stand alone, each on its line, and are never cut.
+  const text = textPart(templates.text(view));
   return { subject, html, text };
 }

@@ -52,3 +52,11 @@ export function wrapText(text: string, width = TEXT_WIDTH): string {
     .map((line) => wrapLine(line, width))
     .join('\n');
 }
+
+/**
+ * A mail's text part from its filled text template: blank runs the template's conditionals leave
+ * closed up, wrapped at 78 (links whole), one final newline. The one rule for every mail we write.
+ */
+export function textPart(filled: string): string {
+  return `${wrapText(filled.replace(/\n{3,}/g, '\n\n').trim())}\n`;
+}

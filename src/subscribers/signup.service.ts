@@ -97,12 +97,7 @@ export async function requestSignup(
       }
       case 'active': {
         if (row.notice_recent) return { kind: 'throttled' as const };
-        const updated = await trx
-          .updateTable('subscribers')
-          .set({ manage_sent_at: sql<Date>`now()` })
-          .where('id', '=', row.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const updated = await stampMailSent(trx, row.id, 'manage_sent_at');
         return { kind: 'notice' as const, subscriber: updated };
       }
     }
@@ -131,21 +126,11 @@ export async function requestManageLink(deps: SubscriberDeps, email: string): Pr
     if (!row || row.status === 'bounced') return { kind: 'none' as const };
     if (row.status === 'pending') {
       if (row.confirm_recent || row.expired) return { kind: 'none' as const };
-      const updated = await trx
-        .updateTable('subscribers')
-        .set({ confirmation_sent_at: sql<Date>`now()` })
-        .where('id', '=', row.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const updated = await stampMailSent(trx, row.id, 'confirmation_sent_at');
       return { kind: 'confirm' as const, subscriber: updated };
     }
     if (row.notice_recent) return { kind: 'throttled' as const };
-    const updated = await trx
-      .updateTable('subscribers')
-      .set({ manage_sent_at: sql<Date>`now()` })
-      .where('id', '=', row.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await stampMailSent(trx, row.id, 'manage_sent_at');
     return { kind: 'notice' as const, subscriber: updated };
   });
   if (decision.kind === 'confirm') return { outcome: 'confirmation_sent', mailed: sendConfirmation(deps, decision.subscriber) };
@@ -202,4 +187,17 @@ async function sendNotice(deps: SubscriberDeps, subscriber: Subscriber, why: Not
       .execute()
       .catch(() => {});
   }
+}
+
+/**
+ * Notes that a confirmation or a notice is going out now (the database's clock), which is what
+ * throttles the next one to the same address; returns the row to mail.
+ */
+function stampMailSent(trx: Db, id: number, column: 'confirmation_sent_at' | 'manage_sent_at'): Promise<Subscriber> {
+  return trx
+    .updateTable('subscribers')
+    .set({ [column]: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }

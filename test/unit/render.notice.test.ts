@@ -15,7 +15,10 @@ describe('renderNotice (the manage / already-subscribed email, templates/notice.
   it('carries both links in both parts, with the same words as ever', async () => {
     const m = await renderNotice(input);
     expect(m.subject).toBe('Your subscription to The Morning Post');
-    expect(m.text).toBe(
+    // The same words as ever, wrapped at 78 like every text part (the links whole, on their own lines).
+    for (const line of m.text.split('\n')) if (!line.includes('https://')) expect(line.length, line).toBeLessThanOrEqual(78);
+    expect(m.text).toContain('\nChange your preferences: https://digest.example.com/p/pref.tok?a=1&b=2\n');
+    expect(m.text.replace(/\s+/g, ' ').trim()).toBe(
       [
         'Hello Ann,',
         '',
@@ -26,7 +29,9 @@ describe('renderNotice (the manage / already-subscribed email, templates/notice.
         '',
         'If you did not ask for this, you can ignore this email.',
         '1 Main Street',
-      ].join('\n'),
+      ]
+        .join(' ')
+        .replace(/\s+/g, ' '),
     );
     expect(m.html).toContain('href="https://digest.example.com/p/pref.tok?a=1&amp;b=2"');
     expect(m.html).toContain('href="https://digest.example.com/u/unsub.tok"');
@@ -38,7 +43,8 @@ describe('renderNotice (the manage / already-subscribed email, templates/notice.
 
   it('says why it was sent, and tells an unsubscribed reader how to come back', async () => {
     const again = await renderNotice({ ...input, why: 'already_subscribed', unsubscribed: true });
-    for (const part of [again.text, again.html]) {
+    // Words are compared with white space folded: the text part wraps at 78.
+    for (const part of [again.text.replace(/\s+/g, ' '), again.html]) {
       expect(part).toContain('It is already subscribed, so nothing has changed.');
       expect(part).toContain('You are currently unsubscribed; you can resubscribe from the preferences page.');
     }
