@@ -65,6 +65,10 @@ async function serve(options: { demo: boolean }): Promise<void> {
         ]
       : []),
     `  health        ${p}/healthz`,
+    // A first-time user's next question is whether the README's commands work while this runs.
+    ...(service.database.engine === 'pglite'
+      ? ["  commands      npx digest status | top | send (in another terminal: they use this server's database)"]
+      : []),
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
