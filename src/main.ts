@@ -15,6 +15,7 @@ import {
   workerCount,
 } from './delivery/index.js';
 import { Scheduler } from './scheduler/index.js';
+import { checkRenderSettings } from './render/index.js';
 import { pollFeeds } from './stories/index.js';
 import { buildServer } from './web/index.js';
 
@@ -43,6 +44,7 @@ export async function startService(
   options: { database?: OpenDatabase; demo?: boolean; clock?: Clock } = {},
 ): Promise<RunningService> {
   const clock = options.clock ?? systemClock;
+  checkRenderSettings(given);
   const config = await withConcretePort(given);
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, command: 'serve' }));
   const applied = await migrate(database.db);

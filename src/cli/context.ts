@@ -40,6 +40,9 @@ const SCHEMA_NEEDS: Record<string, SchemaNeed> = {
   'subscribers erase': 'require',
 };
 
+/** Commands that render an edition: SUBJECT_TEMPLATE is checked before they touch anything. */
+const RENDERS = new Set(['send', 'worker', 'preview']);
+
 /** Config, logger and database for a one-shot command; the command closes the database when done. */
 export async function openContext(command: string, need: SchemaNeed = SCHEMA_NEEDS[command] ?? 'require'): Promise<CommandContext> {
   const config = loadConfig(readEnvironment());
@@ -66,6 +69,9 @@ export async function openContext(command: string, need: SchemaNeed = SCHEMA_NEE
         `digest: ${migrations.pending.length} migration(s) not applied (${migrations.pending.join(', ')}): run digest migrate\n`,
       );
     }
+    // A command that renders mail checks the settings rendering reads (render loads only here, so
+    // status and --help stay light).
+    if (RENDERS.has(command)) (await import('../render/index.js')).checkRenderSettings(config);
     return { config, log, database, migrations };
   } catch (err) {
     await database.close();

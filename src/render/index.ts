@@ -27,6 +27,7 @@ export { escapeHtml, escapeText, safeHttpUrl, truncate } from './escape.js';
 export { htmlLinks } from './links.js';
 export { LEFTOVER, PLACEHOLDERS, type Placeholder } from './placeholders.js';
 export { TEMPLATES_DIR } from './template-files.js';
+export { checkRenderSettings, SUBJECT_VARIABLES, subjectTemplateProblems } from './subject-template.js';
 export {
   checkMessage,
   describePreflight,

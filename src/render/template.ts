@@ -18,7 +18,7 @@
  */
 export type Escape = (value: string) => string;
 
-type Node =
+export type Node =
   | { kind: 'text'; text: string }
   | { kind: 'var'; name: string; raw: boolean }
   | { kind: 'section'; name: string; inverted: boolean; children: Node[] }
