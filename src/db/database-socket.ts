@@ -58,12 +58,19 @@ export async function serveDatabaseSocket(session: PGliteSession, dataDir: strin
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
+    // The database is the owner's: no one else on the machine may connect, not even in the moment
+    // between bind() and a chmod. Node binds a unix socket synchronously inside listen(), so the
+    // owner-only umask covers exactly the socket's creation and is put back at once.
+    const umask = process.umask(0o177);
+    try {
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(umask);
+    }
   });
-  // The database is the owner's: no one else on the machine may connect.
   chmodSync(path, 0o600);
   return {
     path,
