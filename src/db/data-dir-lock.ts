@@ -37,7 +37,8 @@ function isAlive(pid: number): boolean {
  * a process that died (kill -9) is recognised by its dead pid and taken over.
  */
 export function lockDataDir(dataDir: string, command: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only, as PostgreSQL wants its data directory: it holds the database files and the SECRET.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'digest.lock');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

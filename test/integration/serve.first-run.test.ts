@@ -25,6 +25,8 @@ describe('first run with no configuration at all', () => {
       expect(out).toMatch(/SECRET is not set/);
       expect(existsSync(join(data, 'pgdata'))).toBe(true);
       expect(statSync(join(data, 'secret')).mode & 0o077).toBe(0);
+      // The data directory is the owner's alone, as PostgreSQL wants its own: other local users read nothing.
+      expect(statSync(data).mode & 0o077).toBe(0);
       const token = /one-time token: (\S+) /.exec(out)?.[1];
       // The engine is a detail for the admin (anyone else sees only ok flags).
       const health = await fetch(`${serve.match[1]}/healthz`, { headers: { authorization: `Bearer ${token}` } });
