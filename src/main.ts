@@ -45,7 +45,7 @@ export async function startService(
 ): Promise<RunningService> {
   const clock = options.clock ?? systemClock;
   checkRenderSettings(given);
-  const config = await withConcretePort(given);
+  const { config, release: releasePort } = await withConcretePort(given);
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, command: 'serve' }));
   const applied = await migrate(database.db);
   if (applied.length > 0) log.info({ event: 'db.migrated', applied }, `applied ${applied.length} migration(s)`);
@@ -104,6 +104,7 @@ export async function startService(
     healthChecks,
     relay: () => relay.status(),
   });
+  await releasePort();
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
 
@@ -169,18 +170,21 @@ export async function startService(
 
 /**
  * PORT=0 asks for any free port; links in emails and the start-up block need the real one, so it is
- * chosen before anything is built (and PUBLIC_URL follows it when it was derived from PORT).
+ * chosen before anything is built (and PUBLIC_URL follows it when it was derived from PORT). The
+ * probe keeps holding the port until `release()`, right before the server listens on it: released
+ * at once, the port stood free through the migrations and the build, and another process (a
+ * parallel test, another service) could take it in those seconds (EADDRINUSE).
  */
-async function withConcretePort(config: Config): Promise<Config> {
-  if (config.port !== 0) return config;
+async function withConcretePort(config: Config): Promise<{ config: Config; release: () => Promise<void> }> {
+  if (config.port !== 0) return { config, release: async () => {} };
+  // unref: a start-up that fails before release() must not be kept alive by the probe.
+  const probe = createServer().unref();
   const port = await new Promise<number>((resolve, reject) => {
-    const probe = createServer();
     probe.once('error', reject);
-    probe.listen(0, config.host, () => {
-      const p = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(p));
-    });
+    probe.listen(0, config.host, () => resolve((probe.address() as AddressInfo).port));
   });
+  let released: Promise<void> | undefined;
+  const release = () => (released ??= new Promise<void>((resolve) => probe.close(() => resolve())));
   const derived = config.publicUrl === 'http://localhost:0';
-  return Object.freeze({ ...config, port, publicUrl: derived ? `http://localhost:${port}` : config.publicUrl });
+  return { config: Object.freeze({ ...config, port, publicUrl: derived ? `http://localhost:${port}` : config.publicUrl }), release };
 }
