@@ -9,6 +9,7 @@ import type { Db } from '../db/index.js';
  *                               │ └──5xx──► failed (+ suppression when the address is refused)
  *                               └──shutdown──► queued | retry (claim released, attempt given back)
  *   queued | retry | sending ──reader gone at claim / cutoff──► skipped | failed
+ *   sending ──held past its lease by a worker──► (dropped unsent; due again, re-claimed)
  */
 
 export interface SentMark {
@@ -65,6 +66,18 @@ export async function releaseClaims(db: Db, ids: readonly number[]): Promise<voi
  * claimed rows fail when their worker reports back or their lease runs out).
  */
 export const PAST_CUTOFF = 'edition past its cutoff';
+
+/**
+ * Claims a worker finds past their edition's cutoff before handing them over (a worker that was
+ * paused on its relay): failed as the housekeeping would have failed them, never sent late.
+ */
+export async function failClaimsPastCutoff(db: Db, ids: readonly number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await sql`
+    UPDATE deliveries SET status = 'failed', lease_until = NULL, error = coalesce(error || '; ', '') || ${PAST_CUTOFF}
+     WHERE id = ANY(${sql.val(ids)}::bigint[]) AND status = 'sending'`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
 
 export async function failPastCutoff(db: Db, editionId: number): Promise<number> {
   const result = await sql`

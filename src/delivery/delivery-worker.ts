@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config, Logger } from '../config/index.js';
+import { systemClock, type Clock, type Config, type Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import { claimDeliveries, extendLeases, type ClaimedDelivery } from './claim-deliveries.js';
-import { releaseClaims } from './delivery-state.js';
+import { failClaimsPastCutoff, releaseClaims } from './delivery-state.js';
 import { OutcomeRecorder, type WorkerEvent } from './outcome-recorder.js';
 import type { MessageSource } from './message-source.js';
 import { RelayWatch } from './smtp/relay-watch.js';
@@ -31,6 +31,11 @@ export interface WorkerOptions {
   readonly idleMs?: number;
   /** Return once the edition has nothing left to send (the `digest send` mode). */
   readonly untilDone?: boolean;
+  /**
+   * While the relay is down longer than this, the claims waiting in the queue are released (not
+   * renewed for ever): the housekeeping can then fail them past the cutoff, another process can send them.
+   */
+  readonly pausedReleaseMs?: number;
   readonly onEvent?: (event: WorkerEvent) => void;
   readonly name?: string;
 }
@@ -44,6 +49,8 @@ export interface WorkerDeps {
   /** Whether the relay can be used, shared by the workers of the process; default: one of this worker's own. */
   readonly relay?: RelayWatch | undefined;
   readonly messages: MessageSource;
+  /** What decides whether a claim is past its edition's cutoff (config/clock.ts); default: the system clock. */
+  readonly clock?: Clock | undefined;
 }
 
 /**
@@ -67,6 +74,18 @@ export class DeliveryWorker {
   private claiming: Promise<number> | undefined;
   private readonly opts: Required<Omit<WorkerOptions, 'editionId' | 'onEvent'>> & Pick<WorkerOptions, 'editionId' | 'onEvent'>;
   private readonly domain: string;
+  /**
+   * Every delivery this worker holds (queued, in flight, or sent and waiting for its mark) → when its
+   * lease ends by our own reckoning (ms, measured from before the statement that set it, so never later
+   * than the database's). Past it, the row may be another worker's: it is dropped, never sent.
+   */
+  private readonly held = new Map<number, number>();
+  /** Sent, mark not yet known to be stored: renewed with the rest, and never claimed a second time. */
+  private readonly marking = new Set<number>();
+  /** A renewal failed (the database is away): renew at once, before anything more is claimed. */
+  private renewOwed = false;
+  private renewing: Promise<void> | undefined;
+  private readonly clock: Clock;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -81,11 +100,13 @@ export class DeliveryWorker {
       maxWaitingMarks: options.maxWaitingMarks ?? 50,
       idleMs: options.idleMs ?? 1000,
       untilDone: options.untilDone ?? false,
+      pausedReleaseMs: options.pausedReleaseMs ?? 30_000,
       name: options.name ?? 'worker',
       editionId: options.editionId,
       onEvent: options.onEvent,
     };
     this.domain = addressDomain(c.mailFrom);
+    this.clock = deps.clock ?? systemClock;
     this.outcomes = new OutcomeRecorder(deps, {
       markBatch: this.opts.markBatch,
       markDelayMs: this.opts.markDelayMs,
@@ -113,16 +134,16 @@ export class DeliveryWorker {
   }
 
   private async run(): Promise<void> {
-    const heartbeat = setInterval(() => void this.renewLeases(), Math.max(1000, (this.deps.config.delivery.leaseSeconds * 1000) / 3));
+    const heartbeat = setInterval(() => void this.renewLeases(), Math.max(250, (this.deps.config.delivery.leaseSeconds * 1000) / 3));
     heartbeat.unref();
     try {
       // One connection and EHLO before anything is claimed (shared by the process's workers).
       await this.relay.check();
       while (!this.stopping) {
         if (!this.relay.up) {
-          // Relay down: no claims and nothing handed over (claims already held keep their leases);
-          // the watch probes it and wakes us when it answers.
-          await this.relay.whenUp(this.wake.signal);
+          // Relay down: no claims and nothing handed over; the watch probes it and wakes us when it
+          // answers. Queued claims are kept for a short grace, then released (see pausedReleaseMs).
+          if (await this.paused()) break;
           continue;
         }
         // The next batch is claimed while this one is being sent: the SMTP connections never wait
@@ -143,9 +164,14 @@ export class DeliveryWorker {
             continue;
           }
         }
+        const pastCutoff: ClaimedDelivery[] = [];
         while (this.mayHandOver() && this.queue.length > 0 && !this.stopping && this.relay.up) {
-          this.dispatch(this.queue.shift()!);
+          const d = this.queue.shift()!;
+          if (!this.stillHeld(d.id)) continue;
+          if (this.clock().getTime() >= d.cutoffAt.getTime()) pastCutoff.push(d);
+          else this.dispatch(d);
         }
+        if (pastCutoff.length > 0) await this.failPastCutoff(pastCutoff);
         if (!this.mayHandOver()) {
           // The window is full: in flight, or marks the database has not taken yet (it may be down).
           await Promise.race([...this.inFlight.values(), this.outcomes.nextStored(), this.pause(this.opts.idleMs)]);
@@ -155,7 +181,9 @@ export class DeliveryWorker {
       clearInterval(heartbeat);
       await this.claiming;
       await Promise.allSettled(this.inFlight.values());
-      const unsent = this.queue.splice(0).map((d) => d.id);
+      // Only claims still ours: one whose lease ran out may be another worker's by now.
+      const unsent = this.queue.splice(0).map((d) => d.id).filter((id) => this.stillHeld(id));
+      for (const id of unsent) this.held.delete(id);
       await this.outcomes.retryDb('release', () => releaseClaims(this.deps.db, unsent), 3);
       await this.outcomes.flush(true);
     }
@@ -186,7 +214,13 @@ export class DeliveryWorker {
     // After an empty claim, wait a little before asking again (the tail of an edition).
     if (Date.now() < this.nextClaimAt) return 0;
     try {
+      // Back from an outage: keep what is still ours (and drop what is not) before claiming more.
+      if (this.renewOwed) {
+        await this.renewLeases();
+        if (this.renewOwed) throw new Error('lease renewal failed');
+      }
       const editions = await this.currentEditions();
+      const startedAt = Date.now();
       const { claimed, skipped } = await claimDeliveries(
         this.deps.db,
         editions,
@@ -197,7 +231,19 @@ export class DeliveryWorker {
         this.deps.log.info({ event: 'delivery.skipped', count: skipped }, `${skipped} reader(s) no longer active at send time: skipped`);
         this.opts.onEvent?.({ type: 'skipped', count: skipped });
       }
-      this.queue.push(...claimed);
+      this.pruneMarking();
+      const deadline = startedAt + this.deps.config.delivery.leaseSeconds * 1000;
+      for (const d of claimed) {
+        // Our own lease ran out (the database was away) and the row fell due again: it is ours again,
+        // with a new lease. Already queued: the new claim replaces it. In flight or sent: never twice.
+        if (!this.held.has(d.id)) this.queue.push(d);
+        else if (!this.inFlight.has(d.id) && !this.marking.has(d.id)) {
+          const queued = this.queue.findIndex((q) => q.id === d.id);
+          if (queued >= 0) this.queue[queued] = d;
+          else this.queue.push(d);
+        }
+        this.held.set(d.id, deadline);
+      }
       if (claimed.length === 0) this.nextClaimAt = Date.now() + Math.min(250, this.opts.idleMs);
       return claimed.length;
     } catch (err) {
@@ -231,8 +277,71 @@ export class DeliveryWorker {
   }
 
   private dispatch(d: ClaimedDelivery): void {
-    const p = this.send(d).finally(() => this.inFlight.delete(d.id));
+    const p = this.send(d).finally(() => {
+      this.inFlight.delete(d.id);
+      if (!this.marking.has(d.id)) this.held.delete(d.id);
+    });
     this.inFlight.set(d.id, p);
+  }
+
+  /** Whether our lease on `id` still runs (with a margin for the send to start); else forget it. */
+  private stillHeld(id: number): boolean {
+    const until = this.held.get(id);
+    const margin = Math.min(10_000, (this.deps.config.delivery.leaseSeconds * 1000) / 10);
+    if (until !== undefined && Date.now() < until - margin) return true;
+    if (until !== undefined) {
+      this.held.delete(id);
+      this.deps.log.warn({ event: 'delivery.lease_lost', delivery: id }, 'claim held past its lease (database away?): dropped unsent, it will be claimed again');
+    }
+    return false;
+  }
+
+  /**
+   * Forgets the marks known to be stored. The recorder writes marks in the order they were given
+   * (a failed batch goes back to the front), so when it still waits for W of them, all but the newest
+   * W of ours are stored.
+   */
+  private pruneMarking(): void {
+    for (const id of this.marking) {
+      if (this.marking.size <= this.outcomes.waitingMarks) break;
+      this.marking.delete(id);
+      if (!this.inFlight.has(id)) this.held.delete(id);
+    }
+  }
+
+  private async failPastCutoff(ds: readonly ClaimedDelivery[]): Promise<void> {
+    const ids = ds.map((d) => d.id);
+    for (const id of ids) this.held.delete(id);
+    // Not stored (database away): the rows stay `sending` and the housekeeping fails them once their lease runs out.
+    const stored = await this.outcomes.retryDb('fail_past_cutoff', () => failClaimsPastCutoff(this.deps.db, ids), 3).then(
+      () => true,
+      () => false,
+    );
+    this.deps.log.warn({ event: 'delivery.past_cutoff', count: ids.length, stored }, `${ids.length} claim(s) past the edition's cutoff: failed, not sent`);
+    if (stored) for (const d of ds) this.opts.onEvent?.({ type: 'failed', deliveryId: d.id, editionId: d.editionId, hardBounce: false });
+  }
+
+  /**
+   * One turn of waiting for the relay. Returns true when an untilDone worker has nothing left to do.
+   */
+  private async paused(): Promise<boolean> {
+    const since = Date.now();
+    const up = this.relay.whenUp(this.wake.signal);
+    while (!this.relay.up && !this.stopping) {
+      await Promise.race([up, this.pause(Math.max(this.opts.idleMs, 50))]);
+      if (this.relay.up || this.stopping) return false;
+      if (this.queue.length > 0 && Date.now() - since >= this.opts.pausedReleaseMs) {
+        const ids = this.queue.splice(0).map((d) => d.id).filter((id) => this.stillHeld(id));
+        for (const id of ids) this.held.delete(id);
+        await this.outcomes.retryDb('release', () => releaseClaims(this.deps.db, ids), 3).catch(() => undefined);
+        this.deps.log.info({ event: 'delivery.paused_release', count: ids.length }, 'relay still down: queued claims released');
+      }
+      if (this.opts.untilDone && this.queue.length === 0 && this.inFlight.size === 0) {
+        await this.outcomes.flush();
+        if (this.outcomes.waitingMarks === 0 && (await this.nothingLeft())) return true;
+      }
+    }
+    return false;
   }
 
   private async send(d: ClaimedDelivery): Promise<void> {
@@ -252,12 +361,43 @@ export class DeliveryWorker {
     const from = config.delivery.bounceAddress ? verpAddress(config.delivery.bounceAddress, d.id) : bareAddress(config.mailFrom);
     const outcome = await sender.send({ from, to: d.email, raw });
     this.relay.note(outcome);
-    if (outcome.outcome === 'sent') this.outcomes.sent(d, messageId);
-    else await this.outcomes.failed(d, outcome, messageId);
+    if (outcome.outcome === 'sent') {
+      this.marking.add(d.id);
+      this.outcomes.sent(d, messageId);
+    } else await this.outcomes.failed(d, outcome, messageId);
   }
 
-  private async renewLeases(): Promise<void> {
-    const ids = [...this.queue.map((d) => d.id), ...this.inFlight.keys()];
-    await extendLeases(this.deps.db, ids, this.deps.config.delivery.leaseSeconds).catch(() => undefined);
+  /**
+   * The heartbeat: every claim still held keeps its lease, those waiting for their sent mark included
+   * (re-claimed, they would be sent twice). A renewal moves our own deadline only for claims whose
+   * lease was still running when it finished: one that ran out may have been claimed by another worker
+   * meanwhile (the UPDATE cannot tell), so it is dropped from the queue.
+   */
+  private renewLeases(): Promise<void> {
+    this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async renew(): Promise<void> {
+    this.pruneMarking();
+    const ids = [...this.held.keys()];
+    const startedAt = Date.now();
+    try {
+      await extendLeases(this.deps.db, ids, this.deps.config.delivery.leaseSeconds);
+    } catch {
+      this.renewOwed = true;
+      return;
+    }
+    this.renewOwed = false;
+    const endedAt = Date.now();
+    const deadline = startedAt + this.deps.config.delivery.leaseSeconds * 1000;
+    for (const id of ids) {
+      const until = this.held.get(id);
+      if (until === undefined) continue;
+      if (until > endedAt) this.held.set(id, deadline);
+      else if (!this.inFlight.has(id) && !this.marking.has(id)) this.held.delete(id);
+    }
+    // Queued claims whose lease had run out are not ours to send any more.
+    for (let i = this.queue.length - 1; i >= 0; i--) if (!this.held.has(this.queue[i]!.id)) this.queue.splice(i, 1);
   }
 }
