@@ -21,6 +21,8 @@ export interface RecipientReply {
 }
 
 export interface SmtpSinkOptions {
+  /** Called for each MAIL FROM; return a reply to refuse the sender. */
+  readonly onSender?: (address: string) => RecipientReply | undefined;
   /** Called for each RCPT TO; return a reply to refuse that recipient. `n` counts RCPTs so far. */
   readonly onRecipient?: (address: string, n: number) => RecipientReply | undefined;
   /**
@@ -65,6 +67,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     size: 10 * 1024 * 1024,
     onAuth(_auth, _session, cb) {
       cb(null, { user: 'test' });
+    },
+    onMailFrom(address, _session, cb) {
+      const reply = options.onSender?.(address.address);
+      if (!reply) return cb();
+      cb(Object.assign(new Error(reply.message), { responseCode: reply.code }));
     },
     onRcptTo(address, _session, cb) {
       rcpts += 1;

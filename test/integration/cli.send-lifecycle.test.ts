@@ -48,6 +48,14 @@ describe('digest send: the lifecycle and its exit codes (postgres)', () => {
     return (args: string[], extra: Record<string, string> = {}) => runDigest(args, { ...env, ...extra }, { timeoutMs: 90_000 });
   }
 
+  async function expectNobodySuppressed(readers: number) {
+    expect(await t!.db.selectFrom('suppressions').selectAll().execute()).toEqual([]);
+    const statuses = await t!.db.selectFrom('subscribers').select('status').execute();
+    expect(statuses).toHaveLength(readers);
+    for (const s of statuses) expect(s.status).not.toBe('bounced');
+    expect(await t!.db.selectFrom('subscriber_events').selectAll().where('type', '=', 'bounced').execute()).toEqual([]);
+  }
+
   it('expired: exits 3 naming --late and sends nothing; --late sends it once, on purpose', async () => {
     const digest = await setUp();
     await seedDay(t!, PAST, 4);
@@ -142,6 +150,24 @@ describe('digest send: the lifecycle and its exit codes (postgres)', () => {
     expect(refused.stdout).toMatch(/0 sent, 3 failed/);
     expect(refused.code).toBe(7);
     expect(refused.stderr).toMatch(/relay refused every message/);
+    // 5.7.1 is the relay's policy about our sender, the same for every reader: nobody is suppressed.
+    await expectNobodySuppressed(3);
+  });
+
+  it('the relay refuses our MAIL FROM: exits 7, every delivery failed, no reader suppressed or bounced', async () => {
+    const digest = await setUp({ onSender: () => ({ code: 553, message: '5.7.1 Sender address rejected' }) });
+    await seedDay(t!, FUTURE, 2);
+    await seedReaders(t!.db, 3);
+    const refused = await digest(['send', '--date', FUTURE]);
+    expect(refused.stdout).toMatch(/0 sent, 3 failed/);
+    expect(refused.code).toBe(7);
+    const errors = await t!.db.selectFrom('deliveries').select(['status', 'error']).execute();
+    expect(errors).toHaveLength(3);
+    for (const d of errors) {
+      expect(d.status).toBe('failed');
+      expect(d.error).toMatch(/MAIL FROM refused: 553 5\.7\.1 Sender address rejected/);
+    }
+    await expectNobodySuppressed(3);
   });
 
   it('a date that is not one: exits 2', async () => {

@@ -74,4 +74,47 @@ describe('the digest through each Sender (postgres, a real SMTP server)', () => 
     const result = await dkimVerify(Buffer.from(sink.messages[0]!.raw), { resolver: async () => [[`v=DKIM1; k=rsa; p=${spki}`]] });
     expect(result.results[0]?.status?.result).toBe('pass');
   });
+
+  it.each([
+    ['the pipelining client (default)', {}],
+    ['nodemailer, paced (SMTP_RATE)', { SMTP_RATE: '200' }],
+  ])(
+    '%s: a refused MAIL FROM, or a 5.7.1 to RCPT TO, fails the delivery and suppresses nobody',
+    async (_name, env: Record<string, string>) => {
+      t = await createTestDatabase('postgres');
+      // Our sender address refused for every message but the relay also says 5.7.1 to one recipient
+      // on a second run: neither is about the reader.
+      let refuseSender = true;
+      sink = await startSmtpSink({
+        onSender: () => (refuseSender ? { code: 553, message: '5.7.1 Sender address rejected' } : undefined),
+        onRecipient: (a) => (a === UNKNOWN ? { code: 554, message: '5.7.1 Relay access denied' } : undefined),
+      });
+      const slot = slotMinutesAgo(5);
+      const config = testConfig({ SMTP_URL: sink.url, DIGEST_CRON: slot.cron, MAIL_FROM: 'News <digest@news.example.com>', ...env });
+      await seedStories(t.db, slot.sendAt);
+      await seedReaders(t.db, 4);
+      const { edition } = await prepareEdition({ db: t.db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, {
+        now: new Date(),
+      });
+      const sender = createSender(smtpOptions(config, sink.url));
+      try {
+        const counts = await runEdition(
+          { db: t.db, config, log: silentLogger, sender, messages: digestMessageSource(t.db, config) },
+          edition,
+          { workers: 1 },
+        );
+        expect(counts).toMatchObject({ sent: 0, failed: 4, retry: 0, queued: 0, sending: 0 });
+        const errors = await t.db.selectFrom('deliveries').select('error').execute();
+        for (const d of errors) expect(d.error).toMatch(/MAIL FROM refused: 553 5\.7\.1 Sender address rejected/);
+        refuseSender = false;
+        const r = await sender.send({ from: 'digest@news.example.com', to: UNKNOWN, raw: Buffer.from('Subject: x\r\n\r\nx\r\n') });
+        expect(r).toMatchObject({ outcome: 'permanent', hardBounce: false, relayDown: false });
+      } finally {
+        await sender.close();
+      }
+      expect(sink.messages).toHaveLength(0);
+      expect(await t.db.selectFrom('suppressions').selectAll().execute()).toEqual([]);
+      expect((await t.db.selectFrom('subscribers').select('status').execute()).map((r) => r.status)).not.toContain('bounced');
+    },
+  );
 });

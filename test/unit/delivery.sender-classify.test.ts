@@ -60,6 +60,26 @@ describe('Sender outcomes', () => {
     });
   });
 
+  it('both Senders tell a refused MAIL FROM (our setup) from a refused RCPT TO: only a mailbox is a bounce', () => {
+    const refused = (command: string, rc: number, reply: string) =>
+      Object.assign(new SmtpSendError(`${command} refused: ${reply}`, 'EENVELOPE', false, rc, reply), { command });
+    expect(classifyPipelined(refused('MAIL FROM', 553, '553 5.7.1 Sender address rejected'))).toMatchObject({
+      outcome: 'permanent',
+      hardBounce: false,
+    });
+    expect(classifyPipelined(refused('RCPT TO', 554, '554 5.7.1 Relay access denied'))).toMatchObject({ hardBounce: false });
+    expect(classifyPipelined(refused('RCPT TO', 550, '550 5.1.1 no such user'))).toMatchObject({ hardBounce: true });
+    expect(
+      classifyNodemailer({ code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 550, response: '550 5.7.1 Sender domain not allowed' }),
+    ).toMatchObject({ outcome: 'permanent', hardBounce: false });
+    expect(
+      classifyNodemailer({ code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 530, response: '530 5.7.0 Authentication required' }),
+    ).toMatchObject({ outcome: 'permanent', hardBounce: false });
+    expect(classifyNodemailer({ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550, response: '550 5.2.1 disabled' })).toMatchObject({
+      hardBounce: true,
+    });
+  });
+
   it('names SMTP_URL without its password', () => {
     expect(shownSmtpUrl('smtp://user:p%40ss@relay.example.com:587')).toBe('smtp://user:***@relay.example.com:587');
     expect(shownSmtpUrl('smtps://relay.example.com')).toBe('smtps://relay.example.com');

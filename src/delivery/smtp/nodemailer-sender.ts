@@ -38,7 +38,13 @@ export function nodemailerSender(transport: Transporter<SMTPPool.SentMessageInfo
           // but read `rejected` anyway rather than count a refusal as sent.
           const e = (info.rejectedErrors?.[0] ?? {}) as NodemailerError;
           return {
-            ...classifySmtpFailure({ code: e.code ?? 'EENVELOPE', responseCode: e.responseCode, response: e.response, bodySent: false }),
+            ...classifySmtpFailure({
+              code: e.code ?? 'EENVELOPE',
+              command: e.command ?? 'RCPT TO',
+              responseCode: e.responseCode,
+              response: e.response,
+              bodySent: false,
+            }),
             relayDown: false,
           };
         }
@@ -75,6 +81,13 @@ export function classifyNodemailer(e: NodemailerError): Outcome {
       relayDown: true,
     };
   }
-  const c = classifySmtpFailure({ code: e.code, responseCode: e.responseCode, response: e.response ?? e.message, bodySent: undefined });
+  // nodemailer names the refused command ('MAIL FROM', 'RCPT TO'…): a refused sender is not a bounce.
+  const c = classifySmtpFailure({
+    code: e.code,
+    command: e.command,
+    responseCode: e.responseCode,
+    response: e.response ?? e.message,
+    bodySent: undefined,
+  });
   return { ...c, relayDown: e.responseCode === undefined && e.code !== undefined && e.code in OPENING };
 }

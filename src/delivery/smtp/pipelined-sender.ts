@@ -38,7 +38,13 @@ export function classifyPipelined(err: unknown): Outcome {
   if (e.duringOpen) {
     return { outcome: 'transient', hardBounce: false, reason: `${e.code}: ${e.duringOpen}: ${e.response ?? e.message}`, relayDown: true };
   }
-  const c = classifySmtpFailure({ code: e.code, responseCode: e.responseCode, response: e.response ?? e.message, bodySent: e.bodySent });
+  const c = classifySmtpFailure({
+    code: e.code,
+    command: e.command,
+    responseCode: e.responseCode,
+    response: e.response ?? e.message,
+    bodySent: e.bodySent,
+  });
   // A connection lost with no reply to this message: the relay went away (a 4xx or 5xx is an answer).
   return { ...c, relayDown: e.responseCode === undefined && (e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT') };
 }

@@ -52,6 +52,8 @@ export class SmtpSendError extends Error {
   }
   /** Set when the failure was in opening the connection (connect, greeting, EHLO, TLS, AUTH). */
   duringOpen: OpenStage | undefined;
+  /** The command the relay refused ('MAIL FROM', 'RCPT TO', 'DATA'…): a refused sender is not a bounce. */
+  command: string | undefined;
 }
 
 /** How far opening a connection got when it failed. */
@@ -242,7 +244,9 @@ class Connection {
   }
 
   refused(r: Reply, code: string, what: string, bodySent = false): SmtpSendError {
-    return new SmtpSendError(`${what} refused: ${oneLine(r)}`, code, bodySent, r.code, oneLine(r));
+    const err = new SmtpSendError(`${what} refused: ${oneLine(r)}`, code, bodySent, r.code, oneLine(r));
+    err.command = what;
+    return err;
   }
 
   quit(): void {

@@ -4,8 +4,10 @@
  *
  * - `transient`: try again later. 4xx replies (421 service closing, 450/451/452 try later), and a
  *   connection that failed before the whole message was handed over (refused, reset, timed out).
- * - `permanent`: the relay refused the recipient or the message for good (5xx). The delivery fails and
- *   a recipient-level refusal suppresses the address (a hard bounce).
+ * - `permanent`: the relay refused the recipient or the message for good (5xx). The delivery fails;
+ *   only a refusal of the mailbox itself suppresses the address (a hard bounce, see `isHardBounce`).
+ *   A refusal of MAIL FROM or AUTH is about our own setup (sender address, credentials, relay
+ *   permissions), never the reader: it fails the delivery without suppressing anyone.
  * - `uncertain`: the whole message was written, then the connection died before the relay's reply.
  *   The relay may or may not have taken it: resend once (a possible duplicate, same Message-ID).
  */
@@ -18,6 +20,11 @@ export interface SmtpFailure {
   readonly responseCode?: number | undefined;
   /** The reply line, kept for the delivery's error and the suppression reason. */
   readonly response?: string | undefined;
+  /**
+   * The command the relay refused: 'MAIL FROM', 'RCPT TO', 'DATA', 'AUTH PLAIN'… Undefined when the
+   * client does not say; an EENVELOPE refusal is then read as one at RCPT TO.
+   */
+  readonly command?: string | undefined;
   /**
    * Whether the message may have reached the relay. False when the connection was never made
    * (refused, no such host); undefined when unknown: nodemailer does not say at which step a
@@ -39,6 +46,25 @@ const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'ECONNR
 /** Enhanced status codes (RFC 3463) that say the mailbox or address, not the message, is the problem. */
 const MAILBOX_STATUS = /\b5\.1\.\d{1,3}\b|\b5\.2\.1\b/;
 
+/** The first enhanced status code (RFC 3463) of a reply, as "5.7.1", if it has one. */
+export function enhancedStatus(reply: string): string | undefined {
+  return /(?:^|[\s-])([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1];
+}
+
+/**
+ * Whether a 5xx refusal of RCPT TO says the mailbox itself is bad, so the address is suppressed.
+ * Only 5.1.x (bad address or mailbox) and 5.2.1 (mailbox disabled) do; other classes are about
+ * policy (5.7.x: relay denied, sender not allowed, spam), the system (5.3.x), the network (5.4.x) or
+ * the protocol (5.5.x), which a misconfiguration of ours can cause for every reader at once. With no
+ * enhanced code, the bare codes that RFC 5321 gives to mailboxes (550 unavailable, 551 not local,
+ * 553 name not allowed) are taken as the mailbox's.
+ */
+export function isHardBounce(responseCode: number, reply: string): boolean {
+  const status = enhancedStatus(reply);
+  if (status) return /^5\.1\.\d+$/.test(status) || status === '5.2.1';
+  return responseCode === 550 || responseCode === 551 || responseCode === 553;
+}
+
 /** Connection errors that happen before a byte of the message can have left. */
 export const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -47,9 +73,15 @@ export function classifySmtpFailure(f: SmtpFailure): Classified {
   const reason = f.responseCode ? reply || String(f.responseCode) : `${f.code ?? 'error'}${reply ? `: ${reply}` : ''}`;
   const rc = f.responseCode;
   if (rc && rc >= 500 && rc < 600) {
-    // A 5xx to RCPT TO (EENVELOPE) is about the address; a 5xx after DATA (EMESSAGE) is about this
-    // message unless its enhanced status code names the mailbox.
-    const hardBounce = f.code === 'EENVELOPE' || (f.code !== 'EMESSAGE' && f.code !== 'EPROTOCOL') || MAILBOX_STATUS.test(reply);
+    const command = (f.command ?? '').toUpperCase();
+    // MAIL FROM or AUTH refused (wrong MAIL_FROM, relay wants AUTH, relaying denied): our setup is
+    // wrong, the same for every reader, so nobody is suppressed.
+    if (command.startsWith('MAIL') || command.startsWith('AUTH') || f.code === 'EAUTH') {
+      return { outcome: 'permanent', hardBounce: false, reason: `${command || 'AUTH'} refused: ${reason}` };
+    }
+    // A 5xx after DATA (EMESSAGE) is about this message unless its enhanced status code names the
+    // mailbox; a 5xx to RCPT TO only when it is mailbox-level (isHardBounce).
+    const hardBounce = f.code === 'EMESSAGE' || f.code === 'EPROTOCOL' ? MAILBOX_STATUS.test(reply) : isHardBounce(rc, reply);
     return { outcome: 'permanent', hardBounce, reason };
   }
   if (rc && rc >= 400 && rc < 500) return { outcome: 'transient', hardBounce: false, reason };
