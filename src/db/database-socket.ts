@@ -11,8 +11,15 @@ import type { PGliteSession } from './pglite-session.js';
  *
  * Every connection shares the server's one session (pglite-session.ts): a client takes the session
  * lock at its first message and keeps it until PGlite reports the session idle again (ReadyForQuery
- * 'I'), so a transaction or an extended-protocol exchange (Parse … Sync) is never interleaved with
- * anyone else's statements, the server's own included.
+ * 'I') in answer to a Sync, a Query or a FunctionCall, so a transaction or an extended-protocol
+ * exchange (Parse … Sync) is never interleaved with anyone else's statements, the server's own
+ * included. A ReadyForQuery in the reply to any other message (pglite#958: an early one after a failed
+ * Parse) is dropped: it would free the session before the client's Sync and answer one Sync twice.
+ *
+ * Only the message types of a simple and an extended-protocol session reach PGlite. Anything else,
+ * a zero or unknown type (the backend hangs in execProtocolRawSync, pglite#1058) and COPY … FROM STDIN
+ * (the backend exits and takes the process with it), would stop serve; the first closes the
+ * connection, the second is answered with an error.
  *
  * Rejected: @electric-sql/pglite-socket 0.2.17. It pins @electric-sql/pglite 0.5.14 exactly (we are on
  * 0.5.16), and its multiplexer interleaves clients message by message outside a transaction, so two
@@ -36,6 +43,15 @@ const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 const PROTOCOL_3 = 196608;
+
+/** Query, Parse, Bind, Execute, Describe, Close, Sync, Flush, FunctionCall: what PGlite is given. Terminate (X) closes. */
+const FORWARDED = new Set('QPBEDCSHF');
+/** Replies to these end with the ReadyForQuery that says where the session stands. */
+const ANSWERED_BY_READY = new Set('SQF');
+/** A message longer than this is not one the CLI sends; a frame this size is a broken or hostile client. */
+const MAX_MESSAGE = 64 * 1024 * 1024;
+/** Conservative: a query mentioning COPY … FROM STDIN anywhere (a second statement, after a comment) is refused. */
+const COPY_FROM_STDIN = /\bcopy\b[\s\S]*\bfrom\s+stdin\b/i;
 
 export interface DatabaseSocket {
   readonly path: string;
@@ -91,6 +107,8 @@ class SessionClient {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private idle: NodeJS.Timeout | undefined;
+  /** After a refused Parse, the rest of the exchange is dropped until its Sync, as PostgreSQL does after an error. */
+  private discardUntilSync = false;
 
   constructor(
     private readonly session: PGliteSession,
@@ -127,14 +145,15 @@ class SessionClient {
         continue;
       }
       if (this.buffer.length < 5) return;
+      const type = String.fromCharCode(this.buffer[0]!);
       const length = this.buffer.readInt32BE(1);
+      if (type === 'X' || !FORWARDED.has(type) || length < 4 || length > MAX_MESSAGE) {
+        void this.close(); // Terminate, or not a message PGlite can be given safely
+        return;
+      }
       if (this.buffer.length < 1 + length) return;
       const msg = this.buffer.subarray(0, 1 + length);
       this.buffer = this.buffer.subarray(1 + length);
-      if (msg[0] === 0x58 /* X: Terminate */) {
-        void this.close();
-        return;
-      }
       const copy = new Uint8Array(msg);
       this.chain = this.chain.then(() => this.run(copy)).catch(() => void this.close());
     }
@@ -148,9 +167,31 @@ class SessionClient {
       if (this.closed) return;
     }
     this.armIdleTimer();
-    const reply = await this.session.pglite.execProtocolRaw(msg);
+    const type = String.fromCharCode(msg[0]!);
+    let sent = msg;
+    if (type === 'S') this.discardUntilSync = false;
+    else if (this.discardUntilSync) return;
+    if ((type === 'Q' || type === 'P') && COPY_FROM_STDIN.test(queryText(msg))) {
+      if (type === 'P') {
+        this.write(errorResponse());
+        this.discardUntilSync = true;
+        return;
+      }
+      // Raised inside PGlite, so the session's transaction fails as PostgreSQL's would and the
+      // ReadyForQuery that follows tells the truth about it.
+      sent = message('Q', Buffer.from(`DO $$BEGIN RAISE EXCEPTION USING ERRCODE = 'feature_not_supported', MESSAGE = '${COPY_REFUSED}'; END$$\0`));
+    }
+    const reply = await this.session.pglite.execProtocolRaw(sent);
+    if (ANSWERED_BY_READY.has(type)) {
+      this.write(reply);
+      if (lastReadyStatus(reply) === 'I') this.giveBack();
+    } else {
+      this.write(withoutReadyForQuery(reply));
+    }
+  }
+
+  private write(reply: Uint8Array): void {
     if (reply.length > 0 && !this.socket.destroyed) this.socket.write(reply);
-    if (lastReadyStatus(reply) === 'I') this.giveBack();
   }
 
   private armIdleTimer(): void {
@@ -177,7 +218,10 @@ class SessionClient {
       try {
         const pglite = this.session.pglite;
         if (!pglite.closed) {
-          // Sync ends an unfinished extended-protocol exchange; ROLLBACK an open transaction.
+          // ROLLBACK first: it aborts the implicit transaction of an Execute whose Sync never came,
+          // which a Sync would commit. After an error PGlite ignores it until the Sync; the Sync then
+          // ends that exchange, and a transaction the client had opened is rolled back after it.
+          await pglite.execProtocolRaw(message('Q', Buffer.from('ROLLBACK\0')));
           const status = lastReadyStatus(await pglite.execProtocolRaw(message('S', Buffer.alloc(0))));
           if (status !== 'I') await pglite.execProtocolRaw(message('Q', Buffer.from('ROLLBACK\0')));
         }
@@ -211,6 +255,34 @@ function startupParameters(): Buffer[] {
     standard_conforming_strings: 'on',
   };
   return Object.entries(params).map(([k, v]) => message('S', Buffer.from(`${k}\0${v}\0`)));
+}
+
+const COPY_REFUSED = 'COPY FROM STDIN is not supported through the digest serve socket; use INSERT, or stop serve and use the database directly';
+
+/** The SQL of a Query, or of a Parse (after its statement name). */
+function queryText(msg: Uint8Array): string {
+  const body = Buffer.from(msg.buffer, msg.byteOffset + 5, msg.length - 5);
+  const start = msg[0] === 0x50 /* P */ ? body.indexOf(0) + 1 : 0;
+  const end = body.indexOf(0, start);
+  return body.toString('utf8', start, end < 0 ? body.length : end);
+}
+
+/** An ErrorResponse refusing COPY FROM STDIN (SQLSTATE 0A000, feature_not_supported). */
+function errorResponse(): Buffer {
+  const fields = [`SERROR`, `VERROR`, `C0A000`, `M${COPY_REFUSED}`].map((f) => Buffer.from(`${f}\0`));
+  return message('E', Buffer.concat([...fields, Buffer.from([0])]));
+}
+
+/** A reply with its ReadyForQuery messages taken out. */
+export function withoutReadyForQuery(reply: Uint8Array): Uint8Array {
+  const kept: Uint8Array[] = [];
+  let i = 0;
+  while (i + 5 <= reply.length) {
+    const length = ((reply[i + 1]! << 24) | (reply[i + 2]! << 16) | (reply[i + 3]! << 8) | reply[i + 4]!) >>> 0;
+    if (reply[i] !== 0x5a /* Z */) kept.push(reply.subarray(i, i + 1 + length));
+    i += 1 + length;
+  }
+  return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
 }
 
 /** The transaction status of the last ReadyForQuery in a reply ('I' idle, 'T' in a transaction, 'E' failed one), if any. */

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -114,6 +115,63 @@ describe('the embedded database shared through its socket', () => {
     expect(results).toEqual(Array.from({ length: 60 }, (_, i) => i));
   });
 
+  it('a parameterised query failing at Parse gets one error, and the next query and the server run as usual', async () => {
+    const a = await client();
+    const errors: unknown[] = [];
+    const serverSide = Promise.all(
+      Array.from({ length: 20 }, (_, i) => sql<{ n: number }>`SELECT ${i}::int AS n`.execute(server.db).then((r) => r.rows[0]!.n)),
+    );
+    await a.query('SELECT nope FROM t WHERE x = $1', [1]).catch((e: unknown) => errors.push(e));
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/column "nope" does not exist/);
+    expect((await a.query<{ n: number }>('SELECT $1::int AS n', [5])).rows).toEqual([{ n: 5 }]);
+    expect(await serverSide).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('refuses COPY … FROM STDIN (which stops the embedded backend) and keeps answering', async () => {
+    const a = await client();
+    await expect(a.query('COPY t FROM STDIN')).rejects.toThrow(/COPY FROM STDIN is not supported/);
+    await expect(a.query({ name: 'copy-in', text: 'copy t from stdin', values: [] })).rejects.toThrow(
+      /COPY FROM STDIN is not supported/,
+    );
+    await a.query('BEGIN');
+    await expect(a.query('/* bulk */ COPY t (x) FROM STDIN')).rejects.toThrow(/COPY FROM STDIN is not supported/);
+    // Failed inside the transaction, as PostgreSQL's own error would have left it.
+    await expect(a.query('SELECT 1')).rejects.toThrow(/current transaction is aborted/);
+    await a.query('ROLLBACK');
+    expect((await a.query<{ n: number }>('SELECT $1::int AS n', [3])).rows).toEqual([{ n: 3 }]);
+    expect((await sql<{ n: number }>`SELECT 4::int AS n`.execute(server.db)).rows).toEqual([{ n: 4 }]);
+  });
+
+  it('closes a connection sending a message type PGlite must not be given, and the server keeps answering', async () => {
+    for (const frame of [frameOf('?', Buffer.from('x')), frameOf('d', Buffer.from('1\n')), Buffer.from([0, 0, 0, 0, 4])]) {
+      const raw = await rawClient(socket.path);
+      raw.socket.write(frame);
+      await raw.closed;
+    }
+    const bad = await rawClient(socket.path);
+    bad.socket.write(Buffer.concat([Buffer.from('Q'), int32(2)])); // a length below its own 4 bytes
+    await bad.closed;
+    expect((await sql<{ n: number }>`SELECT 6::int AS n`.execute(server.db)).rows).toEqual([{ n: 6 }]);
+  });
+
+  it('rolls back what a client ran with Execute when it dies before its Sync', async () => {
+    const raw = await rawClient(socket.path);
+    raw.socket.on('error', () => {});
+    raw.socket.write(
+      Buffer.concat([
+        frameOf('P', Buffer.concat([Buffer.from('\0INSERT INTO t VALUES ($1)\0'), Buffer.from([0, 0])])),
+        frameOf('B', Buffer.concat([Buffer.from('\0\0'), Buffer.from([0, 0, 0, 1]), int32(2), Buffer.from('42'), Buffer.from([0, 0])])),
+        frameOf('E', Buffer.concat([Buffer.from('\0'), int32(0)])),
+        frameOf('H', Buffer.alloc(0)),
+      ]),
+    );
+    await raw.until((r) => r.includes(frameOf('C', Buffer.from('INSERT 0 1\0')))); // the INSERT ran
+    raw.socket.destroy(); // no Sync: PostgreSQL rolls the implicit transaction back
+    const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM t`.execute(server.db);
+    expect(rows.rows[0]!.n).toBe(0);
+  });
+
   it('the claim gives each delivery to exactly one of the server and a CLI claiming at once', async () => {
     await seedReaders(server.db, 120);
     const edition = (await server.db
@@ -153,3 +211,32 @@ describe('the embedded database shared through its socket', () => {
     }
   });
 });
+
+function int32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+}
+
+function frameOf(type: string, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(type), int32(body.length + 4), body]);
+}
+
+/** A bare protocol-3 client past its startup, for frames node-postgres never sends. */
+async function rawClient(path: string) {
+  const socket: Socket = connect(path);
+  let received = Buffer.alloc(0);
+  const waiters: Array<() => void> = [];
+  socket.on('data', (d) => {
+    received = Buffer.concat([received, d]);
+    for (const w of waiters.splice(0)) w();
+  });
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  const until = async (done: (r: Buffer) => boolean) => {
+    while (!done(received)) await new Promise<void>((r) => waiters.push(r));
+  };
+  const params = Buffer.from('user\0digest\0database\0digest\0\0');
+  socket.write(Buffer.concat([int32(params.length + 8), int32(196608), params]));
+  await until((r) => r.includes(frameOf('Z', Buffer.from('I'))));
+  return { socket, closed, until };
+}
