@@ -179,7 +179,10 @@ class SessionClient {
       }
       // Raised inside PGlite, so the session's transaction fails as PostgreSQL's would and the
       // ReadyForQuery that follows tells the truth about it.
-      sent = message('Q', Buffer.from(`DO $$BEGIN RAISE EXCEPTION USING ERRCODE = 'feature_not_supported', MESSAGE = '${COPY_REFUSED}'; END$$\0`));
+      sent = message(
+        'Q',
+        Buffer.from(`DO $$BEGIN RAISE EXCEPTION USING ERRCODE = 'feature_not_supported', MESSAGE = '${COPY_REFUSED}'; END$$\0`),
+      );
     }
     const reply = await this.session.pglite.execProtocolRaw(sent);
     if (ANSWERED_BY_READY.has(type)) {
@@ -257,7 +260,8 @@ function startupParameters(): Buffer[] {
   return Object.entries(params).map(([k, v]) => message('S', Buffer.from(`${k}\0${v}\0`)));
 }
 
-const COPY_REFUSED = 'COPY FROM STDIN is not supported through the digest serve socket; use INSERT, or stop serve and use the database directly';
+const COPY_REFUSED =
+  'COPY FROM STDIN is not supported through the digest serve socket; use INSERT, or stop serve and use the database directly';
 
 /** The SQL of a Query, or of a Parse (after its statement name). */
 function queryText(msg: Uint8Array): string {

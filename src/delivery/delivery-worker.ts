@@ -182,7 +182,10 @@ export class DeliveryWorker {
       await this.claiming;
       await Promise.allSettled(this.inFlight.values());
       // Only claims still ours: one whose lease ran out may be another worker's by now.
-      const unsent = this.queue.splice(0).map((d) => d.id).filter((id) => this.stillHeld(id));
+      const unsent = this.queue
+        .splice(0)
+        .map((d) => d.id)
+        .filter((id) => this.stillHeld(id));
       for (const id of unsent) this.held.delete(id);
       await this.outcomes.retryDb('release', () => releaseClaims(this.deps.db, unsent), 3);
       await this.outcomes.flush(true);
@@ -291,7 +294,10 @@ export class DeliveryWorker {
     if (until !== undefined && Date.now() < until - margin) return true;
     if (until !== undefined) {
       this.held.delete(id);
-      this.deps.log.warn({ event: 'delivery.lease_lost', delivery: id }, 'claim held past its lease (database away?): dropped unsent, it will be claimed again');
+      this.deps.log.warn(
+        { event: 'delivery.lease_lost', delivery: id },
+        'claim held past its lease (database away?): dropped unsent, it will be claimed again',
+      );
     }
     return false;
   }
@@ -313,11 +319,16 @@ export class DeliveryWorker {
     const ids = ds.map((d) => d.id);
     for (const id of ids) this.held.delete(id);
     // Not stored (database away): the rows stay `sending` and the housekeeping fails them once their lease runs out.
-    const stored = await this.outcomes.retryDb('fail_past_cutoff', () => failClaimsPastCutoff(this.deps.db, ids), 3).then(
-      () => true,
-      () => false,
+    const stored = await this.outcomes
+      .retryDb('fail_past_cutoff', () => failClaimsPastCutoff(this.deps.db, ids), 3)
+      .then(
+        () => true,
+        () => false,
+      );
+    this.deps.log.warn(
+      { event: 'delivery.past_cutoff', count: ids.length, stored },
+      `${ids.length} claim(s) past the edition's cutoff: failed, not sent`,
     );
-    this.deps.log.warn({ event: 'delivery.past_cutoff', count: ids.length, stored }, `${ids.length} claim(s) past the edition's cutoff: failed, not sent`);
     if (stored) for (const d of ds) this.opts.onEvent?.({ type: 'failed', deliveryId: d.id, editionId: d.editionId, hardBounce: false });
   }
 
@@ -331,7 +342,10 @@ export class DeliveryWorker {
       await Promise.race([up, this.pause(Math.max(this.opts.idleMs, 50))]);
       if (this.relay.up || this.stopping) return false;
       if (this.queue.length > 0 && Date.now() - since >= this.opts.pausedReleaseMs) {
-        const ids = this.queue.splice(0).map((d) => d.id).filter((id) => this.stillHeld(id));
+        const ids = this.queue
+          .splice(0)
+          .map((d) => d.id)
+          .filter((id) => this.stillHeld(id));
         for (const id of ids) this.held.delete(id);
         await this.outcomes.retryDb('release', () => releaseClaims(this.deps.db, ids), 3).catch(() => undefined);
         this.deps.log.info({ event: 'delivery.paused_release', count: ids.length }, 'relay still down: queued claims released');

@@ -20,7 +20,14 @@ export interface SendOptions {
   readonly signal?: AbortSignal;
   /** The caller's clock reading, in ms (config/clock.ts): how long until the cutoff. */
   readonly now?: number;
-  readonly workerOptions?: { batchSize?: number; concurrency?: number; idleMs?: number; markBatch?: number; maxWaitingMarks?: number; pausedReleaseMs?: number };
+  readonly workerOptions?: {
+    batchSize?: number;
+    concurrency?: number;
+    idleMs?: number;
+    markBatch?: number;
+    maxWaitingMarks?: number;
+    pausedReleaseMs?: number;
+  };
 }
 
 /**

@@ -131,9 +131,7 @@ describe('the embedded database shared through its socket', () => {
   it('refuses COPY … FROM STDIN (which stops the embedded backend) and keeps answering', async () => {
     const a = await client();
     await expect(a.query('COPY t FROM STDIN')).rejects.toThrow(/COPY FROM STDIN is not supported/);
-    await expect(a.query({ name: 'copy-in', text: 'copy t from stdin', values: [] })).rejects.toThrow(
-      /COPY FROM STDIN is not supported/,
-    );
+    await expect(a.query({ name: 'copy-in', text: 'copy t from stdin', values: [] })).rejects.toThrow(/COPY FROM STDIN is not supported/);
     await a.query('BEGIN');
     await expect(a.query('/* bulk */ COPY t (x) FROM STDIN')).rejects.toThrow(/COPY FROM STDIN is not supported/);
     // Failed inside the transaction, as PostgreSQL's own error would have left it.
