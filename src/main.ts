@@ -117,7 +117,7 @@ export async function startService(
   // The morning send: the scheduler creates editions (one instance at a time), and this process's
   // workers (WORKERS, at most one on PGlite: delivery/worker-count.ts) send any edition being sent. Bulk mail has
   // its own Sender, shared, so SMTP_RATE holds across all of them.
-  const deliveryDeps = { db: database.db, config, log, sender, relay, messages: digestMessageSource(database.db, config) };
+  const deliveryDeps = { db: database.db, config, log, clock, sender, relay, messages: digestMessageSource(database.db, config) };
   const workers = Array.from(
     { length: workerCount(database.engine, config.workers) },
     (_, i) => new DeliveryWorker(deliveryDeps, { name: `serve-${i + 1}` }),

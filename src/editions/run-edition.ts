@@ -1,3 +1,4 @@
+import { shiftedClock } from '../config/index.js';
 import type { Edition } from '../db/index.js';
 import {
   deliveryCounts,
@@ -34,7 +35,11 @@ export interface SendOptions {
  * Sends one edition in the foreground until nothing is left to send (retries included, bounded by
  * the cutoff), then marks it `sent`. Other processes (`digest worker`) may share the work.
  */
-export async function runEdition(deps: SendDeps, edition: Edition, options: SendOptions = {}): Promise<DeliveryCounts> {
+export async function runEdition(given: SendDeps, edition: Edition, options: SendOptions = {}): Promise<DeliveryCounts> {
+  // The workers judge the cutoff by the caller's clock, not the machine's: a send whose caller
+  // stands at another time (a late send, a test's injected hour) would otherwise fail every claim
+  // as past its cutoff, or send past it.
+  const deps: SendDeps = given.clock || options.now === undefined ? given : { ...given, clock: shiftedClock(new Date(options.now)) };
   const n = Math.max(1, options.workers ?? deps.config.workers);
   const workers = Array.from(
     { length: n },
