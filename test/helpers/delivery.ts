@@ -70,3 +70,20 @@ export async function sendEdition(db: Db, config: Config, edition: Edition, opti
     await sender.close();
   }
 }
+
+/** An edition being sent, its cutoff six hours away: a row for tests that hang deliveries on one. */
+export function insertSendingEdition(db: Db, date: string) {
+  return db
+    .insertInto('editions')
+    .values({
+      date,
+      slot: '06:00',
+      status: 'sending',
+      send_at: new Date(),
+      cutoff_at: new Date(Date.now() + 6 * 3_600_000),
+      window_start: new Date(Date.now() - 86_400_000),
+      window_end: new Date(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}

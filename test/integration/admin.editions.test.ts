@@ -4,7 +4,7 @@ import { startService, type RunningService } from '../../src/main.js';
 import { adminLogin, adminPost } from '../helpers/admin.js';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
-import { seedStories } from '../helpers/delivery.js';
+import { seedStories, insertSendingEdition } from '../helpers/delivery.js';
 
 type Caught = { id: string; subject: string; to: string[] };
 
@@ -172,19 +172,7 @@ describe("the admin's editions", () => {
 
   it('pauses and resumes an edition being sent, and only from the right states', async () => {
     const session = await adminLogin(service.url);
-    const e = await t.db
-      .insertInto('editions')
-      .values({
-        date: '2026-01-01',
-        slot: '06:00',
-        status: 'sending',
-        send_at: new Date(),
-        cutoff_at: new Date(Date.now() + 6 * 3_600_000),
-        window_start: new Date(Date.now() - 86_400_000),
-        window_end: new Date(),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const e = await insertSendingEdition(t.db, '2026-01-01');
     expect((await adminPost(service.url, `/admin/editions/${e.id}/pause`, session)).status).toBe(303);
     expect((await t.db.selectFrom('editions').select('status').where('id', '=', e.id).executeTakeFirstOrThrow()).status).toBe('paused');
     const twice = await adminPost(service.url, `/admin/editions/${e.id}/pause`, session);

@@ -1,3 +1,4 @@
+import { insertSendingEdition } from '../helpers/delivery.js';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimDeliveries } from '../../src/delivery/index.js';
@@ -30,19 +31,7 @@ describe.each(ENGINES)('suppression hash in SQL on %s', (engine) => {
       ])
       .returning('id')
       .execute();
-    const e = await t.db
-      .insertInto('editions')
-      .values({
-        date: '2026-11-20',
-        slot: '06:00',
-        status: 'sending',
-        send_at: new Date(),
-        cutoff_at: new Date(Date.now() + 6 * 3_600_000),
-        window_start: new Date(Date.now() - 86_400_000),
-        window_end: new Date(),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const e = await insertSendingEdition(t.db, '2026-11-20');
     await t.db
       .insertInto('deliveries')
       .values([

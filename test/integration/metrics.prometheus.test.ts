@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { useCleanup } from '../helpers/cleanup.js';
 import { createTestDatabase, SERVICE_ENGINE } from '../helpers/database.js';
-import { seedReaders, seedStories, sendDaily, slotMinutesAgo } from '../helpers/delivery.js';
+import { seedReaders, seedStories, sendDaily, slotMinutesAgo, insertSendingEdition } from '../helpers/delivery.js';
 import { startTestServer, useTestServer } from '../helpers/http.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
@@ -36,19 +36,7 @@ describe('GET /metrics', () => {
       ])
       .returning('id')
       .execute();
-    const edition = await ctx.t.db
-      .insertInto('editions')
-      .values({
-        date: '2026-11-26',
-        slot: '06:00',
-        status: 'sending',
-        send_at: new Date(),
-        cutoff_at: new Date(Date.now() + 6 * 3_600_000),
-        window_start: new Date(Date.now() - 86_400_000),
-        window_end: new Date(),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const edition = await insertSendingEdition(ctx.t.db, '2026-11-26');
     await ctx.t.db
       .insertInto('deliveries')
       .values([
