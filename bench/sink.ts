@@ -4,7 +4,14 @@
  * takes the sender's event loop. It speaks ESMTP with PIPELINING (RFC 2920): replies are written in
  * the order of the commands, however many arrive in one read. No early-talker delay, no TLS, no AUTH.
  *
- * Parent → child messages: {type:'stats'} answers the counts; {type:'reset'} zeroes them.
+ * A relay far away: SINK_LATENCY_MS=L writes every reply L ms late, the greeting too, in the order
+ * the commands came (one timer per batch of replies; equal delays fire in order). A client that
+ * waits for each reply then costs one L per round trip, as it would against a relay L ms away.
+ * SINK_MAX_CONNECTIONS=M answers a connection beyond M open ones `421 4.7.0 too many connections`
+ * at greeting and closes it, as busy relays do.
+ *
+ * Parent → child messages: {type:'stats'} answers the counts (and the peak of open connections);
+ * {type:'reset'} zeroes them.
  */
 import { createServer, type Socket } from 'node:net';
 
@@ -15,6 +22,11 @@ let messages = 0;
 let bytes = 0;
 let duplicates = 0;
 let recipients = 0;
+
+const LATENCY_MS = Number(process.env.SINK_LATENCY_MS ?? 0);
+const MAX_CONNECTIONS = Number(process.env.SINK_MAX_CONNECTIONS ?? 0) || Number.POSITIVE_INFINITY;
+/** Open connections now, the most open at once since the last reset, all accepted, all refused. */
+const connections = { open: 0, peak: 0, accepted: 0, refused: 0 };
 
 function countRecipient(address: string): void {
   recipients += 1;
@@ -38,19 +50,39 @@ function countRecipient(address: string): void {
 function stats() {
   let distinct = byAddress.size;
   for (let i = 0; i < byNumber.length; i++) if (byNumber[i]! > 0) distinct += 1;
-  return { messages, recipients, distinct, duplicates, bytes };
+  return { messages, recipients, distinct, duplicates, bytes, connections: { ...connections } };
+}
+
+/** Writes (or, with `end`, writes and closes) now, or LATENCY_MS later. */
+function reply(socket: Socket, text: string, end = false): void {
+  const write = () => {
+    if (socket.destroyed) return;
+    if (end) socket.end(text);
+    else socket.write(text);
+  };
+  if (LATENCY_MS > 0) setTimeout(write, LATENCY_MS);
+  else write();
 }
 
 const END = Buffer.from('\r\n.\r\n');
 
 function serve(socket: Socket): void {
   socket.setNoDelay(true);
+  socket.on('error', () => undefined);
+  if (connections.open >= MAX_CONNECTIONS) {
+    connections.refused += 1;
+    reply(socket, '421 4.7.0 too many connections\r\n', true);
+    return;
+  }
+  connections.open += 1;
+  connections.accepted += 1;
+  connections.peak = Math.max(connections.peak, connections.open);
+  socket.once('close', () => (connections.open -= 1));
   let data = false;
   let pending: Buffer<ArrayBufferLike> = Buffer.alloc(0);
   let rcpts: string[] = [];
   let size = 0;
-  socket.write('220 bench-sink ESMTP\r\n');
-  socket.on('error', () => undefined);
+  reply(socket, '220 bench-sink ESMTP\r\n');
   socket.on('data', (chunk: Buffer) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     let out = '';
@@ -113,13 +145,13 @@ function serve(socket: Socket): void {
           out += '250 ok\r\n';
           break;
         case 'QUIT':
-          socket.end(out + '221 bye\r\n');
+          reply(socket, out + '221 bye\r\n', true);
           return;
         default:
           out += '502 5.5.2 not implemented\r\n';
       }
     }
-    if (out) socket.write(out);
+    if (out) reply(socket, out);
   });
 }
 
@@ -137,6 +169,8 @@ process.on('message', (msg: { type: string }) => {
     byNumber = new Uint16Array(1 << 20);
     byAddress = new Map();
     messages = bytes = duplicates = recipients = 0;
+    connections.peak = connections.open;
+    connections.accepted = connections.refused = 0;
     process.send!({ type: 'reset' });
   }
 });
