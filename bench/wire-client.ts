@@ -70,7 +70,10 @@ function expectOk(codes: number[], what: string): void {
   for (const c of codes) if (!(c >= 200 && c < 300) && c !== 354) throw new Error(`wire client: ${what} answered ${c}`);
 }
 
-async function oneConnection(port: number, queue: WireMessage[], stuffed: Map<WireMessage, Buffer>): Promise<number> {
+/** The next message to send, or undefined when the run is over. */
+type Source = () => WireMessage | undefined;
+
+async function oneConnection(port: number, next: Source, stuffed: Map<WireMessage, Buffer>): Promise<number> {
   const socket = connect({ host: '127.0.0.1', port });
   socket.setNoDelay(true);
   const replies = new Replies(socket);
@@ -79,30 +82,38 @@ async function oneConnection(port: number, queue: WireMessage[], stuffed: Map<Wi
   expectOk(await replies.next(1), 'EHLO');
   let sent = 0;
   const envelope = (m: WireMessage) => `MAIL FROM:<${m.from}>\r\nRCPT TO:<${m.to}>\r\nDATA\r\n`;
-  let current = queue.shift();
+  let current = next();
   if (current) socket.write(envelope(current));
   while (current) {
     expectOk(await replies.next(3), 'envelope');
-    const next = queue.shift();
+    const following = next();
     // The body, then the next envelope in the same write: one round trip per message.
-    socket.write(next ? Buffer.concat([stuffed.get(current)!, Buffer.from(envelope(next))]) : stuffed.get(current)!);
+    socket.write(following ? Buffer.concat([stuffed.get(current)!, Buffer.from(envelope(following))]) : stuffed.get(current)!);
     expectOk(await replies.next(1), 'end of data');
     sent += 1;
-    current = next;
+    current = following;
   }
   socket.end('QUIT\r\n');
   return sent;
 }
 
-/** Sends every message; resolves with how many the sink accepted and the milliseconds it took. */
+/**
+ * Sends every message once, or with `durationMs` the messages over and over (in turn) until that
+ * long has passed: a run long enough that its rate is not a start-up blip or one busy second of
+ * the machine. Resolves with how many the sink accepted and the milliseconds it took.
+ */
 export async function sendAtWireLimit(
   port: number,
   messages: readonly WireMessage[],
   connections: number,
+  options: { durationMs?: number } = {},
 ): Promise<{ sent: number; ms: number }> {
   const stuffed = new Map(messages.map((m) => [m, dotStuff(m.raw)]));
-  const queue = [...messages];
+  let i = 0;
   const t = performance.now();
-  const counts = await Promise.all(Array.from({ length: connections }, () => oneConnection(port, queue, stuffed)));
+  const next: Source = options.durationMs
+    ? () => (performance.now() - t < options.durationMs! ? messages[i++ % messages.length] : undefined)
+    : () => messages[i++];
+  const counts = await Promise.all(Array.from({ length: connections }, () => oneConnection(port, next, stuffed)));
   return { sent: counts.reduce((a, b) => a + b, 0), ms: performance.now() - t };
 }
