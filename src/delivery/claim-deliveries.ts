@@ -58,19 +58,24 @@ export async function claimDeliveries(db: Db, editionIds: readonly number[], lim
     WITH due AS (
       SELECT d.id, d.subscriber_id, d.edition_id
         FROM deliveries d
-       WHERE d.edition_id = ANY(${sql.val(editionIds)}::bigint[])
-         -- Only editions being sent: an operator's pause (or an expiry) stops claims at once, in
-         -- every worker process, whatever list of editions a worker was started with.
-         AND d.edition_id IN (SELECT e.id FROM editions e WHERE e.id = ANY(${sql.val(editionIds)}::bigint[]) AND e.status = 'sending')
+       -- Only editions being sent: an operator's pause (or an expiry) stops claims at once, in
+       -- every worker process, whatever list of editions a worker was started with. The list is a
+       -- scalar subquery (one value for the whole statement) on purpose: written as a semi-join,
+       -- the planner joined it to every due row and sorted them all, 114 ms per claim at 200k
+       -- readers against 14 ms for the deliveries_due index range it now always gets.
+       WHERE d.edition_id = ANY((SELECT coalesce(array_agg(e.id), '{}') FROM editions e
+                                  WHERE e.id = ANY(${sql.val(editionIds)}::bigint[]) AND e.status = 'sending')::bigint[])
          AND d.status IN ('queued', 'retry', 'sending')
          AND d.next_attempt_at <= now()
        ORDER BY d.edition_id, d.next_attempt_at
        LIMIT ${limit}
        FOR UPDATE SKIP LOCKED
-    ), judged AS (
+    ), judged AS MATERIALIZED (
       -- LEFT JOIN: a delivery whose reader was erased (subscriber_id NULL) is judged not ok and
       -- skipped, never left due for ever.
       -- The edition's cutoff rides along, so a failure's backoff needs no query of its own.
+      -- MATERIALIZED: \`ok\` (a hash of the address looked up in suppressions) is computed once per
+      -- row, not once per SET column that reads it, and the UPDATE joins a batch-sized row set.
       SELECT due.id, s.email, s.name, s.token_version, s.sections, e.cutoff_at,
              coalesce(s.status = 'active' AND NOT ${isSuppressedSql(sql.ref('s.email'))}, false) AS ok
         FROM due LEFT JOIN subscribers s ON s.id = due.subscriber_id

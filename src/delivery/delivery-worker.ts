@@ -8,6 +8,7 @@ import type { MessageSource } from './message-source.js';
 import { RelayWatch } from './smtp/relay-watch.js';
 import type { Sender } from './smtp/sender.js';
 import { mayHandOver } from './unrecorded-window.js';
+import { Wakeup } from './wakeup.js';
 import { addressDomain, bareAddress, deliveryMessageId, verpAddress } from './verp.js';
 
 export type { WorkerEvent } from './outcome-recorder.js';
@@ -67,6 +68,8 @@ export class DeliveryWorker {
   private readonly relay: RelayWatch;
   private stopping = false;
   private readonly wake = new AbortController();
+  /** Ended when a message comes back, marks are stored, or stop() is called: the busy loop's wait. */
+  private readonly wakeup = new Wakeup();
   private running: Promise<void> | undefined;
   private editionIds: number[] = [];
   private editionsCheckedAt = 0;
@@ -111,6 +114,7 @@ export class DeliveryWorker {
       markBatch: this.opts.markBatch,
       markDelayMs: this.opts.markDelayMs,
       onEvent: this.opts.onEvent,
+      onStored: () => this.wakeup.notify(),
     });
     this.relay = deps.relay ?? new RelayWatch(deps.sender, { url: c.smtp.url ?? 'smtp://(unset)', log: deps.log });
   }
@@ -128,6 +132,7 @@ export class DeliveryWorker {
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     this.wake.abort();
+    this.wakeup.notify();
     const grace = sleep(graceMs, undefined, { ref: false });
     await Promise.race([Promise.allSettled(this.inFlight.values()), grace]);
     await this.running?.catch(() => undefined);
@@ -155,7 +160,7 @@ export class DeliveryWorker {
           const got = (await this.claiming) ?? 0;
           if (got === 0 && this.queue.length === 0) {
             if (this.inFlight.size > 0) {
-              await Promise.race([...this.inFlight.values(), this.pause(this.opts.idleMs)]);
+              await this.wakeup.wait(this.opts.idleMs);
               continue;
             }
             await this.outcomes.flush();
@@ -174,7 +179,7 @@ export class DeliveryWorker {
         if (pastCutoff.length > 0) await this.failPastCutoff(pastCutoff);
         if (!this.mayHandOver()) {
           // The window is full: in flight, or marks the database has not taken yet (it may be down).
-          await Promise.race([...this.inFlight.values(), this.outcomes.nextStored(), this.pause(this.opts.idleMs)]);
+          await this.wakeup.wait(this.opts.idleMs);
         }
       }
     } finally {
@@ -283,6 +288,7 @@ export class DeliveryWorker {
     const p = this.send(d).finally(() => {
       this.inFlight.delete(d.id);
       if (!this.marking.has(d.id)) this.held.delete(d.id);
+      this.wakeup.notify();
     });
     this.inFlight.set(d.id, p);
   }

@@ -18,6 +18,8 @@ export interface RecorderOptions {
   readonly markBatch: number;
   readonly markDelayMs: number;
   readonly onEvent?: ((event: WorkerEvent) => void) | undefined;
+  /** Called each time marks were written (the worker's window may have room again). */
+  readonly onStored?: (() => void) | undefined;
 }
 
 /**
@@ -28,8 +30,9 @@ export interface RecorderOptions {
 export class OutcomeRecorder {
   private marks: SentMark[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  /** A flush waiting behind the running one: later calls join it rather than queue one UPDATE each. */
+  private queuedFlush: Promise<void> | undefined;
   private markTimer: NodeJS.Timeout | undefined;
-  private stored: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
     private readonly deps: { readonly db: Db; readonly config: Config; readonly log: Logger },
@@ -42,16 +45,6 @@ export class OutcomeRecorder {
   }
 
   private writing = 0;
-
-  /** Resolves the next time marks are written (the window may have room again). */
-  nextStored(): Promise<void> {
-    if (!this.stored) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.stored = { promise, resolve };
-    }
-    return this.stored.promise;
-  }
 
   sent(d: ClaimedDelivery, messageId: string): void {
     this.marks.push({ id: d.id, messageId });
@@ -119,16 +112,19 @@ export class OutcomeRecorder {
   flush(final = false): Promise<void> {
     if (this.markTimer) clearTimeout(this.markTimer);
     this.markTimer = undefined;
-    this.flushing = this.flushing.then(async () => {
+    // Every 250 past markBatch asks for a flush; while one UPDATE runs, they all join the one queued
+    // behind it, which then writes everything that came in meanwhile (measured: 5 rows per UPDATE
+    // before, the batch size after).
+    if (this.queuedFlush && !final) return this.queuedFlush;
+    const queued = this.flushing.then(async () => {
+      if (this.queuedFlush === queued) this.queuedFlush = undefined;
       for (let tries = 0; this.marks.length > 0; tries++) {
         const batch = this.marks.splice(0, 500);
         this.writing = batch.length;
         try {
           await markSent(this.deps.db, batch);
           this.writing = 0;
-          const s = this.stored;
-          this.stored = undefined;
-          s?.resolve();
+          this.opts.onStored?.();
         } catch (err) {
           this.writing = 0;
           this.marks.unshift(...batch);
@@ -145,7 +141,9 @@ export class OutcomeRecorder {
         }
       }
     });
-    return this.flushing;
+    if (!final) this.queuedFlush = queued;
+    this.flushing = queued;
+    return queued;
   }
 
   /** Runs a database write, retrying while the database is unreachable (bounded). */

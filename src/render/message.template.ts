@@ -150,6 +150,9 @@ export async function compileMessageTemplate(input: TemplateInput): Promise<Mess
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1');
   const text = encodePart(compile(crlf(input.text)));
   const html = encodePart(compile(crlf(input.html)));
+  // One MimeNode for every reader's To: MimeNode.encodeHeaderValue() builds a node per call, and
+  // each node draws a random boundary (randomBytes: 2 % of the sender's CPU in the profile).
+  const headerNode = new MimeNode(false, {});
 
   return (reader) => {
     if (!/^<[^<>\s@]+@[^<>\s@]+>$/.test(reader.messageId)) throw new ComposeError(`Message-ID "${reader.messageId}" is not <local@domain>`);
@@ -163,7 +166,7 @@ export async function compileMessageTemplate(input: TemplateInput): Promise<Mess
     const lines = layout.map((slot) => {
       switch (slot) {
         case 'to':
-          return mimeFuncs.foldLines(`To: ${MimeNode.encodeHeaderValue('To', to)}`, 76);
+          return mimeFuncs.foldLines(`To: ${headerNode.encodeHeaderValue('To', to)}`, 76);
         case 'id':
           return `Message-ID: ${reader.messageId}`;
         case 'date':
