@@ -14,7 +14,7 @@ import { deliveryMessageId } from '../src/delivery/index.js';
 import { editionWindow, pickForEdition } from '../src/editions/index.js';
 import { compileMessageTemplate, personalise, renderEdition } from '../src/render/index.js';
 import { preferencesUrl, unsubscribeUrl } from '../src/subscribers/index.js';
-import { ask, type SinkStats } from './send-process.js';
+import { ask, machineBusySeconds, sinkCpuSeconds, type SinkStats } from './send-process.js';
 import { sendAtWireLimit, type WireMessage } from './wire-client.js';
 
 interface SampleReader {
@@ -128,6 +128,11 @@ export interface WireRun {
   ms: number;
   rate: number;
   sinkAccepted: number;
+  /** CPU per message of the client (this process) and of the sink. */
+  clientCpuMsPerMessage: number;
+  sinkCpuMsPerMessage: number;
+  /** Cores the machine's other processes kept busy meanwhile, on average. */
+  otherCores: number;
 }
 
 /** The wire limit for `seconds`: the sample's messages over and over, pipelined over `connections`. */
@@ -138,15 +143,37 @@ export async function wireLimit(
   o: { seconds: number; connections: number; when: string },
 ): Promise<WireRun> {
   await ask(sink, 'reset');
+  const before = await ask<SinkStats>(sink, 'stats');
+  const busy = machineBusySeconds();
+  const cpu = process.cpuUsage();
   const run = await sendAtWireLimit(sinkPort, sample.wireMessages, o.connections, { durationMs: o.seconds * 1000 });
+  const clientCpuS = cpuSeconds(process.cpuUsage(cpu));
+  const busyS = machineBusySeconds() - busy;
   const s = await ask<SinkStats>(sink, 'stats');
+  const sinkCpuS = sinkCpuSeconds(s) - sinkCpuSeconds(before);
   await ask(sink, 'reset');
-  return { when: o.when, messages: run.sent, ms: run.ms, rate: run.sent / (run.ms / 1000), sinkAccepted: s.messages };
+  return {
+    when: o.when,
+    messages: run.sent,
+    ms: run.ms,
+    rate: run.sent / (run.ms / 1000),
+    sinkAccepted: s.messages,
+    clientCpuMsPerMessage: (clientCpuS * 1000) / run.sent,
+    sinkCpuMsPerMessage: (sinkCpuS * 1000) / run.sent,
+    otherCores: Math.max(0, busyS - clientCpuS - sinkCpuS) / (run.ms / 1000),
+  };
 }
 
-/** Mean rate and spread ((max − min) / mean) of several wire runs. */
-export function wireSummary(runs: readonly WireRun[]): { mean: number; spread: number } {
+const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** Mean rate and spread ((max − min) / mean) of several wire runs, and their mean CPU per message. */
+export function wireSummary(runs: readonly WireRun[]): { mean: number; spread: number; cpuMsPerMessage: number } {
   const rates = runs.map((r) => r.rate);
-  const mean = rates.reduce((a, b) => a + b, 0) / Math.max(1, rates.length);
-  return { mean, spread: rates.length ? (Math.max(...rates) - Math.min(...rates)) / mean : 0 };
+  const mean = meanOf(rates);
+  return {
+    mean,
+    spread: rates.length ? (Math.max(...rates) - Math.min(...rates)) / mean : 0,
+    cpuMsPerMessage: meanOf(runs.map((r) => r.clientCpuMsPerMessage + r.sinkCpuMsPerMessage)),
+  };
 }

@@ -62,6 +62,7 @@ export async function latencySection(o: LatencyOptions): Promise<LatencyResult> 
         readers: o.readers,
         dataDir: database.dataDir,
         dbUrl: database.url,
+        pg: database.url ? { adminUrl: o.adminUrl, dbName: database.name } : undefined,
         date,
         cron,
         env: { SMTP_MAX_CONNECTIONS: String(connections) },

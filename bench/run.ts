@@ -39,7 +39,16 @@ import { createBenchDatabase, deliveryCounts, editionClock, fill, type Engine } 
 import { formatProfile, summariseCpuProfile, type ProfileSummary } from './cpu-profile.js';
 import { formatLatency, latencySection, type LatencyResult } from './latency.js';
 import { formatStatements, HOW_TO_ENABLE, resetStatements, topStatements, type StatementRow } from './pg-statements.js';
-import { ask, ROOT, runDigestSend, SEND_HEAP_FLAGS, sinkCpuSeconds, startSink, type SinkStats } from './send-process.js';
+import {
+  ask,
+  machineBusySeconds,
+  ROOT,
+  runDigestSend,
+  SEND_HEAP_FLAGS,
+  sinkCpuSeconds,
+  startSink,
+  type SinkStats,
+} from './send-process.js';
 import { startupBench } from './startup.js';
 
 // ---------------------------------------------------------------- arguments
@@ -135,7 +144,7 @@ async function sendBench() {
     const wireRuns = [];
     log(`wire limit, before the send: ${SAMPLE} pre-built messages in turn for ${WIRE_SECONDS} s over ${CONNECTIONS} connections …`);
     wireRuns.push(await wireLimit(sample, sink.port, sink.child, { seconds: WIRE_SECONDS, connections: CONNECTIONS, when: 'before' }));
-    log(`  ${fmtRate(wireRuns[0]!.rate)}`);
+    log(`  ${fmtRate(wireRuns[0]!.rate)} (the machine's other processes: ${wireRuns[0]!.otherCores.toFixed(1)} cores)`);
 
     const profileDir = PROFILE ? path.join(ROOT, 'bench/results', `profile-${stamp()}`) : undefined;
     const statements = PROFILE && database.url ? await resetStatements(database.url) : false;
@@ -145,15 +154,31 @@ async function sendBench() {
       : process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean);
     log(`sending with \`digest send\`${profileDir ? ` under node ${nodeArgs!.join(' ')}` : ''} …`);
     const sinkBefore = await ask<SinkStats>(sink.child, 'stats');
-    const run = await runDigestSend({ sink, readers: N, dataDir: database.dataDir, dbUrl: database.url, date, cron, nodeArgs });
+    const busyBefore = machineBusySeconds();
+    const benchCpu = process.cpuUsage();
+    const run = await runDigestSend({
+      sink,
+      readers: N,
+      dataDir: database.dataDir,
+      dbUrl: database.url,
+      pg: database.url ? { adminUrl: ADMIN_URL, dbName: database.name } : undefined,
+      date,
+      cron,
+      nodeArgs,
+    });
     const sinkStats = await ask<SinkStats>(sink.child, 'stats');
     const sinkCpuS = sinkCpuSeconds(sinkStats) - sinkCpuSeconds(sinkBefore);
+    // What the rest of the machine used meanwhile (a test suite, another bench), in cores.
+    const benchUsage = process.cpuUsage(benchCpu);
+    const benchCpuS = (benchUsage.user + benchUsage.system) / 1e6;
+    const otherCores =
+      Math.max(0, machineBusySeconds() - busyBefore - run.senderCpuS - run.pgCpuS - sinkCpuS - benchCpuS) / (run.wallMs / 1000);
     const topSql: StatementRow[] = statements ? await topStatements(database.url!, N) : [];
     await ask(sink.child, 'reset');
 
     log(`wire limit, after the send: ${WIRE_SECONDS} s …`);
     wireRuns.push(await wireLimit(sample, sink.port, sink.child, { seconds: WIRE_SECONDS, connections: CONNECTIONS, when: 'after' }));
-    log(`  ${fmtRate(wireRuns[1]!.rate)}`);
+    log(`  ${fmtRate(wireRuns[1]!.rate)} (the machine's other processes: ${wireRuns[1]!.otherCores.toFixed(1)} cores)`);
 
     opened = await database.open();
     const counts = await deliveryCounts(opened.db);
@@ -194,7 +219,12 @@ async function sendBench() {
         '',
       ],
       ['process start + prepare (to first claim)', fmtMs(run.prepareMs), '', ''],
-      ['sending (claim, splice, SMTP, mark; to edition sent)', fmtMs(run.sendingMs), fmtRate(sendRate), ''],
+      [
+        'sending (claim, splice, SMTP, mark; to edition sent)',
+        fmtMs(run.sendingMs),
+        fmtRate(sendRate),
+        `others busy: ${otherCores.toFixed(1)} cores`,
+      ],
       ['digest send, total wall', fmtMs(run.wallMs), fmtRate(totalRate), ''],
       [
         `naive (${SAMPLE}: MJML per reader, awaited sendMail)`,
@@ -216,9 +246,10 @@ async function sendBench() {
       ],
     ];
     const totalCpuS = run.pgCpuS + run.senderCpuS + sinkCpuS;
+    const projectCpuMs = cpuPerMessage.senderMs + cpuPerMessage.postgresMs + cpuPerMessage.sinkMs;
     const width = rows.map((r) => r[0].length).reduce((a, b) => Math.max(a, b), 0);
     const table = [
-      `${'stage'.padEnd(width)}  ${'time'.padStart(9)}  ${'rate'.padStart(16)}  ratio`,
+      `${'stage'.padEnd(width)}  ${'time'.padStart(9)}  ${'rate'.padStart(16)}  ratio / note`,
       ...rows.map((r) => `${r[0].padEnd(width)}  ${r[1].padStart(9)}  ${r[2].padStart(16)}  ${r[3]}`),
     ].join('\n');
     const rssEarly = run.rssAt.find((s) => s.done >= 0.1)?.rss;
@@ -228,7 +259,8 @@ async function sendBench() {
       `sender peak RSS ${mb(run.peakRssBytes)} (RSS ${rssEarly ? mb(rssEarly) : '?'} at 10% sent, ${rssLate ? mb(rssLate) : '?'} near the end)\n` +
       `CPU: sender ${run.senderCpuS.toFixed(1)} s, PostgreSQL ${run.pgCpuS.toFixed(1)} s (${((run.pgCpuS / totalCpuS) * 100).toFixed(0)}% of the CPU spent by sender + PostgreSQL + sink; ${((run.pgCpuS / (run.wallMs / 1000)) * 100).toFixed(0)}% of one core over the wall), sink ${sinkCpuS.toFixed(1)} s\n` +
       `CPU per message: sender ${f2(cpuPerMessage.senderMs)} ms, PostgreSQL ${f2(cpuPerMessage.postgresMs)} ms, sink ${f2(cpuPerMessage.sinkMs)} ms; ` +
-      `${f2(cpuPerMessage.senderMs + cpuPerMessage.postgresMs + cpuPerMessage.sinkMs)} ms in all\n` +
+      `${f2(projectCpuMs)} ms in all; the wire limit ${f2(wire.cpuMsPerMessage)} ms (client + sink): ` +
+      `project ${(wire.cpuMsPerMessage / projectCpuMs).toFixed(2)}× wire limit in CPU per message (less load-dependent than the rates)\n` +
       `exactly once: ${exactlyOnce ? 'yes' : 'NO'} (${sinkStats.messages} messages, ${sinkStats.distinct} distinct readers, ${sinkStats.duplicates} duplicates, ${sentRows} deliveries sent); ` +
       `message ${(sinkStats.bytes / Math.max(1, sinkStats.messages) / 1024).toFixed(0)} KB (wire limit's ${(sample.wireMessages[0]!.raw.length / 1024).toFixed(0)} KB); ` +
       `peak ${sinkStats.connections.peak} connections open at the sink${RELAY_LATENCY_MS ? `, which answers ${RELAY_LATENCY_MS} ms late` : ''}${sinkStats.connections.refused ? `, ${sinkStats.connections.refused} refused` : ''}\n` +
@@ -254,7 +286,8 @@ async function sendBench() {
         exactlyOnce,
         deliveries: counts,
         baselines: { naive, wire, messageBytes: sample.wireMessages[0]!.raw.length },
-        ratios: { naive: sendRate / naive.rate, wire: sendRate / wire.mean },
+        ratios: { naive: sendRate / naive.rate, wire: sendRate / wire.mean, wireCpu: wire.cpuMsPerMessage / projectCpuMs },
+        otherCoresDuringSend: otherCores,
         table: rows.map(([stage, time, rate, ratio]) => ({ stage, time, rate, ratio })),
         ...(profileDir ? { profile: { dir: path.relative(ROOT, profileDir), summary: profile, statements: topSql } } : {}),
       },

@@ -4,9 +4,10 @@
  * /proc. bench/run.ts and bench/latency.ts share them.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -75,47 +76,63 @@ function procStatus(pid: number, key: string): number | undefined {
   }
 }
 
-/** Every PostgreSQL server process on this machine (backends, WAL writer, checkpointer, autovacuum). */
-function postgresPids(): number[] {
-  const pids: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return pids;
+/** Busy CPU seconds of the whole machine, all cores (user, nice, system, irq, softirq, steal), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return ((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) / 100;
 }
 
 /**
- * PostgreSQL's CPU during the send: every postgres process is sampled each second; the sum of what
- * each one used between its first and last sample (a backend born during the run counts from 0).
- * That includes the WAL writer and checkpointer the send's writes cause, and anything else the
- * server did meanwhile: run the benchmark on an otherwise idle server.
+ * PostgreSQL's CPU during the send: the bench database's backends and the server's own processes
+ * (WAL writer, checkpointer, background writer; pg_stat_activity lists them without a database) are
+ * sampled each second from /proc; the sum of what each one used between its first and last sample
+ * (a backend born during the run counts from 0). Other databases' backends (a test suite on the same
+ * server) are left out; the server's own processes also work for them, so keep the server quiet.
  */
 class PgCpu {
   private readonly first = new Map<number, number>();
   private readonly last = new Map<number, number>();
-  constructor() {
-    for (const pid of postgresPids()) {
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly dbName: string,
+  ) {}
+
+  /** Watches from the admin database, so the watching backend is not counted. */
+  static async start(adminUrl: string, dbName: string): Promise<PgCpu> {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    const watcher = new PgCpu(client, dbName);
+    for (const pid of await watcher.pids()) {
       const c = cpuSeconds(pid);
-      if (c !== undefined) this.first.set(pid, c);
+      if (c !== undefined) watcher.first.set(pid, c);
     }
+    return watcher;
   }
-  sample(): void {
-    for (const pid of postgresPids()) {
+
+  private async pids(): Promise<number[]> {
+    const { rows } = await this.client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 OR datname IS NULL', [
+      this.dbName,
+    ]);
+    return rows.map((r) => r.pid);
+  }
+
+  async sample(): Promise<void> {
+    for (const pid of await this.pids()) {
       const c = cpuSeconds(pid);
       if (c === undefined) continue;
       if (!this.first.has(pid)) this.first.set(pid, 0);
       this.last.set(pid, c);
     }
   }
+
   seconds(): number {
     let s = 0;
     for (const [pid, c] of this.last) s += c - (this.first.get(pid) ?? 0);
     return s;
+  }
+
+  stop(): Promise<void> {
+    return this.client.end();
   }
 }
 
@@ -140,6 +157,8 @@ export interface SendSetup {
   dataDir: string;
   /** PostgreSQL; undefined: PGlite in dataDir. */
   dbUrl: string | undefined;
+  /** PostgreSQL: where to watch the server from (its CPU), and the bench database's name. */
+  pg?: { adminUrl: string; dbName: string } | undefined;
   date: string;
   cron: string;
   /** More environment for the sender (SMTP_MAX_CONNECTIONS…). */
@@ -165,7 +184,8 @@ export async function runDigestSend(o: SendSetup): Promise<SendRun> {
   } as NodeJS.ProcessEnv;
   if (o.dbUrl) env.DATABASE_URL = o.dbUrl;
   else delete env.DATABASE_URL;
-  const pgCpu = new PgCpu();
+  // PGlite runs inside the sender: its CPU is the sender's.
+  const pgCpu = o.pg ? await PgCpu.start(o.pg.adminUrl, o.pg.dbName) : undefined;
   const t0 = performance.now();
   const startedAt = Date.now();
   // The `digest` command as `npx digest send` runs it (bin/digest: the heap settings of the bulk
@@ -224,13 +244,15 @@ export async function runDigestSend(o: SendSetup): Promise<SendRun> {
   // The sender's CPU often (what it used in its last moments is lost); the rest each second.
   const cpuSampler = setInterval(() => (senderCpuS = cpuSeconds(pid) ?? senderCpuS), 100);
   let sampling = false;
+  let watching: Promise<unknown> = Promise.resolve();
   const sampler = setInterval(() => {
     if (sampling) return;
     sampling = true;
-    pgCpu.sample();
+    watching = pgCpu?.sample().catch(() => undefined) ?? Promise.resolve();
+    const watched = watching;
     peak = Math.max(peak, procStatus(pid, 'VmHWM') ?? 0);
     const rss = procStatus(pid, 'VmRSS');
-    void ask<SinkStats>(o.sink.child, 'stats').then((s) => {
+    void Promise.all([ask<SinkStats>(o.sink.child, 'stats'), watched]).then(([s]) => {
       if (rss) rssAt.push({ done: s.messages / Math.max(1, o.readers), rss });
       sampling = false;
     });
@@ -239,7 +261,9 @@ export async function runDigestSend(o: SendSetup): Promise<SendRun> {
   const end = performance.now();
   clearInterval(sampler);
   clearInterval(cpuSampler);
-  pgCpu.sample();
+  await watching;
+  await pgCpu?.sample().catch(() => undefined);
+  await pgCpu?.stop();
   if (exitCode !== 0) process.stderr.write(`digest send exited ${exitCode}\n${errTail}\n${stdout}\n`);
   return {
     wallMs: end - t0,
@@ -250,7 +274,7 @@ export async function runDigestSend(o: SendSetup): Promise<SendRun> {
     peakRssBytes: peak,
     rssAt,
     senderCpuS,
-    pgCpuS: pgCpu.seconds(),
+    pgCpuS: pgCpu?.seconds() ?? 0,
     exitCode,
     summary: stdout.trim().split('\n').pop() ?? '',
   };
