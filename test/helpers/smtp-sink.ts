@@ -35,12 +35,28 @@ export interface SmtpSinkOptions {
   readonly latencyMs?: number | ((address: string) => number);
   /** Listen on this port (a relay restarted where it was); default: any free one. */
   readonly port?: number;
+  /** Connections beyond this many are answered 421 "Too many connected clients" and closed (smtp-server's own). */
+  readonly maxClients?: number;
+}
+
+/** One RCPT TO as the sink saw it: on which connection, when (performance.now()), and the reply code given. */
+export interface RecipientSeen {
+  readonly connection: string;
+  readonly address: string;
+  readonly at: number;
+  readonly code: number;
 }
 
 export interface SmtpSink {
   readonly port: number;
   readonly url: string;
   readonly messages: ReceivedMessage[];
+  /** Every RCPT TO, in order of arrival. */
+  readonly recipients: RecipientSeen[];
+  /** Sessions accepted (past the greeting; not those refused for maxClients), since the start. */
+  readonly accepted: () => number;
+  /** The most sessions open at once, since the start. */
+  readonly peakConnections: () => number;
   /** Resolves once `count` messages have arrived (or rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   close(): Promise<void>;
@@ -53,6 +69,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const waiters: { count: number; resolve: () => void }[] = [];
   let rcpts = 0;
   let datas = 0;
+  const recipients: RecipientSeen[] = [];
+  const live = new Set<string>();
+  let accepted = 0;
+  let peak = 0;
   const delay = (address: string | undefined) => {
     const ms = typeof options.latencyMs === 'function' ? (address === undefined ? 0 : options.latencyMs(address)) : options.latencyMs;
     return ms ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
@@ -65,6 +85,17 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     // Loopback clients only, on a machine with no DNS beyond the registries: no reverse lookups.
     disableReverseLookup: true,
     size: 10 * 1024 * 1024,
+    ...(options.maxClients ? { maxClients: options.maxClients } : {}),
+    // Called only for sessions let in (a connection refused for maxClients never gets here).
+    onConnect(session, cb) {
+      live.add(session.id);
+      accepted += 1;
+      peak = Math.max(peak, live.size);
+      cb();
+    },
+    onClose(session) {
+      live.delete(session.id);
+    },
     onAuth(_auth, _session, cb) {
       cb(null, { user: 'test' });
     },
@@ -73,9 +104,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       if (!reply) return cb();
       cb(Object.assign(new Error(reply.message), { responseCode: reply.code }));
     },
-    onRcptTo(address, _session, cb) {
+    onRcptTo(address, session, cb) {
       rcpts += 1;
       const reply = options.onRecipient?.(address.address, rcpts);
+      recipients.push({ connection: session.id, address: address.address, at: performance.now(), code: reply?.code ?? 250 });
       void delay(address.address).then(() => {
         if (reply) {
           const err = new Error(reply.message) as Error & { responseCode: number };
@@ -124,6 +156,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    recipients,
+    accepted: () => accepted,
+    peakConnections: () => peak,
     waitFor(count, timeoutMs = 20_000) {
       if (messages.length >= count) return Promise.resolve(messages);
       return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { PipelinedSmtp, SmtpSendError, type PipelineOptions } from './smtp-pipeline.js';
+import { PipelinedSmtp, SmtpSendError, type PipelineOptions, type PipelineStats } from './smtp-pipeline.js';
 import { RelayUnavailable, type Outcome, type OutgoingMessage, type Sender } from './sender.js';
 import { classifySmtpFailure } from './smtp-reply.js';
 
@@ -6,11 +6,19 @@ import { classifySmtpFailure } from './smtp-reply.js';
  * The fast path: the pipelining client (smtp-pipeline.ts). It knows whether a message's body had
  * been written when a connection died, so a lost connection is `transient` before that and
  * `uncertain` after it; a connection that could not be opened (refused, TLS, AUTH) is the relay's
- * fault, never the reader's: `transient`, relayDown.
+ * fault, never the reader's: `transient`, relayDown. A connection refused for too many while
+ * others are open, and a message refused for our rate, never reach here: the pipeline answers them
+ * by sending slower (smtp-pipeline.ts).
  */
-export function pipelinedSender(options: PipelineOptions): Sender {
+export interface PipelinedSender extends Sender {
+  /** The pool's connections, target, round trip and pushback, for metrics and logs. */
+  stats(): PipelineStats;
+}
+
+export function pipelinedSender(options: PipelineOptions): PipelinedSender {
   const smtp = new PipelinedSmtp(options);
   return {
+    stats: () => smtp.stats(),
     async send(message: OutgoingMessage): Promise<Outcome> {
       try {
         await smtp.send(message);

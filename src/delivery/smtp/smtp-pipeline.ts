@@ -1,14 +1,27 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import os from 'node:os';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { ConnectionBudget } from './connection-budget.js';
+import { backoffMs, isConnectionLimit, mayRequeue, readPushback } from './relay-pushback.js';
+import { Connection, type ConnectionOptions, dotStuffed, ok, opening, type Reply, SmtpSendError } from './smtp-connection.js';
+
+export { dotStuffed, type OpenStage, SmtpSendError } from './smtp-connection.js';
 
 /**
- * The bulk sender: a small SMTP client that keeps `maxConnections` connections busy with
- * PIPELINING (RFC 2920). Per message it writes the envelope (MAIL, RCPT, DATA) in one go, and the
- * message body together with the next message's envelope, so a connection costs one round trip per
- * message and one socket write; nodemailer's client costs about three times the CPU per message
- * (streams per message, a write per command). Relays that do not offer PIPELINING get the same
- * commands one at a time.
+ * The bulk sender: a small SMTP client that keeps connections busy with PIPELINING (RFC 2920). Per
+ * message it writes the envelope (MAIL, RCPT, DATA) in one go, and the message body together with
+ * the next message's envelope, so a connection costs one round trip per message and one socket
+ * write; nodemailer's client costs about three times the CPU per message (streams per message, a
+ * write per command). Relays that do not offer PIPELINING get the same commands one at a time.
+ *
+ * How many connections (connection-budget.ts): two to start, more while messages wait and the
+ * measured round trip says the wire, not our CPU, is what limits (a relay 50 ms away: one message
+ * per 50 ms per connection), never more than `maxConnections`. The relay's pushback
+ * (relay-pushback.ts) is answered per connection, not per message:
+ * - a connection refused for too many while others of ours are open lowers the cap to those; its
+ *   messages wait for them, nothing is failed and the relay is not judged down;
+ * - a message refused for our rate goes back to the front of the queue (it was refused, so a resend
+ *   cannot duplicate it), the connection that got the refusal pauses (1 s, doubled in a row up to
+ *   30 s) and the target loses a connection. A message put back too often is refused to the worker.
+ * Only a definite 4xx reply puts a message back: a connection lost after its body was written stays
+ * `uncertain` (the relay may have it), as below.
  *
  * Failures are reported the way nodemailer reports them (code EENVELOPE / EMESSAGE / ECONNECTION /
  * ETIMEDOUT, the reply code and text), so smtp-reply.ts classifies both alike; in addition each
@@ -17,19 +30,22 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
  *
  * Not here: DKIM signing and SMTP_RATE pacing (createSender() leaves those to nodemailer).
  */
-export interface PipelineOptions {
-  readonly host: string;
-  readonly port: number;
-  /** smtps: TLS from the first byte. */
-  readonly secure: boolean;
-  /** Loopback relays: never STARTTLS. Otherwise STARTTLS is used when the relay offers it. */
-  readonly ignoreTLS: boolean;
-  readonly auth?: { readonly user: string; readonly pass: string } | undefined;
+export interface PipelineOptions extends ConnectionOptions {
+  /** SMTP_MAX_CONNECTIONS: never more connections, whatever the round trip. */
   readonly maxConnections: number;
-  readonly connectionTimeoutMs?: number;
-  readonly socketTimeoutMs?: number;
   /** An idle connection says QUIT after this long. */
   readonly idleMs?: number;
+  /** Connections to have before a round trip is measured (default 2). */
+  readonly minConnections?: number;
+  /** Our CPU per message, which sizes the pool against the round trip (default 0.25 ms). */
+  readonly perMessageMs?: number;
+  /** A connection's first pause after pushback (default 1 s), doubled in a row up to `backoffMaxMs` (30 s). */
+  readonly backoffMs?: number;
+  readonly backoffMaxMs?: number;
+  /** After a refusal for too many connections, one more is tried this long after (default 60 s). */
+  readonly regrowCapMs?: number;
+  /** The pipeline's clock, ms and monotonic (default performance.now). */
+  readonly now?: () => number;
 }
 
 export interface BulkMessage {
@@ -40,250 +56,97 @@ export interface BulkMessage {
   readonly raw: Buffer;
 }
 
-export class SmtpSendError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly bodySent: boolean,
-    readonly responseCode?: number,
-    readonly response?: string,
-  ) {
-    super(message);
-  }
-  /** Set when the failure was in opening the connection (connect, greeting, EHLO, TLS, AUTH). */
-  duringOpen: OpenStage | undefined;
-  /** The command the relay refused ('MAIL FROM', 'RCPT TO', 'DATA'…): a refused sender is not a bounce. */
-  command: string | undefined;
-}
-
-/** How far opening a connection got when it failed. */
-export type OpenStage = 'connect' | 'greeting' | 'ehlo' | 'tls' | 'auth';
-
-interface Reply {
-  readonly code: number;
-  readonly text: string;
+/** The pool as metrics and logs show it. */
+export interface PipelineStats {
+  /** Connections open now (opened and not yet closed). */
+  readonly connections: number;
+  /** Connections being opened now. */
+  readonly opening: number;
+  /** Connections the pool aims for: the round trip's worth, within the cap and rate limits. */
+  readonly target: number;
+  /** The cap in force: maxConnections, or fewer after the relay refused connections for too many. */
+  readonly cap: number;
+  /** Moving average of a message's round trip (body written to its reply read), ms. */
+  readonly roundTripMs: number | undefined;
+  /** Connections pausing after pushback now. */
+  readonly backingOff: number;
+  /** Messages refused for our rate and put back in the queue, since the start. */
+  readonly rateLimited: number;
+  /** Pauses of a connection after pushback, since the start. */
+  readonly pauses: number;
+  /** Connections refused for too many while others were open, since the start. */
+  readonly refusedConnections: number;
+  /** The most connections open at once, since the start. */
+  readonly peakConnections: number;
 }
 
 interface Job {
   readonly message: BulkMessage;
   readonly resolve: () => void;
   readonly reject: (err: SmtpSendError) => void;
+  /** Times put back in the queue after pushback, and when first. */
+  requeues: number;
+  firstRequeuedAt: number | undefined;
+  /** When its body was written (the pipeline's clock): the round trip is measured from here. */
+  bodyAt: number;
 }
 
-/** Lines that start with a dot get another (RFC 5321 4.5.2); then the end-of-data line. */
-export function dotStuffed(raw: Buffer): Buffer {
-  const end = raw.length >= 2 && raw[raw.length - 2] === 13 && raw[raw.length - 1] === 10 ? '.\r\n' : '\r\n.\r\n';
-  if (raw[0] !== 0x2e && raw.indexOf('\n.') < 0) return Buffer.concat([raw, Buffer.from(end)]);
-  let s = raw.toString('latin1').replace(/\n\./g, '\n..');
-  if (s.startsWith('.')) s = `.${s}`;
-  return Buffer.from(s + end, 'latin1');
-}
-
-/** Reads SMTP replies off a socket, in order; replies that arrive before anyone asks are kept. */
-class ReplyReader {
-  private buffer = '';
-  private lines: string[] = [];
-  private readonly replies: Reply[] = [];
-  private waiter: { n: number; resolve: (r: Reply[]) => void; reject: (e: Error) => void } | undefined;
-  private failure: Error | undefined;
-
-  push(chunk: string): void {
-    this.buffer += chunk;
-    for (let eol = this.buffer.indexOf('\n'); eol >= 0; eol = this.buffer.indexOf('\n')) {
-      const line = this.buffer.slice(0, eol).replace(/\r$/, '');
-      this.buffer = this.buffer.slice(eol + 1);
-      this.lines.push(line);
-      if (line[3] !== '-') {
-        this.replies.push({ code: Number(line.slice(0, 3)) || 0, text: this.lines.join('\n') });
-        this.lines = [];
-      }
-    }
-    this.settle();
-  }
-
-  fail(err: Error): void {
-    this.failure ??= err;
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.reject(this.failure);
-  }
-
-  private settle(): void {
-    const w = this.waiter;
-    if (w && this.replies.length >= w.n) {
-      this.waiter = undefined;
-      w.resolve(this.replies.splice(0, w.n));
-    }
-  }
-
-  next(n: number): Promise<Reply[]> {
-    if (this.replies.length >= n) return Promise.resolve(this.replies.splice(0, n));
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.waiter = { n, resolve, reject };
-    });
-  }
-}
-
-/** An error of open() as an SmtpSendError that says at which step it happened. */
-function opening(e: unknown, stage: OpenStage): SmtpSendError {
-  const err = e instanceof SmtpSendError ? e : new SmtpSendError((e as Error).message, 'ECONNECTION', false);
-  err.duringOpen = stage;
-  return err;
-}
-
-const ok = (r: Reply | undefined) => r !== undefined && r.code >= 200 && r.code < 300;
-const oneLine = (r: Reply) => r.text.replace(/\s+/g, ' ').trim();
-
-class Connection {
-  private socket!: Socket | TLSSocket;
-  private readonly reader = new ReplyReader();
-  private pipelining = false;
-  private extensions = '';
-  closed = false;
-  /** The step open() is at: a failure is reported as having happened there. */
-  stage: OpenStage = 'connect';
-
-  constructor(private readonly o: PipelineOptions) {}
-
-  private attach(socket: Socket | TLSSocket): void {
-    this.socket = socket;
-    socket.setEncoding('latin1');
-    socket.setNoDelay(true);
-    socket.setTimeout(this.o.socketTimeoutMs ?? 60_000, () =>
-      socket.destroy(Object.assign(new Error('socket timeout'), { code: 'ETIMEDOUT' })),
-    );
-    socket.on('data', (c: string) => this.reader.push(c));
-    socket.on('error', (e: NodeJS.ErrnoException) => this.lost(e));
-    socket.on('close', () => this.lost(Object.assign(new Error('connection closed by the relay'), { code: 'ECONNECTION' })));
-  }
-
-  private lost(e: NodeJS.ErrnoException): void {
-    this.closed = true;
-    this.reader.fail(e);
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(data);
-  }
-
-  replies(n: number): Promise<Reply[]> {
-    return this.reader.next(n);
-  }
-
-  /** Connects, says EHLO, upgrades to TLS and logs in as configured. Throws SmtpSendError. */
-  async open(): Promise<void> {
-    const o = this.o;
-    const timeout = o.connectionTimeoutMs ?? 15_000;
-    const socket = await new Promise<Socket | TLSSocket>((resolve, reject) => {
-      const s = o.secure ? tlsConnect({ host: o.host, port: o.port, servername: o.host }) : netConnect({ host: o.host, port: o.port });
-      const timer = setTimeout(() => s.destroy(Object.assign(new Error('connection timeout'), { code: 'ETIMEDOUT' })), timeout);
-      s.once(o.secure ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      s.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-    }).catch((e: NodeJS.ErrnoException) => {
-      throw new SmtpSendError(e.message, e.code === 'ETIMEDOUT' ? 'ETIMEDOUT' : 'ECONNECTION', false, undefined, e.code);
-    });
-    this.attach(socket);
-    this.stage = 'greeting';
-    const [greeting] = await this.expect(1, 'greeting');
-    if (!ok(greeting)) throw this.refused(greeting!, 'EPROTOCOL', 'greeting');
-    this.stage = 'ehlo';
-    await this.ehlo();
-    if (!o.secure && !o.ignoreTLS && /\bSTARTTLS\b/i.test(this.extensions)) {
-      this.stage = 'tls';
-      this.write('STARTTLS\r\n');
-      const [r] = await this.expect(1, 'STARTTLS');
-      if (!ok(r)) throw this.refused(r!, 'ETLS', 'STARTTLS');
-      const plain = this.socket as Socket;
-      plain.removeAllListeners('data').removeAllListeners('close').removeAllListeners('error');
-      const tls = await new Promise<TLSSocket>((resolve, reject) => {
-        const t = tlsConnect({ socket: plain, servername: o.host });
-        t.once('secureConnect', () => resolve(t));
-        t.once('error', reject);
-      }).catch((e: Error) => {
-        throw new SmtpSendError(e.message, 'ETLS', false);
-      });
-      this.attach(tls);
-      await this.ehlo();
-    }
-    if (o.auth) {
-      this.stage = 'auth';
-      const plainAuth = Buffer.from(`\0${o.auth.user}\0${o.auth.pass}`).toString('base64');
-      this.write(`AUTH PLAIN ${plainAuth}\r\n`);
-      const [r] = await this.expect(1, 'AUTH');
-      if (!ok(r)) throw this.refused(r!, 'EAUTH', 'AUTH');
-    }
-  }
-
-  private async ehlo(): Promise<void> {
-    this.write(`EHLO ${os.hostname() || 'localhost'}\r\n`);
-    const [r] = await this.expect(1, 'EHLO');
-    if (!ok(r)) throw this.refused(r!, 'EPROTOCOL', 'EHLO');
-    this.extensions = r!.text;
-    this.pipelining = /^250[ -]PIPELINING\b/im.test(r!.text);
-  }
-
-  get pipelines(): boolean {
-    return this.pipelining;
-  }
-
-  /** Replies, or a connection error as SmtpSendError (nothing of a message was written yet). */
-  async expect(n: number, what: string, bodySent = false): Promise<Reply[]> {
-    try {
-      return await this.replies(n);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new SmtpSendError(`${what}: ${err.message}`, err.code === 'ETIMEDOUT' ? 'ETIMEDOUT' : 'ECONNECTION', bodySent);
-    }
-  }
-
-  refused(r: Reply, code: string, what: string, bodySent = false): SmtpSendError {
-    const err = new SmtpSendError(`${what} refused: ${oneLine(r)}`, code, bodySent, r.code, oneLine(r));
-    err.command = what;
-    return err;
-  }
-
-  quit(): void {
-    if (this.closed || !this.socket) return;
-    this.closed = true;
-    try {
-      this.socket.end('QUIT\r\n');
-    } catch {
-      /* already gone */
-    }
-    this.socket.unref();
-  }
-
-  destroy(): void {
-    this.closed = true;
-    this.socket?.destroy();
-  }
-}
+/** What became of a message whose reply was read. */
+type Settled = 'sent' | 'refused' | 'pushback';
 
 export class PipelinedSmtp {
   private readonly queue: Job[] = [];
   private readonly idle: (() => void)[] = [];
   private readonly connections = new Set<Connection>();
+  private readonly budget: ConnectionBudget;
+  private readonly now: () => number;
+  /** Connection loops: each opens one connection and sends on it until it is idle or closed. */
   private running = 0;
+  private opening = 0;
+  private open = 0;
+  private peak = 0;
+  private rateLimited = 0;
+  private pauses = 0;
+  private refusedConnections = 0;
+  private readonly backingOff = new Set<() => void>();
+  /** No connection is opened before this: one closed by the relay's rate-limit 421 waits out its pause. */
+  private reopenAt = 0;
+  private reopenTimer: NodeJS.Timeout | undefined;
   private closing = false;
 
-  constructor(private readonly o: PipelineOptions) {}
+  constructor(private readonly o: PipelineOptions) {
+    this.now = o.now ?? (() => performance.now());
+    this.budget = new ConnectionBudget({
+      cap: o.maxConnections,
+      min: o.minConnections,
+      perMessageMs: o.perMessageMs,
+      regrowCapMs: o.regrowCapMs,
+      rateLimitWindowMs: o.backoffMs,
+    });
+  }
 
   /** Resolves once the relay answered 250 to the message; rejects with an SmtpSendError. */
   send(message: BulkMessage): Promise<void> {
     if (this.closing) return Promise.reject(new SmtpSendError('sender closed', 'ECONNECTION', false));
     return new Promise((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
-      const wake = this.idle.shift();
-      if (wake) wake();
-      else if (this.running < this.o.maxConnections) void this.run();
+      this.queue.push({ message, resolve, reject, requeues: 0, firstRequeuedAt: undefined, bodyAt: 0 });
+      this.dispatch();
     });
+  }
+
+  stats(): PipelineStats {
+    return {
+      connections: this.open,
+      opening: this.opening,
+      target: this.budget.target(this.now()),
+      cap: this.budget.cap,
+      roundTripMs: this.budget.roundTripMs,
+      backingOff: this.backingOff.size,
+      rateLimited: this.rateLimited,
+      pauses: this.pauses,
+      refusedConnections: this.refusedConnections,
+      peakConnections: this.peak,
+    };
   }
 
   /**
@@ -304,8 +167,42 @@ export class PipelinedSmtp {
 
   close(): void {
     this.closing = true;
+    if (this.reopenTimer) clearTimeout(this.reopenTimer);
     for (const wake of this.idle.splice(0)) wake();
+    for (const stop of [...this.backingOff]) stop();
     for (const c of this.connections) c.quit();
+    // Waiting for a reopen with no connection left: nobody else will settle them.
+    if (this.running === 0) this.rejectQueued();
+  }
+
+  private rejectQueued(): void {
+    for (const job of this.queue.splice(0)) job.reject(new SmtpSendError('sender closed', 'ECONNECTION', false));
+  }
+
+  /** The head of the queue to a connection waiting for work, else perhaps a new connection. */
+  private dispatch(): void {
+    const wake = this.idle.shift();
+    if (wake) wake();
+    else this.grow();
+  }
+
+  /**
+   * Opens connections while messages wait and the budget allows. Openings in parallel are at most
+   * the connections already open (one at first): the first tells whether the relay is there at all,
+   * and a refusal for too many connections always finds open ones to leave the messages to.
+   */
+  private grow(): void {
+    if (this.closing || this.queue.length === 0 || this.idle.length > 0) return;
+    const now = this.now();
+    if (now < this.reopenAt) {
+      this.reopenTimer ??= setTimeout(() => {
+        this.reopenTimer = undefined;
+        this.grow();
+      }, this.reopenAt - now);
+      return;
+    }
+    const target = this.budget.target(now);
+    while (this.queue.length > 0 && this.running < target && this.opening < Math.max(1, this.open)) void this.run();
   }
 
   /** The next job, or undefined when none came for `idleMs` (or the sender is closing). */
@@ -327,37 +224,113 @@ export class PipelinedSmtp {
     });
   }
 
-  /** One connection's life: take jobs while there are any, pipelining each body with the next envelope. */
+  /** A connection's pause after pushback; cut short by close(). */
+  private backOff(ms: number): Promise<void> {
+    this.pauses += 1;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.backingOff.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.backingOff.add(done);
+    });
+  }
+
+  private pauseMs(inARow: number): number {
+    return backoffMs(inARow, this.o.backoffMs ?? 1000, this.o.backoffMaxMs ?? 30_000);
+  }
+
+  /**
+   * An opening refused. With connections of ours open and a refusal for too many (a 421, pushback),
+   * the relay has all it will take: the cap comes down to them and the messages wait for them.
+   * Otherwise the relay cannot be used: the head of the queue is failed with `duringOpen`, which
+   * the worker counts towards judging the relay down.
+   */
+  private refusedOpen(err: SmtpSendError): void {
+    if (this.open > 0 && err.responseCode !== undefined && isConnectionLimit(err.responseCode, err.response ?? '')) {
+      this.budget.noteTooManyConnections(this.open, this.now());
+      this.refusedConnections += 1;
+      return;
+    }
+    this.queue.shift()?.reject(err);
+  }
+
+  /**
+   * A definite refusal of a message (a reply, never a lost connection). Pushback puts it back at the
+   * front of the queue, within bounds (mayRequeue), and tells the caller to pause its connection;
+   * anything else, or a message put back too often, is rejected.
+   */
+  private refuse(job: Job, reply: Reply, err: SmtpSendError): Settled {
+    if (readPushback(reply.code, reply.text) === 'none') {
+      job.reject(err);
+      return 'refused';
+    }
+    const now = this.now();
+    this.budget.noteRateLimit(this.running, now);
+    if (!mayRequeue({ requeues: job.requeues, firstAt: job.firstRequeuedAt }, now)) job.reject(err);
+    else {
+      job.requeues += 1;
+      job.firstRequeuedAt ??= now;
+      this.rateLimited += 1;
+      this.queue.unshift(job);
+      this.dispatch();
+    }
+    return 'pushback';
+  }
+
+  /** One connection's life: open it, then take jobs while there are any, pipelining each body with the next envelope. */
   private async run(): Promise<void> {
     this.running += 1;
-    let conn: Connection | undefined;
+    this.opening += 1;
+    const conn = new Connection(this.o);
+    this.connections.add(conn);
+    let opened = false;
     /** The job whose body was written and whose final reply has not been read yet. */
     let awaiting: Job | undefined;
     let needRset = false;
+    /** Pushback replies in a row on this connection, and whether to pause before the next message. */
+    let pushbacks = 0;
+    let pause = false;
+    const settled = (s: Settled) => {
+      if (s === 'pushback') {
+        pushbacks += 1;
+        pause = true;
+      } else if (s === 'sent') pushbacks = 0;
+    };
     try {
+      try {
+        await conn.open();
+      } catch (e) {
+        this.refusedOpen(opening(e, conn.stage));
+        return;
+      } finally {
+        this.opening -= 1;
+      }
+      opened = true;
+      this.open += 1;
+      this.peak = Math.max(this.peak, this.open);
       for (;;) {
         // With no next message waiting, read the last body's reply now rather than after the idle
         // wait: its 250 (and so its `sent` mark) must not sit unread for seconds at a send's tail,
-        // where a crash would resend it.
-        if (awaiting && conn && this.queue.length === 0) {
+        // where a crash would resend it. Likewise before a pause.
+        if (awaiting && (this.queue.length === 0 || pause)) {
           const prev = awaiting;
           awaiting = undefined;
-          await this.finish(conn, prev);
+          settled(await this.finish(conn, prev));
           if (conn.closed) break;
         }
+        if (pause) {
+          pause = false;
+          await this.backOff(this.pauseMs(pushbacks));
+          if (conn.closed || this.closing) break;
+        }
+        // Fewer connections wanted (the relay pushed back): this one goes.
+        if (this.running > this.budget.ceiling(this.now())) break;
         let job = await this.next();
         if (!job) break;
-        if (!conn) {
-          conn = new Connection(this.o);
-          this.connections.add(conn);
-          try {
-            await conn.open();
-          } catch (e) {
-            job.reject(opening(e, conn.stage));
-            conn.destroy();
-            break;
-          }
-        }
+        if (this.queue.length > 0) this.grow();
         const m = job.message;
         const envelope = `${needRset ? 'RSET\r\n' : ''}MAIL FROM:<${m.from}>\r\nRCPT TO:<${m.to}>\r\nDATA\r\n`;
         const count = needRset ? 4 : 3;
@@ -368,22 +341,32 @@ export class PipelinedSmtp {
         if (awaiting) {
           const prev = awaiting;
           awaiting = undefined;
-          await this.finish(conn, prev);
+          settled(await this.finish(conn, prev));
         }
         let replies: Reply[];
         try {
           if (conn.pipelines) replies = await conn.expect(count, 'envelope');
           else replies = await this.lockstep(conn, envelope);
         } catch (e) {
-          job.reject(e as SmtpSendError);
-          break;
+          // A relay that refused the envelope and closed (a 421 at RCPT TO) answered: its refusal,
+          // not the lost connection, is what became of the message (no body was written).
+          const before = conn.leftover();
+          const refusal = before.find((r) => !ok(r));
+          if (!refusal) {
+            job.reject(e as SmtpSendError);
+            break;
+          }
+          replies = [...before, ...Array<Reply>(Math.max(0, count - before.length)).fill(refusal)];
         }
         const [mail, rcpt, data] = replies.slice(count - 3);
         if (!ok(mail) || !ok(rcpt) || data!.code !== 354) {
           const bad = !ok(mail) ? mail! : !ok(rcpt) ? rcpt! : data!;
-          job.reject(
-            conn.refused(bad, !ok(mail) || !ok(rcpt) ? 'EENVELOPE' : 'EMESSAGE', !ok(mail) ? 'MAIL FROM' : !ok(rcpt) ? 'RCPT TO' : 'DATA'),
+          const err = conn.refused(
+            bad,
+            !ok(mail) || !ok(rcpt) ? 'EENVELOPE' : 'EMESSAGE',
+            !ok(mail) ? 'MAIL FROM' : !ok(rcpt) ? 'RCPT TO' : 'DATA',
           );
+          settled(this.refuse(job, bad, err));
           job = undefined;
           if (data!.code === 354) {
             // A relay that took DATA after refusing the envelope: end an empty message, then reset.
@@ -396,23 +379,27 @@ export class PipelinedSmtp {
           continue;
         }
         conn.write(dotStuffed(m.raw));
+        job.bodyAt = this.now();
         awaiting = job;
         if (!conn.pipelines) {
           awaiting = undefined;
-          await this.finish(conn, job);
+          settled(await this.finish(conn, job));
         }
         if (conn.closed) break;
       }
     } finally {
-      if (awaiting && conn) await this.finish(conn, awaiting);
-      if (conn) {
-        this.connections.delete(conn);
+      if (awaiting) settled(await this.finish(conn, awaiting));
+      this.connections.delete(conn);
+      if (opened) {
+        this.open -= 1;
         conn.quit();
-      }
+      } else conn.destroy();
       this.running -= 1;
-      // Jobs left with no connection to take them (this one failed or quit): start another.
-      if (this.queue.length > 0 && this.running < this.o.maxConnections && !this.closing) void this.run();
-      else if (this.closing) for (const job of this.queue.splice(0)) job.reject(new SmtpSendError('sender closed', 'ECONNECTION', false));
+      // Closed after pushback (a rate-limit 421): no new connection before its pause is over.
+      if (pause) this.reopenAt = Math.max(this.reopenAt, this.now() + this.pauseMs(pushbacks));
+      // Jobs left with no connection to take them (this one failed or quit): open another.
+      if (this.closing) this.rejectQueued();
+      else this.grow();
     }
   }
 
@@ -432,14 +419,20 @@ export class PipelinedSmtp {
     return out;
   }
 
-  /** Reads the final reply to a written body: 250 resolves the job. */
-  private async finish(conn: Connection, job: Job): Promise<void> {
+  /** Reads the final reply to a written body: 250 resolves the job; a lost connection rejects it (uncertain). */
+  private async finish(conn: Connection, job: Job): Promise<Settled> {
+    let r: Reply;
     try {
-      const [r] = await conn.expect(1, 'end of data', true);
-      if (ok(r)) job.resolve();
-      else job.reject(conn.refused(r!, 'EMESSAGE', 'message', true));
+      [r] = (await conn.expect(1, 'end of data', true)) as [Reply];
     } catch (e) {
       job.reject(e as SmtpSendError);
+      return 'refused';
     }
+    if (ok(r)) {
+      this.budget.noteRoundTrip(this.now() - job.bodyAt);
+      job.resolve();
+      return 'sent';
+    }
+    return this.refuse(job, r, conn.refused(r, 'EMESSAGE', 'message', true));
   }
 }
