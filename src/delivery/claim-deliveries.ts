@@ -74,9 +74,9 @@ export async function claimDeliveries(db: Db, editionIds: readonly number[], lim
       -- LEFT JOIN: a delivery whose reader was erased (subscriber_id NULL) is judged not ok and
       -- skipped, never left due for ever.
       -- The edition's cutoff rides along, so a failure's backoff needs no query of its own.
-      -- MATERIALIZED: \`ok\` (a hash of the address looked up in suppressions) is computed once per
+      -- MATERIALIZED: ok (a hash of the address looked up in suppressions) is computed once per
       -- row, not once per SET column that reads it, and the UPDATE joins a batch-sized row set.
-      SELECT due.id, s.email, s.name, s.token_version, s.sections, e.cutoff_at,
+      SELECT due.id, due.edition_id, s.email, s.name, s.token_version, s.sections, e.cutoff_at,
              coalesce(s.status = 'active' AND NOT ${isSuppressedSql(sql.ref('s.email'))}, false) AS ok
         FROM due LEFT JOIN subscribers s ON s.id = due.subscriber_id
         JOIN editions e ON e.id = due.edition_id
@@ -88,7 +88,11 @@ export async function claimDeliveries(db: Db, editionIds: readonly number[], lim
            next_attempt_at = CASE WHEN j.ok THEN now() + make_interval(secs => ${leaseSeconds}) ELSE d.next_attempt_at END,
            error           = CASE WHEN j.ok THEN d.error ELSE 'reader not active or suppressed at send time' END
       FROM judged j
-     WHERE d.id = j.id
+     -- The edition_id condition changes no result (ids are unique) but shrinks the planner's estimate of
+     -- the join, so it probes deliveries_pkey once per claimed row: with one condition, on a table
+     -- of tens of thousands of rows it hashed the whole table per claim (a seq scan through every
+     -- dead version the send leaves behind).
+     WHERE d.id = j.id AND d.edition_id = j.edition_id
     RETURNING d.id, d.edition_id, d.subscriber_id, d.attempts, d.uncertain, d.status,
               j.email::text AS email, j.name, j.token_version, j.sections, j.cutoff_at`.execute(db);
   const claimed: ClaimedDelivery[] = [];
