@@ -74,7 +74,7 @@ export const envSchema = z.object({
   DATABASE_URL: opt(url('DATABASE_URL', ['postgres:', 'postgresql:'])),
   DATA_DIR: withDefault(z.string(), './data'),
   SMTP_URL: opt(url('SMTP_URL', ['smtp:', 'smtps:'])),
-  SMTP_MAX_CONNECTIONS: withDefault(int('SMTP_MAX_CONNECTIONS', 1, 100), 4),
+  SMTP_MAX_CONNECTIONS: withDefault(int('SMTP_MAX_CONNECTIONS', 1, 100), 16),
   SMTP_RATE: opt(int('SMTP_RATE', 1, 1_000_000)),
   MAIL_FROM: withDefault(z.string().min(3), 'Daily Digest <digest@localhost>'),
   DKIM_DOMAIN: opt(
