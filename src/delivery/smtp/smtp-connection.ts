@@ -44,11 +44,33 @@ export interface Reply {
 
 /** Lines that start with a dot get another (RFC 5321 4.5.2); then the end-of-data line. */
 export function dotStuffed(raw: Buffer): Buffer {
-  const end = raw.length >= 2 && raw[raw.length - 2] === 13 && raw[raw.length - 1] === 10 ? '.\r\n' : '\r\n.\r\n';
-  if (raw[0] !== 0x2e && raw.indexOf('\n.') < 0) return Buffer.concat([raw, Buffer.from(end)]);
+  const end = endOfData(raw);
+  if (!needsStuffing(raw)) return Buffer.concat([raw, end]);
   let s = raw.toString('latin1').replace(/\n\./g, '\n..');
   if (s.startsWith('.')) s = `.${s}`;
-  return Buffer.from(s + end, 'latin1');
+  return Buffer.concat([Buffer.from(s, 'latin1'), end]);
+}
+
+const END_AFTER_CRLF = Buffer.from('.\r\n');
+const END_WITH_CRLF = Buffer.from('\r\n.\r\n');
+
+/** The end-of-data line, with the CRLF the message lacks if it does not end with one. */
+function endOfData(raw: Buffer): Buffer {
+  return raw.length >= 2 && raw[raw.length - 2] === 13 && raw[raw.length - 1] === 10 ? END_AFTER_CRLF : END_WITH_CRLF;
+}
+
+function needsStuffing(raw: Buffer): boolean {
+  return raw[0] === 0x2e || raw.indexOf('\n.') >= 0;
+}
+
+const uncork = (socket: Socket) => socket.uncork();
+
+/** The three digits a reply line starts with, or 0. */
+function replyCode(line: string): number {
+  const a = line.charCodeAt(0) - 48;
+  const b = line.charCodeAt(1) - 48;
+  const c = line.charCodeAt(2) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9 ? a * 100 + b * 10 + c : 0;
 }
 
 /** Reads SMTP replies off a socket, in order; replies that arrive before anyone asks are kept. */
@@ -60,16 +82,25 @@ class ReplyReader {
   private failure: Error | undefined;
 
   push(chunk: string): void {
-    this.buffer += chunk;
-    for (let eol = this.buffer.indexOf('\n'); eol >= 0; eol = this.buffer.indexOf('\n')) {
-      const line = this.buffer.slice(0, eol).replace(/\r$/, '');
-      this.buffer = this.buffer.slice(eol + 1);
-      this.lines.push(line);
-      if (line[3] !== '-') {
-        this.replies.push({ code: Number(line.slice(0, 3)) || 0, text: this.lines.join('\n') });
+    // Scanned in place, one slice per line: a message costs four reply lines, parsed on every send.
+    const buf = this.buffer ? this.buffer + chunk : chunk;
+    let start = 0;
+    for (let eol = buf.indexOf('\n'); eol >= 0; eol = buf.indexOf('\n', start)) {
+      const line = buf.slice(start, eol > start && buf.charCodeAt(eol - 1) === 13 ? eol - 1 : eol);
+      start = eol + 1;
+      if (line.charCodeAt(3) === 45) {
+        this.lines.push(line);
+        continue;
+      }
+      let text = line;
+      if (this.lines.length > 0) {
+        this.lines.push(line);
+        text = this.lines.join('\n');
         this.lines = [];
       }
+      this.replies.push({ code: replyCode(line), text });
     }
+    this.buffer = start < buf.length ? buf.slice(start) : '';
     this.settle();
   }
 
@@ -142,6 +173,23 @@ export class Connection {
 
   write(data: string | Buffer): void {
     this.socket.write(data);
+  }
+
+  /**
+   * A message's body and the end-of-data line, and what else is written in this tick (the next
+   * message's envelope): one write to the socket, the body not copied (dot-stuffing aside, which
+   * a line starting with a dot needs, rarely). The socket is uncorked on the next tick, after the
+   * caller's synchronous continuations have written the next envelope.
+   */
+  writeBody(raw: Buffer): void {
+    const socket = this.socket;
+    socket.cork();
+    if (needsStuffing(raw)) socket.write(dotStuffed(raw));
+    else {
+      socket.write(raw);
+      socket.write(endOfData(raw));
+    }
+    process.nextTick(uncork, socket);
   }
 
   replies(n: number): Promise<Reply[]> {

@@ -1,6 +1,6 @@
 import { ConnectionBudget } from './connection-budget.js';
 import { backoffMs, isConnectionLimit, mayRequeue, readPushback } from './relay-pushback.js';
-import { Connection, type ConnectionOptions, dotStuffed, ok, opening, type Reply, SmtpSendError } from './smtp-connection.js';
+import { Connection, type ConnectionOptions, ok, opening, type Reply, SmtpSendError } from './smtp-connection.js';
 
 export { dotStuffed, type OpenStage, SmtpSendError } from './smtp-connection.js';
 
@@ -192,7 +192,7 @@ export class PipelinedSmtp {
    * and a refusal for too many connections always finds open ones to leave the messages to.
    */
   private grow(): void {
-    if (this.closing || this.queue.length === 0 || this.idle.length > 0) return;
+    if (this.closing || this.queue.length === 0 || this.idle.length > 0 || this.running >= this.o.maxConnections) return;
     const now = this.now();
     if (now < this.reopenAt) {
       this.reopenTimer ??= setTimeout(() => {
@@ -378,7 +378,7 @@ export class PipelinedSmtp {
           if (conn.closed || bad.code === 421) break;
           continue;
         }
-        conn.write(dotStuffed(m.raw));
+        conn.writeBody(m.raw);
         job.bodyAt = this.now();
         awaiting = job;
         if (!conn.pipelines) {
