@@ -71,7 +71,25 @@ export async function runEdition(given: SendDeps, edition: Edition, options: Sen
     options.signal?.removeEventListener('abort', stop);
   }
   if (!options.signal?.aborted && (await finishEditionIfDone(deps.db, edition.id))) {
-    deps.log.info({ event: 'edition.sent', edition: edition.id, date: edition.date, slot: edition.slot }, 'edition sent');
+    const pool = deps.sender.stats?.();
+    deps.log.info(
+      {
+        event: 'edition.sent',
+        edition: edition.id,
+        date: edition.date,
+        slot: edition.slot,
+        // How the relay was used: what to tune SMTP_MAX_CONNECTIONS by (README "Performance").
+        ...(pool && {
+          smtp: {
+            peakConnections: pool.peakConnections,
+            roundTripMs: pool.roundTripMs === undefined ? undefined : Math.round(pool.roundTripMs * 10) / 10,
+            rateLimited: pool.rateLimited,
+            refusedConnections: pool.refusedConnections,
+          },
+        }),
+      },
+      'edition sent',
+    );
   }
   return deliveryCounts(deps.db, edition.id);
 }

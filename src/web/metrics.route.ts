@@ -76,11 +76,56 @@ export function metricsRoutes(app: FastifyInstance, deps: WebDeps): void {
       })
     : undefined;
 
+  // The bulk sender's pool, as this process sized it from the relay's round trip and pushback.
+  const pool = deps.relay
+    ? {
+        connections: new Gauge({
+          name: 'digest_smtp_connections',
+          help: 'SMTP connections open to the relay now (the pool grows with the round trip, up to SMTP_MAX_CONNECTIONS)',
+          registers: [registry],
+        }),
+        target: new Gauge({
+          name: 'digest_smtp_connections_target',
+          help: "Connections the pool aims for: the relay's round trip worth, within the cap and after its pushback",
+          registers: [registry],
+        }),
+        cap: new Gauge({
+          name: 'digest_smtp_connections_cap',
+          help: 'SMTP_MAX_CONNECTIONS, or fewer after the relay refused connections for too many',
+          registers: [registry],
+        }),
+        roundTrip: new Gauge({
+          name: 'digest_smtp_round_trip_seconds',
+          help: "Moving average of a message's round trip to the relay (body written to its reply)",
+          registers: [registry],
+        }),
+        rateLimited: new Gauge({
+          name: 'digest_smtp_rate_limited_messages',
+          help: 'Messages the relay refused for our rate and the sender put back in its queue, since the process started',
+          registers: [registry],
+        }),
+        refused: new Gauge({
+          name: 'digest_smtp_connections_refused',
+          help: 'Connections the relay refused for too many, since the process started',
+          registers: [registry],
+        }),
+      }
+    : undefined;
+
   async function refresh(): Promise<void> {
     if (deps.relay) {
-      const r = relayGauges(deps.relay());
+      const status = deps.relay();
+      const r = relayGauges(status);
       relayUp?.set(r.up);
       relayDown?.set(r.downSeconds);
+      if (pool && status.pool) {
+        pool.connections.set(status.pool.connections);
+        pool.target.set(status.pool.target);
+        pool.cap.set(status.pool.cap);
+        pool.roundTrip.set((status.pool.roundTripMs ?? 0) / 1000);
+        pool.rateLimited.set(status.pool.rateLimited);
+        pool.refused.set(status.pool.refusedConnections);
+      }
     }
     const [g, s, e] = await Promise.all([
       deliveryGauges(deps.db),

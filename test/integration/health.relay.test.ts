@@ -56,5 +56,11 @@ describe('the relay as the delivery workers see it, in /healthz and /metrics', (
     await until('the probe to find the relay back', async () => (await health()).checks.smtp?.sending === 'running', 60_000);
     expect((await health()).checks.smtp).toMatchObject({ sending: 'running' });
     expect(await relayUp()).toBe(1);
+    // The bulk sender's pool: capped by SMTP_MAX_CONNECTIONS (default 16), aiming at its minimum of 2
+    // before any round trip has been measured.
+    const metrics = parsePrometheus(await (await fetch(`${service.url}/metrics`, AUTH)).text());
+    expect(sampleValue(metrics, 'digest_smtp_connections_cap')).toBe(16);
+    expect(sampleValue(metrics, 'digest_smtp_connections_target')).toBe(2);
+    expect(sampleValue(metrics, 'digest_smtp_rate_limited_messages')).toBe(0);
   });
 });

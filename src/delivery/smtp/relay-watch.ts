@@ -1,4 +1,5 @@
 import type { Logger } from '../../config/index.js';
+import type { PipelineStats } from './smtp-pipeline.js';
 import { relayProblem, shownSmtpUrl, type Outcome, type Sender } from './sender.js';
 
 export interface RelayStatus {
@@ -7,6 +8,8 @@ export interface RelayStatus {
   readonly downSince: Date | undefined;
   /** What failed, one line, SMTP_URL without its password. */
   readonly error: string | undefined;
+  /** The sender's pool: connections, target, round trip, pushback (undefined: nodemailer's fixed pool). */
+  readonly pool?: PipelineStats | undefined;
 }
 
 export interface RelayWatchOptions {
@@ -39,7 +42,7 @@ export class RelayWatch {
   private readonly listeners: ((status: RelayStatus) => void)[] = [];
 
   constructor(
-    private readonly sender: Pick<Sender, 'verify'>,
+    private readonly sender: Pick<Sender, 'verify' | 'stats'>,
     private readonly opts: RelayWatchOptions,
   ) {
     this.probeDelay = opts.probeMs ?? 1000;
@@ -50,7 +53,7 @@ export class RelayWatch {
   }
 
   status(): RelayStatus {
-    return { up: this.up, downSince: this.down?.since, error: this.down?.error };
+    return { up: this.up, downSince: this.down?.since, error: this.down?.error, pool: this.sender.stats?.() };
   }
 
   /** Called on every change between up and down (a progress line, a metric). */

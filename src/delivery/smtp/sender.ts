@@ -1,3 +1,4 @@
+import type { PipelineStats } from './smtp-pipeline.js';
 import type { SmtpOutcome } from './smtp-reply.js';
 
 /** One digest message on its way to the relay: the envelope (one recipient) and the whole MIME message. */
@@ -33,6 +34,8 @@ export interface Sender {
    */
   verify(): Promise<void>;
   close(): Promise<void>;
+  /** The pool as sized now (the pipelining client; nodemailer's fixed pool has none): metrics and logs. */
+  stats?(): PipelineStats;
 }
 
 /** The relay cannot be used: `stage` says how far the conversation got. */
