@@ -250,7 +250,9 @@ export class PipelinedSmtp {
    */
   private refusedOpen(err: SmtpSendError): void {
     if (this.open > 0 && err.responseCode !== undefined && isConnectionLimit(err.responseCode, err.response ?? '')) {
-      this.budget.noteTooManyConnections(this.open, this.now());
+      // Those open and the others still opening (this one aside) may be what the relay allows; an
+      // opening refused in turn lowers the cap again.
+      this.budget.noteTooManyConnections(this.open + this.opening - 1, this.now());
       this.refusedConnections += 1;
       return;
     }
