@@ -19,6 +19,8 @@ export interface LatencyRow {
   /** The most connections the sink had open at once, and how many it refused. */
   peakConnections: number;
   connectionsOpened: number;
+  /** The sender's own account at edition.sent (its peak connections, the round trip it measured). */
+  senderSmtp: Record<string, number> | undefined;
   senderCpuMsPerMessage: number;
   sinkCpuMsPerMessage: number;
   exactlyOnce: boolean;
@@ -87,6 +89,7 @@ export async function latencySection(o: LatencyOptions): Promise<LatencyResult> 
         minutesPerMillion: 1e6 / rate / 60,
         peakConnections: s.connections.peak,
         connectionsOpened: s.connections.accepted,
+        senderSmtp: run.smtp,
         senderCpuMsPerMessage: (run.senderCpuS * 1000) / o.readers,
         sinkCpuMsPerMessage: ((sinkCpuSeconds(s) - sinkCpuSeconds(before)) * 1000) / o.readers,
         exactlyOnce,
@@ -122,6 +125,7 @@ export function formatLatency(r: LatencyResult): string {
     `${x.minutesPerMillion.toFixed(0)} min`,
     String(x.peakConnections),
     String(x.connectionsOpened),
+    x.senderSmtp ? `${x.senderSmtp.peakConnections ?? '?'} / ${x.senderSmtp.roundTripMs ?? '?'} ms` : '',
     `${x.senderCpuMsPerMessage.toFixed(2)} ms`,
     x.exactlyOnce ? 'yes' : 'NO',
   ]);

@@ -268,7 +268,8 @@ async function sendBench() {
       `exactly once: ${exactlyOnce ? 'yes' : 'NO'} (${sinkStats.messages} messages, ${sinkStats.distinct} distinct readers, ${sinkStats.duplicates} duplicates, ${sentRows} deliveries sent); ` +
       `message ${(sinkStats.bytes / Math.max(1, sinkStats.messages) / 1024).toFixed(0)} KB (wire limit's ${(sample.wireMessages[0]!.raw.length / 1024).toFixed(0)} KB); ` +
       `peak ${sinkStats.connections.peak} connections open at the sink${RELAY_LATENCY_MS ? `, which answers ${RELAY_LATENCY_MS} ms late` : ''}${sinkStats.connections.refused ? `, ${sinkStats.connections.refused} refused` : ''}\n` +
-      `settings: SMTP_MAX_CONNECTIONS=${process.env.SMTP_MAX_CONNECTIONS ?? '4 (default)'} DELIVERY_BATCH=${process.env.DELIVERY_BATCH ?? '500 (default)'} WORKERS=${process.env.WORKERS ?? 'default'}\n`;
+      `settings: SMTP_MAX_CONNECTIONS=${process.env.SMTP_MAX_CONNECTIONS ?? 'default'} DELIVERY_BATCH=${process.env.DELIVERY_BATCH ?? 'default'} WORKERS=${process.env.WORKERS ?? 'default'}` +
+      `${run.smtp ? `; the sender at edition.sent: ${JSON.stringify(run.smtp)}` : ''}\n`;
     process.stdout.write(`\n${table}\n\n${summary}`);
     if (profile) {
       process.stdout.write(`\n${formatProfile(profile)}\n`);

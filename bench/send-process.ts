@@ -148,6 +148,8 @@ export interface SendRun {
   pgCpuS: number;
   exitCode: number | null;
   summary: string;
+  /** What the sender says of its connections at edition.sent (peakConnections, roundTripMs…), if it does. */
+  smtp: Record<string, number> | undefined;
 }
 
 export interface SendSetup {
@@ -201,6 +203,7 @@ export async function runDigestSend(o: SendSetup): Promise<SendRun> {
   let sentAt = 0;
   let timings = { pickMs: 0, renderMs: 0, deliveriesMs: 0 };
   let deliveries = 0;
+  let smtp: Record<string, number> | undefined;
   let stdout = '';
   let errTail = '';
   let buffered = '';
@@ -223,6 +226,7 @@ export async function runDigestSend(o: SendSetup): Promise<SendRun> {
           deliveries?: number;
           level?: number;
           slot?: string;
+          smtp?: Record<string, number>;
         };
         // The daily edition's own log lines (a weekly edition for nobody may follow it).
         if (j.event === 'edition.sending' && j.kind === 'daily') {
@@ -230,7 +234,10 @@ export async function runDigestSend(o: SendSetup): Promise<SendRun> {
           timings = j.timings ?? timings;
           deliveries = j.deliveries ?? 0;
         }
-        if (j.event === 'edition.sent' && !j.slot?.startsWith('weekly') && !sentAt) sentAt = j.time;
+        if (j.event === 'edition.sent' && !j.slot?.startsWith('weekly') && !sentAt) {
+          sentAt = j.time;
+          smtp = j.smtp;
+        }
         if ((j.level ?? 0) >= 40) errTail = (errTail + line + '\n').slice(-4000);
       } catch {
         // the progress line
@@ -277,5 +284,6 @@ export async function runDigestSend(o: SendSetup): Promise<SendRun> {
     pgCpuS: pgCpu?.seconds() ?? 0,
     exitCode,
     summary: stdout.trim().split('\n').pop() ?? '',
+    smtp,
   };
 }
