@@ -270,7 +270,13 @@ async function sendBench() {
       `peak ${sinkStats.connections.peak} connections open at the sink${RELAY_LATENCY_MS ? `, which answers ${RELAY_LATENCY_MS} ms late` : ''}${sinkStats.connections.refused ? `, ${sinkStats.connections.refused} refused` : ''}\n` +
       `settings: SMTP_MAX_CONNECTIONS=${process.env.SMTP_MAX_CONNECTIONS ?? 'default'} DELIVERY_BATCH=${process.env.DELIVERY_BATCH ?? 'default'} WORKERS=${process.env.WORKERS ?? 'default'}` +
       `${run.smtp ? `; the sender at edition.sent: ${JSON.stringify(run.smtp)}` : ''}\n`;
-    process.stdout.write(`\n${table}\n\n${summary}`);
+    // Two cores shared with a test suite halve the rates: a ratio between runs means little then.
+    const busiest = Math.max(otherCores, ...wireRuns.map((w) => w.otherCores));
+    const quiet = busiest < 0.25 && wire.spread < 0.2;
+    const warning = quiet
+      ? ''
+      : `note: not a quiet machine (other processes used up to ${busiest.toFixed(1)} of ${os.cpus().length} cores, the wire-limit runs spread ${(wire.spread * 100).toFixed(0)}%): rates and the ratio are not comparable with other runs\n`;
+    process.stdout.write(`\n${table}\n\n${summary}${warning}`);
     if (profile) {
       process.stdout.write(`\n${formatProfile(profile)}\n`);
       if (topSql.length)
@@ -293,6 +299,7 @@ async function sendBench() {
         baselines: { naive, wire, messageBytes: sample.wireMessages[0]!.raw.length },
         ratios: { naive: sendRate / naive.rate, wire: sendRate / wire.mean, wireCpu: wire.cpuMsPerMessage / projectCpuMs },
         otherCoresDuringSend: otherCores,
+        quiet,
         table: rows.map(([stage, time, rate, ratio]) => ({ stage, time, rate, ratio })),
         ...(profileDir ? { profile: { dir: path.relative(ROOT, profileDir), summary: profile, statements: topSql } } : {}),
       },
