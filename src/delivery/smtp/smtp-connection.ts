@@ -74,7 +74,7 @@ function replyCode(line: string): number {
 }
 
 /** Reads SMTP replies off a socket, in order; replies that arrive before anyone asks are kept. */
-class ReplyReader {
+export class ReplyReader {
   private buffer = '';
   private lines: string[] = [];
   private readonly replies: Reply[] = [];
