@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/config/index.js';
 import { digestMessageSource, type Outcome, RelayWatch } from '../../src/delivery/index.js';
@@ -95,6 +97,19 @@ describe('the pipeline sized by the relay', () => {
     const stats = sender.stats();
     expect(stats.refusedConnections).toBeGreaterThan(0);
     expect(stats.peakConnections).toBeLessThanOrEqual(3);
+  }, 60_000);
+
+  it('a connection refused for too many with none of ours open is the relay failing, as before', async () => {
+    const sink = await sinkWith({ maxClients: 1 });
+    // Someone else holds the relay's one connection.
+    const other = connect(sink.port, '127.0.0.1');
+    await once(other, 'data');
+    cleanup.push(() => void other.destroy());
+    const sender = senderFor(sink, { maxConnections: 4 });
+    const [outcome] = await sendAll(sender, ['a@example.com']);
+    expect(outcome).toMatchObject({ outcome: 'transient', relayDown: true });
+    expect(sender.stats().refusedConnections).toBe(0);
+    expect(sink.messages).toHaveLength(0);
   }, 60_000);
 
   it('a relay that rate-limits: each refused message is sent again on a later turn, once, and its connection pauses first', async () => {
