@@ -115,6 +115,7 @@ export function formatLatency(r: LatencyResult): string {
     '1M readers',
     'peak open conns',
     'conns opened',
+    'sender: peak conns / round trip',
     'sender CPU/msg',
     'exactly once',
   ];
