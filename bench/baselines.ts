@@ -135,13 +135,18 @@ export interface WireRun {
   otherCores: number;
 }
 
-/** The wire limit for `seconds`: the sample's messages over and over, pipelined over `connections`. */
+/**
+ * The wire limit for `seconds`: the sample's messages over and over, pipelined over `connections`,
+ * after `warmUpSeconds` unmeasured (the first two seconds run at about half the rate: JIT, the
+ * idle machine waking up).
+ */
 export async function wireLimit(
   sample: Sample,
   sinkPort: number,
   sink: ChildProcess,
-  o: { seconds: number; connections: number; when: string },
+  o: { seconds: number; connections: number; when: string; warmUpSeconds?: number },
 ): Promise<WireRun> {
+  await sendAtWireLimit(sinkPort, sample.wireMessages, o.connections, { durationMs: (o.warmUpSeconds ?? 3) * 1000 });
   await ask(sink, 'reset');
   const before = await ask<SinkStats>(sink, 'stats');
   const busy = machineBusySeconds();
