@@ -147,7 +147,7 @@ async function sendBench() {
     // Each wire-limit run gets a sink of its own, new, so what the send left in the sink's heap
     // does not weigh on one run and not on the other.
     const wireAlone = async (when: string) => {
-      const own = await startSink(sinkEnv);
+      const own = await startSink({ SINK_LATENCY_MS: String(RELAY_LATENCY_MS) }); // no connection limit: the client would stop at a 421
       try {
         return await wireLimit(sample, own.port, own.child, { seconds: WIRE_SECONDS, connections: CONNECTIONS, when });
       } finally {
@@ -282,9 +282,11 @@ async function sendBench() {
     // Two cores shared with a test suite halve the rates: a ratio between runs means little then.
     const busiest = Math.max(otherCores, ...wireRuns.map((w) => w.otherCores));
     const quiet = busiest < 0.25 && wire.spread < 0.2;
-    const warning = quiet
-      ? ''
-      : `note: not a quiet machine (other processes used up to ${busiest.toFixed(1)} of ${os.cpus().length} cores, the wire-limit runs spread ${(wire.spread * 100).toFixed(0)}%): rates and the ratio are not comparable with other runs\n`;
+    const why = [
+      ...(busiest >= 0.25 ? [`other processes used up to ${busiest.toFixed(1)} of ${os.cpus().length} cores`] : []),
+      ...(wire.spread >= 0.2 ? [`the wire-limit runs differ by ${(wire.spread * 100).toFixed(0)}% (the machine's speed varied)`] : []),
+    ];
+    const warning = quiet ? '' : `note: ${why.join('; ')}: compare rates and the ratio with other runs with care\n`;
     process.stdout.write(`\n${table}\n\n${summary}${warning}`);
     if (profile) {
       process.stdout.write(`\n${formatProfile(profile)}\n`);
