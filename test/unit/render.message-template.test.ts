@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import {
@@ -128,5 +129,43 @@ describe('compileMessageTemplate', () => {
     const raw = template(reader('Ann', 1))!.toString('latin1');
     const boundary = /boundary="([^"]+)"/.exec(raw)![1]!;
     expect(template(reader(boundary.slice(0, 60), 2))).toBeNull();
+  });
+
+  it('never starts a line with a dot, so SMTP needs no dot-stuffing, and the text reads back the same', async () => {
+    // Text and names full of dots at every position a wrap can put at a line's start.
+    const dotty = fc.string({ unit: fc.constantFrom('.', 'a', ' ', '\n', 'ü', '=', '..'), maxLength: 400 });
+    await fc.assert(
+      fc.asyncProperty(dotty, dotty, async (body, name) => {
+        const t = await compileMessageTemplate({
+          from,
+          subject: 'Dots',
+          html: `<p>${body}</p>%%greeting%%`,
+          text: `${body}\n%%greeting%%`,
+          list,
+        });
+        const r = reader(name.trim() ? name : '.', 3);
+        const raw = t(r);
+        if (raw === null) return;
+        expect(raw.toString('latin1')).not.toMatch(/(^|\n)\./);
+        const parts = personalise({ subject: 'Dots', html: `<p>${body}</p>%%greeting%%`, text: `${body}\n%%greeting%%` }, r);
+        const parsed = await simpleParser(raw);
+        const composed = await simpleParser(
+          await composeMessage({
+            from,
+            to: r.to,
+            subject: 'Dots',
+            html: parts.html,
+            text: parts.text,
+            messageId: r.messageId,
+            date: r.date,
+            listUnsubscribe: { url: r.unsubscribeUrl },
+            list,
+          }),
+        );
+        expect(parsed.text).toBe(composed.text);
+        expect(parsed.html).toBe(composed.html);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
