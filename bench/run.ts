@@ -12,7 +12,7 @@
  *   --sink-max-connections M   the send's sink refuses connections beyond M (421 at greeting)
  *   --profile              `digest send` under node --cpu-prof, its profile and pg_stat_statements summarised
  *   --latency-ms L         the relay's distance in the latency section (default 50)
- *   --latency-readers N    readers of the latency section (default 4000)
+ *   --latency-readers N    the least readers of a latency row (default 4000; a row gets about 12 s of its ideal rate)
  *   --skip-latency         no latency section
  *
  * First the start-up times (bench/startup.ts), then the send, side by side on the same machine and data:

@@ -147,7 +147,7 @@ describe('compileMessageTemplate', () => {
         const raw = t(r);
         if (raw === null) return;
         expect(raw.toString('latin1')).not.toMatch(/(^|\n)\./);
-        const parts = personalise({ subject: 'Dots', html: `<p>${body}</p>%%greeting%%`, text: `${body}\n%%greeting%%` }, r);
+        const parts = personalise({ html: `<p>${body}</p>%%greeting%%`, text: `${body}\n%%greeting%%` }, r);
         const parsed = await simpleParser(raw);
         const composed = await simpleParser(
           await composeMessage({
