@@ -15,9 +15,20 @@ import { topCommand } from './top.command.js';
 // command imports what it runs inside its action (`await import(…)`), so `digest --help` answers
 // in a tenth of a second and `digest status` never loads MJML, Fastify or the feed parser.
 
+/**
+ * `digest --version` / `-V`: asked for while the arguments are parsed, answered in the catch below.
+ * Commander's own .version() wants the string before parsing, and reading it means loading config
+ * (package.json through config/version.ts), which --help must not.
+ */
+class VersionAsked extends Error {}
+
 /** Exit codes (cli-error.ts EXIT): 0 ok, 1 failure, 2 usage; `digest send` has its own for each reason nothing went out. */
 const program = new Command('digest')
   .description("daily-digest: the day's top stories and blog posts, emailed to every confirmed subscriber")
+  .option('-V, --version', 'print the version and exit')
+  .on('option:version', () => {
+    throw new VersionAsked();
+  })
   .showHelpAfterError()
   .exitOverride();
 
@@ -40,6 +51,11 @@ function fail(message: string, code: number): never {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  if (err instanceof VersionAsked) {
+    const { packageInfo } = await import('../config/index.js');
+    process.stdout.write(`${packageInfo().version}\n`);
+    process.exit(0);
+  }
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
     process.exit(2);

@@ -9,3 +9,4 @@ export { redactUrl } from './url-setting.js';
 export type { ListId } from './list-id.js';
 export { isTimeZone } from './time-zone.js';
 export { digestMessageIdLocal, isOurMessageIdLocal } from './message-id.js';
+export { packageInfo, type PackageInfo } from './version.js';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,15 @@ describe('what a digest command loads at start-up', () => {
     const bad = await runDigest(['no-such-command'], refusing(SERVICE));
     expect(bad.code).toBe(2);
     expect(bad.stderr).not.toContain('refused import');
+  });
+
+  it("--version and -V print package.json's version and exit 0, compiled, loading no database, mail or web package", async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    // The version is read through config (zod, pino); nothing else of the service loads.
+    const refused = refusing(SERVICE.filter((p) => p !== 'zod' && p !== 'pino'));
+    for (const flag of ['--version', '-V']) {
+      expect(await runDigest([flag], refused), flag).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
   });
 
   it('status on an embedded database loads no MJML, Fastify, feed parser, mail parser or SMTP server', async () => {
