@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { packageInfo } from '../config/index.js';
 import { adminOrAnonymous } from './admin/admin-session.js';
 import { refuseCredential } from './admin/auth-failures.js';
+import { schemaLevel, type SchemaLevel } from './schema-level.js';
 import type { HealthCheck, WebDeps } from './web-deps.js';
 
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {
@@ -19,11 +21,25 @@ const SMTP_CHECK_TTL_MS = 30_000;
  * process runs one, is alive; and its delivery workers have not paused on a failed relay); 503
  * otherwise. Anyone sees only ok or not ok per component; the
  * details (engine, errors such as `connect ECONNREFUSED 127.0.0.1:2999`, the scheduler's leader and
- * last tick) are for the admin: a Bearer ADMIN_TOKEN or an admin session. A wrong Bearer is refused
- * and counted like anywhere else (it would otherwise be an unlimited way to test guesses).
+ * last tick), the release and the schema's migration level are for the admin: a Bearer ADMIN_TOKEN
+ * or an admin session. A stranger learns no version (which would tell them which advisories apply).
+ * A wrong Bearer is refused and counted like anywhere else (it would otherwise be an unlimited way to
+ * test guesses).
  */
 export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
   let smtp: { at: number; result: HealthCheck } | undefined;
+  // Read once, at start-up: the version this process runs, whatever is unpacked beside it later.
+  const { version } = packageInfo();
+
+  /** Asked afresh each time (schema-level.ts); skipped when the database did not answer its check. */
+  async function schema(databaseOk: boolean): Promise<SchemaLevel | { error: string }> {
+    if (!databaseOk) return { error: 'the database did not answer' };
+    try {
+      return await within(3000, schemaLevel(deps.db));
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
 
   async function smtpCheck(): Promise<HealthCheck> {
     if (smtp && Date.now() - smtp.at < SMTP_CHECK_TTL_MS) return smtp.result;
@@ -53,13 +69,14 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get('/healthz', async (request, reply) => {
     const viewer = await adminOrAnonymous(deps, request);
     if (typeof viewer === 'object') return refuseCredential(reply, viewer);
-    const checks: Record<string, HealthCheck> = {};
+    let database: HealthCheck;
     try {
       await within(3000, sql`select 1`.execute(deps.db));
-      checks.database = { ok: true, engine: deps.engine };
+      database = { ok: true, engine: deps.engine };
     } catch (err) {
-      checks.database = { ok: false, engine: deps.engine, error: (err as Error).message };
+      database = { ok: false, engine: deps.engine, error: (err as Error).message };
     }
+    const checks: Record<string, HealthCheck> = { database };
     checks.smtp = withSending(await smtpCheck());
     for (const [name, check] of Object.entries(deps.healthChecks ?? {})) {
       try {
@@ -72,7 +89,7 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
     const status = ok ? 'ok' : 'unhealthy';
     const body =
       viewer === 'admin'
-        ? { status, engine: deps.engine, checks }
+        ? { status, version, schema: await schema(database.ok), engine: deps.engine, checks }
         : { status, checks: Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, { ok: c.ok }])) };
     return reply
       .code(ok ? 200 : 503)

@@ -1,8 +1,18 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR } from '../../src/db/index.js';
 import { adminLogin, form, FORM } from '../helpers/admin.js';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, SERVICE_ENGINE } from '../helpers/database.js';
 import { startTestServer, useTestServer } from '../helpers/http.js';
+
+const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+/** The newest migration: the level a freshly migrated test database is at. */
+const NEWEST_MIGRATION = readdirSync(MIGRATIONS_DIR)
+  .filter((f) => f.endsWith('.sql'))
+  .sort()
+  .at(-1)!
+  .replace(/\.sql$/, '');
 
 describe('the admin requires the token', () => {
   const ctx = useTestServer(SERVICE_ENGINE, testConfig());
@@ -47,6 +57,21 @@ describe('the admin requires the token', () => {
     expect(page).toContain('active readers');
     expect(page).toMatch(/<svg[^>]+role="img"/);
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it("shows the release and the schema's level in the footer to the admin only, not on the public login page", async () => {
+    const footer = `${PACKAGE.name} ${PACKAGE.version} · schema ${NEWEST_MIGRATION}`;
+    const { cookie } = await adminLogin(server.url);
+    for (const path of ['/admin', '/admin/subscribers', '/admin/login']) {
+      const page = await (await fetch(`${server.url}${path}`, { headers: { cookie } })).text();
+      expect(page, path).toContain(`<footer class="release muted">${footer}</footer>`);
+    }
+    const bearer = await (await fetch(`${server.url}/admin/editions`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    expect(bearer).toContain(footer);
+    const stranger = await (await fetch(`${server.url}/admin/login`)).text();
+    expect(stranger).toContain('Admin token');
+    expect(stranger).not.toContain('<footer');
+    expect(stranger).not.toContain(PACKAGE.version);
   });
 
   it('refuses a POST from another site and a POST without the CSRF token, and accepts its own form', async () => {
@@ -130,6 +155,7 @@ describe('the admin with no ADMIN_TOKEN', () => {
     const server = await startTestServer(t, testConfig({ ADMIN_TOKEN: '' }));
     try {
       expect((await fetch(`${server.url}/admin`)).status).toBe(403);
+      expect(await (await fetch(`${server.url}/admin/login`)).text()).not.toContain('<footer');
       expect(
         (await fetch(`${server.url}/admin/login`, { method: 'POST', headers: { 'content-type': FORM }, body: form({ token: '' }) })).status,
       ).toBe(401);

@@ -83,6 +83,20 @@ export async function adminOrAnonymous(
   return verifySession(deps.config.keys, sessionOf(request)) ? 'admin' : 'anonymous';
 }
 
+/**
+ * Whether the admin is looking, for what a page shows the admin only (the release in the admin's
+ * footer): the right Bearer, or a valid session. It judges and counts nothing: requireAdmin and the
+ * admin scope's Bearer hook have already refused and counted a wrong token before any page is made;
+ * this only tells the public login page (and a closed admin) apart from a signed-in one.
+ */
+export function isAdminViewer(config: AdminAuthDeps['config'], request: FastifyRequest): boolean {
+  const adminToken = config.adminToken;
+  if (!adminToken) return false;
+  const bearer = bearerToken(request);
+  if (bearer !== undefined) return safeEqual(bearer, adminToken);
+  return verifySession(config.keys, sessionOf(request));
+}
+
 function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
   const origin = request.headers.origin ?? request.headers.referer;
   if (!origin) return true; // non-browser clients send none; the cookie is SameSite=Strict anyway

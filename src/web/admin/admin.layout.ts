@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { packageInfo } from '../../config/index.js';
 import { html, raw, type SafeHtml } from '../pages/html.js';
 import { htmlDocument, sendHtml } from '../pages/layout.js';
-import { csrfToken, sessionOf } from './admin-session.js';
+import { schemaLevel } from '../schema-level.js';
+import { csrfToken, isAdminViewer, sessionOf } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 
 const STYLE = raw(`
@@ -26,6 +28,7 @@ button.secondary{background:#fff;color:#1346b8} a.button{display:inline-block;pa
 :focus-visible{outline:3px solid #f0a500;outline-offset:2px}
 .frames{display:flex;gap:24px;align-items:flex-start;overflow-x:auto} figure{margin:0} iframe.preview{border:1px solid #ccc;background:#fff} pre{white-space:pre-wrap}
 iframe.message{width:100%;height:70vh;border:1px solid #d0d4dc;background:#fff} td.s{word-break:break-word} pre{word-break:break-word;background:#fff;border:1px solid #e3e5ea;padding:12px;font-size:13px}
+footer.release{max-width:1100px;margin:0 auto;padding:8px 16px 24px}
 nav.tabs{display:flex;gap:8px;margin:12px 0} nav.tabs a{padding:6px 10px;background:#fff;border:1px solid #d0d4dc;border-radius:6px;text-decoration:none;color:#1d2330}
 @media (max-width:600px){ th.d,td.d{display:none} }
 `);
@@ -39,8 +42,29 @@ const NAV: readonly [string, string][] = [
   ['/editions', 'Archive'],
 ];
 
-/** An admin page: the shared document (pages/layout.ts) with the admin's stylesheet, navigation and log-out button. */
-export function adminPage(request: FastifyRequest, deps: WebDeps, title: string, body: SafeHtml): SafeHtml {
+/**
+ * The footer: which release runs and how far the database's schema is ("daily-digest 0.4.0 · schema
+ * 060_story_source"), with any pending migration in red. For the admin only: the login page is public,
+ * and a version tells a stranger which advisories apply. The schema is asked afresh (schema-level.ts).
+ */
+async function releaseFooter(request: FastifyRequest, deps: WebDeps): Promise<SafeHtml> {
+  if (!isAdminViewer(deps.config, request)) return html``;
+  const { name, version } = packageInfo();
+  let schema: SafeHtml;
+  try {
+    const level = await schemaLevel(deps.db);
+    const pending = level.pending.length;
+    schema = html`schema ${level.applied ?? 'empty'}${
+      pending > 0 ? html` · <span class="bad">${pending} migration(s) pending (${level.pending.join(', ')}): run digest migrate</span>` : ''
+    }`;
+  } catch (err) {
+    schema = html`<span class="bad">schema unknown: ${(err as Error).message}</span>`;
+  }
+  return html`<footer class="release muted">${name} ${version} · ${schema}</footer>`;
+}
+
+/** An admin page: the shared document (pages/layout.ts) with the admin's stylesheet, navigation, log-out button and release footer. */
+export async function adminPage(request: FastifyRequest, deps: WebDeps, title: string, body: SafeHtml): Promise<SafeHtml> {
   const path = request.url.split('?')[0];
   const session = sessionOf(request);
   const nav = [...NAV, ...(deps.catcher ? [['/inbox', 'Inbox'] as [string, string]] : [])];
@@ -53,6 +77,7 @@ ${nav.map(([href, label]) => html`<a href="${href}" ${href === path ? raw('aria-
 ${session ? html`<form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${csrfToken(deps.config.keys.current, session)}"><button type="submit">Log out</button></form>` : ''}
 </header>`,
     main: html`<h1>${title}</h1>${body}`,
+    footer: await releaseFooter(request, deps),
   });
 }
 

@@ -32,7 +32,7 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
         deps.catcher,
         requireAdmin(deps),
         (request) => csrfField(request, deps),
-        (request, reply, title, body) => sendAdminPage(reply, reply.statusCode, adminPage(request, deps, title, raw(body))),
+        async (request, reply, title, body) => sendAdminPage(reply, reply.statusCode, await adminPage(request, deps, title, raw(body))),
       );
     }
     dashboardRoutes(scope, deps);

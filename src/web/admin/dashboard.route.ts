@@ -69,6 +69,6 @@ ${
       )}</tbody></table></div>`
     : html`<p class="muted">No reasons given yet.</p>`
 }`;
-    return sendAdminPage(reply, 200, adminPage(request, deps, 'Dashboard', body));
+    return sendAdminPage(reply, 200, await adminPage(request, deps, 'Dashboard', body));
   });
 }

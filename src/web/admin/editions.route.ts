@@ -98,13 +98,13 @@ ${
       )
     : html`<tr><td colspan="8" class="muted">No edition yet.</td></tr>`
 }</tbody></table></div>`;
-    return sendAdminPage(reply, 200, adminPage(request, deps, 'Editions', body));
+    return sendAdminPage(reply, 200, await adminPage(request, deps, 'Editions', body));
   });
 
   /** "Send late": says how old the news is and who would get it, and asks. */
   app.get<{ Querystring: { date?: string; slot?: string } }>('/admin/editions/late', guard, async (request, reply) => {
     const found = await findSpec(request.query.date, request.query.slot);
-    if (!found) return sendAdminPage(reply, 404, adminPage(request, deps, 'Not found', html`<p>No such edition.</p>`));
+    if (!found) return sendAdminPage(reply, 404, await adminPage(request, deps, 'Not found', html`<p>No such edition.</p>`));
     const { spec, row } = found;
     const now = deps.clock();
     const st = standingOf(config, spec, row, now);
@@ -115,7 +115,7 @@ ${
 <p class="muted">Expiry is automatic so that a late restart or a restored snapshot never mails old news. Sending late is your decision, and it is logged.</p>
 <div class="row"><form method="post" action="/admin/editions/send-now">${csrfField(request, deps)}<input type="hidden" name="date" value="${spec.date}"><input type="hidden" name="slot" value="${spec.slot}"><input type="hidden" name="mode" value="late"><input type="hidden" name="confirm" value="yes"><button type="submit">Send it late</button></form>
 <a href="/admin/editions?date=${spec.date}">Cancel</a></div></section>`;
-    return sendAdminPage(reply, 200, adminPage(request, deps, 'Send late?', body));
+    return sendAdminPage(reply, 200, await adminPage(request, deps, 'Send late?', body));
   });
 
   async function findSpec(date: string | undefined, slot: string | undefined) {
@@ -127,7 +127,7 @@ ${
 
   app.get<{ Params: { id: string }; Querystring: { msg?: string } }>('/admin/editions/:id', guard, async (request, reply) => {
     const e = await findEdition(db, Number(request.params.id));
-    if (!e) return sendAdminPage(reply, 404, adminPage(request, deps, 'Not found', html`<p>No such edition.</p>`));
+    if (!e) return sendAdminPage(reply, 404, await adminPage(request, deps, 'Not found', html`<p>No such edition.</p>`));
     const [c, failures, stories, clicks] = await Promise.all([
       deliveryCounts(db, e.id),
       editionFailures(db, e.id),
@@ -161,7 +161,7 @@ ${e.html ? html`<form method="post" action="/admin/editions/${e.id}/test" class=
 ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><table><thead><tr><th>Reply</th><th class="n">Deliveries</th></tr></thead><tbody>${failures.map((f) => html`<tr><td>${f.error}</td><td class="n">${n(f.count)}</td></tr>`)}</tbody></table></div>` : ''}
 <h2>Stories</h2>
 <ol>${stories.map((s) => html`<li><a href="${s.url}" rel="noreferrer noopener">${s.title}</a> <span class="muted">${s.kind} · ${s.votes} votes · ${s.comments} comments${config.clickTracking !== 'off' || clicks.size > 0 ? ` · ${clicks.get(s.id) ?? 0} clicks` : ''}</span></li>`)}</ol>`;
-    return sendAdminPage(reply, 200, adminPage(request, deps, `Edition ${e.date} ${e.slot}`, body));
+    return sendAdminPage(reply, 200, await adminPage(request, deps, `Edition ${e.date} ${e.slot}`, body));
   });
 
   app.post<{ Body: { date?: string; slot?: string; mode?: string; confirm?: string } }>(

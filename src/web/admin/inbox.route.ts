@@ -16,7 +16,7 @@ export function inboxRoutes(
   catcher: MailCatcher,
   guard: preHandlerAsyncHookHandler,
   csrfField: (request: FastifyRequest) => SafeHtml,
-  layout: (request: FastifyRequest, reply: FastifyReply, title: string, body: string) => FastifyReply,
+  layout: (request: FastifyRequest, reply: FastifyReply, title: string, body: string) => Promise<FastifyReply>,
 ): void {
   const store = catcher.store;
   const opts = { preHandler: guard };

@@ -22,7 +22,7 @@ ${error ? html`<p class="bad" role="alert">${error}</p>` : ''}
 <button type="submit">Log in</button></form>`;
 
   app.get<{ Querystring: { next?: string } }>('/admin/login', async (request, reply) =>
-    sendAdminPage(reply, 200, adminPage(request, deps, 'Log in', form(safeNext(request.query.next)))),
+    sendAdminPage(reply, 200, await adminPage(request, deps, 'Log in', form(safeNext(request.query.next)))),
   );
 
   // Wrong tokens count toward the same per-client limit as wrong Bearer tokens (auth-failures.ts),
@@ -31,7 +31,8 @@ ${error ? html`<p class="bad" role="alert">${error}</p>` : ''}
     const token = deps.config.adminToken;
     const given = typeof request.body?.token === 'string' ? request.body.token : '';
     const next = safeNext(request.body?.next);
-    if (!token) return sendAdminPage(reply, 401, adminPage(request, deps, 'Log in', form(next, 'The admin is closed: set ADMIN_TOKEN.')));
+    if (!token)
+      return sendAdminPage(reply, 401, await adminPage(request, deps, 'Log in', form(next, 'The admin is closed: set ADMIN_TOKEN.')));
     const verdict = await judgeCredential(deps, request, 'login', () => safeEqual(given, token));
     if (!verdict.ok) {
       if (verdict.status === 429) {
@@ -40,7 +41,7 @@ ${error ? html`<p class="bad" role="alert">${error}</p>` : ''}
         return sendAdminPage(
           reply,
           429,
-          adminPage(
+          await adminPage(
             request,
             deps,
             'Log in',
@@ -48,7 +49,7 @@ ${error ? html`<p class="bad" role="alert">${error}</p>` : ''}
           ),
         );
       }
-      return sendAdminPage(reply, 401, adminPage(request, deps, 'Log in', form(next, 'That is not the admin token.')));
+      return sendAdminPage(reply, 401, await adminPage(request, deps, 'Log in', form(next, 'That is not the admin token.')));
     }
     request.log.info({ event: 'admin.login' }, 'admin logged in');
     return reply

@@ -29,7 +29,7 @@ export function adminPreviewRoutes(app: FastifyInstance, deps: WebDeps): void {
       return send(
         reply,
         400,
-        adminPage(
+        await adminPage(
           request,
           deps,
           'Preview',
@@ -55,7 +55,7 @@ ${preview.rendered.storyIds.length} stories · MJML render ${preview.renderMs.to
               html`<figure><figcaption>${w} px</figcaption><iframe class="preview" title="preview at ${w} px" width="${w}" height="1400" sandbox="allow-popups" srcdoc="${preview.sample.html}"></iframe></figure>`,
           )}</div>
 <h2>Plain-text part</h2><pre>${preview.sample.text}</pre>`;
-    return send(reply, 200, adminPage(request, deps, `Edition ${date}: preview`, html`${dateForm(date)}${verdict}${email}`));
+    return send(reply, 200, await adminPage(request, deps, `Edition ${date}: preview`, html`${dateForm(date)}${verdict}${email}`));
   });
 }
 

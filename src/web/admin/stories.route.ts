@@ -27,7 +27,7 @@ export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
     try {
       window = editionWindow(date, config.digest.cron, config.digest.timeZone);
     } catch (err) {
-      return sendAdminPage(reply, 400, adminPage(request, deps, 'Stories', html`<p class="bad">${(err as Error).message}</p>`));
+      return sendAdminPage(reply, 400, await adminPage(request, deps, 'Stories', html`<p class="bad">${(err as Error).message}</p>`));
     }
     const [candidates, choices, clicks] = await Promise.all([findCandidates(db, window), overridesFor(db, date), clicksForDate(db, date)]);
     const section = (kind: StoryKind, size: number, title: string) => {
@@ -54,7 +54,7 @@ export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
 <p class="muted">Click tracking is ${config.clickTracking}${config.clickTracking === 'off' ? ' (CLICK_TRACKING): no clicks are counted' : ': clicks are counted per story and edition'}. Candidates published ${window.start.toISOString()} – ${window.end.toISOString()} (the 24 h before the ${window.slot} slot, ${config.digest.timeZone}); score = (votes + 2 × comments + 1) / (age in hours + 2)^1.5 at the send time.</p>
 ${section('story', config.sections.topStories, 'Top stories')}
 ${section('blog', config.sections.topBlogs, 'From the blogs')}`;
-    return sendAdminPage(reply, 200, adminPage(request, deps, 'Stories', body));
+    return sendAdminPage(reply, 200, await adminPage(request, deps, 'Stories', body));
   });
 
   app.post<{ Params: { id: string }; Body: { date?: string; action?: string } }>(

@@ -29,13 +29,14 @@ export function subscribersAdminRoutes(app: FastifyInstance, deps: WebDeps): voi
           )
         : html`<tr><td colspan="5" class="muted">No subscriber matches.</td></tr>`
     }</tbody></table></div>`;
-    return sendAdminPage(reply, 200, adminPage(request, deps, 'Subscribers', body));
+    return sendAdminPage(reply, 200, await adminPage(request, deps, 'Subscribers', body));
   });
 
   app.get<{ Params: { id: string }; Querystring: { done?: string } }>('/admin/subscribers/:id', guard, async (request, reply) => {
     const id = Number(request.params.id);
     const s = Number.isSafeInteger(id) ? await findSubscriber(deps.db, id) : undefined;
-    if (!s) return sendAdminPage(reply, 404, adminPage(request, deps, 'Not found', html`<p>No such subscriber (erased, perhaps).</p>`));
+    if (!s)
+      return sendAdminPage(reply, 404, await adminPage(request, deps, 'Not found', html`<p>No such subscriber (erased, perhaps).</p>`));
     const events = await subscriberEvents(deps.db, s.id);
     const body = html`
 ${request.query.done === 'unsubscribed' ? html`<p class="flash">Unsubscribed.</p>` : ''}
@@ -52,7 +53,7 @@ ${s.status === 'active' || s.status === 'pending' ? html`<form method="post" act
 <div class="scroll"><table><thead><tr><th>When (UTC)</th><th>Event</th><th>Edition</th><th>Reason</th></tr></thead><tbody>
 ${events.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.type}</td><td>${e.editionDate ?? ''}</td><td>${e.reason ?? ''}</td></tr>`)}
 </tbody></table></div>`;
-    return sendAdminPage(reply, 200, adminPage(request, deps, 'Subscriber', body));
+    return sendAdminPage(reply, 200, await adminPage(request, deps, 'Subscriber', body));
   });
 
   app.post<{ Params: { id: string } }>('/admin/subscribers/:id/unsubscribe', guard, async (request, reply) => {
@@ -74,7 +75,7 @@ ${events.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.type}</td><td>${e.edi
       return sendAdminPage(
         reply,
         400,
-        adminPage(
+        await adminPage(
           request,
           deps,
           'Not erased',
@@ -87,7 +88,7 @@ ${events.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.type}</td><td>${e.edi
     return sendAdminPage(
       reply,
       200,
-      adminPage(
+      await adminPage(
         request,
         deps,
         'Erased',
