@@ -53,6 +53,8 @@ export interface OpenOptions {
   readonly viaServer?: boolean;
   /** The initdb template a fresh DATA_DIR starts from (tests: another file); default the build's. */
   readonly initdbTemplate?: string;
+  /** An embedded engine already running in memory, to use instead of starting one (tests, between tests). */
+  readonly pglite?: PGlite;
 }
 
 /**
@@ -100,15 +102,17 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
   }
   try {
     if (!inMemory && !options.loadDataDir) await initialiseOnce(options.dataDir!, options.initdbTemplate);
-    const pglite = await PGlite.create({
-      ...(inMemory ? {} : { dataDir: join(options.dataDir!, 'pgdata') }),
-      extensions: { citext },
-      parsers: pgliteParsers,
-      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-    }).catch((err: unknown) => {
-      if (inMemory || err instanceof DataDirError) throw err;
-      throw new DataDirError(options.dataDir!, `${join(options.dataDir!, 'pgdata')} could not be opened (${describeStorageError(err)})`);
-    });
+    const pglite =
+      options.pglite ??
+      (await PGlite.create({
+        ...(inMemory ? {} : { dataDir: join(options.dataDir!, 'pgdata') }),
+        extensions: { citext },
+        parsers: pgliteParsers,
+        ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      }).catch((err: unknown) => {
+        if (inMemory || err instanceof DataDirError) throw err;
+        throw new DataDirError(options.dataDir!, `${join(options.dataDir!, 'pgdata')} could not be opened (${describeStorageError(err)})`);
+      }));
     const session = new PGliteSession(pglite);
     const db = new Kysely<Database>({ dialect: new PGliteDialect(session) });
     return {

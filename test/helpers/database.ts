@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { migrate, MIGRATIONS_DIR, openDatabase, type Db, type Engine, type OpenDatabase } from '../../src/db/index.js';
 
@@ -7,7 +10,8 @@ import { migrate, MIGRATIONS_DIR, openDatabase, type Db, type Engine, type OpenD
  * Every test gets a database of its own, on both engines:
  * - PostgreSQL: a fresh database cloned from a migrated template (CREATE DATABASE … TEMPLATE), so tests
  *   never share state and never pay for migrations twice;
- * - PGlite: a fresh in-memory instance loaded from a dump of a migrated one (0.6 s instead of initdb).
+ * - PGlite: an in-memory engine loaded from a dump of a migrated one, kept on disk for every test
+ *   process; emptied and passed to the next test of the same process (see spareEngine).
  */
 /**
  * Database-level tests run on both engines in one `npm test`. With DATABASE_URL set (.ci/run's second
@@ -30,6 +34,10 @@ const migrationsHash = createHash('sha256')
   )
   .digest('hex')
   .slice(0, 12);
+
+const PGLITE_VERSION = (
+  JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 function urlFor(database: string): string {
   const u = new URL(ADMIN_URL);
@@ -76,16 +84,33 @@ function pgTemplate(): Promise<string> {
   return templateReady;
 }
 
+/**
+ * The migrated PGlite data directory as a tarball on disk, made once per PGlite version and migrations
+ * content and shared by every test process: each test file runs in a fresh process, and building it
+ * (initdb, then every migration) costs about 7 s of CPU, which every file on the embedded engine paid.
+ * Written to a temporary name, then renamed: two processes that build it at once both write whole files.
+ */
+export const PGLITE_TEMPLATE_FILE = join(
+  fileURLToPath(new URL('../../node_modules/.cache/daily-digest-tests/', import.meta.url)),
+  `pglite-${PGLITE_VERSION}-${migrationsHash}.tar`,
+);
+
+export async function buildPgliteTemplate(): Promise<void> {
+  if (existsSync(PGLITE_TEMPLATE_FILE)) return;
+  const opened = await openDatabase({ dataDir: 'memory://' });
+  await migrate(opened.db);
+  const dump = await opened.pglite!.dumpDataDir('none');
+  await opened.close();
+  mkdirSync(dirname(PGLITE_TEMPLATE_FILE), { recursive: true });
+  const partial = `${PGLITE_TEMPLATE_FILE}.${process.pid}.tmp`;
+  writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+  renameSync(partial, PGLITE_TEMPLATE_FILE);
+}
+
 let pgliteDump: Promise<Blob> | undefined;
 
 function pgliteTemplate(): Promise<Blob> {
-  pgliteDump ??= (async () => {
-    const opened = await openDatabase({ dataDir: 'memory://' });
-    await migrate(opened.db);
-    const dump = await opened.pglite!.dumpDataDir('none');
-    await opened.close();
-    return dump;
-  })();
+  pgliteDump ??= buildPgliteTemplate().then(() => new Blob([readFileSync(PGLITE_TEMPLATE_FILE)]));
   return pgliteDump;
 }
 
@@ -94,11 +119,86 @@ export interface TestDatabase extends OpenDatabase {
   readonly url: string | undefined;
 }
 
+/**
+ * One idle embedded engine per test process, emptied after the test that used it: starting PGlite
+ * costs about 1.5 s of CPU, emptying its tables a few milliseconds. A test that closed the engine
+ * itself, or changed the schema or the migrations' record, leaves none behind, and the next test
+ * starts a fresh one.
+ */
+let spareEngine: PGlite | undefined;
+
+/** The schema as migrated, in one string: a test that changed it cannot pass its engine on. */
+const SCHEMA_FINGERPRINT = `
+  SELECT md5(
+    coalesce((SELECT string_agg(c.relname || ':' || c.relkind::text || ':' || a.attname || ':' || a.atttypid::text || ':' || a.attnotnull::text || ':' || a.atthasdef::text, ',' ORDER BY c.relname, a.attnum)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE n.nspname = 'public'), '')
+    || coalesce((SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'), '')
+    || coalesce((SELECT string_agg(t.tgname, ',' ORDER BY t.tgname) FROM pg_trigger t WHERE NOT t.tgisinternal), '')
+    || coalesce((SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint), '')
+    || coalesce((SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace), '')
+    || coalesce((SELECT string_agg(name, ',' ORDER BY name) FROM kysely_migration), '')
+  ) AS fingerprint`;
+
+let templateFingerprint: string | undefined;
+
+async function fingerprint(pglite: PGlite): Promise<string> {
+  return (await pglite.query<{ fingerprint: string }>(SCHEMA_FINGERPRINT)).rows[0]!.fingerprint;
+}
+
+/** Back to the template's state: no rows, sequences restarted, the session as new. */
+async function emptyEngine(pglite: PGlite): Promise<boolean> {
+  try {
+    await pglite.exec('ROLLBACK');
+    await pglite.exec('DISCARD ALL');
+    if ((await fingerprint(pglite)) !== templateFingerprint) return false;
+    const tables = await pglite.query<{ name: string }>(
+      `SELECT quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'kysely_migration%'`,
+    );
+    if (tables.rows.length > 0) await pglite.exec(`TRUNCATE ${tables.rows.map((r) => r.name).join(', ')} RESTART IDENTITY CASCADE`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function pgliteEngine(): Promise<PGlite> {
+  const spare = spareEngine;
+  spareEngine = undefined;
+  if (spare && !spare.closed) return spare;
+  const opened = await openDatabase({ dataDir: 'memory://', loadDataDir: await pgliteTemplate() });
+  templateFingerprint ??= await fingerprint(opened.pglite!);
+  return opened.pglite!;
+}
+
 /** A migrated, empty database of its own for one test. Close it in afterEach/afterAll. */
 export async function createTestDatabase(engine: Engine, options: { poolSize?: number } = {}): Promise<TestDatabase> {
   if (engine === 'pglite') {
-    const opened = await openDatabase({ dataDir: 'memory://', loadDataDir: await pgliteTemplate() });
-    return { ...opened, url: undefined };
+    const pglite = await pgliteEngine();
+    const opened = await openDatabase({ dataDir: 'memory://', pglite });
+    let closed = false;
+    return {
+      ...opened,
+      url: undefined,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        // Once the session is idle (a statement still running finishes first), the engine is emptied
+        // and kept for the next test, or closed.
+        // A session still held after 2 s (a transaction the test left open) is not waited for.
+        const release = await Promise.race([
+          opened.session!.lock(),
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 2_000).unref()),
+        ]);
+        try {
+          if (release && !pglite.closed && !spareEngine && (await emptyEngine(pglite))) spareEngine = pglite;
+          else if (!pglite.closed) await pglite.close();
+        } finally {
+          release?.();
+        }
+      },
+    };
   }
   const template = await pgTemplate();
   const name = `digest_t_${randomBytes(6).toString('hex')}`;
