@@ -3,6 +3,7 @@ import {
   DatabaseNotSetUpError,
   migrationState,
   MigrationsPendingError,
+  SchemaNewerError,
   openDatabase,
   type MigrationState,
   type OpenDatabase,
@@ -59,6 +60,7 @@ export async function openContext(command: string, need: SchemaNeed = SCHEMA_NEE
   });
   try {
     const migrations = await migrationState(database.db);
+    if (migrations.unknown.length > 0) throw new SchemaNewerError(migrations.unknown);
     const setting = config.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR';
     const where = config.databaseUrl ?? config.dataDir;
     if ((need === 'require' || need === 'read') && migrations.applied.length === 0)

@@ -45,11 +45,14 @@ export class MigrationError extends Error {
 export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
   // Nothing pending, as on every start but the first after an upgrade: done, without the Migrator
   // and the checks it makes first (see migrationState).
+  let state: MigrationState;
   try {
-    if ((await migrationState(db, dir)).pending.length === 0) return [];
+    state = await migrationState(db, dir);
   } catch (err) {
     throw new MigrationError(undefined, err);
   }
+  if (state.unknown.length > 0) throw new SchemaNewerError(state.unknown);
+  if (state.pending.length === 0) return [];
   const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(dir) });
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   if (error) {
@@ -62,6 +65,23 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
 export interface MigrationState {
   readonly applied: readonly string[];
   readonly pending: readonly string[];
+  /** Recorded in the database but not in this release's migrations/: a newer release migrated it. */
+  readonly unknown: readonly string[];
+}
+
+/**
+ * The database was migrated by a newer release than the one running: the old code would read and
+ * write a schema it does not know (after a rollback of the code without restoring the backup).
+ */
+export class SchemaNewerError extends Error {
+  readonly code = 'DB_SCHEMA_NEWER';
+  constructor(readonly unknown: readonly string[]) {
+    super(
+      `the database was migrated by a newer release than this one (${unknown.join(', ')} not in this release's migrations)\n` +
+        '  hint: run that release again, or restore the backup taken before the upgrade (docs/upgrading.md)',
+    );
+    this.name = 'SchemaNewerError';
+  }
 }
 
 /**
@@ -76,5 +96,10 @@ export async function migrationState(db: Db, dir = MIGRATIONS_DIR): Promise<Migr
   const done = table.rows[0]?.t
     ? new Set((await sql<{ name: string }>`SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(db)).rows.map((r) => r.name))
     : new Set<string>();
-  return { applied: names.filter((n) => done.has(n)), pending: names.filter((n) => !done.has(n)) };
+  const known = new Set(names);
+  return {
+    applied: names.filter((n) => done.has(n)),
+    pending: names.filter((n) => !done.has(n)),
+    unknown: [...done].filter((n) => !known.has(n)).sort(),
+  };
 }

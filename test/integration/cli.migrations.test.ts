@@ -93,6 +93,25 @@ describe('migrations only where they belong', () => {
     expect(top.code, top.stderr).toBe(0);
     expect(top.stderr).toContain(`1 migration(s) not applied (${LAST}): run digest migrate`);
 
+    // Rolled back to a release older than the database (a newer one migrated it): every command,
+    // migrate included, refuses with the way out, and changes nothing.
+    await t.db
+      .insertInto('kysely_migration' as never)
+      .values({ name: '999_from_a_newer_release', timestamp: new Date().toISOString() } as never)
+      .execute();
+    for (const args of [['status'], ['migrate'], ['send', '--dry-run']]) {
+      const r = await runDigest(args, env);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(
+        /^digest: the database was migrated by a newer release than this one \(999_from_a_newer_release /,
+      );
+      expect(r.stderr, args.join(' ')).toContain('hint: run that release again, or restore the backup');
+    }
+    await t.db
+      .deleteFrom('kysely_migration' as never)
+      .where('name' as never, '=', '999_from_a_newer_release' as never)
+      .execute();
+
     // Still pending: nothing above migrated.
     const again = await runDigest(['status', '--json'], env);
     expect((JSON.parse(again.stdout) as { migrations: { pending: string[] } }).migrations.pending).toEqual([LAST]);

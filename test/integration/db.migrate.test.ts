@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataDirLockedError, migrate, openDatabase } from '../../src/db/index.js';
+import { DataDirLockedError, migrate, migrationState, openDatabase, SchemaNewerError } from '../../src/db/index.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 
 describe.each(ENGINES)('database on %s', (engine) => {
@@ -17,6 +17,16 @@ describe.each(ENGINES)('database on %s', (engine) => {
       expect.arrayContaining(['stories', 'subscribers', 'subscriber_events', 'editions', 'deliveries', 'suppressions']),
     );
     expect(await migrate(t.db)).toEqual([]);
+  });
+
+  it('refuses to migrate a database a newer release migrated, naming what it does not know', async () => {
+    t = await createTestDatabase(engine);
+    await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('999_from_a_newer_release', now()::text)`.execute(t.db);
+    expect((await migrationState(t.db)).unknown).toEqual(['999_from_a_newer_release']);
+    const refused = await migrate(t.db).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(SchemaNewerError);
+    expect((refused as Error).message).toMatch(/newer release than this one \(999_from_a_newer_release not in this release's migrations\)/);
+    expect((refused as Error).message).toContain('restore the backup taken before the upgrade');
   });
 
   it('treats emails case-insensitively for uniqueness', async () => {
