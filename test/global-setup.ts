@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { buildPgliteTemplate } from './helpers/database.js';
+import { buildPgliteTemplate, ENGINES } from './helpers/database.js';
 
 const BUILD = fileURLToPath(new URL('../scripts/build.mjs', import.meta.url));
 
@@ -22,8 +22,8 @@ function build(): Promise<void> {
  */
 export default async function buildBeforeTests(project: TestProject): Promise<void> {
   await build();
-  // Once here, not in each of the two workers at the same time: the migrated embedded database that
+  // Once here, not in every worker at the same time: the migrated embedded database that
   // every PGlite test starts from (kept on disk until the migrations change).
-  await buildPgliteTemplate();
+  if (ENGINES.includes('pglite')) await buildPgliteTemplate();
   project.onTestsRerun(build);
 }
