@@ -11,7 +11,7 @@ import { messagesTo, waitForMessageTo } from '../helpers/catcher-inbox.js';
 import { runDigest } from '../helpers/cli.js';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { freePort } from '../helpers/free-port.js';
+import { reservePort, type ReservedPort } from '../helpers/ports.js';
 
 /**
  * One reader's whole journey, the way it happens in production: the real service (`startService`, as
@@ -30,6 +30,7 @@ const HOUR = 3_600_000;
 describe('the reader journey, end to end (PostgreSQL, built-in catcher, Chromium)', () => {
   let t: TestDatabase;
   let service: RunningService;
+  let reserved: ReservedPort | undefined;
   let browser: Browser;
   let workDir: string;
   let base: string;
@@ -42,7 +43,11 @@ describe('the reader journey, end to end (PostgreSQL, built-in catcher, Chromium
 
   beforeAll(async () => {
     t = await createTestDatabase('postgres');
-    const port = await freePort();
+    // PUBLIC_URL, in every email link, names the port before the service starts: a reserved one
+    // (helpers/ports.ts), which the service listens on over the reservation, so that no other
+    // process can take it in between.
+    reserved = await reservePort();
+    const port = reserved.port;
     base = `http://127.0.0.1:${port}`;
     const settings = {
       PORT: String(port),
@@ -74,6 +79,7 @@ describe('the reader journey, end to end (PostgreSQL, built-in catcher, Chromium
   afterAll(async () => {
     await browser?.close();
     await service?.close();
+    await reserved?.release();
     await t?.close();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });

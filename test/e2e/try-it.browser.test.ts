@@ -7,15 +7,15 @@ import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { childEnv } from '../helpers/cli.js';
-import { freePort } from '../helpers/free-port.js';
 
 /**
  * The README's "Try it" section, exactly as written, in Chromium: `npm start` (the real process, as
- * a new user runs it after `npm install`) on a fresh data directory and a free port, the start-up
- * block it prints read as a user reads it, and its links followed: the mail inbox → the login (with
- * the printed one-time token) → back on the inbox → sign up on the sign-up page → the confirmation
- * email in the inbox → its confirm link → the confirmed page. On the way, the pages match: the
- * archive in the site's style, an HTML 404 for an unknown address (JSON under /api), no favicon 404.
+ * a new user runs it after `npm install`) on a fresh data directory and PORT=0 (any free port),
+ * the start-up block it prints read as a user reads it, and its links followed: the mail inbox →
+ * the login (with the printed one-time token) → back on the inbox → sign up on the sign-up page →
+ * the confirmation email in the inbox → its confirm link → the confirmed page. On the way, the pages
+ * match: the archive in the site's style, an HTML 404 for an unknown address (JSON under /api), no
+ * favicon 404.
  *
  * The README's steps and this test are kept in step: the test reads the section and checks that
  * the commands and the names of the links it follows are the ones the README gives.
@@ -45,12 +45,13 @@ describe('the README "Try it" section, walked in Chromium', () => {
     // the first is `npm install && npm start`.
     expect(TRY_IT).toContain('npm install && npm start');
     dir = mkdtempSync(join(tmpdir(), 'digest-try-it-'));
-    const port = await freePort();
     // Zero configuration, as a fresh clone has: only where to keep the data (a fresh directory, not
-    // the checkout's ./data) and a free port instead of 3000.
+    // the checkout's ./data) and PORT=0 instead of 3000: the service picks a free port itself and
+    // holds it until it listens (src/main.ts), and the start-up block, the only place this test
+    // reads its addresses from, prints it.
     npm = spawn('npm', ['start'], {
       cwd: ROOT,
-      env: childEnv({ DATA_DIR: join(dir, 'data'), PORT: String(port), LOG_LEVEL: 'warn' }),
+      env: childEnv({ DATA_DIR: join(dir, 'data'), PORT: '0', LOG_LEVEL: 'warn' }),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

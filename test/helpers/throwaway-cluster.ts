@@ -2,19 +2,23 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { reservePort } from './ports.js';
 
 /**
- * A PostgreSQL cluster of the test's own (initdb into a temp dir, pg_ctl on a free loopback port), for
- * tests that restart the server: the machine's shared cluster is never touched. initdb refuses root,
- * so under root the cluster belongs to the `postgres` user (runuser).
+ * A PostgreSQL cluster of the test's own (initdb into a temp dir, pg_ctl on a loopback port of its
+ * own), for tests that restart the server: the machine's shared cluster is never touched. initdb
+ * refuses root, so under root the cluster belongs to the `postgres` user (runuser).
+ *
+ * PostgreSQL takes no port 0: its port is reserved (helpers/ports.ts) from before the first start to
+ * stop(), so that no other process can take it, neither before the server first listens nor while
+ * it is halted or restarting (the url names it throughout).
  */
 const BIN = process.env.PG_BIN || '/usr/lib/postgresql/15/bin';
 
 export interface ThrowawayCluster {
   readonly url: string;
   restart(): void;
-  /** Stops the server and keeps its data (`pg_ctl stop -m fast`); `start()` brings it back. */
+  /** Stops the server and keeps its data (`pg_ctl stop -m fast`): connections refused, until `start()` brings it back. */
   halt(): void;
   start(): void;
   /** Stops the server for good and deletes the cluster. */
@@ -39,11 +43,18 @@ export async function startThrowawayCluster(options: { password?: string } = {})
     });
   const auth = options.password ? ['--auth-local=trust', '--auth-host=scram-sha-256'] : ['--auth=trust'];
   run('initdb', ['-D', data, '-U', 'postgres', ...auth, '--no-sync', '-E', 'UTF8']);
-  const port = await freePort();
+  // The server binds the reserved port (with SO_REUSEADDR) while the reservation still holds it.
+  const reserved = await reservePort();
+  const port = reserved.port;
   const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
   const ctl = (action: string, extra: string[] = []) =>
     run('pg_ctl', ['-D', data, '-o', opts, '-l', join(root, 'log'), '-w', '-t', '30', ...extra, action]);
-  ctl('start');
+  try {
+    ctl('start');
+  } catch (err) {
+    await reserved.release();
+    throw err;
+  }
   if (options.password) {
     // Over the cluster's own unix socket, which stays trust: the one way in before a password exists.
     const escaped = options.password.replace(/'/g, "''");
@@ -59,6 +70,7 @@ export async function startThrowawayCluster(options: { password?: string } = {})
       try {
         ctl('stop', ['-m', 'immediate']);
       } finally {
+        void reserved.release();
         rmSync(root, { recursive: true, force: true });
       }
     },

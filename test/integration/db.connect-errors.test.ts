@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseError, openDatabase } from '../../src/db/index.js';
 import { runDigest } from '../helpers/cli.js';
 import { ADMIN_URL } from '../helpers/database.js';
-import { freePort } from '../helpers/free-port.js';
+import { reservePort } from '../helpers/ports.js';
 import { startThrowawayCluster, type ThrowawayCluster } from '../helpers/throwaway-cluster.js';
 
 /**
  * Every way DATABASE_URL can be wrong, against real servers: the machine's PostgreSQL (a database and a
- * role that do not exist), a cluster of the test's own that asks for passwords, a closed port, a name
- * that does not resolve, a listener that never answers. Each gives one DatabaseError naming
- * DATABASE_URL with the password hidden, the host and port, what failed, and a hint.
+ * role that do not exist), a cluster of the test's own that asks for passwords, a closed port (one
+ * reserved: helpers/ports.ts), a name that does not resolve, a listener that never answers. Each gives one DatabaseError naming DATABASE_URL with the password hidden, the host and
+ * port, what failed, and a hint.
  */
 const PASSWORD = 'c0rrect-horse';
 
@@ -56,11 +56,16 @@ describe('DATABASE_URL that cannot be used: one error naming it, what failed and
   });
 
   it('connection refused: a closed port', async () => {
-    const port = await freePort();
-    const e = await failure(`postgres://digest:s3cret@127.0.0.1:${port}/digest`);
-    expect(e.code).toBe('DB_CONNECTION_REFUSED');
-    expect(e.message).toContain(`DATABASE_URL postgres://digest:***@127.0.0.1:${port}/digest: connection refused at 127.0.0.1:${port}`);
-    expect(e.message).toMatch(/hint: start PostgreSQL, or correct the host and port in DATABASE_URL/);
+    // Reserved (helpers/ports.ts): nothing listens there, and no other process can start to mid-test.
+    const { port, release } = await reservePort();
+    try {
+      const e = await failure(`postgres://digest:s3cret@127.0.0.1:${port}/digest`);
+      expect(e.code).toBe('DB_CONNECTION_REFUSED');
+      expect(e.message).toContain(`DATABASE_URL postgres://digest:***@127.0.0.1:${port}/digest: connection refused at 127.0.0.1:${port}`);
+      expect(e.message).toMatch(/hint: start PostgreSQL, or correct the host and port in DATABASE_URL/);
+    } finally {
+      await release();
+    }
   });
 
   it('no such host', async () => {
@@ -129,15 +134,20 @@ describe('DATABASE_URL that cannot be used: one error naming it, what failed and
 
 describe('the same lines from the digest process, exit 1', () => {
   it('serve and status on a closed port name DATABASE_URL, the address and the fix', async () => {
-    const port = await freePort();
+    // Reserved (helpers/ports.ts): nothing listens there, through all three processes.
+    const { port, release } = await reservePort();
     const url = `postgres://digest:s3cret@127.0.0.1:${port}/digest`;
-    for (const args of [['status'], ['serve'], ['migrate']]) {
-      const r = await runDigest(args, { DATABASE_URL: url, SECRET: 'connect-errors-secret-0123456789', PORT: '0' });
-      expect(r.code, args.join(' ')).toBe(1);
-      expect(r.stderr.trim().split('\n')).toEqual([
-        `digest: DATABASE_URL postgres://digest:***@127.0.0.1:${port}/digest: connection refused at 127.0.0.1:${port}: nothing is listening there`,
-        '  hint: start PostgreSQL, or correct the host and port in DATABASE_URL',
-      ]);
+    try {
+      for (const args of [['status'], ['serve'], ['migrate']]) {
+        const r = await runDigest(args, { DATABASE_URL: url, SECRET: 'connect-errors-secret-0123456789', PORT: '0' });
+        expect(r.code, args.join(' ')).toBe(1);
+        expect(r.stderr.trim().split('\n')).toEqual([
+          `digest: DATABASE_URL postgres://digest:***@127.0.0.1:${port}/digest: connection refused at 127.0.0.1:${port}: nothing is listening there`,
+          '  hint: start PostgreSQL, or correct the host and port in DATABASE_URL',
+        ]);
+      }
+    } finally {
+      await release();
     }
   });
 

@@ -12,7 +12,7 @@ import { runDigest } from '../helpers/cli.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, slotMinutesAgo } from '../helpers/delivery.js';
-import { freePort } from '../helpers/free-port.js';
+import { reservePort } from '../helpers/ports.js';
 import { sendEnv, spawnDigest, until, withTimeout } from '../helpers/send-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
@@ -56,7 +56,9 @@ describe('a dead relay (postgres, a real `digest send`)', () => {
     'nothing listening on SMTP_URL, through %s: one line naming it (password hidden) and what failed, exit 1, 0 attempts spent',
     async (_path, extra) => {
       const { db, slot, url, dataDir } = await setup(3);
-      const port = await freePort();
+      // Reserved (helpers/ports.ts): nothing listens there (ECONNREFUSED), and no other process can start to.
+      const { port, release } = await reservePort();
+      closers.push(release);
       const smtpUrl = `smtp://mailer:s3cret-pw@127.0.0.1:${port}`;
       // An edition already being sent, its deliveries waiting: the dead relay must not cost them anything.
       const config = testConfig({ SMTP_URL: smtpUrl, DIGEST_CRON: slot.cron });
@@ -77,7 +79,9 @@ describe('a dead relay (postgres, a real `digest send`)', () => {
 
   it('digest worker with nothing on SMTP_URL: the same one line and exit 1, before it claims anything', async () => {
     const { db, slot, url, dataDir } = await setup(2);
-    const port = await freePort();
+    // Reserved (helpers/ports.ts): nothing listens there (ECONNREFUSED), and no other process can start to.
+    const { port, release } = await reservePort();
+    closers.push(release);
     const config = testConfig({ SMTP_URL: `smtp://127.0.0.1:${port}`, DIGEST_CRON: slot.cron });
     expect((await prepareEdition({ db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, { now: new Date() })).outcome).toBe(
       'created',
@@ -124,9 +128,14 @@ describe('a dead relay (postgres, a real `digest send`)', () => {
   it('a relay that dies mid-send pauses the send (attempts not burned) and it resumes once the relay is back: 0 missed', async () => {
     const READERS = 300;
     const { db, slot, url, dataDir } = await setup(READERS);
-    let first: SmtpSink | undefined = await startSmtpSink({ latencyMs: 3 });
+    // The relay's port, reserved (helpers/ports.ts) and listened on over the reservation: once the
+    // relay is killed it refuses connections, as a dead relay's does, and no other process can take
+    // it before the relay comes back.
+    const reserved = await reservePort();
+    closers.push(reserved.release);
+    const port = reserved.port;
+    let first: SmtpSink | undefined = await startSmtpSink({ port, latencyMs: 3 });
     closers.push(async () => first?.close());
-    const port = first.port;
     const send = spawnDigest(
       ['send', '--date', slot.date],
       sendEnv(

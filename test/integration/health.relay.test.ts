@@ -3,7 +3,7 @@ import { silentLogger } from '../../src/config/index.js';
 import { startService, type RunningService } from '../../src/main.js';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
-import { freePort } from '../helpers/free-port.js';
+import { reservePort, type ReservedPort } from '../helpers/ports.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { until } from '../helpers/send-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -20,14 +20,19 @@ describe('the relay as the delivery workers see it, in /healthz and /metrics', (
   let t: TestDatabase | undefined;
   let service: RunningService | undefined;
   let sink: SmtpSink | undefined;
+  let relayPort: ReservedPort | undefined;
   afterAll(async () => {
     await service?.close();
+    await relayPort?.release();
     await sink?.close();
     await t?.close();
   });
 
   it('down while nothing listens on SMTP_URL (password hidden), up again once the relay is back', async () => {
-    const port = await freePort();
+    // The relay's port, reserved (helpers/ports.ts): connections refused, as at a relay that is down,
+    // and no other process can take it before the relay comes back on it below.
+    relayPort = await reservePort();
+    const port = relayPort.port;
     t = await createTestDatabase(SERVICE_ENGINE);
     service = await startService(
       testConfig({ HOST: '127.0.0.1', SMTP_URL: `smtp://mailer:pw-not-shown@127.0.0.1:${port}` }),
@@ -52,6 +57,7 @@ describe('the relay as the delivery workers see it, in /healthz and /metrics', (
     const anonymous = (await (await fetch(`${service.url}/healthz`)).json()) as Health;
     expect(anonymous.checks.smtp).toEqual({ ok: false });
 
+    // Listens on the port over the reservation: it is never free in between.
     sink = await startSmtpSink({ port });
     await until('the probe to find the relay back', async () => (await health()).checks.smtp?.sending === 'running', 60_000);
     expect((await health()).checks.smtp).toMatchObject({ sending: 'running' });
