@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -17,6 +18,8 @@ export default defineConfig({
     isolate: false,
     // Three on two cores: much of a process test's time is spent waiting on the processes it starts.
     maxWorkers: 3,
+    // The longest files first (test/durations.json).
+    sequence: { sequencer: LongestFirst },
     reporters: ['default'],
   },
 });
