@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { buildPgliteTemplate, ENGINES } from './helpers/database.js';
+import { randomBytes } from 'node:crypto';
+import { buildPgliteTemplate, dropRunDatabases, ENGINES } from './helpers/database.js';
 
 const BUILD = fileURLToPath(new URL('../scripts/build.mjs', import.meta.url));
 
@@ -20,10 +21,15 @@ function build(): Promise<void> {
  * without this, a test run after an edit to src/ would prove the previous build. A failed build stops
  * the run with tsc's output.
  */
-export default async function buildBeforeTests(project: TestProject): Promise<void> {
+export default async function buildBeforeTests(project: TestProject): Promise<() => Promise<void>> {
+  // This run's PostgreSQL test databases carry its id (test/helpers/database.ts), so the teardown
+  // below drops what this run left and nothing of another run beside it.
+  const run = randomBytes(4).toString('hex');
+  process.env.DIGEST_TEST_RUN = run;
   await build();
   // Once here, not in every worker at the same time: the migrated embedded database that
   // every PGlite test starts from (kept on disk until the migrations change).
   if (ENGINES.includes('pglite')) await buildPgliteTemplate();
   project.onTestsRerun(build);
+  return () => dropRunDatabases(run);
 }

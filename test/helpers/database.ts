@@ -8,8 +8,9 @@ import { migrate, MIGRATIONS_DIR, openDatabase, type Db, type Engine, type OpenD
 
 /**
  * Every test gets a database of its own, on both engines:
- * - PostgreSQL: a fresh database cloned from a migrated template (CREATE DATABASE … TEMPLATE), so tests
- *   never share state and never pay for migrations twice;
+ * - PostgreSQL: a database cloned from a migrated template (CREATE DATABASE … TEMPLATE), so tests
+ *   never pay for migrations twice; emptied and passed to the next test of the same process
+ *   (see spareDatabases);
  * - PGlite: an in-memory engine loaded from a dump of a migrated one, kept on disk for every test
  *   process; emptied and passed to the next test of the same process (see spareEngine).
  */
@@ -142,6 +143,11 @@ const SCHEMA_FINGERPRINT = `
 
 let templateFingerprint: string | undefined;
 
+/** The tables a test writes (all but the migrations' record), quoted for TRUNCATE. */
+const PUBLIC_TABLES = `
+  SELECT quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'kysely_migration%'`;
+
 async function fingerprint(pglite: PGlite): Promise<string> {
   return (await pglite.query<{ fingerprint: string }>(SCHEMA_FINGERPRINT)).rows[0]!.fingerprint;
 }
@@ -152,10 +158,7 @@ async function emptyEngine(pglite: PGlite): Promise<boolean> {
     await pglite.exec('ROLLBACK');
     await pglite.exec('DISCARD ALL');
     if ((await fingerprint(pglite)) !== templateFingerprint) return false;
-    const tables = await pglite.query<{ name: string }>(
-      `SELECT quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'kysely_migration%'`,
-    );
+    const tables = await pglite.query<{ name: string }>(PUBLIC_TABLES);
     if (tables.rows.length > 0) await pglite.exec(`TRUNCATE ${tables.rows.map((r) => r.name).join(', ')} RESTART IDENTITY CASCADE`);
     return true;
   } catch {
@@ -200,19 +203,77 @@ export async function createTestDatabase(engine: Engine, options: { poolSize?: n
       },
     };
   }
-  const template = await pgTemplate();
-  const name = `digest_t_${randomBytes(6).toString('hex')}`;
-  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  const name = await postgresDatabase();
   const url = urlFor(name);
   const opened = await openDatabase({ url, poolSize: options.poolSize ?? 5 });
+  let closed = false;
   return {
     ...opened,
     url,
     close: async () => {
+      if (closed) return;
+      closed = true;
       await opened.close();
-      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      if (spareDatabases.length < 2 && (await emptyDatabase(name))) spareDatabases.push(name);
+      else await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
+}
+
+/**
+ * The PostgreSQL side of the same economy: a database a test has closed is emptied (its other
+ * sessions ended, every table truncated) and handed to the next test of this process, instead of
+ * DROP DATABASE and CREATE DATABASE … TEMPLATE, which copies and logs the whole template each time.
+ * Names carry the run's id (DIGEST_TEST_RUN, set by test/global-setup.ts), whose teardown drops
+ * what is left, spares and the databases of a test that never closed its own.
+ */
+const spareDatabases: string[] = [];
+let postgresFingerprint: string | undefined;
+
+async function postgresDatabase(): Promise<string> {
+  const spare = spareDatabases.pop();
+  if (spare) return spare;
+  const template = await pgTemplate();
+  const name = `digest_t_${process.env.DIGEST_TEST_RUN ?? 'x'}_${randomBytes(6).toString('hex')}`;
+  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  if (!postgresFingerprint) {
+    const client = new pg.Client({ connectionString: urlFor(name) });
+    await client.connect();
+    try {
+      postgresFingerprint = (await client.query<{ fingerprint: string }>(SCHEMA_FINGERPRINT)).rows[0]!.fingerprint;
+    } finally {
+      await client.end();
+    }
+  }
+  return name;
+}
+
+async function emptyDatabase(name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: urlFor(name) });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    // Child processes a test started (and killed) may still hold sessions, and their locks.
+    await client.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    if ((await client.query<{ fingerprint: string }>(SCHEMA_FINGERPRINT)).rows[0]!.fingerprint !== postgresFingerprint) return false;
+    const tables = await client.query<{ name: string }>(PUBLIC_TABLES);
+    if (tables.rows.length > 0) await client.query(`TRUNCATE ${tables.rows.map((r) => r.name).join(', ')} RESTART IDENTITY CASCADE`);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Drops the databases of this run that are left: called once, by test/global-setup.ts's teardown. */
+export async function dropRunDatabases(run: string): Promise<void> {
+  await withAdmin(async (admin) => {
+    const left = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`digest_t_${run}_%`]);
+    for (const { datname } of left.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  });
 }
 
 export type { Db };

@@ -1,55 +1,70 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../helpers/database.js';
+import type { Engine } from '../../src/db/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 /**
- * The suite's promise that every test has a database of its own, on the embedded engine, where one
- * idle engine is emptied and passed to the next test instead of starting PGlite again: what one test
- * leaves (rows, sequences, session settings, a changed schema, an open transaction) the next never sees.
+ * The suite's promise that every test has a database of its own, where a database (PostgreSQL) or an
+ * embedded engine (PGlite) that a test closed is emptied and handed to the next test instead of being
+ * made again: what one test leaves (rows, sequences, session settings and locks, a changed schema, an
+ * open transaction) the next never sees.
  */
-describe('a test database on the embedded engine', () => {
+const identity = (t: TestDatabase) => t.url ?? t.pglite;
+
+describe.each(['postgres', 'pglite'] as Engine[])('a test database on %s', (engine) => {
   it('is empty, with sequences restarted and a new session, after a test that wrote and set things', async () => {
-    const first = await createTestDatabase('pglite');
+    const first = await createTestDatabase(engine);
     const { id } = await first.db.insertInto('subscribers').values({ email: 'left@example.com' }).returning('id').executeTakeFirstOrThrow();
-    await sql`SET TIME ZONE 'Asia/Tokyo'`.execute(first.db);
-    await sql`SELECT pg_advisory_lock(42)`.execute(first.db);
+    await first.db.connection().execute(async (c) => {
+      await sql`SET TIME ZONE 'Asia/Tokyo'`.execute(c);
+      await sql`SELECT pg_advisory_lock(42)`.execute(c);
+    });
     await first.close();
 
-    const next = await createTestDatabase('pglite');
+    const next = await createTestDatabase(engine);
     try {
-      expect(next.pglite).toBe(first.pglite); // the same engine, passed on
+      expect(identity(next)).toBe(identity(first)); // the same one, handed on
       expect(await next.db.selectFrom('subscribers').selectAll().execute()).toEqual([]);
       const again = await next.db.insertInto('subscribers').values({ email: 'new@example.com' }).returning('id').executeTakeFirstOrThrow();
       expect(again.id).toBe(id);
-      expect((await sql<{ tz: string }>`SELECT current_setting('TimeZone') AS tz`.execute(next.db)).rows[0]!.tz).toBe('UTC');
-      const locks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`.execute(next.db);
-      expect(locks.rows[0]!.n).toBe(0);
+      await next.db.connection().execute(async (c) => {
+        expect((await sql<{ tz: string }>`SELECT current_setting('TimeZone') AS tz`.execute(c)).rows[0]!.tz).not.toBe('Asia/Tokyo');
+        const locks = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`.execute(c);
+        expect(locks.rows[0]!.n).toBe(0);
+      });
     } finally {
       await next.close();
     }
   });
 
-  it('is a fresh engine after a test that changed the schema, or left a transaction open', async () => {
-    const altered = await createTestDatabase('pglite');
+  it('is a new one after a test that changed the schema', async () => {
+    const altered = await createTestDatabase(engine);
     await sql`ALTER TABLE subscribers ADD COLUMN leftover text`.execute(altered.db);
     await altered.close();
-    const afterSchema = await createTestDatabase('pglite');
-    expect(afterSchema.pglite).not.toBe(altered.pglite);
-    expect(altered.pglite!.closed).toBe(true);
+    const afterSchema = await createTestDatabase(engine);
+    expect(identity(afterSchema)).not.toBe(identity(altered));
     const columns = (await afterSchema.db.introspection.getTables()).find((t) => t.name === 'subscribers')!.columns.map((c) => c.name);
     expect(columns).not.toContain('leftover');
 
-    // A transaction the test never ended: its session is not waited for beyond a bound, nor passed on.
-    const trx = afterSchema.db.transaction().execute(() => new Promise<void>(() => {}));
-    void trx;
-    await new Promise((r) => setTimeout(r, 50));
     await afterSchema.close();
-    const afterTransaction = await createTestDatabase('pglite');
+  });
+});
+
+describe('a test database on pglite, after a transaction left open', () => {
+  it('is a new engine, not waited for beyond a bound, and what the transaction wrote is gone', async () => {
+    const held = await createTestDatabase('pglite');
+    void held.db.transaction().execute(async (trx) => {
+      await trx.insertInto('subscribers').values({ email: 'uncommitted@example.com' }).execute();
+      await new Promise<void>(() => {});
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await held.close();
+    const next = await createTestDatabase('pglite');
     try {
-      expect(afterTransaction.pglite).not.toBe(afterSchema.pglite);
-      expect(await afterTransaction.db.selectFrom('subscribers').selectAll().execute()).toEqual([]);
+      expect(next.pglite).not.toBe(held.pglite);
+      expect(await next.db.selectFrom('subscribers').selectAll().execute()).toEqual([]);
     } finally {
-      await afterTransaction.close();
+      await next.close();
     }
   });
 });
