@@ -5,6 +5,8 @@ export interface SchemaLevel {
   /** "060_story_source"; null on a database no migration has touched. */
   readonly applied: string | null;
   readonly pending: readonly string[];
+  /** Migrations a newer release applied, which this one does not know (db/migrate.ts SchemaNewerError). */
+  readonly newer: readonly string[];
 }
 
 /**
@@ -15,5 +17,5 @@ export interface SchemaLevel {
  */
 export async function schemaLevel(db: Db): Promise<SchemaLevel> {
   const state = await migrationState(db);
-  return { applied: state.applied.at(-1) ?? null, pending: state.pending };
+  return { applied: state.applied.at(-1) ?? null, pending: state.pending, newer: state.unknown };
 }

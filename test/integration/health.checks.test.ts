@@ -46,7 +46,7 @@ describe('GET /healthz', () => {
     expect(body.checks.smtp!.ok).toBe(true);
     // The admin sees the release and the schema's level; a stranger sees neither (no version to match advisories against).
     expect(body.version).toBe(VERSION);
-    expect(body.schema).toEqual({ applied: MIGRATIONS.at(-1), pending: [] });
+    expect(body.schema).toEqual({ applied: MIGRATIONS.at(-1), pending: [], newer: [] });
     const anonymous = (await (await fetch(`${server.url}/healthz`)).json()) as Health;
     expect(anonymous.status).toBe('ok');
     expect(Object.keys(anonymous).sort()).toEqual(['checks', 'status']);
@@ -56,7 +56,11 @@ describe('GET /healthz', () => {
     // elsewhere, or its record was lost, the running server shows the change at once.
     await sql`DELETE FROM kysely_migration WHERE name = ${MIGRATIONS.at(-1)!}`.execute(t.db);
     const behind = (await (await fetch(`${server.url}/healthz`, AUTH)).json()) as Health;
-    expect(behind.schema).toEqual({ applied: MIGRATIONS.at(-2), pending: [MIGRATIONS.at(-1)] });
+    expect(behind.schema).toEqual({ applied: MIGRATIONS.at(-2), pending: [MIGRATIONS.at(-1)], newer: [] });
+    // A newer release migrated it under this one (a rollback of the code alone): named, as the CLI names it.
+    await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('999_from_a_newer_release', now()::text)`.execute(t.db);
+    const ahead = (await (await fetch(`${server.url}/healthz`, AUTH)).json()) as Health;
+    expect(ahead.schema).toEqual({ applied: MIGRATIONS.at(-2), pending: [MIGRATIONS.at(-1)], newer: ['999_from_a_newer_release'] });
 
     // The database goes away under the running server (as when PostgreSQL is stopped).
     const name = new URL(t.url!).pathname.slice(1);

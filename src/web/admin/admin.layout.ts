@@ -56,6 +56,10 @@ async function releaseFooter(request: FastifyRequest, deps: WebDeps): Promise<Sa
     const pending = level.pending.length;
     schema = html`schema ${level.applied ?? 'empty'}${
       pending > 0 ? html` · <span class="bad">${pending} migration(s) pending (${level.pending.join(', ')}): run digest migrate</span>` : ''
+    }${
+      level.newer.length > 0
+        ? html` · <span class="bad">migrated by a newer release (${level.newer.join(', ')}): run that release, or restore the backup</span>`
+        : ''
     }`;
   } catch (err) {
     schema = html`<span class="bad">schema unknown: ${(err as Error).message}</span>`;
