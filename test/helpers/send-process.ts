@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { DIGEST_BIN, childEnv } from './cli.js';
+import { childEnv, DIGEST_ARGV } from './cli.js';
 import type { SmtpSink } from './smtp-sink.js';
 
 const TEST_SECRET = 'test-secret-0123456789abcdef';
@@ -31,7 +31,7 @@ export function sendEnv(
 
 /** Starts `digest …` as a real process with `env` on top of the machine's environment (minus the suite's own settings). */
 export function spawnDigest(args: string[], env: Record<string, string>): DigestProcess {
-  const child = spawn(process.execPath, [DIGEST_BIN, ...args], {
+  const child = spawn(process.execPath, [...DIGEST_ARGV, ...args], {
     cwd: process.cwd(),
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -75,7 +75,7 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
     const feed = `${feedBase}/rewriter.rss`;
     const { log, lines } = capturingLogger();
     const [polled] = await pollFeeds(t.db, [`${feed}#kind=blog`], log, LOOPBACK_OK);
-    expect(polled).toMatchObject({
+    expect(polled, JSON.stringify(polled)).toMatchObject({
       ok: true,
       result: { inserted: 1, updated: 0, duplicates: 1, ownedElsewhere: [{ url: OWNED, source: feed, owner: 'api' }] },
     });
@@ -120,7 +120,7 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
     await pollFeeds(t.db, [feed], capturingLogger().log, LOOPBACK_OK);
     items = [{ link: 'https://f.example/mine', title: 'Final', teaser: 'two' }];
     const [again] = await pollFeeds(t.db, [feed], capturingLogger().log, LOOPBACK_OK);
-    expect(again).toMatchObject({ ok: true, result: { inserted: 0, updated: 1, duplicates: 0 } });
+    expect(again, JSON.stringify(again)).toMatchObject({ ok: true, result: { inserted: 0, updated: 1, duplicates: 0 } });
     expect(await story('https://f.example/mine')).toMatchObject({ title: 'Final', summary: 'two', source: feed });
   });
 
@@ -159,12 +159,12 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
     });
     expect(await story('https://f.example/corrected')).toMatchObject({ title: 'Corrected headline', votes: 7, source: 'api' });
     const [back] = await pollFeeds(t.db, [feed], capturingLogger().log, { ...LOOPBACK_OK, sourceOverride: ['api'] });
-    expect(back).toMatchObject({ ok: true, result: { updated: 0, duplicates: 1 } });
+    expect(back, JSON.stringify(back)).toMatchObject({ ok: true, result: { updated: 0, duplicates: 1 } });
     expect(await story('https://f.example/corrected')).toMatchObject({ title: 'Corrected headline' });
 
     // `*`: any source updates any story (the behaviour before stories had owners).
     const [any] = await pollFeeds(t.db, [feed], capturingLogger().log, { ...LOOPBACK_OK, sourceOverride: ['*'] });
-    expect(any).toMatchObject({ ok: true, result: { updated: 1, duplicates: 0 } });
+    expect(any, JSON.stringify(any)).toMatchObject({ ok: true, result: { updated: 1, duplicates: 0 } });
     expect(await story('https://f.example/corrected')).toMatchObject({ title: 'Wrong headline', source: feed });
   });
 
@@ -177,7 +177,7 @@ describe.each(ENGINES)('a story belongs to its source on %s', (engine) => {
 
     items = [1, 2, 3].map((n) => ({ link: 'https://f.example/thrice', title: `Item ${n}`, teaser: '' }));
     const [polled] = await pollFeeds(t.db, [`${feedBase}/thrice.rss`], capturingLogger().log, LOOPBACK_OK);
-    expect(polled).toMatchObject({ ok: true, result: { inserted: 1, updated: 0, duplicates: 2 } });
+    expect(polled, JSON.stringify(polled)).toMatchObject({ ok: true, result: { inserted: 1, updated: 0, duplicates: 2 } });
 
     // Three copies of a URL another source owns: all three are duplicates, and it is named once.
     const foreign = parseStoryBatch(
