@@ -1,6 +1,7 @@
-import { validateDetailed } from 'node-cron';
+import { validate } from 'node-cron';
 import { z } from 'zod';
 import { parseAllowPrivate } from './allow-private.js';
+import { cronProblem } from './cron-expression.js';
 import { parseListId } from './list-id.js';
 import { isTimeZone } from './time-zone.js';
 import { urlProblem } from './url-setting.js';
@@ -32,13 +33,11 @@ const url = (name: string, protocols: readonly string[], echo = false) =>
       });
   });
 
+/** Our words for what is wrong (cron-expression.ts); node-cron, which runs the schedule, has the last say. */
 const cron = (name: string) =>
   z.string().superRefine((s, ctx) => {
-    const result = validateDetailed(s.trim());
-    if (!result.valid) {
-      const why = result.errors.map((e) => e.message).join('; ');
-      ctx.addIssue({ code: 'custom', message: `${name} "${s}" is not a cron expression (5 or 6 fields): ${why}` });
-    }
+    const problem = cronProblem(s) ?? (validate(s.trim()) ? undefined : 'the scheduler cannot run it');
+    if (problem) ctx.addIssue({ code: 'custom', message: `${name} "${s}" is not a cron expression: ${problem}` });
   });
 
 const timeZone = (name: string) =>
@@ -170,7 +169,17 @@ export const envSchema = z.object({
   // Reader-facing language: DIGEST_LANG (must have a locale file) or else LANG's language part (language.ts).
   DIGEST_LANG: opt(z.string()),
   LANG: opt(z.string()),
-  NODE_ENV: opt(z.string()),
+  // A typo (prod, Production) must not start the zero-configuration mode silently: only these three, or unset.
+  NODE_ENV: opt(
+    z
+      .string()
+      .trim()
+      .pipe(
+        z.enum(['production', 'development', 'test'], {
+          error: (i) => `NODE_ENV "${String(i.input)}" must be production, development or test (or unset)`,
+        }),
+      ),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -39,7 +39,7 @@ describe('digest stories import and digest top, as processes on PostgreSQL', () 
     const bad = await runDigest(['top'], { DATABASE_URL: t.url, SECRET, DIGEST_CRON: '0 6 * *', TOP_BLOGS: 'five' });
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n')).toEqual([
-      'config: DIGEST_CRON "0 6 * *" is not a cron expression (5 or 6 fields): expected 5 or 6 fields but got 4',
+      'config: DIGEST_CRON "0 6 * *" is not a cron expression: it has 4 fields; it needs 5 (minute hour day-of-month month day-of-week) or 6 (second first)',
       'config: TOP_BLOGS "five" is not a whole number',
     ]);
   });

@@ -21,7 +21,9 @@ describe('configuration', () => {
   it('reports every bad value at once, one line each, naming the variable', () => {
     const lines = problems({ DIGEST_CRON: '0 6 * *', PORT: 'eighty', DIGEST_TZ: 'Mars/Olympus', TOP_STORIES: '500' });
     expect(lines).toHaveLength(4);
-    expect(lines).toContain('config: DIGEST_CRON "0 6 * *" is not a cron expression (5 or 6 fields): expected 5 or 6 fields but got 4');
+    expect(lines).toContain(
+      'config: DIGEST_CRON "0 6 * *" is not a cron expression: it has 4 fields; it needs 5 (minute hour day-of-month month day-of-week) or 6 (second first)',
+    );
     expect(lines.some((l) => l.startsWith('config: PORT "eighty"'))).toBe(true);
     expect(lines.some((l) => l.includes('DIGEST_TZ "Mars/Olympus" is not an IANA time zone'))).toBe(true);
     expect(lines.some((l) => l.includes('TOP_STORIES 500 is out of range'))).toBe(true);
@@ -45,6 +47,20 @@ describe('configuration', () => {
     const c = loadConfig({ ...base, SECRET_PREVIOUS: 'the-old-secret-of-length' });
     expect(c.keys.previous).toBeDefined();
     expect(c.keys.previous!.id).not.toBe(c.keys.current.id);
+  });
+
+  it('refuses a NODE_ENV other than production, development or test, naming the valid ones', () => {
+    for (const typo of ['prod', 'Production', 'staging']) {
+      expect(problems({ NODE_ENV: typo })).toEqual([`config: NODE_ENV "${typo}" must be production, development or test (or unset)`]);
+    }
+    for (const ok of ['production', 'development', 'test', '', ' test ']) {
+      const lines = problems({ NODE_ENV: ok });
+      expect(
+        lines.filter((l) => l.includes('NODE_ENV')),
+        ok,
+      ).toEqual([]);
+    }
+    expect(loadConfig({ ...base, NODE_ENV: 'development' }).production).toBe(false);
   });
 
   it('refuses a short secret without printing it', () => {
