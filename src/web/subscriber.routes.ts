@@ -1,7 +1,7 @@
-import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { confirmRoutes } from './confirm.route.js';
+import { formDataBodies } from './form-data.js';
 import { preferencesRoutes } from './preferences.route.js';
 import { signupRoutes } from './signup.route.js';
 import { unsubscribeRoutes } from './unsubscribe.route.js';
@@ -15,10 +15,8 @@ import type { WebDeps } from './web-deps.js';
  */
 export function subscriberRoutes(app: FastifyInstance, deps: WebDeps): void {
   void app.register(async (scope) => {
-    await scope.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      limits: { files: 0, fields: 30, fieldSize: 4096, parts: 30 },
-    });
+    // A body cut short or malformed is the client's 400 (form-data.ts), never a 500.
+    await formDataBodies(scope, { files: 0, fields: 30, fieldSize: 4096, parts: 30 });
     // On PostgreSQL the counts live in the database, so every instance behind a balancer shares them.
     await scope.register(rateLimit, {
       global: false,
