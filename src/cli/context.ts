@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, readEnvironment, type Config, type Logger } from '../config/index.js';
+import { createLogger, loadConfig, processClock, readEnvironment, type Clock, type Config, type Logger } from '../config/index.js';
 import {
   DatabaseNotSetUpError,
   migrationState,
@@ -13,6 +13,8 @@ export interface CommandContext {
   readonly config: Config;
   readonly log: Logger;
   readonly database: OpenDatabase;
+  /** "Now" for the command (config/clock.ts): what is due, past its cutoff, the default edition. */
+  readonly clock: Clock;
   /** Applied and pending migrations, as found when the command started (never changed by it). */
   readonly migrations: MigrationState;
 }
@@ -46,7 +48,9 @@ const RENDERS = new Set(['send', 'worker', 'preview']);
 
 /** Config, logger and database for a one-shot command; the command closes the database when done. */
 export async function openContext(command: string, need: SchemaNeed = SCHEMA_NEEDS[command] ?? 'require'): Promise<CommandContext> {
-  const config = loadConfig(readEnvironment());
+  const env = readEnvironment();
+  const config = loadConfig(env);
+  const clock = processClock(env);
   // Commands print their results on stdout; logs go to stderr so output can be piped.
   const log = createLogger({ level: config.logLevel, fd: 2 });
   // create: false: a command other than serve/migrate never creates the embedded database; a running
@@ -74,7 +78,7 @@ export async function openContext(command: string, need: SchemaNeed = SCHEMA_NEE
     // A command that renders mail checks the settings rendering reads (render loads only here, so
     // status and --help stay light).
     if (RENDERS.has(command)) (await import('../render/index.js')).checkRenderSettings(config);
-    return { config, log, database, migrations };
+    return { config, log, database, clock, migrations };
   } catch (err) {
     await database.close();
     throw err;

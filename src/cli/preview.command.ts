@@ -17,14 +17,13 @@ export function previewCommand(program: Command): void {
       const { parseIsoDate } = await import('../ranking/index.js');
       if (opts.date !== undefined && !parseIsoDate(opts.date))
         cmd.error(`error: --date "${opts.date}" is not a YYYY-MM-DD date`, { exitCode: 2 });
-      const [{ systemClock }, { buildPreview, currentEditionDate }, { describePreflight }, { withContext }] = await Promise.all([
-        import('../config/index.js'),
+      const [{ buildPreview, currentEditionDate }, { describePreflight }, { withContext }] = await Promise.all([
         import('../editions/index.js'),
         import('../render/index.js'),
         import('./context.js'),
       ]);
-      await withContext('preview', async ({ config, database }) => {
-        const date = opts.date ?? currentEditionDate(config, systemClock());
+      await withContext('preview', async ({ config, database, clock }) => {
+        const date = opts.date ?? currentEditionDate(config, clock());
         const preview = await buildPreview(database.db, config, date);
         const r = preview.rendered;
         process.stderr.write(

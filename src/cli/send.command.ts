@@ -7,32 +7,30 @@ export function sendCommand(program: Command): void {
   program
     .command('send')
     .description("create (or resume) the date's editions and send them now, with progress; a second run sends nothing new")
-    .option('--date <YYYY-MM-DD>', 'edition date (default: today in DIGEST_TZ)')
-    .option('--dry-run', 'show the pick and how many readers would get it; send and write nothing')
+    .option('--date <YYYY-MM-DD>', "edition date (default: the next edition to go out: today's until its cutoff, then tomorrow's)")
+    .option(
+      '--dry-run',
+      'say what a send would do (send, or why not: expired, empty, already sent), the pick and how many readers would get it; send and write nothing; exit as the send would',
+    )
     .option('--late', "send an edition past its cutoff anyway (its news may be old): an operator's decision, logged")
     .option('--retry', 'try a failed edition again, once its cause (template, settings) is fixed')
     .action(async (opts: { date?: string; dryRun?: boolean; late?: boolean; retry?: boolean }) => {
       const [
-        { systemClock },
         { deliveryCounts, workerCount },
-        { dryRunEdition, editionsOfDate, prepareEdition, runEdition },
-        { localDate, parseIsoDate },
-      ] = await Promise.all([
-        import('../config/index.js'),
-        import('../delivery/index.js'),
-        import('../editions/index.js'),
-        import('../ranking/index.js'),
-      ]);
+        { currentEditionDate, cutoffOf, dryRunEdition, editionsOfDate, forecastSend, prepareEdition, runEdition },
+        { parseIsoDate },
+      ] = await Promise.all([import('../delivery/index.js'), import('../editions/index.js'), import('../ranking/index.js')]);
       const [{ withContext }, { openDelivery, preflightRelay, withShutdownSignal }, { sendOutcome }, { SendProgress }] = await Promise.all([
         import('./context.js'),
         import('./delivery-runtime.js'),
         import('./send-outcome.js'),
         import('./send-progress.js'),
       ]);
-      await withContext('send', async ({ config, log, database }) => {
-        const clock = systemClock;
+      await withContext('send', async ({ config, log, database, clock }) => {
         const now = clock();
-        const date = opts.date ?? localDate(now, config.digest.timeZone);
+        // The edition top, preview and the admin's Send now default to (editions/edition-specs.ts): in
+        // the evening, past today's cutoff, that is tomorrow's, which holds the stories since.
+        const date = opts.date ?? currentEditionDate(config, now);
         if (!parseIsoDate(date)) throw new CliError(`--date "${date}" is not a date (YYYY-MM-DD)`, { exitCode: EXIT.usage });
         const all = await editionsOfDate(database.db, config, date);
         // Readers' own hours are theirs: an hourly edition goes out once its hour has come, never early.
@@ -46,13 +44,29 @@ export function sendCommand(program: Command): void {
         }
 
         if (opts.dryRun) {
+          const verdicts: SendVerdict[] = [];
           for (const spec of specs) {
             const r = await dryRunEdition(database.db, config, spec);
+            const forecast = forecastSend(config, spec, r, { now, late: opts.late, retry: opts.retry });
+            const sends = forecast.outcome === 'send' || forecast.outcome === 'send_late';
             process.stdout.write(
-              `${spec.date} ${spec.slot} (${spec.kind}): ${r.existing ? `already ${r.existing}; ` : ''}${r.stories} stories, ${r.blogs} blog posts, ${r.recipients} reader(s) would get it (dry run: nothing sent or written)\n`,
+              `${spec.date} ${spec.slot} (${spec.kind}): ${forecast.why}; ${r.stories} stories, ${r.blogs} blog posts, ${r.recipients} reader(s) ${sends ? 'would get it' : 'on the list'} (dry run: nothing sent or written)\n`,
             );
+            if (forecast.outcome === 'send' || forecast.outcome === 'send_late' || forecast.outcome === 'resume') continue;
+            // The code and the line the send itself would end with.
+            const counts = r.row ? await deliveryCounts(database.db, r.row.id) : { sent: 0, failed: 0, total: 0 };
+            const edition = {
+              date: spec.date,
+              slot: spec.slot,
+              error: r.row?.error ?? null,
+              window_end: spec.windowEnd,
+              cutoff_at: r.row?.cutoff_at ?? cutoffOf(config, spec.sendAt),
+            };
+            verdicts.push(sendOutcome(edition, forecast.outcome, counts, { now }));
           }
           sayLater(later);
+          const worst = verdicts.find((v) => v.exitCode !== EXIT.ok);
+          if (worst) throw new CliError(`dry run: ${worst.problem!}`, { hint: worst.hint, exitCode: worst.exitCode });
           return;
         }
 
@@ -91,13 +105,17 @@ export function sendCommand(program: Command): void {
               );
               const workers = workerCount(database.engine, config.workers);
               const progress = new SendProgress(name, before.total, before.sent + before.failed + before.skipped);
+              progress.showThrottle(() => delivery.relay.status().throttle);
               progress.start();
               const counts = await runEdition(delivery, e, { workers, signal, onEvent: progress.onEvent, now: clock().getTime() });
               progress.finish(counts);
+              // Paused by an operator mid-send: the workers gave back what they held and stopped. Said, with its own code.
+              const paused =
+                (await database.db.selectFrom('editions').select('status').where('id', '=', e.id).executeTakeFirst())?.status === 'paused';
               process.stdout.write(
-                `${name}: ${counts.sent} sent, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.retry + counts.queued + counts.sending} left${counts.uncertain ? `, ${counts.uncertain} resent after a lost reply` : ''}${signal.aborted ? ' (interrupted: run digest send again to resume)' : ''}\n`,
+                `${name}: ${counts.sent} sent, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.retry + counts.queued + counts.sending} left${counts.uncertain ? `, ${counts.uncertain} resent after a lost reply` : ''}${signal.aborted ? ' (interrupted: run digest send again to resume)' : paused ? ' (paused by an operator)' : ''}\n`,
               );
-              verdicts.push(sendOutcome(e, 'sent', counts, { now: clock() }));
+              verdicts.push(sendOutcome(e, paused && !signal.aborted ? 'paused' : 'sent', counts, { now: clock() }));
             }
           });
         } finally {

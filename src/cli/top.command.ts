@@ -14,13 +14,12 @@ export function topCommand(program: Command): void {
     .option('--date <YYYY-MM-DD>', "edition date (default: the next edition to go out: today's until its cutoff, then tomorrow's)")
     .option('--json', 'print JSON')
     .action(async (opts: { date?: string; json?: boolean }) => {
-      const [{ systemClock }, { currentEditionDate, editionWindow, pickForEdition }, { withContext }] = await Promise.all([
-        import('../config/index.js'),
+      const [{ currentEditionDate, editionWindow, pickForEdition }, { withContext }] = await Promise.all([
         import('../editions/index.js'),
         import('./context.js'),
       ]);
-      await withContext('top', async ({ config, database }) => {
-        const date = opts.date ?? currentEditionDate(config, systemClock());
+      await withContext('top', async ({ config, database, clock }) => {
+        const date = opts.date ?? currentEditionDate(config, clock());
         const window = editionWindow(date, config.digest.cron, config.digest.timeZone);
         const pick = await pickForEdition(
           database.db,

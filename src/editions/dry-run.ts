@@ -1,14 +1,22 @@
 import { sql } from 'kysely';
 import type { Config } from '../config/index.js';
-import type { Db } from '../db/index.js';
+import type { Db, Edition } from '../db/index.js';
 import { createDeliveries } from '../delivery/index.js';
 import { cutoffOf, type EditionSpec } from './edition-specs.js';
 import { pickForEdition } from './pick-for-edition.js';
+
+/** The edition's row as a dry run reads it, when it exists already. */
+export type ExistingEdition = Pick<Edition, 'id' | 'status' | 'error' | 'send_at' | 'cutoff_at' | 'updated_at' | 'window_end'> & {
+  /** Rendered already (an expired edition that had started resumes when sent late). */
+  readonly rendered: boolean;
+};
 
 export interface DryRun {
   readonly spec: EditionSpec;
   /** The edition's state if it already exists. */
   readonly existing: string | undefined;
+  /** Its row, if it exists. */
+  readonly row: ExistingEdition | undefined;
   readonly stories: number;
   readonly blogs: number;
   /** Readers the edition would be sent to now. */
@@ -26,9 +34,18 @@ export async function dryRunEdition(db: Db, config: Config, spec: EditionSpec): 
   await db
     .transaction()
     .execute(async (trx) => {
-      const existing = await trx
+      const row = await trx
         .selectFrom('editions')
-        .select('status')
+        .select([
+          'id',
+          'status',
+          'error',
+          'send_at',
+          'cutoff_at',
+          'updated_at',
+          'window_end',
+          sql<boolean>`html IS NOT NULL`.as('rendered'),
+        ])
         .where('date', '=', spec.date)
         .where('slot', '=', spec.slot)
         .executeTakeFirst();
@@ -47,7 +64,7 @@ export async function dryRunEdition(db: Db, config: Config, spec: EditionSpec): 
         .executeTakeFirstOrThrow();
       const pick = await pickForEdition(trx, edition, config.sections);
       const recipients = await createDeliveries(trx, edition, config.digest.timeZone);
-      out = { spec, existing: existing?.status, stories: pick.stories.length, blogs: pick.blogs.length, recipients };
+      out = { spec, existing: row?.status, row, stories: pick.stories.length, blogs: pick.blogs.length, recipients };
       await sql`SELECT 1`.execute(trx);
       throw new Rollback();
     })
@@ -55,4 +72,74 @@ export async function dryRunEdition(db: Db, config: Config, spec: EditionSpec): 
       if (!(err instanceof Rollback)) throw err;
     });
   return out!;
+}
+
+/**
+ * What `digest send` would do with the edition: send it, send it late (--late), resume it, or send
+ * nothing for one of the lifecycle's reasons. The outcomes without a send are prepareEdition's own
+ * (PrepareOutcome), so the dry run's exit code is the send's.
+ */
+export type SendForecast =
+  | { readonly outcome: 'send' | 'send_late' | 'resume'; readonly why: string }
+  | { readonly outcome: 'already_sent' | 'paused' | 'failed' | 'expired' | 'empty'; readonly why: string };
+
+const iso = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+
+/**
+ * prepareEdition's decisions, read without taking any (edition-state.ts, prepare-edition.ts): the same
+ * order of checks on the same row and the same clock, so a dry run at 20:06 says "expired" exactly
+ * when the send at 20:06 would expire the edition. Pure.
+ */
+export function forecastSend(
+  config: Config,
+  spec: EditionSpec,
+  run: Pick<DryRun, 'row' | 'stories' | 'blogs'>,
+  options: { readonly now: Date; readonly late?: boolean | undefined; readonly retry?: boolean | undefined },
+): SendForecast {
+  const { row } = run;
+  const { now } = options;
+  let late = false;
+  switch (row?.status) {
+    case 'sending':
+      return { outcome: 'resume', why: 'already sending; a send resumes it, adding nobody' };
+    case 'sent':
+      return { outcome: 'already_sent', why: 'already sent; a send sends nothing new' };
+    case 'paused':
+      return { outcome: 'paused', why: 'paused by an operator; a send sends nothing (Resume it in the admin)' };
+    case 'empty':
+      // Found empty at or after its send time, it stays empty (reopenEmpty).
+      if (!(row.updated_at < row.send_at)) return { outcome: 'empty', why: `empty: ${row.error ?? 'no stories in its window'}` };
+      break;
+    case 'failed':
+      if (!options.retry) return { outcome: 'failed', why: `failed: ${(row.error ?? '').split('\n')[0]} (--retry tries again)` };
+      break;
+    case 'expired':
+      if (!options.late) return { outcome: 'expired', why: `expired: ${row.error ?? 'past its cutoff'} (--late sends it anyway)` };
+      if (row.rendered) return { outcome: 'resume', why: 'expired part-way; --late resumes it with a new cutoff' };
+      late = true;
+      break;
+    default:
+      break;
+  }
+  const cutoff = row?.cutoff_at ?? cutoffOf(config, spec.sendAt);
+  if (!late && now > cutoff) {
+    if (!options.late) {
+      return {
+        outcome: 'expired',
+        why: `expired: past its cutoff ${iso(cutoff)} (${config.digest.cutoffHours} h after its send time); a send sends nothing (--late sends it anyway)`,
+      };
+    }
+    late = true;
+  }
+  if (run.stories + run.blogs === 0 && config.delivery.emptyDay === 'skip') {
+    return {
+      outcome: 'empty',
+      why: `empty: no stories published in its window (${iso(spec.windowStart)} – ${iso(spec.windowEnd)}); a send sends nothing`,
+    };
+  }
+  const early = spec.sendAt > now ? `, early (due ${iso(spec.sendAt)})` : '';
+  const note = run.stories + run.blogs === 0 ? ' (no stories: the "nothing new" note, EMPTY_DAY=note)' : '';
+  return late
+    ? { outcome: 'send_late', why: `past its cutoff ${iso(cutoff)}: --late sends it anyway${note}${early}` }
+    : { outcome: 'send', why: `a send sends it now${note}${early}` };
 }

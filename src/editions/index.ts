@@ -27,7 +27,7 @@ export { expireEdition, finishEditionIfDone, pauseEdition, resumeEdition, stillO
 export { prepareEdition, type PrepareOptions, type PrepareOutcome, type PreparedEdition } from './prepare-edition.js';
 export { runEdition, type SendDeps, type SendOptions } from './run-edition.js';
 export { settleEditions } from './settle-editions.js';
-export { dryRunEdition, type DryRun } from './dry-run.js';
+export { dryRunEdition, forecastSend, type DryRun, type ExistingEdition, type SendForecast } from './dry-run.js';
 export { editionFailures, editionStories, type FailureGroup } from './edition-report.js';
 export {
   editionIn,

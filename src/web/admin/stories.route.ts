@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Story, StoryKind } from '../../db/index.js';
-import { currentDailySpec, editionWindow, type EditionWindow } from '../../editions/index.js';
+import { currentEditionDate, editionWindow, type EditionWindow } from '../../editions/index.js';
 import { rankKind, type Ranked } from '../../ranking/index.js';
 import { clicksForDate, findCandidates, overridesFor, setOverride } from '../../stories/index.js';
 import { html } from '../pages/html.js';
@@ -19,10 +19,7 @@ export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
   const { config, db } = deps;
 
   app.get<{ Querystring: { date?: string } }>('/admin/stories', guard, async (request, reply) => {
-    const date =
-      request.query.date && DATE.test(request.query.date)
-        ? request.query.date
-        : (currentDailySpec(config, deps.clock())?.date ?? new Date().toISOString().slice(0, 10));
+    const date = request.query.date && DATE.test(request.query.date) ? request.query.date : currentEditionDate(config, deps.clock());
     let window: EditionWindow;
     try {
       window = editionWindow(date, config.digest.cron, config.digest.timeZone);
