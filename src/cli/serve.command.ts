@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config/index.js';
 
 /** The next send slot after `now`, looking a week ahead (a weekday-only schedule skips days). */
-export async function nextSendAt(config: Config, now = new Date()): Promise<Date | undefined> {
+export async function nextSendAt(config: Config, now: Date): Promise<Date | undefined> {
   const [{ addDays, editionWindows }, { localDate }] = await Promise.all([import('../editions/index.js'), import('../ranking/index.js')]);
   const today = localDate(now, config.digest.timeZone);
   for (let d = 0; d < 8; d++) {
@@ -17,18 +17,14 @@ export async function nextSendAt(config: Config, now = new Date()): Promise<Date
 
 async function serve(options: { demo: boolean }): Promise<void> {
   // Loaded here, not at the top: `digest --help` and the other commands do not need the service.
-  const [{ createLogger, loadConfig, readEnvironment }, { startService }] = await Promise.all([
+  const [{ createLogger, loadConfig, processClock, readEnvironment }, { startService }] = await Promise.all([
     import('../config/index.js'),
     import('../main.js'),
   ]);
-  let config = loadConfig(readEnvironment());
+  const env = readEnvironment();
+  let config = loadConfig(env);
+  const clock = processClock(env);
   const log = createLogger({ level: config.logLevel });
-  if (config.secretGenerated) {
-    log.warn(
-      { event: 'config.secret_generated', dataDir: config.dataDir },
-      'SECRET is not set: using one generated and kept in DATA_DIR. Production needs its own SECRET.',
-    );
-  }
   if (config.production && !config.databaseUrl) {
     log.warn(
       { event: 'config.embedded_database', dataDir: config.dataDir },
@@ -43,9 +39,24 @@ async function serve(options: { demo: boolean }): Promise<void> {
     oneTimeToken = randomBytes(18).toString('base64url');
     config = Object.freeze({ ...config, adminToken: oneTimeToken });
   }
-  const service = await startService(config, log, { demo: options.demo });
+  const service = await startService(config, log, { demo: options.demo, clock });
+  // Said once the service is up: a refused start (DATA_DIR held by another serve, a newer schema)
+  // prints only why it was refused.
+  if (config.secretSource === 'generated') {
+    log.warn(
+      { event: 'config.secret_generated', dataDir: config.dataDir },
+      `SECRET is not set: generated one and kept it in ${config.dataDir}/secret (later starts use it). Production needs its own SECRET.`,
+    );
+  } else if (config.secretSource === 'stored') {
+    log.info(
+      { event: 'config.secret_stored', dataDir: config.dataDir },
+      `SECRET is not set: using the one generated at the first start, kept in ${config.dataDir}/secret. Production needs its own SECRET.`,
+    );
+  }
+  // Out before the banner below (the log's destination writes asynchronously), so it reads in order.
+  await new Promise<void>((resolve) => log.flush(() => resolve()));
   const demo = service.demo;
-  const next = await nextSendAt(config);
+  const next = await nextSendAt(config, clock());
   const p = service.config.publicUrl;
   const lines = [
     '',

@@ -30,8 +30,11 @@ export interface Config {
   readonly trustProxy: boolean | number | string[];
   readonly port: number;
   readonly keys: { readonly current: SigningKey; readonly previous: SigningKey | undefined };
-  /** True when SECRET was generated and kept in DATA_DIR rather than configured. */
-  readonly secretGenerated: boolean;
+  /**
+   * Where SECRET came from: the environment, or with none set DATA_DIR/secret, `generated` by this
+   * start (the first) or `stored` by an earlier one.
+   */
+  readonly secretSource: 'env' | 'generated' | 'stored';
   readonly adminToken: string | undefined;
   readonly digest: { readonly cron: string; readonly timeZone: string; readonly cutoffHours: number };
   readonly site: { readonly name: string; readonly postalAddress: string; readonly logoUrl: string | undefined };

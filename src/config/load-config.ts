@@ -41,13 +41,15 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
   // 'memory://' (tests, throw-away runs) keeps the embedded database and the catcher in memory.
   const dataDir = e.DATA_DIR.startsWith('memory://') ? e.DATA_DIR : resolve(e.DATA_DIR);
   let secret = e.SECRET;
-  let secretGenerated = false;
+  let secretSource: Config['secretSource'] = 'env';
   if (!secret) {
     if (options.generateSecret === false) {
       throw new ConfigError([{ variable: 'SECRET', message: 'SECRET is not set' }]);
     }
     try {
-      secret = readOrCreateSecret(dataDir);
+      const kept = readOrCreateSecret(dataDir);
+      secret = kept.secret;
+      secretSource = kept.created ? 'generated' : 'stored';
     } catch (err) {
       // DATA_DIR is a file, read-only or full: say so in one line rather than with a stack trace.
       const reason = (err as Error).message;
@@ -58,7 +60,6 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
         },
       ]);
     }
-    secretGenerated = true;
   }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const config: Config = {
@@ -79,7 +80,7 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
             : e.TRUST_PROXY.split(','),
     port: e.PORT,
     keys: { current: signingKey(secret), previous: e.SECRET_PREVIOUS ? signingKey(e.SECRET_PREVIOUS) : undefined },
-    secretGenerated,
+    secretSource,
     adminToken: e.ADMIN_TOKEN,
     digest: { cron: e.DIGEST_CRON.trim(), timeZone: e.DIGEST_TZ, cutoffHours: e.SEND_CUTOFF_HOURS },
     site: { name: e.SITE_NAME, postalAddress: e.POSTAL_ADDRESS, logoUrl: e.LOGO_URL },
