@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One message the catcher holds: the summary the inbox lists; the raw .eml stays on disk. */
@@ -15,10 +15,17 @@ export interface CaughtSummary {
 /**
  * The catcher's mailbox: one .eml file per message under DATA_DIR/catcher (or in memory), the newest
  * `limit` kept, so a demo that sends thousands of messages does not fill the disk.
+ *
+ * The directory is the mailbox, not this object: `digest send` beside a running `digest serve` runs a
+ * catcher of its own on the same directory, and serve's inbox must show what it caught. So every read
+ * first looks at the directory's mtime (one stat) and, when it moved (a file added or removed by any
+ * process), lists it again, parsing only the summaries it has not seen.
  */
 export class MailStore {
-  private readonly summaries: CaughtSummary[] = [];
+  private summaries: CaughtSummary[] = [];
   private readonly memory = new Map<string, Buffer>();
+  /** The directory's mtime when it was last listed; undefined: list it on the next read. */
+  private listedAt: bigint | undefined;
 
   constructor(
     private readonly dir: string | undefined,
@@ -26,17 +33,7 @@ export class MailStore {
   ) {
     if (dir) {
       mkdirSync(dir, { recursive: true });
-      for (const file of readdirSync(dir)
-        .filter((f) => f.endsWith('.json'))
-        .sort()) {
-        try {
-          const s = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CaughtSummary & { receivedAt: string };
-          this.summaries.push({ ...s, receivedAt: new Date(s.receivedAt) });
-        } catch {
-          /* a summary half-written by a crash: its message is skipped */
-        }
-      }
-      this.summaries.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
+      this.refresh();
     }
   }
 
@@ -46,8 +43,13 @@ export class MailStore {
     const id = `${receivedAt.getTime().toString(36).padStart(9, '0')}-${randomUUID().slice(0, 8)}`;
     const summary: CaughtSummary = { id, receivedAt, size: raw.length, ...meta };
     if (this.dir) {
+      this.refresh();
       writeFileSync(join(this.dir, `${id}.eml`), raw);
-      writeFileSync(join(this.dir, `${id}.json`), JSON.stringify(summary));
+      // Written aside and renamed: another process listing the directory never reads half a summary
+      // (and the rename moves the directory's mtime after the content is there).
+      const tmp = join(this.dir, `.${id}.json.tmp`);
+      writeFileSync(tmp, JSON.stringify(summary));
+      renameSync(tmp, join(this.dir, `${id}.json`));
     } else this.memory.set(id, raw);
     this.summaries.push(summary);
     while (this.summaries.length > this.limit) this.remove(this.summaries[0]!.id);
@@ -56,14 +58,17 @@ export class MailStore {
 
   /** Newest first. */
   list(): readonly CaughtSummary[] {
+    this.refresh();
     return [...this.summaries].reverse();
   }
 
   get count(): number {
+    this.refresh();
     return this.summaries.length;
   }
 
   summary(id: string): CaughtSummary | undefined {
+    this.refresh();
     return this.summaries.find((s) => s.id === id);
   }
 
@@ -78,6 +83,7 @@ export class MailStore {
   }
 
   clear(): void {
+    this.refresh();
     for (const s of [...this.summaries]) this.remove(s.id);
   }
 
@@ -88,9 +94,47 @@ export class MailStore {
     if (this.dir) for (const ext of ['eml', 'json']) rmSync(join(this.dir, `${id}.${ext}`), { force: true });
   }
 
+  /**
+   * Brings the summaries in line with the directory, when its mtime says something was added or
+   * removed since the last listing: new summaries are read, vanished ones dropped.
+   */
+  private refresh(): void {
+    if (!this.dir) return;
+    let mtime: bigint;
+    try {
+      mtime = statSync(this.dir, { bigint: true }).mtimeNs;
+    } catch {
+      return; // removed under us: what is held stays listed, and raw() finds nothing
+    }
+    if (mtime === this.listedAt) return;
+    const known = new Map(this.summaries.map((s) => [s.id, s]));
+    const next: CaughtSummary[] = [];
+    let complete = true;
+    for (const file of readdirSync(this.dir)) {
+      if (!file.endsWith('.json') || file.startsWith('.')) continue;
+      const id = file.slice(0, -'.json'.length);
+      const held = known.get(id);
+      if (held) {
+        next.push(held);
+        continue;
+      }
+      try {
+        const s = JSON.parse(readFileSync(join(this.dir, file), 'utf8')) as CaughtSummary & { receivedAt: string };
+        next.push({ ...s, receivedAt: new Date(s.receivedAt) });
+      } catch {
+        // Half-written by a crash (or by an older release writing in place): skipped, and looked at
+        // again on the next read rather than forgotten until the directory changes.
+        complete = false;
+      }
+    }
+    this.summaries = next.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || a.id.localeCompare(b.id));
+    this.listedAt = complete ? mtime : undefined;
+  }
+
   /** Bytes on disk, for the inbox page. */
   diskUsage(): number {
     if (!this.dir) return [...this.memory.values()].reduce((a, b) => a + b.length, 0);
-    return readdirSync(this.dir).reduce((a, f) => a + statSync(join(this.dir!, f)).size, 0);
+    // Another process's catcher may remove a file between the listing and its stat.
+    return readdirSync(this.dir).reduce((a, f) => a + (statSync(join(this.dir!, f), { throwIfNoEntry: false })?.size ?? 0), 0);
   }
 }
