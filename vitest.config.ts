@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Processes the tests spawn (bin/digest.js) run the compiled dist/: build it from today's src/ first.
     globalSetup: ['test/global-setup.ts'],
+    // Each file parses feeds with that compiled dist/ too (test/setup.ts).
+    setupFiles: ['test/setup.ts'],
     // A bound, not a timing assert: process tests start `digest` several times, and every wait inside
     // a test has its own bound.
     testTimeout: 180_000,

@@ -14,6 +14,7 @@ export interface SendVerdict {
 
 const hoursOld = (edition: Pick<Edition, 'window_end'>, now: Date) =>
   Math.max(0, Math.round((now.getTime() - edition.window_end.getTime()) / 3_600_000));
+const hm = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 /**
  * What one edition's `digest send` comes to, and its exit code (cli-error.ts EXIT). Pure, so every
@@ -21,7 +22,7 @@ const hoursOld = (edition: Pick<Edition, 'window_end'>, now: Date) =>
  * each reason nothing went out.
  */
 export function sendOutcome(
-  edition: Pick<Edition, 'date' | 'slot' | 'error' | 'window_end'>,
+  edition: Pick<Edition, 'date' | 'slot' | 'error' | 'window_end'> & { readonly cutoff_at?: Date },
   outcome: PrepareOutcome | 'sent',
   counts: Pick<DeliveryCounts, 'sent' | 'failed' | 'total'>,
   context: { now: Date },
@@ -64,9 +65,23 @@ export function sendOutcome(
         problem: `${name} has no stories in its window: nothing was sent`,
         hint: 'add stories (digest stories import, POST /api/stories, FEED_URLS) or set EMPTY_DAY=note to send a "nothing new" edition',
       };
+    case 'not_late':
+      return !edition.cutoff_at || edition.cutoff_at > context.now
+        ? {
+            line: `still sending before its cutoff${edition.cutoff_at ? ` (${hm(edition.cutoff_at)})` : ''}; --late changes nothing, not sent late`,
+            exitCode: EXIT.usage,
+            problem: `${name} is still sending: --late is only for an edition past its cutoff`,
+            hint: 'run digest send without --late to follow its send (it resumes where it is); if it reaches its cutoff it expires, and --late then sends it to the readers it had not reached',
+          }
+        : {
+            line: `reached its cutoff (${hm(edition.cutoff_at)}) while sending; not sent late`,
+            exitCode: EXIT.usage,
+            problem: `${name} reached its cutoff while sending and is being stopped`,
+            hint: 'once digest status shows it expired, run digest send --late to send it to the readers it had not reached',
+          };
     case 'paused':
       return {
-        line: `paused; nothing sent (${counts.sent} of ${counts.total} sent before the pause)`,
+        line: `paused by an operator (${counts.sent} of ${counts.total} sent before the pause)`,
         exitCode: EXIT.paused,
         problem: `${name} is paused by an operator`,
         hint: 'resume it in the admin (Editions → Resume), then run digest send again',

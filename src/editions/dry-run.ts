@@ -6,7 +6,10 @@ import { cutoffOf, type EditionSpec } from './edition-specs.js';
 import { pickForEdition } from './pick-for-edition.js';
 
 /** The edition's row as a dry run reads it, when it exists already. */
-export type ExistingEdition = Pick<Edition, 'id' | 'status' | 'error' | 'send_at' | 'cutoff_at' | 'updated_at' | 'window_end'> & {
+export type ExistingEdition = Pick<
+  Edition,
+  'id' | 'status' | 'error' | 'send_at' | 'cutoff_at' | 'updated_at' | 'window_end' | 'sent_late'
+> & {
   /** Rendered already (an expired edition that had started resumes when sent late). */
   readonly rendered: boolean;
 };
@@ -44,6 +47,7 @@ export async function dryRunEdition(db: Db, config: Config, spec: EditionSpec): 
           'cutoff_at',
           'updated_at',
           'window_end',
+          'sent_late',
           sql<boolean>`html IS NOT NULL`.as('rendered'),
         ])
         .where('date', '=', spec.date)
@@ -81,7 +85,7 @@ export async function dryRunEdition(db: Db, config: Config, spec: EditionSpec): 
  */
 export type SendForecast =
   | { readonly outcome: 'send' | 'send_late' | 'resume'; readonly why: string }
-  | { readonly outcome: 'already_sent' | 'paused' | 'failed' | 'expired' | 'empty'; readonly why: string };
+  | { readonly outcome: 'already_sent' | 'paused' | 'failed' | 'expired' | 'empty' | 'not_late'; readonly why: string };
 
 const iso = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
@@ -101,6 +105,9 @@ export function forecastSend(
   let late = false;
   switch (row?.status) {
     case 'sending':
+      if (options.late && !row.sent_late) {
+        return { outcome: 'not_late', why: 'still sending on its own schedule; --late is only for an edition past its cutoff' };
+      }
       return { outcome: 'resume', why: 'already sending; a send resumes it, adding nobody' };
     case 'sent':
       return { outcome: 'already_sent', why: 'already sent; a send sends nothing new' };

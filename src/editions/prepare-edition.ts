@@ -23,6 +23,12 @@ export type PrepareOutcome =
   | 'created'
   /** Already sending (a resumed or repeated `digest send`): nothing new is added. */
   | 'resumed'
+  /**
+   * A late send asked for an edition still sending on its own schedule: refused, nothing changed.
+   * It needs none (its readers not reached yet get it before its cutoff); once past its cutoff it
+   * expires, and a late send then sends it to the rest.
+   */
+  | 'not_late'
   | 'already_sent'
   | 'empty'
   | 'expired'
@@ -92,7 +98,9 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, optio
     const done = (outcome: PrepareOutcome, deliveriesCreated = 0) => ({ id: edition.id, outcome, deliveriesCreated });
     switch (edition.status) {
       case 'sending':
-        return done('resumed');
+        // A late send repeated (interrupted, run again) resumes it; on an edition sending on time it
+        // would change nothing, and saying "sending late" would be untrue.
+        return done(options.late && !edition.sent_late ? 'not_late' : 'resumed');
       case 'sent':
         return done('already_sent');
       case 'paused':

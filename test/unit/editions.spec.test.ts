@@ -141,7 +141,13 @@ describe('where an edition stands, and the action that helps (standingOf)', () =
 });
 
 describe("digest send's verdict per edition (exit codes)", () => {
-  const edition = { date: '2026-11-29', slot: '06:00', error: 'why it is so', window_end: at('2026-11-29T06:00:00Z') };
+  const edition = {
+    date: '2026-11-29',
+    slot: '06:00',
+    error: 'why it is so',
+    window_end: at('2026-11-29T06:00:00Z'),
+    cutoff_at: at('2026-11-29T12:00:00Z'),
+  };
   const counts = (sent: number, failed: number) => ({ sent, failed, total: sent + failed });
   const now = { now: at('2026-11-29T23:00:00Z') };
 
@@ -158,6 +164,13 @@ describe("digest send's verdict per edition (exit codes)", () => {
     });
     expect(sendOutcome(edition, 'empty', counts(0, 0), now).exitCode).toBe(EXIT.empty);
     expect(sendOutcome(edition, 'paused', counts(2, 0), now).exitCode).toBe(EXIT.paused);
+    // --late on an edition still sending: refused as a wrong command line, with the way to follow it instead.
+    const onTime = sendOutcome(edition, 'not_late', counts(2, 0), { now: at('2026-11-29T08:00:00Z') });
+    expect(onTime).toMatchObject({ exitCode: EXIT.usage, hint: expect.stringContaining('without --late') });
+    expect(sendOutcome(edition, 'not_late', counts(2, 0), now)).toMatchObject({
+      exitCode: EXIT.usage,
+      hint: expect.stringContaining('expired'),
+    });
     expect(new Set(Object.values(EXIT)).size).toBe(Object.keys(EXIT).length);
   });
 });

@@ -108,6 +108,13 @@ ${
     const { spec, row } = found;
     const now = deps.clock();
     const st = standingOf(config, spec, row, now);
+    if (st.action !== 'late') {
+      // Only an edition past its cutoff is sent late: one still sending, due, or paused is offered what helps it instead.
+      const body = html`<section class="card">
+<p><b>${spec.date} ${spec.slot}</b> (${KINDS[spec.kind] ?? spec.kind}) is <b>${st.state}</b>: a late send is only for an edition past its cutoff${row ? ` (${hm(row.cutoff_at)})` : ''}, so there is nothing to send late.${row?.status === 'sending' ? ' The readers it has not reached yet get it before its cutoff.' : ''}${st.reason ? ` ${st.reason}` : ''}</p>
+<div class="row">${actionForm(request, spec, row, st.action)}<a href="/admin/editions?date=${spec.date}">Back</a></div></section>`;
+      return sendAdminPage(reply, 200, await adminPage(request, deps, 'Nothing to send late', body));
+    }
     const readers = (await dryRunEdition(db, config, spec)).recipients;
     const body = html`<section class="card">
 <p><b>${spec.date} ${spec.slot}</b> (${KINDS[spec.kind] ?? spec.kind}) was due ${hm(spec.sendAt)}: <b>${st.state}</b>.</p>
@@ -200,6 +207,10 @@ ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><tabl
           mode === 'late'
             ? `${name} is sending again, late, to the readers it had not reached.`
             : `${name} was already sending; nothing new was queued.`,
+        not_late:
+          prepared.edition.cutoff_at > deps.clock()
+            ? `${name} is still sending, before its cutoff (${hm(prepared.edition.cutoff_at)}): a late send is only for an edition past its cutoff. Nothing changed; the readers it has not reached yet get it before then.`
+            : `${name} reached its cutoff (${hm(prepared.edition.cutoff_at)}) while sending and is being stopped: nothing changed. Once it shows expired, "Send late" sends it to the readers it had not reached.`,
         already_sent: `${name} was already sent; nobody gets it twice.`,
         empty: `${name} has no stories in its window: nothing sent.${prepared.edition.send_at > deps.clock() ? ' It is picked again at its send time.' : ''}`,
         expired: `${name} is past its cutoff: not sent. "Send late" sends it anyway.`,
