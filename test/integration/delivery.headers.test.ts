@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, SERVICE_ENGINE, type TestDatabase } from '../helpers/database.js';
@@ -10,6 +11,15 @@ import { startSmtpSink, type ReceivedMessage, type SmtpSink, type SmtpSinkOption
  * are stable per delivery and never shared by two installs.
  */
 const FAST = { workerOptions: { idleMs: 50 } };
+
+/** The List-Unsubscribe docs/production.md promises, as a pattern (`…` and TOKEN stand for anything). */
+function documentedListUnsubscribe(): RegExp {
+  const doc = readFileSync(new URL('../../docs/production.md', import.meta.url), 'utf8');
+  const promised = /`(List-Unsubscribe: [^`]+)`/.exec(doc)?.[1]?.replace(/\s+/g, ' ');
+  if (!promised) throw new Error('docs/production.md no longer shows the List-Unsubscribe header');
+  const escaped = promised.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace(/…|TOKEN/g, '[^>]+');
+  return new RegExp(`^${escaped}$`);
+}
 
 const header = (m: ReceivedMessage, key: string) =>
   m.headerLines.filter((h) => h.key === key).map((h) => h.line.replace(/\r\n[ \t]+/g, ' '));
@@ -52,6 +62,8 @@ describe('digest headers as received', () => {
       expect(header(m, 'auto-submitted')).toEqual(['Auto-Submitted: auto-generated']);
       expect(header(m, 'precedence')).toEqual(['Precedence: bulk']);
       expect(header(m, 'list-unsubscribe')[0]).toMatch(/^List-Unsubscribe: <https:\/\/digest\.example\.com\/u\/[^>]+>$/);
+      // What the deliverability checklist tells operators to expect is what a reader's mail carries.
+      expect(header(m, 'list-unsubscribe')[0]).toMatch(documentedListUnsubscribe());
       expect(header(m, 'list-unsubscribe-post')).toEqual(['List-Unsubscribe-Post: List-Unsubscribe=One-Click']);
       expect(m.parsed.messageId).toMatch(
         new RegExp(`^<digest\\.${prepared.edition.id}\\.\\d+\\.${config.installId}@news\\.example\\.com>$`),
