@@ -13,8 +13,8 @@ import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '../helpers/s
 
 /**
  * The pipeline sized by the relay (issue 17), against a real SMTP server on loopback: more
- * connections to a relay far away, fewer when it refuses connections or rate-limits messages, and
- * every message delivered exactly once through all of it. Nothing here is judged by wall time:
+ * connections to a relay far away, fewer when it refuses connections, paced (not fewer) when it
+ * rate-limits messages, and every message delivered exactly once through all of it. Nothing here is judged by wall time:
  * pauses are checked on the relay's own record of when each connection spoke.
  */
 const THROTTLED = { code: 454, message: 'Throttling failure: Maximum sending rate exceeded.' };
@@ -112,7 +112,7 @@ describe('the pipeline sized by the relay', () => {
     expect(sink.messages).toHaveLength(0);
   }, 60_000);
 
-  it('a relay that rate-limits: each refused message is sent again on a later turn, once, and its connection pauses first', async () => {
+  it('a relay that rate-limits: each refused message is sent again on a later turn, once; the sender paces itself and keeps its connections', async () => {
     const refused = new Set<string>();
     const sink = await sinkWith({
       onRecipient(address, n) {
@@ -121,8 +121,7 @@ describe('the pipeline sized by the relay', () => {
         return THROTTLED;
       },
     });
-    const pauseMs = 150;
-    const sender = senderFor(sink, { maxConnections: 4, backoffMs: pauseMs });
+    const sender = senderFor(sink, { maxConnections: 4, backoffMs: 150 });
     const to = readers(60);
     const outcomes = await sendAll(sender, to);
     expect(outcomes.filter((o) => o.outcome !== 'sent')).toEqual([]);
@@ -130,12 +129,36 @@ describe('the pipeline sized by the relay', () => {
     expect(refused.size).toBeGreaterThan(5);
     const stats = sender.stats();
     expect(stats.rateLimited).toBe(refused.size);
+    // "Go slower", not "go serial": no connection paused or dropped for it, the pacer slows them all.
+    expect(stats.pauses).toBe(0);
+    expect(sink.peakConnections()).toBeGreaterThanOrEqual(2);
+    expect(stats.throttle).toMatchObject({ throttled: true, refused: refused.size, reason: expect.stringMatching(/^454 /) });
+    expect(stats.throttle.rate).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('a message refused for too many connections: its connection pauses first and the pool takes one connection off', async () => {
+    const refused = new Set<string>();
+    const sink = await sinkWith({
+      onRecipient(address, n) {
+        if (n % 5 !== 0 || refused.has(address)) return undefined;
+        refused.add(address);
+        return { code: 451, message: '4.7.0 Too many concurrent sessions from your host' };
+      },
+    });
+    const pauseMs = 150;
+    const sender = senderFor(sink, { maxConnections: 4, backoffMs: pauseMs });
+    const to = readers(60);
+    const outcomes = await sendAll(sender, to);
+    expect(outcomes.filter((o) => o.outcome !== 'sent')).toEqual([]);
+    expect([...received(sink).entries()].sort()).toEqual(to.map((a) => [a, 1]));
+    const stats = sender.stats();
     expect(stats.pauses).toBeGreaterThanOrEqual(refused.size);
-    // On the relay's record: after each 454, the same connection says nothing more for a pause.
+    expect(stats.throttle.throttled).toBe(false);
+    // On the relay's record: after each refusal, the same connection says nothing more for a pause.
     const rcpts = sink.recipients;
     let checked = 0;
     rcpts.forEach((r, i) => {
-      if (r.code !== THROTTLED.code) return;
+      if (r.code !== 451) return;
       const next = rcpts.slice(i + 1).find((later) => later.connection === r.connection);
       if (!next) return;
       checked += 1;
@@ -153,7 +176,7 @@ describe('the pipeline sized by the relay', () => {
     expect(sink.recipients.filter((r) => r.address === 'stuck@example.com')).toHaveLength(6);
   }, 60_000);
 
-  it('a 421 rate limit closes the connection: the message is sent on a new one, and the pool waits its pause before opening it', async () => {
+  it('a 421 rate limit closes the connection: the message is sent on a new one, and the pacer, not a pause, slows the send', async () => {
     const sink = await sinkWith({
       onRecipient: (_address, n) => (n === 3 ? { code: 421, message: '4.7.0 Try again later, closing connection.' } : undefined),
     });
@@ -163,10 +186,10 @@ describe('the pipeline sized by the relay', () => {
     expect(outcomes.filter((o) => o.outcome !== 'sent')).toEqual([]);
     expect([...received(sink).entries()].sort()).toEqual(to.map((a) => [a, 1]));
     const i = sink.recipients.findIndex((r) => r.code === 421);
-    const refusedAt = sink.recipients[i]!;
-    const after = sink.recipients[i + 1]!;
-    expect(after.connection).not.toBe(refusedAt.connection);
-    expect(after.at - refusedAt.at).toBeGreaterThanOrEqual(150 - 5);
+    expect(sink.recipients[i + 1]!.connection).not.toBe(sink.recipients[i]!.connection);
+    const stats = sender.stats();
+    expect(stats.pauses).toBe(0);
+    expect(stats.throttle).toMatchObject({ throttled: true, refused: 1, reason: expect.stringMatching(/^421 4\.7\.0 Try again later/) });
   }, 60_000);
 
   it('a message whose connection is lost after its body is never resent inside the pipeline: uncertain', async () => {

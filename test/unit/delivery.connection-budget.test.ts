@@ -58,15 +58,15 @@ describe('ConnectionBudget', () => {
     expect(b.target(121_000)).toBe(5);
   });
 
-  it('a rate limit takes one connection off, once per burst, never below one; given back after 30 s', () => {
+  it('a message refused for too many connections takes one connection off, once per burst, never below one; given back after 30 s', () => {
     const b = new ConnectionBudget({ cap: 16 });
     b.noteRoundTrip(50);
-    b.noteRateLimit(8, 0);
+    b.noteConnectionPushback(8, 0);
     expect(b.target(0)).toBe(7);
     // Seven more from the other connections in the same second: one signal.
-    for (let i = 0; i < 7; i++) b.noteRateLimit(8, 10 * i);
+    for (let i = 0; i < 7; i++) b.noteConnectionPushback(8, 10 * i);
     expect(b.target(100)).toBe(7);
-    for (let t = 1000; t <= 10_000; t += 1000) b.noteRateLimit(8, t);
+    for (let t = 1000; t <= 10_000; t += 1000) b.noteConnectionPushback(8, t);
     expect(b.ceiling(10_000)).toBe(1);
     expect(b.ceiling(39_999)).toBe(1);
     expect(b.ceiling(40_000)).toBe(2);

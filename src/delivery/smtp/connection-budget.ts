@@ -3,9 +3,10 @@
  * per round trip, so a relay 50 ms away gives 20 messages a second per connection whatever our CPU:
  * connections are added while the round trip, not our CPU, is what limits (`wantedConnections`), up
  * to SMTP_MAX_CONNECTIONS. The relay may say it wants fewer: a connection refused with "too many
- * connections" lowers the cap to the connections that are open; a rate-limit reply to a message
- * lowers the target by one. Both are given back slowly (one connection a while later), so a relay
- * that keeps pushing back keeps the count down.
+ * connections" lowers the cap to the connections that are open; a message refused for too many
+ * connections lowers the target by one. Both are given back slowly (one connection a while later),
+ * so a relay that keeps pushing back keeps the count down. A rate limit ("454 Throttling failure")
+ * is not answered here: it asks for fewer messages a second, not fewer connections (send-rate.ts).
  */
 
 /**
@@ -50,22 +51,22 @@ export interface BudgetOptions {
   readonly min?: number;
   /** After a refusal for too many connections, one more is tried this long after (ms). */
   readonly regrowCapMs?: number;
-  /** After a rate limit, the target may grow by one again this long after (ms). */
+  /** After a message refused for too many connections, the target may grow by one again this long after (ms). */
   readonly regrowRateMs?: number;
-  /** Rate limits closer together than this lower the target once (ms): a burst of them is one signal. */
+  /** Such refusals closer together than this lower the target once (ms): a burst of them is one signal. */
   readonly rateLimitWindowMs?: number;
 }
 
 /**
  * The numbers behind the pool's size, with the clock passed in (the pipeline's monotonic clock; a
- * test's own): the measured round trip, the cap the relay allows, the ceiling rate limits leave.
+ * test's own): the measured round trip, the cap the relay allows, the ceiling its pushback leaves.
  */
 export class ConnectionBudget {
   private roundTrip: number | undefined;
   /** SMTP_MAX_CONNECTIONS, or fewer after the relay refused a connection for too many. */
   private allowed: number;
   private allowedSince = 0;
-  /** Fewer connections after rate limits (Infinity: none). */
+  /** Fewer connections after messages refused for too many connections (Infinity: none). */
   private rateCeiling = Number.POSITIVE_INFINITY;
   private rateCeilingSince = 0;
 
@@ -87,14 +88,14 @@ export class ConnectionBudget {
     this.allowedSince = now;
   }
 
-  /** A message was refused for our rate while `connections` were running. */
-  noteRateLimit(connections: number, now: number): void {
+  /** A message was refused for too many connections while `connections` were running. */
+  noteConnectionPushback(connections: number, now: number): void {
     if (this.rateCeiling !== Number.POSITIVE_INFINITY && now - this.rateCeilingSince < (this.o.rateLimitWindowMs ?? 1000)) return;
     this.rateCeiling = Math.max(1, Math.min(this.rateCeiling, connections) - 1);
     this.rateCeilingSince = now;
   }
 
-  /** The most connections the relay lets us have now (cap and rate ceiling); given back one at a time. */
+  /** The most connections the relay lets us have now (cap and pushback ceiling); given back one at a time. */
   ceiling(now: number): number {
     if (this.allowed < this.o.cap && now - this.allowedSince >= (this.o.regrowCapMs ?? 60_000)) {
       this.allowed += 1;

@@ -1,4 +1,4 @@
-import { PipelinedSmtp, SmtpSendError, type PipelineOptions, type PipelineStats } from './smtp-pipeline.js';
+import { PipelinedSmtp, SmtpSendError, type PipelineOptions, type PipelineStats, type ThrottleChange } from './smtp-pipeline.js';
 import { RelayUnavailable, type Outcome, type OutgoingMessage, type Sender } from './sender.js';
 import { classifySmtpFailure } from './smtp-reply.js';
 
@@ -11,14 +11,16 @@ import { classifySmtpFailure } from './smtp-reply.js';
  * by sending slower (smtp-pipeline.ts).
  */
 export interface PipelinedSender extends Sender {
-  /** The pool's connections, target, round trip and pushback, for metrics and logs. */
+  /** The pool's connections, target, round trip, pushback and throttling, for metrics and logs. */
   stats(): PipelineStats;
+  onThrottle(listener: (change: ThrottleChange) => void): void;
 }
 
 export function pipelinedSender(options: PipelineOptions): PipelinedSender {
   const smtp = new PipelinedSmtp(options);
   return {
     stats: () => smtp.stats(),
+    onThrottle: (listener) => smtp.onThrottle(listener),
     async send(message: OutgoingMessage): Promise<Outcome> {
       try {
         await smtp.send(message);

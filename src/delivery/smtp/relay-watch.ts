@@ -1,5 +1,5 @@
 import type { Logger } from '../../config/index.js';
-import type { PipelineStats } from './smtp-pipeline.js';
+import type { PipelineStats, ThrottleChange, ThrottleStatus } from './smtp-pipeline.js';
 import { relayProblem, shownSmtpUrl, type Outcome, type Sender } from './sender.js';
 
 export interface RelayStatus {
@@ -10,6 +10,8 @@ export interface RelayStatus {
   readonly error: string | undefined;
   /** The sender's pool: connections, target, round trip, pushback (undefined: nodemailer's fixed pool). */
   readonly pool?: PipelineStats | undefined;
+  /** Whether the relay throttles the sender now, and the rate it paces to (pool.throttle). */
+  readonly throttle?: ThrottleStatus | undefined;
 }
 
 export interface RelayWatchOptions {
@@ -30,6 +32,11 @@ export interface RelayWatchOptions {
  * messages over, so a relay that went away does not burn every delivery's attempts. While down, a
  * background probe (Sender.verify: connect, EHLO, STARTTLS, AUTH) tries again with backoff, and the
  * first success resumes the workers. Any answer from the relay (a 250, a 4xx, a 5xx) proves it is there.
+ *
+ * A relay that throttles (a rate limit: the sender paces itself, smtp/send-pacer.ts) is up: it is
+ * logged once when it starts (`delivery.throttled`) and once when it ends (`delivery.throttle_ended`,
+ * with the rate reached), and told to `onThrottle` listeners (the progress line, the record other
+ * processes read: delivery/throttle-recorder.ts).
  */
 export class RelayWatch {
   private failures = 0;
@@ -40,12 +47,14 @@ export class RelayWatch {
   private checked: Promise<boolean> | undefined;
   private closed = false;
   private readonly listeners: ((status: RelayStatus) => void)[] = [];
+  private readonly throttleListeners: ((change: ThrottleChange) => void)[] = [];
 
   constructor(
-    private readonly sender: Pick<Sender, 'verify' | 'stats'>,
+    private readonly sender: Pick<Sender, 'verify' | 'stats' | 'onThrottle'>,
     private readonly opts: RelayWatchOptions,
   ) {
     this.probeDelay = opts.probeMs ?? 1000;
+    sender.onThrottle?.((change) => this.throttleChanged(change));
   }
 
   get up(): boolean {
@@ -53,12 +62,18 @@ export class RelayWatch {
   }
 
   status(): RelayStatus {
-    return { up: this.up, downSince: this.down?.since, error: this.down?.error, pool: this.sender.stats?.() };
+    const pool = this.sender.stats?.();
+    return { up: this.up, downSince: this.down?.since, error: this.down?.error, pool, throttle: pool?.throttle };
   }
 
   /** Called on every change between up and down (a progress line, a metric). */
   onChange(listener: (status: RelayStatus) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Called when the relay starts and stops throttling the sender. */
+  onThrottle(listener: (change: ThrottleChange) => void): void {
+    this.throttleListeners.push(listener);
   }
 
   /**
@@ -164,8 +179,30 @@ export class RelayWatch {
     }
   }
 
+  private throttleChanged(change: ThrottleChange): void {
+    const t = change.status;
+    const rate = roundRate(t.rate);
+    if (change.type === 'started') {
+      this.opts.log.warn(
+        { event: 'delivery.throttled', rate, acceptedRate: roundRate(t.acceptedRate), reply: t.reason },
+        `the relay throttles sending (${t.reason}): ${rate === undefined ? 'pacing from the first message it accepts' : `pacing to ${rate} msg/s`}, fewer messages a second on the same connections`,
+      );
+    } else {
+      const seconds = t.since ? Math.round((Date.now() - t.since.getTime()) / 1000) : undefined;
+      this.opts.log.warn(
+        { event: 'delivery.throttle_ended', why: change.why, rate, lowestRate: roundRate(t.lowestRate), refused: t.refused, seconds },
+        `${change.why === 'quiet' ? 'the relay stopped throttling' : 'sending stopped while the relay throttled'} after ${seconds} s: ${t.refused} message(s) refused for our rate and put back; the rate reached ${rate ?? '–'} msg/s (lowest ${roundRate(t.lowestRate) ?? '–'})`,
+      );
+    }
+    for (const l of this.throttleListeners) l(change);
+  }
+
   private emit(): void {
     const s = this.status();
     for (const l of this.listeners) l(s);
   }
+}
+
+function roundRate(r: number | undefined): number | undefined {
+  return r === undefined ? undefined : Math.round(r * 10) / 10;
 }

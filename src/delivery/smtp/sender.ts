@@ -1,4 +1,4 @@
-import type { PipelineStats } from './smtp-pipeline.js';
+import type { PipelineStats, ThrottleChange } from './smtp-pipeline.js';
 import type { SmtpOutcome } from './smtp-reply.js';
 
 /** One digest message on its way to the relay: the envelope (one recipient) and the whole MIME message. */
@@ -36,6 +36,8 @@ export interface Sender {
   close(): Promise<void>;
   /** The pool as sized now (the pipelining client; nodemailer's fixed pool has none): metrics and logs. */
   stats?(): PipelineStats;
+  /** Told when the relay starts and stops throttling the sender (the pipelining client, which paces itself). */
+  onThrottle?(listener: (change: ThrottleChange) => void): void;
 }
 
 /** The relay cannot be used: `stage` says how far the conversation got. */

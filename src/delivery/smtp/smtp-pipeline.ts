@@ -1,8 +1,11 @@
 import { ConnectionBudget } from './connection-budget.js';
 import { backoffMs, isConnectionLimit, mayRequeue, readPushback } from './relay-pushback.js';
+import type { RateOptions } from './send-rate.js';
+import { SendPacer, type ThrottleChange, type ThrottleStatus } from './send-pacer.js';
 import { Connection, type ConnectionOptions, ok, opening, type Reply, SmtpSendError } from './smtp-connection.js';
 
 export { dotStuffed, type OpenStage, SmtpSendError } from './smtp-connection.js';
+export type { ThrottleChange, ThrottleStatus } from './send-pacer.js';
 
 /**
  * The bulk sender: a small SMTP client that keeps connections busy with PIPELINING (RFC 2920). Per
@@ -14,14 +17,17 @@ export { dotStuffed, type OpenStage, SmtpSendError } from './smtp-connection.js'
  * How many connections (connection-budget.ts): two to start, more while messages wait and the
  * measured round trip says the wire, not our CPU, is what limits (a relay 50 ms away: one message
  * per 50 ms per connection), never more than `maxConnections`. The relay's pushback
- * (relay-pushback.ts) is answered per connection, not per message:
+ * (relay-pushback.ts) is answered by the sender as a whole, not per message:
  * - a connection refused for too many while others of ours are open lowers the cap to those; its
- *   messages wait for them, nothing is failed and the relay is not judged down;
- * - a message refused for our rate goes back to the front of the queue (it was refused, so a resend
- *   cannot duplicate it), the connection that got the refusal pauses (1 s, doubled in a row up to
- *   30 s) and the target loses a connection. A message put back too often is refused to the worker.
- * Only a definite 4xx reply puts a message back: a connection lost after its body was written stays
- * `uncertain` (the relay may have it), as below.
+ *   messages wait for them, nothing is failed and the relay is not judged down. A message refused
+ *   for too many connections pauses its connection (1 s, doubled in a row up to 30 s) and the
+ *   target loses a connection;
+ * - a message refused for our rate ("454 Throttling failure") goes back to the front of the queue
+ *   (it was refused, so a resend cannot duplicate it) and the pacer (send-pacer.ts, the rule in
+ *   send-rate.ts) spaces every connection's messages to the rate the relay accepts: fewer messages
+ *   a second, the same connections.
+ * A message put back too often is refused to the worker. Only a definite 4xx reply puts a message
+ * back: a connection lost after its body was written stays `uncertain` (the relay may have it).
  *
  * Failures are reported the way nodemailer reports them (code EENVELOPE / EMESSAGE / ECONNECTION /
  * ETIMEDOUT, the reply code and text), so smtp-reply.ts classifies both alike; in addition each
@@ -44,6 +50,8 @@ export interface PipelineOptions extends ConnectionOptions {
   readonly backoffMaxMs?: number;
   /** After a refusal for too many connections, one more is tried this long after (default 60 s). */
   readonly regrowCapMs?: number;
+  /** The pacing while the relay throttles (send-rate.ts; tests shorten `quietMs`). */
+  readonly pacing?: Partial<RateOptions>;
   /** The pipeline's clock, ms and monotonic (default performance.now). */
   readonly now?: () => number;
 }
@@ -72,7 +80,9 @@ export interface PipelineStats {
   readonly backingOff: number;
   /** Messages refused for our rate and put back in the queue, since the start. */
   readonly rateLimited: number;
-  /** Pauses of a connection after pushback, since the start. */
+  /** Whether the relay throttles us now, and the rate the sender paces to. */
+  readonly throttle: ThrottleStatus;
+  /** Pauses of a connection after a refusal for too many connections, since the start. */
   readonly pauses: number;
   /** Connections refused for too many while others were open, since the start. */
   readonly refusedConnections: number;
@@ -91,14 +101,15 @@ interface Job {
   bodyAt: number;
 }
 
-/** What became of a message whose reply was read. */
-type Settled = 'sent' | 'refused' | 'pushback';
+/** What became of a message whose reply was read: `pushback` pauses its connection, `throttled` does not. */
+type Settled = 'sent' | 'refused' | 'pushback' | 'throttled';
 
 export class PipelinedSmtp {
   private readonly queue: Job[] = [];
   private readonly idle: (() => void)[] = [];
   private readonly connections = new Set<Connection>();
   private readonly budget: ConnectionBudget;
+  private readonly pacer: SendPacer;
   private readonly now: () => number;
   /** Connection loops: each opens one connection and sends on it until it is idle or closed. */
   private running = 0;
@@ -109,7 +120,7 @@ export class PipelinedSmtp {
   private pauses = 0;
   private refusedConnections = 0;
   private readonly backingOff = new Set<() => void>();
-  /** No connection is opened before this: one closed by the relay's rate-limit 421 waits out its pause. */
+  /** No connection is opened before this: one closed by the relay's too-many-connections 421 waits out its pause. */
   private reopenAt = 0;
   private reopenTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -123,6 +134,12 @@ export class PipelinedSmtp {
       regrowCapMs: o.regrowCapMs,
       rateLimitWindowMs: o.backoffMs,
     });
+    this.pacer = new SendPacer({ now: this.now, rate: o.pacing });
+  }
+
+  /** Told when the relay starts and stops throttling us (relay-watch.ts logs it). */
+  onThrottle(listener: (change: ThrottleChange) => void): void {
+    this.pacer.onChange(listener);
   }
 
   /** Resolves once the relay answered 250 to the message; rejects with an SmtpSendError. */
@@ -143,6 +160,7 @@ export class PipelinedSmtp {
       roundTripMs: this.budget.roundTripMs,
       backingOff: this.backingOff.size,
       rateLimited: this.rateLimited,
+      throttle: this.pacer.status(),
       pauses: this.pauses,
       refusedConnections: this.refusedConnections,
       peakConnections: this.peak,
@@ -170,6 +188,7 @@ export class PipelinedSmtp {
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     for (const wake of this.idle.splice(0)) wake();
     for (const stop of [...this.backingOff]) stop();
+    this.pacer.close();
     for (const c of this.connections) c.quit();
     // Waiting for a reopen with no connection left: nobody else will settle them.
     if (this.running === 0) this.rejectQueued();
@@ -261,25 +280,28 @@ export class PipelinedSmtp {
 
   /**
    * A definite refusal of a message (a reply, never a lost connection). Pushback puts it back at the
-   * front of the queue, within bounds (mayRequeue), and tells the caller to pause its connection;
-   * anything else, or a message put back too often, is rejected.
+   * front of the queue, within bounds (mayRequeue): a rate limit slows the pacer, which every
+   * connection waits on; too many connections takes one connection off and tells the caller to
+   * pause its own. Anything else, or a message put back too often, is rejected.
    */
   private refuse(job: Job, reply: Reply, err: SmtpSendError): Settled {
-    if (readPushback(reply.code, reply.text) === 'none') {
+    const pushback = readPushback(reply.code, reply.text);
+    if (pushback === 'none') {
       job.reject(err);
       return 'refused';
     }
     const now = this.now();
-    this.budget.noteRateLimit(this.running, now);
+    if (pushback === 'rate-limit') this.pacer.throttled(reply.text);
+    else this.budget.noteConnectionPushback(this.running, now);
     if (!mayRequeue({ requeues: job.requeues, firstAt: job.firstRequeuedAt }, now)) job.reject(err);
     else {
       job.requeues += 1;
       job.firstRequeuedAt ??= now;
-      this.rateLimited += 1;
+      if (pushback === 'rate-limit') this.rateLimited += 1;
       this.queue.unshift(job);
       this.dispatch();
     }
-    return 'pushback';
+    return pushback === 'rate-limit' ? 'throttled' : 'pushback';
   }
 
   /** One connection's life: open it, then take jobs while there are any, pipelining each body with the next envelope. */
@@ -330,6 +352,18 @@ export class PipelinedSmtp {
         }
         // Fewer connections wanted (the relay pushed back): this one goes.
         if (this.running > this.budget.ceiling(this.now())) break;
+        // The relay throttles: this connection's turn at the rate it accepts (the last reply read first).
+        const wait = this.queue.length > 0 ? this.pacer.waitMs() : 0;
+        if (wait > 0) {
+          if (awaiting) {
+            const prev = awaiting;
+            awaiting = undefined;
+            settled(await this.finish(conn, prev));
+            if (conn.closed) break;
+          }
+          await this.pacer.sleep(wait);
+          if (conn.closed || this.closing) break;
+        }
         let job = await this.next();
         if (!job) break;
         if (this.queue.length > 0) this.grow();
@@ -397,7 +431,7 @@ export class PipelinedSmtp {
         conn.quit();
       } else conn.destroy();
       this.running -= 1;
-      // Closed after pushback (a rate-limit 421): no new connection before its pause is over.
+      // Closed after a refusal for too many connections: no new connection before its pause is over.
       if (pause) this.reopenAt = Math.max(this.reopenAt, this.now() + this.pauseMs(pushbacks));
       // Jobs left with no connection to take them (this one failed or quit): open another.
       if (this.closing) this.rejectQueued();
@@ -432,6 +466,7 @@ export class PipelinedSmtp {
     }
     if (ok(r)) {
       this.budget.noteRoundTrip(this.now() - job.bodyAt);
+      this.pacer.accepted();
       job.resolve();
       return 'sent';
     }
