@@ -9,6 +9,7 @@ import {
   createSender,
   DeliveryWorker,
   digestMessageSource,
+  EditionWatch,
   RelayWatch,
   smtpOptions,
   startBounceInbox,
@@ -117,7 +118,17 @@ export async function startService(
   // The morning send: the scheduler creates editions (one instance at a time), and this process's
   // workers (WORKERS, at most one on PGlite: delivery/worker-count.ts) send any edition being sent. Bulk mail has
   // its own Sender, shared, so SMTP_RATE holds across all of them.
-  const deliveryDeps = { db: database.db, config, log, clock, sender, relay, messages: digestMessageSource(database.db, config) };
+  const deliveryDeps = {
+    db: database.db,
+    config,
+    log,
+    clock,
+    sender,
+    relay,
+    // One reading of which editions are paused, shared by the process's workers.
+    editions: new EditionWatch(database.db),
+    messages: digestMessageSource(database.db, config),
+  };
   const workers = Array.from(
     { length: workerCount(database.engine, config.workers) },
     (_, i) => new DeliveryWorker(deliveryDeps, { name: `serve-${i + 1}` }),

@@ -1,7 +1,7 @@
 import { openMailDestination } from '../catcher/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
-import { createSender, digestMessageSource, relayProblem, RelayWatch, smtpOptions } from '../delivery/index.js';
+import { createSender, digestMessageSource, EditionWatch, relayProblem, RelayWatch, smtpOptions } from '../delivery/index.js';
 import type { SendDeps } from '../editions/index.js';
 import { CliError } from './cli-error.js';
 
@@ -9,8 +9,8 @@ export type OpenDelivery = SendDeps & { readonly relay: RelayWatch; readonly smt
 
 /**
  * The clients a sending command needs: the Sender (to SMTP_URL, or with none set to the built-in
- * catcher, so the messages land where `digest serve`'s inbox shows them), the watch on the relay its
- * workers share, and the message source.
+ * catcher, so the messages land where `digest serve`'s inbox shows them), the watches on the relay
+ * and on the editions' status its workers share, and the message source.
  */
 export async function openDelivery(db: Db, config: Config, log: Logger): Promise<OpenDelivery> {
   const { smtpUrl, catcher } = await openMailDestination(config, log);
@@ -24,6 +24,8 @@ export async function openDelivery(db: Db, config: Config, log: Logger): Promise
     log,
     sender,
     relay,
+    // One reading of which editions are paused, shared by the process's workers.
+    editions: new EditionWatch(db),
     smtpUrl,
     messages: digestMessageSource(db, config),
     async close() {

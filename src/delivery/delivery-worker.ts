@@ -3,6 +3,7 @@ import { systemClock, type Clock, type Config, type Logger } from '../config/ind
 import type { Db } from '../db/index.js';
 import { claimDeliveries, extendLeases, type ClaimedDelivery } from './claim-deliveries.js';
 import { failClaimsPastCutoff, releaseClaims } from './delivery-state.js';
+import { EditionWatch } from './edition-watch.js';
 import { OutcomeRecorder, type WorkerEvent } from './outcome-recorder.js';
 import type { MessageSource } from './message-source.js';
 import { RelayWatch } from './smtp/relay-watch.js';
@@ -49,6 +50,8 @@ export interface WorkerDeps {
   readonly sender: Sender;
   /** Whether the relay can be used, shared by the workers of the process; default: one of this worker's own. */
   readonly relay?: RelayWatch | undefined;
+  /** Which editions may still be sent (a pause stops them), shared by the workers of the process; default: one of this worker's own. */
+  readonly editions?: EditionWatch | undefined;
   readonly messages: MessageSource;
   /** What decides whether a claim is past its edition's cutoff (config/clock.ts); default: the system clock. */
   readonly clock?: Clock | undefined;
@@ -66,6 +69,9 @@ export class DeliveryWorker {
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly outcomes: OutcomeRecorder;
   private readonly relay: RelayWatch;
+  private readonly editions: EditionWatch;
+  /** The editions watch's generation whose stopped editions this worker has released. */
+  private stopsSeen = 0;
   private stopping = false;
   private readonly wake = new AbortController();
   /** Ended when a message comes back, marks are stored, or stop() is called: the busy loop's wait. */
@@ -117,6 +123,7 @@ export class DeliveryWorker {
       onStored: () => this.wakeup.notify(),
     });
     this.relay = deps.relay ?? new RelayWatch(deps.sender, { url: c.smtp.url ?? 'smtp://(unset)', log: deps.log });
+    this.editions = deps.editions ?? new EditionWatch(deps.db);
   }
 
   /** Starts the loop; the promise settles when the worker has stopped (or, untilDone, finished). */
@@ -141,6 +148,9 @@ export class DeliveryWorker {
   private async run(): Promise<void> {
     const heartbeat = setInterval(() => void this.renewLeases(), Math.max(250, (this.deps.config.delivery.leaseSeconds * 1000) / 3));
     heartbeat.unref();
+    // A pause seen by another worker of the process wakes this one, to give back what it holds.
+    const unwatch = this.editions.onStop(() => this.wakeup.notify());
+    this.stopsSeen = this.editions.generation;
     try {
       // One connection and EHLO before anything is claimed (shared by the process's workers).
       await this.relay.check();
@@ -169,13 +179,19 @@ export class DeliveryWorker {
             continue;
           }
         }
+        // Nothing is handed over on a reading of the editions' status older than EDITION_CHECK_MS: an
+        // operator's pause stops this worker within that, whatever it holds in memory.
+        if (this.editions.stale) await this.editions.fresh();
+        const stopped = this.takeStopped();
         const pastCutoff: ClaimedDelivery[] = [];
         while (this.mayHandOver() && this.queue.length > 0 && !this.stopping && this.relay.up) {
           const d = this.queue.shift()!;
           if (!this.stillHeld(d.id)) continue;
-          if (this.clock().getTime() >= d.cutoffAt.getTime()) pastCutoff.push(d);
+          if (!this.editions.allows(d.editionId)) stopped.push(d);
+          else if (this.clock().getTime() >= d.cutoffAt.getTime()) pastCutoff.push(d);
           else this.dispatch(d);
         }
+        if (stopped.length > 0) await this.releaseStopped(stopped);
         if (pastCutoff.length > 0) await this.failPastCutoff(pastCutoff);
         if (!this.mayHandOver()) {
           // The window is full: in flight, or marks the database has not taken yet (it may be down).
@@ -184,6 +200,7 @@ export class DeliveryWorker {
       }
     } finally {
       clearInterval(heartbeat);
+      unwatch();
       await this.claiming;
       await Promise.allSettled(this.inFlight.values());
       // Only claims still ours: one whose lease ran out may be another worker's by now.
@@ -240,6 +257,7 @@ export class DeliveryWorker {
         this.opts.onEvent?.({ type: 'skipped', count: skipped });
       }
       this.pruneMarking();
+      this.editions.track(new Set(claimed.map((d) => d.editionId)));
       const deadline = startedAt + this.deps.config.delivery.leaseSeconds * 1000;
       for (const d of claimed) {
         // Our own lease ran out (the database was away) and the row fell due again: it is ours again,
@@ -319,6 +337,33 @@ export class DeliveryWorker {
       this.marking.delete(id);
       if (!this.inFlight.has(id)) this.held.delete(id);
     }
+  }
+
+  /** The queued claims of editions newly found stopped (paused, expired), taken off the queue. */
+  private takeStopped(): ClaimedDelivery[] {
+    if (this.editions.generation === this.stopsSeen) return [];
+    this.stopsSeen = this.editions.generation;
+    const taken: ClaimedDelivery[] = [];
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const d = this.queue[i]!;
+      if (!this.editions.allows(d.editionId)) taken.unshift(...this.queue.splice(i, 1));
+    }
+    return taken;
+  }
+
+  /**
+   * Claims of an edition that stopped being sent (an operator's pause) go back as they were: queued
+   * or retry, their attempt given back, due at once, so a resume sends them. Never failed.
+   */
+  private async releaseStopped(ds: readonly ClaimedDelivery[]): Promise<void> {
+    const ids = ds.map((d) => d.id).filter((id) => this.stillHeld(id));
+    for (const id of ids) this.held.delete(id);
+    // Not stored (database away): the rows stay `sending` and fall due again when their lease runs out.
+    await this.outcomes.retryDb('release', () => releaseClaims(this.deps.db, ids), 3).catch(() => undefined);
+    this.deps.log.info(
+      { event: 'delivery.edition_stopped', editions: [...new Set(ds.map((d) => d.editionId))], released: ids.length },
+      `edition no longer sending (paused?): ${ids.length} claim(s) given back unsent`,
+    );
   }
 
   private async failPastCutoff(ds: readonly ClaimedDelivery[]): Promise<void> {

@@ -15,6 +15,7 @@ export { claimDeliveries, extendLeases, type ClaimedDelivery, type ClaimResult }
 export { failPastCutoff, PAST_CUTOFF, markFailed, markRetry, markSent, releaseClaims, type SentMark } from './delivery-state.js';
 export { digestMessageSource, type ComposeDelivery, type MessageSource } from './message-source.js';
 export { DeliveryWorker, type WorkerDeps, type WorkerEvent, type WorkerOptions } from './delivery-worker.js';
+export { EDITION_CHECK_MS, EditionWatch } from './edition-watch.js';
 export { deliveryCounts, deliveryOverview, type DeliveryCounts, type DeliveryOverview, type EditionStatusRow } from './delivery-stats.js';
 export { parseDeliveryStatus, parseFeedbackReport, reportsFromMessage, type BounceKind, type BounceReport } from './bounces/parse-dsn.js';
 export { recordBounce, type BounceInput, type BounceResult } from './bounces/record-bounce.js';

@@ -11,7 +11,8 @@ import { PAST_CUTOFF } from '../delivery/index.js';
  *      │
  *   planned | rendering | sending | paused ──expire (past cutoff_at)──► expired
  *   expired ──sendLate (operator, on purpose: a new cutoff)──► planned (never rendered) | sending (was sending)
- *   sending ◄──► paused   (pause / resume: workers stop claiming; in-flight messages finish)
+ *   sending ◄──► paused   (pause / resume: every worker stops claiming and, within EDITION_CHECK_MS,
+ *                          handing over; messages in flight finish, claims held go back untouched)
  *
  * One function per change, each naming its allowed `from` states in the WHERE clause: a change from
  * a state not listed does nothing and returns false, so two instances racing cannot both make it.
