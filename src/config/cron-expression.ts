@@ -62,7 +62,7 @@ const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 class FieldProblem extends Error {}
 
 /** A value of `field` written as a number or a name; throws a FieldProblem naming the field. */
-function valueOf(field: Field, text: string): number {
+function valueIn(field: Field, text: string): number {
   let n: number | undefined;
   if (/^\d+$/.test(text)) n = Number(text);
   else {
@@ -111,15 +111,15 @@ function entryValues(field: Field, entry: string): number[] {
     if (more !== undefined || a === '' || b === '') {
       throw new FieldProblem(`${field.name} "${entry}" is not a range: write it as a-b, both ${field.range}`);
     }
-    from = valueOf(field, a!);
-    to = valueOf(field, b!);
+    from = valueIn(field, a!);
+    to = valueIn(field, b!);
   } else {
     if (stepText !== undefined) {
       throw new FieldProblem(
         `${field.name} "${entry}": a step (/${stepText}) follows * or a range (*/${stepText}, ${body}-${field.max}/${stepText})`,
       );
     }
-    return [valueOf(field, body!)];
+    return [valueIn(field, body!)];
   }
   const out: number[] = [];
   if (from <= to) {
