@@ -222,7 +222,11 @@ ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><tabl
   );
 
   for (const [action, change, verb] of [
-    ['pause', pauseEdition, 'Paused: every worker stops within a second; messages already with the relay finish, the rest wait for Resume.'],
+    [
+      'pause',
+      pauseEdition,
+      'Paused: every worker stops within a second; messages already with the relay finish, the rest wait for Resume.',
+    ],
     ['resume', resumeEdition, 'Resumed.'],
   ] as const) {
     app.post<{ Params: { id: string } }>(`/admin/editions/:id/${action}`, guard, async (request, reply) => {
