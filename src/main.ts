@@ -13,6 +13,7 @@ import {
   RelayWatch,
   smtpOptions,
   startBounceInbox,
+  ThrottleRecorder,
   workerCount,
 } from './delivery/index.js';
 import { Scheduler } from './scheduler/index.js';
@@ -80,6 +81,8 @@ export async function startService(
   // show what its workers see of the relay.
   const sender = createSender(smtpOptions(config, smtpUrl));
   const relay = new RelayWatch(sender, { url: smtpUrl, log });
+  // The relay's throttling of this process's workers, for `digest status`, the admin and /healthz.
+  const throttles = new ThrottleRecorder(database.db, relay, log);
   const healthChecks = {
     // The scheduler ticks every minute: silent for five, or failing, is unhealthy.
     scheduler: async () => {
@@ -169,6 +172,7 @@ export async function startService(
         await Promise.all(workers.map((w) => w.stop(10_000)));
         relay.close();
         await sender.close();
+        await throttles.close();
         await app.close();
         mailer.close();
         await catcher?.close();

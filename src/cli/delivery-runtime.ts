@@ -1,7 +1,15 @@
 import { openMailDestination } from '../catcher/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { Db } from '../db/index.js';
-import { createSender, digestMessageSource, EditionWatch, relayProblem, RelayWatch, smtpOptions } from '../delivery/index.js';
+import {
+  createSender,
+  digestMessageSource,
+  EditionWatch,
+  relayProblem,
+  RelayWatch,
+  smtpOptions,
+  ThrottleRecorder,
+} from '../delivery/index.js';
 import type { SendDeps } from '../editions/index.js';
 import { CliError } from './cli-error.js';
 
@@ -18,6 +26,8 @@ export async function openDelivery(db: Db, config: Config, log: Logger): Promise
     log.warn({ event: 'smtp.catcher' }, `SMTP_URL is not set: mail goes to the built-in catcher (${catcher.url}), not to readers`);
   const sender = createSender(smtpOptions(config, smtpUrl));
   const relay = new RelayWatch(sender, { url: smtpUrl, log });
+  // The relay's throttling of this process, for `digest status`, the admin and /healthz elsewhere.
+  const throttles = new ThrottleRecorder(db, relay, log);
   return {
     db,
     config,
@@ -31,6 +41,7 @@ export async function openDelivery(db: Db, config: Config, log: Logger): Promise
     async close() {
       relay.close();
       await sender.close();
+      await throttles.close();
       await catcher?.close();
     },
   };

@@ -1,8 +1,9 @@
-import type { DeliveryCounts, WorkerEvent } from '../delivery/index.js';
+import type { DeliveryCounts, ThrottleStatus, WorkerEvent } from '../delivery/index.js';
 
 /**
  * The send's progress: on a terminal a line redrawn in place (a bar, sent / failed / retrying,
- * msgs/s, ETA); elsewhere (CI, a log file) a plain line every few seconds.
+ * msgs/s, ETA, and the relay's throttling while it lasts); elsewhere (CI, a log file) a plain line
+ * every few seconds.
  */
 export class SendProgress {
   private sent = 0;
@@ -12,6 +13,7 @@ export class SendProgress {
   private readonly started = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private readonly tty: boolean;
+  private throttle: () => ThrottleStatus | undefined = () => undefined;
 
   constructor(
     private readonly label: string,
@@ -20,6 +22,11 @@ export class SendProgress {
     private readonly out: NodeJS.WriteStream = process.stderr,
   ) {
     this.tty = Boolean(out.isTTY);
+  }
+
+  /** Where the line reads whether the relay throttles the send (the Sender's pacer, through the relay watch). */
+  showThrottle(read: () => ThrottleStatus | undefined): void {
+    this.throttle = read;
   }
 
   start(): void {
@@ -43,7 +50,7 @@ export class SendProgress {
     const eta = rate > 0 ? `${Math.ceil(left / rate)} s` : '–';
     const pct = this.total > 0 ? Math.min(1, done / this.total) : 1;
     const bar = '█'.repeat(Math.round(pct * 24)).padEnd(24, '░');
-    return `${this.label} ${bar} ${(pct * 100).toFixed(0).padStart(3)}%  sent ${this.alreadySent + this.sent}/${this.total}  failed ${this.failed}  retries ${this.retrying}  skipped ${this.skipped}  ${rate.toFixed(0)} msg/s  ETA ${eta}`;
+    return `${this.label} ${bar} ${(pct * 100).toFixed(0).padStart(3)}%  sent ${this.alreadySent + this.sent}/${this.total}  failed ${this.failed}  retries ${this.retrying}  skipped ${this.skipped}  ${rate.toFixed(0)} msg/s  ETA ${eta}${throttled(this.throttle())}`;
   }
 
   private draw(): void {
@@ -56,4 +63,12 @@ export class SendProgress {
     this.total = counts.total;
     this.out.write(this.tty ? `\r\x1b[2K${this.line()}\n` : `${this.line()}\n`);
   }
+}
+
+/** "  throttled by the relay: paced to 143 msg/s, 812 put back", or nothing while it is not. */
+function throttled(t: ThrottleStatus | undefined): string {
+  if (!t?.throttled) return '';
+  const pace =
+    t.rate === undefined ? 'pacing from its first 250' : `paced to ${t.rate >= 10 ? Math.round(t.rate) : t.rate.toFixed(1)} msg/s`;
+  return `  throttled by the relay: ${pace}, ${t.refused} put back`;
 }

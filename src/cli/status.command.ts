@@ -5,12 +5,12 @@ export function statusCommand(program: Command): void {
   program
     .command('status')
     .description(
-      'editions with their deliveries per state, the retry queue, the oldest lease and pending migrations (exit 1 while any are pending)',
+      'editions with their deliveries per state, the retry queue, the oldest lease, whether the relay throttles sending, and pending migrations (exit 1 while any are pending)',
     )
     .option('--limit <n>', 'editions to show', (v) => Number(v), 10)
     .option('--json', 'print JSON')
     .action(async (opts: { limit: number; json?: boolean }) => {
-      const [{ DatabaseNotSetUpError }, { deliveryOverview }, { withContext }] = await Promise.all([
+      const [{ DatabaseNotSetUpError }, { deliveryOverview, describeThrottle }, { withContext }] = await Promise.all([
         import('../db/index.js'),
         import('../delivery/index.js'),
         import('./context.js'),
@@ -57,6 +57,8 @@ export function statusCommand(program: Command): void {
             ? `oldest lease: delivery ${o.oldestLease.deliveryId}, until ${o.oldestLease.leaseUntil.toISOString()}`
             : 'oldest lease: none (nothing is being sent)',
         );
+        // A relay's rate limit slows the send without failing anything: said here, or it looks stuck.
+        for (const t of o.relayThrottles) lines.push(`relay throttling: ${describeThrottle(t)}`);
         lines.push(
           pending.length === 0
             ? `migrations: up to date (${migrations.applied.length} applied)`

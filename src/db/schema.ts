@@ -6,6 +6,7 @@
  * gives it one.)
  */
 import type { DeliveryTable } from '../delivery/delivery.table.js';
+import type { RelayThrottleTable } from '../delivery/relay-throttle.table.js';
 import type { EditionTable } from '../editions/edition.table.js';
 import type { ClickEventTable, StoryClickTable, StoryOverrideTable, StoryTable } from '../stories/story.table.js';
 import type { RateLimitTable, SubscriberEventTable, SubscriberTable, SuppressionTable } from '../subscribers/subscriber.table.js';
@@ -46,4 +47,5 @@ export interface Database {
   story_clicks: StoryClickTable;
   click_events: ClickEventTable;
   rate_limits: RateLimitTable;
+  relay_throttles: RelayThrottleTable;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DeliveryStatus, Edition } from '../db/index.js';
+import { currentThrottles, type RelayThrottle } from './relay-throttle.repository.js';
 
 export type DeliveryCounts = Record<DeliveryStatus, number> & { total: number; uncertain: number };
 
@@ -29,9 +30,11 @@ export interface DeliveryOverview {
   readonly retryQueue: { readonly count: number; readonly nextAt: Date | null };
   /** The claim held longest (a worker that died leaves one until its lease runs out). */
   readonly oldestLease: { readonly deliveryId: number; readonly leaseUntil: Date; readonly claimedFor: string } | null;
+  /** Sending processes the relay throttles now (relay-throttle.repository.ts). */
+  readonly relayThrottles: RelayThrottle[];
 }
 
-/** What `digest status` shows: recent editions with counts per delivery state, retries, leases. */
+/** What `digest status` shows: recent editions with counts per delivery state, retries, leases, throttling. */
 export async function deliveryOverview(db: Db, limit = 10): Promise<DeliveryOverview> {
   const editions = await db
     .selectFrom('editions')
@@ -53,5 +56,6 @@ export async function deliveryOverview(db: Db, limit = 10): Promise<DeliveryOver
     editions: rows,
     retryQueue: { count: Number(r?.n ?? 0), nextAt: r?.next_at ?? null },
     oldestLease: l ? { deliveryId: l.id, leaseUntil: l.lease_until, claimedFor: l.held } : null,
+    relayThrottles: await currentThrottles(db),
   };
 }

@@ -22,6 +22,9 @@ export { recordBounce, type BounceInput, type BounceResult } from './bounces/rec
 export { startBounceInbox, type BounceInbox } from './bounces/bounce-inbox.js';
 export { relayProblem, RelayUnavailable, shownSmtpUrl, type Outcome, type OutgoingMessage, type Sender } from './smtp/sender.js';
 export { RelayWatch, type RelayStatus, type RelayWatchOptions } from './smtp/relay-watch.js';
+export type { ThrottleChange, ThrottleStatus } from './smtp/smtp-pipeline.js';
+export { currentThrottles, describeThrottle, type RelayThrottle } from './relay-throttle.repository.js';
+export { ThrottleRecorder } from './throttle-recorder.js';
 export { duplicateBound, mayHandOver, type WindowLimits, type WindowState } from './unrecorded-window.js';
 export { OutcomeRecorder } from './outcome-recorder.js';
 export { workerCount } from './worker-count.js';

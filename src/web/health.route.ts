@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { packageInfo } from '../config/index.js';
+import { currentThrottles, describeThrottle } from '../delivery/index.js';
 import { adminOrAnonymous } from './admin/admin-session.js';
 import { refuseCredential } from './admin/auth-failures.js';
 import { schemaLevel, type SchemaLevel } from './schema-level.js';
@@ -19,7 +20,9 @@ const SMTP_CHECK_TTL_MS = 30_000;
 /**
  * GET /healthz: 200 when the database and the SMTP relay answer (and the scheduler, where this
  * process runs one, is alive; and its delivery workers have not paused on a failed relay); 503
- * otherwise. Anyone sees only ok or not ok per component; the
+ * otherwise. While the relay throttles a sending process (any process: relay_throttles), the status
+ * is `degraded`, still 200: sending goes on, slower, and the smtp check says why (`sending:
+ * throttled` and `degraded`, the reason). Anyone sees only the status and ok or not ok per component; the
  * details (engine, errors such as `connect ECONNREFUSED 127.0.0.1:2999`, the scheduler's leader and
  * last tick), the release and the schema's migration level are for the admin: a Bearer ADMIN_TOKEN
  * or an admin session. A stranger learns no version (which would tell them which advisories apply).
@@ -67,6 +70,21 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
   }
 
   app.get('/healthz', async (request, reply) => {
+  /**
+   * Whether the relay throttles a sending process now, this one or another (the one reading every
+   * entry point shares: delivery/relay-throttle.repository.ts): degraded, not failing.
+   */
+  async function withThrottle(check: HealthCheck, databaseOk: boolean): Promise<HealthCheck> {
+    if (!databaseOk) return check;
+    const throttles = await within(3000, currentThrottles(deps.db)).catch(() => []);
+    if (throttles.length === 0) return check;
+    return {
+      ...check,
+      sending: check.sending === 'paused' ? 'paused' : 'throttled',
+      degraded: `the relay throttles sending (its rate limit; slower, nothing failed): ${throttles.map(describeThrottle).join('; ')}`,
+    };
+  }
+
     const viewer = await adminOrAnonymous(deps, request);
     if (typeof viewer === 'object') return refuseCredential(reply, viewer);
     let database: HealthCheck;
@@ -77,7 +95,7 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
       database = { ok: false, engine: deps.engine, error: (err as Error).message };
     }
     const checks: Record<string, HealthCheck> = { database };
-    checks.smtp = withSending(await smtpCheck());
+    checks.smtp = await withThrottle(withSending(await smtpCheck()), database.ok);
     for (const [name, check] of Object.entries(deps.healthChecks ?? {})) {
       try {
         checks[name] = await within(3000, check());
@@ -86,7 +104,8 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
       }
     }
     const ok = Object.values(checks).every((c) => c.ok);
-    const status = ok ? 'ok' : 'unhealthy';
+    const degraded = Object.values(checks).some((c) => typeof c.degraded === 'string');
+    const status = !ok ? 'unhealthy' : degraded ? 'degraded' : 'ok';
     const body =
       viewer === 'admin'
         ? { status, version, schema: await schema(database.ok), engine: deps.engine, checks }

@@ -109,6 +109,16 @@ export function metricsRoutes(app: FastifyInstance, deps: WebDeps): void {
           help: 'Connections the relay refused for too many, since the process started',
           registers: [registry],
         }),
+        throttled: new Gauge({
+          name: 'digest_smtp_throttled',
+          help: "1 while the relay throttles this process's sender (a rate limit: it paces itself), 0 otherwise",
+          registers: [registry],
+        }),
+        pacedRate: new Gauge({
+          name: 'digest_smtp_paced_rate',
+          help: 'Messages per second the sender paces to while the relay throttles it (0 while not paced)',
+          registers: [registry],
+        }),
       }
     : undefined;
 
@@ -125,6 +135,8 @@ export function metricsRoutes(app: FastifyInstance, deps: WebDeps): void {
         pool.roundTrip.set((status.pool.roundTripMs ?? 0) / 1000);
         pool.rateLimited.set(status.pool.rateLimited);
         pool.refused.set(status.pool.refusedConnections);
+        pool.throttled.set(status.pool.throttle.throttled ? 1 : 0);
+        pool.pacedRate.set(status.pool.throttle.rate ?? 0);
       }
     }
     const [g, s, e] = await Promise.all([

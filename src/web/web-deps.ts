@@ -7,6 +7,8 @@ import type { Mailer, RelayStatus } from '../delivery/index.js';
 export interface HealthCheck {
   readonly ok: boolean;
   readonly error?: string;
+  /** Working, but not as it should (the relay throttles sending): /healthz says `degraded`, still 200. */
+  readonly degraded?: string;
   readonly [detail: string]: unknown;
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Edition } from '../../db/index.js';
-import { deliveryCounts, deliveryOverview } from '../../delivery/index.js';
+import { currentThrottles, deliveryCounts, deliveryOverview, describeThrottle } from '../../delivery/index.js';
 import {
   currentDailySpec,
   dryRunEdition,
@@ -141,6 +141,8 @@ ${
       editionStories(db, e.story_ids),
       clicksForEdition(db, e.id),
     ]);
+    // The relay's rate limit slows a send without failing anything: said here, or the page looks stuck.
+    const throttles = e.status === 'sending' ? await currentThrottles(db) : [];
     const spec: EditionSpec = {
       date: e.date,
       slot: e.slot,
@@ -154,6 +156,7 @@ ${
 ${request.query.msg ? html`<p class="flash" role="status">${request.query.msg}</p>` : ''}
 <p><b>${e.date} ${e.slot}</b> (${KINDS[e.kind] ?? e.kind}) · status <b>${e.status}</b> · send time ${hm(e.send_at)} · cutoff ${hm(e.cutoff_at)}${e.sent_late ? ' (sent late on purpose)' : ''}${e.started_at ? ` · started ${hm(e.started_at)}` : ''} · <a href="${editionPath(e.date, e.slot)}">view in browser</a></p>
 ${e.error ? html`<pre class="card bad" style="white-space:pre-wrap">${e.error}</pre>` : ''}
+${throttles.length ? html`<div class="flash" role="status" id="throttled"><b>The relay is throttling this send</b> (its rate limit: slower, not failing; every refused message is sent again).<ul>${throttles.map((t) => html`<li>${describeThrottle(t)}</li>`)}</ul></div>` : ''}
 <p>${e.subject ?? ''}</p>
 <section class="cards" aria-label="Deliveries">
 <div class="card"><b>${n(c.sent)}</b>sent (relay said 250)</div><div class="card"><b>${n(c.failed)}</b>failed</div>
