@@ -6,7 +6,8 @@ export const DEMO_IMAGES = fileURLToPath(new URL('./images/', import.meta.url));
 /**
  * A day of realistic sample stories for `digest demo`: news and blog posts with votes and comments,
  * some with images, typographic punctuation and non-ASCII names, as the reference site publishes.
- * `hoursAgo` is relative to the moment the demo loads them.
+ * `hoursAgo` is relative to the moment the demo loads them, which can be any day of the year: no text
+ * names a month or a season (a December digest about "this summer" reads as a bug).
  */
 export interface DemoStory {
   readonly slug: string;
@@ -27,7 +28,7 @@ export const DEMO_STORIES: readonly DemoStory[] = [
     kind: 'story',
     title: 'Turkey and Russia discuss reducing tension in Idlib',
     summary:
-      'Since April 28, 18 health facilities have been hit. Turkish Defence Minister Hulusi Akar and his Russian counterpart discussed developments in Syria’s Idlib province and measures to reduce tension in the area.',
+      'In the last three weeks, 18 health facilities have been hit. Turkish Defence Minister Hulusi Akar and his Russian counterpart discussed developments in Syria’s Idlib province and measures to reduce tension in the area.',
     byline: 'Reuters',
     section: 'World',
     image: 'city',
@@ -38,7 +39,7 @@ export const DEMO_STORIES: readonly DemoStory[] = [
   {
     slug: 'amman-water-plan',
     kind: 'story',
-    title: 'Amman’s “water-smart” plan: what changes for households this summer',
+    title: 'Amman’s “water-smart” plan: what changes for households next year',
     summary:
       'The ministry says rationing will ease in the capital’s eastern districts — but only if the Disi pipeline repairs finish on time.',
     byline: 'Rana Hussein',
@@ -76,7 +77,7 @@ export const DEMO_STORIES: readonly DemoStory[] = [
   {
     slug: 'petra-visitors',
     kind: 'story',
-    title: 'Petra welcomes its one-millionth visitor of the year — three months early',
+    title: 'Petra welcomes a record one million visitors in twelve months',
     summary: 'Tourism officials credit new direct flights from Europe and a night-visit programme that doubled evening ticket sales.',
     byline: 'Nadia Ma’ayta',
     section: 'Travel',
@@ -87,7 +88,7 @@ export const DEMO_STORIES: readonly DemoStory[] = [
   {
     slug: 'schools-heat',
     kind: 'story',
-    title: 'Schools to start an hour earlier during the June heatwave',
+    title: 'Schools to start an hour earlier on days of extreme heat',
     summary: 'The education ministry’s decision affects 1.7 million pupils; parents’ groups asked for shaded bus stops too.',
     byline: 'Laith Al-Khaldi',
     section: 'Local',
@@ -99,7 +100,7 @@ export const DEMO_STORIES: readonly DemoStory[] = [
     slug: 'solar-tender',
     kind: 'story',
     title: 'Solar tender attracts record bids as prices fall below 2 cents per kWh',
-    summary: 'Eleven consortia bid for the 300 MW plant near Ma’an; the winner is due to be named in July.',
+    summary: 'Eleven consortia bid for the 300 MW plant near Ma’an; the winner is due to be named within six weeks.',
     byline: 'Reuters',
     section: 'Business',
     hoursAgo: 15,
@@ -110,7 +111,7 @@ export const DEMO_STORIES: readonly DemoStory[] = [
     slug: 'un-aid-appeal',
     kind: 'story',
     title: 'UN appeal for refugees in the region is only 23% funded, agencies warn',
-    summary: 'Aid groups say food vouchers will be cut in August unless donors step in — “a cliff edge for families”, one official said.',
+    summary: 'Aid groups say food vouchers will be cut within two months unless donors step in — “a cliff edge for families”, one official said.',
     byline: 'AFP',
     section: 'World',
     hoursAgo: 17,
@@ -132,7 +133,7 @@ export const DEMO_STORIES: readonly DemoStory[] = [
     slug: 'jerash-festival',
     kind: 'story',
     title: 'Jerash Festival unveils line-up: Fairuz tribute, Sufi nights and a jazz stage',
-    summary: 'The 38th edition runs for 10 days in July among the Roman ruins; tickets go on sale Monday.',
+    summary: 'The 38th edition runs for 10 days among the Roman ruins; tickets go on sale Monday.',
     byline: 'Culture desk',
     section: 'Culture',
     hoursAgo: 21,
@@ -198,7 +199,7 @@ export const DEMO_STORIES: readonly DemoStory[] = [
   {
     slug: 'blog-football',
     kind: 'blog',
-    title: 'Al-Faisaly’s comeback season, explained in five matches',
+    title: 'Al-Faisaly’s comeback, explained in five matches',
     summary: 'From 0–3 down at half-time to the top of the table: how a young coach changed everything.',
     byline: 'Sami Nasser',
     section: 'Blogs',

@@ -87,7 +87,7 @@ describe.each([PHONE, DESKTOP])('edition pages in Chromium at %o', (viewport) =>
       const subscribe = page.getByRole('link', { name: 'Subscribe', exact: true });
       expect(await subscribe.isVisible()).toBe(true);
       expect(await subscribe.getAttribute('href')).toBe('/');
-      expect(await page.getByRole('link', { name: 'All past editions' }).isVisible()).toBe(true);
+      expect(await page.getByRole('link', { name: 'The archive' }).isVisible()).toBe(true);
       // No greeting: the page is nobody's copy.
       expect(await page.textContent('main')).not.toMatch(/Hello/);
       const other = page.getByRole('link', { name: path.endsWith('18-00') ? '06:00 edition' : '18:00 edition' });

@@ -200,7 +200,7 @@ describe('the README "Try it" section, walked in Chromium', () => {
     expect(missing!.status()).toBe(404);
     expect(missing!.headers()['content-type']).toMatch(/^text\/html/);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
-    expect(await page.getByRole('link', { name: 'past editions' }).count()).toBeGreaterThan(0);
+    expect(await page.getByRole('link', { name: 'archive', exact: true }).count()).toBeGreaterThan(0);
     await screenshot(page, 'try-it-07-not-found');
 
     const api = await fetch(`${origin}/api/unknown`);

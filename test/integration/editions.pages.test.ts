@@ -191,6 +191,9 @@ describe.each(ENGINES)('edition pages on %s', (engine) => {
     expect(html).toContain('href="/editions/2026-11-25"');
     expect(html).toContain('Wednesday, 25 November 2026');
     expect(html).not.toContain('2026-11-26');
+    // Sent early (Send now in the evening), tomorrow's edition is in the archive too: nothing calls it past.
+    expect(html).toContain('<h1>The Morning Post: the archive</h1>');
+    expect(html).not.toMatch(/past editions/i);
   });
 
   it('GET /editions lists every published edition, newest date first, each at its own address', async () => {

@@ -92,7 +92,7 @@ describe('a French site (DIGEST_LANG=fr), through the real server', () => {
   it('titles the public archive in French', async () => {
     const html = await (await fetch(`${s.url}/editions`)).text();
     expect(html).toContain('<html lang="fr">');
-    expect(html).toContain('Le Quotidien\u00a0: éditions précédentes');
+    expect(html).toContain('Le Quotidien\u00a0: les archives');
     expect(html).toContain('Aucune édition pour l’instant.');
   });
 });
