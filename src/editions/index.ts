@@ -20,6 +20,7 @@ export {
   type EditionSpec,
 } from './edition-specs.js';
 export { editionsOfDate, editionsOfDateWithRows, readAudience } from './editions-of-date.js';
+export { readerNextEdition, type ReaderSchedule } from './reader-next-edition.js';
 export { editionsDated, findEdition, firstSendAt } from './edition.repository.js';
 export { dueEditions } from './due-editions.js';
 export { pickForEdition } from './pick-for-edition.js';

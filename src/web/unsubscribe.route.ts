@@ -33,7 +33,8 @@ export function unsubscribeRoutes(app: FastifyInstance, deps: WebDeps): void {
         token: request.params.token,
         email: s.email,
         preferencesUrl: prefsFor(s, subject),
-        alreadyUnsubscribed: s.status === 'unsubscribed' || s.status === 'bounced',
+        status: s.status,
+        frequency: s.frequency,
       }),
     );
   });

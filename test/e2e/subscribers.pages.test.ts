@@ -119,6 +119,14 @@ describe.each([PHONE, DESKTOP])('reader pages at %o', (viewport) => {
     await p.getByRole('link', { name: 'Get fewer emails instead' }).click();
     await p.getByRole('heading', { name: 'Your preferences' }).waitFor();
     expect(await p.getByLabel(/Once a week/).isChecked()).toBe(true);
+
+    // The same link again, days later: no dead end, a way back in.
+    await p.goto(local(unsubscribeUrl(config, s)));
+    await p.getByText(/is already unsubscribed/).waitFor();
+    await check(p, 'unsubscribe-again');
+    await p.getByRole('button', { name: 'Resubscribe' }).click();
+    await p.getByRole('heading', { name: 'Welcome back' }).waitFor();
+    expect((await db.selectFrom('subscribers').select('status').executeTakeFirstOrThrow()).status).toBe('active');
   });
 
   it('preferences page: every control reachable by label, saved on submit', async () => {
@@ -130,14 +138,30 @@ describe.each([PHONE, DESKTOP])('reader pages at %o', (viewport) => {
       .executeTakeFirstOrThrow();
     await p.goto(local(preferencesUrl(config, s)));
     await check(p, 'preferences');
+    // The usual-time choice reads whole in its box, at 375 px too.
+    const usual = (await p.evaluate(`(() => {
+      const select = document.getElementById('send_hour');
+      const style = getComputedStyle(select);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = style.fontSize + ' ' + style.fontFamily;
+      const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+      return { text: select.options[select.selectedIndex].text, width: ctx.measureText(select.options[select.selectedIndex].text).width, room };
+    })()`)) as { text: string; width: number; room: number };
+    expect(usual.text).toMatch(/^06:00, as usual \(UTC\)$/);
+    expect(usual.width, `"${usual.text}" is ${Math.round(usual.width)} px in ${Math.round(usual.room)} px`).toBeLessThanOrEqual(usual.room);
+    // A daily reader is not asked for a weekday (no script: the stylesheet hides it while "Every day" is chosen).
+    expect(await p.getByLabel('Every day').isChecked()).toBe(true);
+    expect(await p.getByLabel('Day for the weekly edition').isVisible()).toBe(false);
     await p.getByLabel(/^Name/).fill('Grace');
     await p.getByLabel('Top stories', { exact: true }).uncheck();
     await p.getByLabel(/Once a week/).check();
+    expect(await p.getByLabel('Day for the weekly edition').isVisible()).toBe(true);
     await p.getByLabel('Day for the weekly edition').selectOption({ label: 'Friday' });
     await p.getByLabel('Delivery time').selectOption({ label: '07:00' });
     await p.getByLabel('Time zone').selectOption('Asia/Amman');
     await p.getByRole('button', { name: 'Save preferences' }).click();
-    await p.getByText('Saved.').waitFor();
+    // Saved, and when the next one comes under the new settings: Friday's weekly edition, in Amman's time.
+    await p.getByText(/^Saved\. Your next digest: Friday \d{1,2} [A-Z][a-z]+, \d\d:00 \(Asia\/Amman\)\.$/).waitFor();
     await check(p, 'preferences-saved');
     expect(
       await db

@@ -58,6 +58,15 @@ describe.each(ENGINES)('unsubscribe and preferences links on %s', (engine) => {
     expect(await events()).toEqual([]);
   });
 
+  it('asks a weekly reader about the weekly digest, and a daily one about the daily digest', async () => {
+    const { db, reader, editionId } = await start();
+    const question = async () =>
+      /Stop sending the (\w+) digest/.exec(await (await fetch(local(unsubscribeUrl(config, reader, editionId)))).text())?.[1];
+    expect(await question()).toBe('daily');
+    await db.updateTable('subscribers').set({ frequency: 'weekly', weekday: 5 }).where('id', '=', reader.id).execute();
+    expect(await question()).toBe('weekly');
+  });
+
   it('unsubscribes at once on the button POST, records the edition, and offers resubscribe and fewer emails', async () => {
     const { reader, editionId } = await start();
     const link = local(unsubscribeUrl(config, reader, editionId));

@@ -132,8 +132,8 @@ describe('the preferences page', () => {
     expect(body).toContain('<optgroup label="Europe">');
     expect(body).toMatch(/<option value="Asia\/Kolkata" data-aliases="Asia\/Calcutta" selected>Kolkata<\/option>/);
     expect(body).not.toMatch(/value="(Asia\/Saigon|Europe\/Kiev|Asia\/Calcutta)"/);
-    // The usual edition, at its real time, in the reader zone: 18:00 UTC is 23:30 in Kolkata.
-    expect(body).toContain('The usual edition, at 23:30 (Asia/Kolkata)');
+    // The usual time, at its real time, in the reader zone: 18:00 UTC is 23:30 in Kolkata.
+    expect(body).toContain('23:30, as usual (Asia/Kolkata)');
     expect(body).not.toMatch(/morning edition/i);
   });
 
@@ -161,9 +161,9 @@ describe('the preferences page', () => {
       expect(await page.locator('#timezone').inputValue()).toBe('Asia/Ho_Chi_Minh');
       expect(await page.locator('#timezone-browser').isVisible()).toBe(true);
       // 18:00 UTC is 01:00 in Saigon: the usual line follows the zone chosen.
-      expect(await page.locator('#send_hour option[value=""]').textContent()).toBe('The usual edition, at 01:00 (Asia/Ho_Chi_Minh)');
+      expect(await page.locator('#send_hour option[value=""]').textContent()).toBe('01:00, as usual (Asia/Ho_Chi_Minh)');
       await page.locator('#timezone').selectOption('Europe/Paris');
-      expect(await page.locator('#send_hour option[value=""]').textContent()).toBe('The usual edition, at 19:00 (Europe/Paris)');
+      expect(await page.locator('#send_hour option[value=""]').textContent()).toBe('19:00, as usual (Europe/Paris)');
       expect(refused).toEqual([]);
     } finally {
       await context.close();

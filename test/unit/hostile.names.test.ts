@@ -162,8 +162,13 @@ describe('hostile reader names', () => {
     const quoted = '"<b>x</b>"@example.com';
     expect(prefsFor('NAME', quoted).split(escapePage(quoted)).join('reader@example.com')).toBe(neutralPrefs);
     const unsub = (email: string) =>
-      unsubscribePage(config, { token: 'tok', email, preferencesUrl: 'https://digest.example.com/p/tok', alreadyUnsubscribed: false })
-        .value;
+      unsubscribePage(config, {
+        token: 'tok',
+        email,
+        preferencesUrl: 'https://digest.example.com/p/tok',
+        status: 'active',
+        frequency: 'daily',
+      }).value;
     expect(unsub(quoted).split(escapePage(quoted)).join('reader@example.com')).toBe(unsub('reader@example.com'));
 
     const zoe = personalise(rendered, reader(cleanName('Zoë 👩🏽‍💻 Ünal')));

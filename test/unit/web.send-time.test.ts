@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadLocale } from '../../src/config/index.js';
 import { usualSendTime } from '../../src/web/pages/send-time.js';
 
-/** "The usual edition, at 07:00 (Europe/Paris)": the schedule's time, in the reader's zone, never a guessed "morning". */
+/** "07:00, as usual (Europe/Paris)": the schedule's time, in the reader's zone, never a guessed "morning". */
 const en = loadLocale('en');
 const config = (cron: string, timeZone = 'UTC') => ({ digest: { cron, timeZone } as never, locale: en });
 const NOW = new Date('2026-11-30T03:00:00Z');

@@ -23,6 +23,8 @@ p{margin:0 0 1rem}
 a{color:#1346b8}
 label{display:block;font-weight:600;margin:0 0 .3rem}
 .field{margin:0 0 1.1rem}
+/* The weekday matters only to a weekly reader: hidden while "Every day" is chosen, with no script. */
+form:has(input[name=frequency][value=daily]:checked) .field.weekday{display:none}
 .hint{display:block;font-weight:400;color:#555;font-size:.9rem}
 [hidden]{display:none!important}
 input[type=email],input[type=text],input[type=number],select,textarea{display:block;width:100%;max-width:100%;font:inherit;padding:.6rem .7rem;border:1px solid #888;border-radius:6px;background:#fff;color:inherit}

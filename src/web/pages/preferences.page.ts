@@ -1,8 +1,9 @@
 import type { Config } from '../../config/index.js';
 import type { Subscriber } from '../../db/index.js';
+import { readerNextEdition } from '../../editions/index.js';
 import { html, tHtml, type SafeHtml } from './html.js';
 import { page } from './layout.js';
-import { usualSendTime } from './send-time.js';
+import { clock, usualSendTime } from './send-time.js';
 import { canonicalZone, zoneGroups } from './time-zones.js';
 
 /** The page's one script (favicon.route.ts serves it): the browser's zone preselected, the usual time shown in the chosen zone. */
@@ -23,6 +24,19 @@ function selected(on: boolean): SafeHtml | '' {
 }
 function checked(on: boolean): SafeHtml | '' {
   return on ? html` checked` : '';
+}
+
+/**
+ * "Saved." and, for a reader who gets the digest, when the next one comes under what they just saved:
+ * "Saved. Your next digest: Wednesday 9 December, 07:00 (Europe/Paris)."
+ */
+function savedNotice(config: Config, v: PreferencesView, now: Date): string {
+  const l = config.locale;
+  const next = v.status === 'active' ? readerNextEdition(config, v, now) : undefined;
+  if (!next) return l.t('preferences.saved');
+  const zone = v.timezone || config.digest.timeZone;
+  const day = new Intl.DateTimeFormat(l.tag, { timeZone: zone, weekday: 'long', day: 'numeric', month: 'long' }).format(next);
+  return l.t('preferences.saved_next', { day: capitalise(day, l.tag), time: clock(next, zone), zone });
 }
 
 /** GET|POST /p/:token: everything a reader can choose, no login (the signed link is the key). */
@@ -59,7 +73,7 @@ export function preferencesPage(
     body: html`<div class="card">
 <h1>${l.t('preferences.title')}</h1>
 <p>${tHtml(l, 'preferences.for', { email: html`<strong class="addr">${v.email}</strong>` })}</p>
-${o.saved ? html`<p class="notice" role="status">${v.status === 'active' ? l.t('preferences.saved_active') : l.t('preferences.saved')}</p>` : ''}
+${o.saved ? html`<p class="notice" role="status">${savedNotice(config, v, o.now)}</p>` : ''}
 ${Object.keys(errors).length > 0 ? html`<p class="alert" role="alert">${l.t('preferences.correct')}</p>` : ''}
 ${unsubscribed ? html`<p class="notice">${l.t('preferences.unsubscribed')}</p>` : ''}
 ${v.status === 'pending' ? html`<p class="notice">${l.t('preferences.pending')}</p>` : ''}
@@ -80,7 +94,7 @@ ${v.status === 'pending' ? html`<p class="notice">${l.t('preferences.pending')}<
     <label class="choice"><input type="radio" name="frequency" value="daily"${checked(frequency === 'daily')}> ${l.t('preferences.daily')}</label>
     <label class="choice"><input type="radio" name="frequency" value="weekly"${checked(frequency === 'weekly')}> ${l.t('preferences.weekly')}</label>
   </fieldset>
-  <div class="field">
+  <div class="field weekday">
     <label for="weekday">${l.t('preferences.weekday')}</label>
     ${err('weekday')}
     <select id="weekday" name="weekday"${described('weekday')}>

@@ -1,22 +1,31 @@
 import type { Config } from '../../config/index.js';
+import type { SubscriberStatus } from '../../db/index.js';
 import { html, tHtml, type SafeHtml } from './html.js';
 import { page } from './layout.js';
 
 /** GET /u/:token: one button, nothing changed (mail-security scanners follow links). */
 export function unsubscribePage(
   config: Config,
-  o: { token: string; email: string; preferencesUrl: string; alreadyUnsubscribed: boolean },
+  o: { token: string; email: string; preferencesUrl: string; status: SubscriberStatus; frequency: 'daily' | 'weekly' },
 ): SafeHtml {
   const l = config.locale;
   const email = html`<strong class="addr">${o.email}</strong>`;
+  const alreadyUnsubscribed = o.status === 'unsubscribed' || o.status === 'bounced';
   return page(config, {
     title: l.t('unsubscribe.title'),
     body: html`<div class="card">
 <h1>${l.t('unsubscribe.heading', { site: config.site.name })}</h1>
 ${
-  o.alreadyUnsubscribed
-    ? html`<p class="notice">${tHtml(l, 'unsubscribe.already', { email })}</p>`
-    : html`<p>${tHtml(l, 'unsubscribe.question', { email })}</p>
+  alreadyUnsubscribed
+    ? html`<p class="notice">${tHtml(l, 'unsubscribe.already', { email })}</p>
+${
+  // The link is still in their mail: a reader who changed their mind gets back in from it (a bounced
+  // address cannot: the relay refused it, and signing up again checks it).
+  o.status === 'unsubscribed'
+    ? html`<form method="post" action="/u/${o.token}/resubscribe"><button type="submit" class="secondary">${l.t('unsubscribe.resubscribe')}</button></form>`
+    : ''
+}`
+    : html`<p>${tHtml(l, o.frequency === 'weekly' ? 'unsubscribe.question_weekly' : 'unsubscribe.question', { email })}</p>
 <form method="post" action="/u/${o.token}">
   <button type="submit">${l.t('unsubscribe.button')}</button>
 </form>
