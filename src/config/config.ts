@@ -74,6 +74,18 @@ export interface Config {
     readonly maxAttempts: number;
   };
   /**
+   * Providers' bounce webhooks (src/delivery/bounces/, README "Bounces"); a route is open only when
+   * its provider is configured. SES through SNS: the topics whose messages are read and whose
+   * subscriptions are confirmed (none: off). Mailgun: the webhook signing key. Postmark: the basic
+   * auth credentials in the webhook URL. SendGrid: the Signed Event Webhook's public key (DER).
+   */
+  readonly bounceWebhooks: {
+    readonly sesTopicArns: readonly string[];
+    readonly mailgunSigningKey: string | undefined;
+    readonly postmark: { readonly user: string; readonly password: string } | undefined;
+    readonly sendgridPublicKey: Buffer | undefined;
+  };
+  /**
    * Click tracking, off by default. `aggregate`: story links go through a signed redirect and are
    * counted per story and edition, never per reader. `individual`: the reader is recorded too.
    */

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { validate } from 'node-cron';
 import { z } from 'zod';
 import { parseAllowPrivate } from './allow-private.js';
@@ -44,6 +45,45 @@ const timeZone = (name: string) =>
   z.string().refine(isTimeZone, { error: (i) => `${name} "${String(i.input)}" is not an IANA time zone (e.g. Europe/London)` });
 
 const secret = (name: string) => z.string().min(16, { error: `${name} must be at least 16 characters (use: openssl rand -hex 32)` });
+
+/** SES_SNS_TOPIC_ARNS: comma-separated SNS topic ARNs (arn:aws:sns:<region>:<account>:<name>). */
+const topicArns = (name: string) =>
+  z.string().transform((s, ctx) => {
+    const arns = s
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    for (const arn of arns) {
+      if (!/^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(arn))
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} entry "${arn}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)`,
+        });
+    }
+    return arns;
+  });
+
+/**
+ * SENDGRID_WEBHOOK_PUBLIC_KEY: the Signed Event Webhook's verification key as SendGrid shows it
+ * (base64 of the DER public key; a PEM block is taken too), read into DER. Only a P-256 key is SendGrid's.
+ */
+const p256PublicKey = (name: string) =>
+  z.string().transform((s, ctx) => {
+    try {
+      const pem = s.includes('-----BEGIN');
+      const key = pem
+        ? createPublicKey(s.replace(/\\n/g, '\n'))
+        : createPublicKey({ key: Buffer.from(s.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
+      if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not P-256');
+      return key.export({ format: 'der', type: 'spki' });
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} is not an ECDSA P-256 public key (base64, as SendGrid shows its verification key)`,
+      });
+      return z.NEVER;
+    }
+  });
 
 /** A comma-separated list of story sources; feed URLs lose their fragment, as FEED_URLS entries do. */
 const storySources = (name: string) =>
@@ -150,6 +190,16 @@ export const envSchema = z.object({
     }),
   ),
   SMTP_INBOUND_PORT: opt(int('SMTP_INBOUND_PORT', 0, 65535)),
+  // Providers' bounce webhooks (src/delivery/bounces/): each route answers only when its setting is set.
+  SES_SNS_TOPIC_ARNS: withDefault(topicArns('SES_SNS_TOPIC_ARNS'), []),
+  MAILGUN_WEBHOOK_SIGNING_KEY: opt(z.string().trim().min(16, { error: 'MAILGUN_WEBHOOK_SIGNING_KEY must be at least 16 characters' })),
+  POSTMARK_WEBHOOK_USER: opt(
+    z.string().regex(/^[^:\s]{1,100}$/, {
+      error: (i) => `POSTMARK_WEBHOOK_USER "${String(i.input)}" must be 1 to 100 characters, no colon or space`,
+    }),
+  ),
+  POSTMARK_WEBHOOK_PASSWORD: opt(secret('POSTMARK_WEBHOOK_PASSWORD')),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: opt(p256PublicKey('SENDGRID_WEBHOOK_PUBLIC_KEY')),
   DELIVERY_BATCH: withDefault(int('DELIVERY_BATCH', 1, 10_000), 500),
   DELIVERY_LEASE_SECONDS: withDefault(int('DELIVERY_LEASE_SECONDS', 1, 3600), 120),
   RETRY_BASE_SECONDS: withDefault(int('RETRY_BASE_SECONDS', 0, 3600), 60),

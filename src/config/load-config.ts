@@ -115,6 +115,12 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
       retryBaseSeconds: e.RETRY_BASE_SECONDS,
       maxAttempts: e.RETRY_MAX_ATTEMPTS,
     },
+    bounceWebhooks: {
+      sesTopicArns: e.SES_SNS_TOPIC_ARNS,
+      mailgunSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
+      postmark: postmarkOf(e),
+      sendgridPublicKey: e.SENDGRID_WEBHOOK_PUBLIC_KEY,
+    },
     clickTracking: e.CLICK_TRACKING,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
@@ -152,6 +158,23 @@ function dkimOf(e: {
     ]);
   }
   return { domainName: e.DKIM_DOMAIN!.toLowerCase(), keySelector: e.DKIM_SELECTOR!, privateKey };
+}
+
+/** Postmark's webhook credentials: the user and the password together, or neither. */
+function postmarkOf(e: {
+  POSTMARK_WEBHOOK_USER?: string | undefined;
+  POSTMARK_WEBHOOK_PASSWORD?: string | undefined;
+}): Config['bounceWebhooks']['postmark'] {
+  if (!e.POSTMARK_WEBHOOK_USER && !e.POSTMARK_WEBHOOK_PASSWORD) return undefined;
+  if (!e.POSTMARK_WEBHOOK_USER || !e.POSTMARK_WEBHOOK_PASSWORD) {
+    throw new ConfigError([
+      {
+        variable: 'POSTMARK_WEBHOOK_USER',
+        message: 'the Postmark webhook needs POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASSWORD together (or neither)',
+      },
+    ]);
+  }
+  return { user: e.POSTMARK_WEBHOOK_USER, password: e.POSTMARK_WEBHOOK_PASSWORD };
 }
 
 function deepFreeze<T>(value: T): T {

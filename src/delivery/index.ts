@@ -20,6 +20,27 @@ export { deliveryCounts, deliveryOverview, type DeliveryCounts, type DeliveryOve
 export { parseDeliveryStatus, parseFeedbackReport, reportsFromMessage, type BounceKind, type BounceReport } from './bounces/parse-dsn.js';
 export { recordBounce, type BounceInput, type BounceResult } from './bounces/record-bounce.js';
 export { startBounceInbox, type BounceInbox } from './bounces/bounce-inbox.js';
+export { TIMESTAMP_TOLERANCE_MS, type RefusalReason, type WebhookOutcome, type WebhookProvider } from './bounces/webhook-outcome.js';
+export { fetchSnsHttp, SnsCertificates, type SnsHttp } from './bounces/sns-certificates.js';
+export {
+  parseSnsEnvelope,
+  snsCertificateUrl,
+  snsStringToSign,
+  snsUrl,
+  verifySnsSignature,
+  type SnsEnvelope,
+} from './bounces/sns-signature.js';
+export { readSesNotification } from './bounces/ses-notification.js';
+export { receiveSesMessage } from './bounces/ses-webhook.js';
+export { readMailgunEvent, receiveMailgunWebhook, verifyMailgunSignature, type MailgunSignature } from './bounces/mailgun-webhook.js';
+export { postmarkAuthorized, readPostmarkRecord, receivePostmarkWebhook } from './bounces/postmark-webhook.js';
+export {
+  readSendgridEvents,
+  receiveSendgridWebhook,
+  SENDGRID_SIGNATURE_HEADER,
+  SENDGRID_TIMESTAMP_HEADER,
+  verifySendgridSignature,
+} from './bounces/sendgrid-webhook.js';
 export { relayProblem, RelayUnavailable, shownSmtpUrl, type Outcome, type OutgoingMessage, type Sender } from './smtp/sender.js';
 export { RelayWatch, type RelayStatus, type RelayWatchOptions } from './smtp/relay-watch.js';
 export type { ThrottleChange, ThrottleStatus } from './smtp/smtp-pipeline.js';

@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { adminRoutes } from './admin/admin.routes.js';
 import { assetsRoutes } from './assets.route.js';
+import { bounceWebhookRoutes } from './bounce-webhooks.route.js';
 import { bouncesRoutes } from './bounces.route.js';
 import { clickRoutes } from './click.route.js';
 import { demoRoutes } from './demo.route.js';
@@ -34,6 +35,7 @@ export async function buildServer(deps: WebDeps): Promise<FastifyInstance> {
   storiesRoutes(app, deps);
   clickRoutes(app, deps);
   bouncesRoutes(app, deps);
+  bounceWebhookRoutes(app, deps);
   editionsRoutes(app, deps);
   subscriberRoutes(app, deps);
   adminRoutes(app, deps);

@@ -1,7 +1,7 @@
 import type { MailCatcher } from '../catcher/index.js';
 import type { Clock, Config, Logger } from '../config/index.js';
 import type { Db, Engine } from '../db/index.js';
-import type { Mailer, RelayStatus } from '../delivery/index.js';
+import type { Mailer, RelayStatus, SnsHttp } from '../delivery/index.js';
 
 /** One /healthz check's result. Here, not in health.route.ts, which imports WebDeps: no loop. */
 export interface HealthCheck {
@@ -30,4 +30,9 @@ export interface WebDeps {
   readonly healthChecks?: Readonly<Record<string, () => Promise<HealthCheck>>>;
   /** The delivery workers' view of the relay (digest_smtp_relay_up in /metrics). */
   readonly relay?: (() => RelayStatus) | undefined;
+  /**
+   * How POST /api/bounces/ses reaches Amazon SNS (signing certificates, subscription confirmations):
+   * fetch() when unset; tests pass one that sends SNS's URLs to a loopback server.
+   */
+  readonly snsHttp?: SnsHttp | undefined;
 }
