@@ -187,10 +187,13 @@ export class DeliveryWorker {
         while (this.mayHandOver() && this.queue.length > 0 && !this.stopping && this.relay.up) {
           const d = this.queue.shift()!;
           if (!this.stillHeld(d.id)) continue;
-          if (!this.editions.allows(d.editionId)) stopped.push(d);
-          else if (this.clock().getTime() >= d.cutoffAt.getTime()) pastCutoff.push(d);
+          if (this.clock().getTime() >= d.cutoffAt.getTime()) pastCutoff.push(d);
+          else if (!this.editions.allows(d.editionId)) stopped.push(d);
           else this.dispatch(d);
         }
+        // An edition stopped by its cutoff (expired) fails what was held, as the housekeeping did with the rest.
+        const now = this.clock().getTime();
+        for (const d of stopped.splice(0)) (now >= d.cutoffAt.getTime() ? pastCutoff : stopped).push(d);
         if (stopped.length > 0) await this.releaseStopped(stopped);
         if (pastCutoff.length > 0) await this.failPastCutoff(pastCutoff);
         if (!this.mayHandOver()) {

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/config/index.js';
 import type { Engine } from '../../src/db/index.js';
-import { deliveryCounts, EDITION_CHECK_MS } from '../../src/delivery/index.js';
-import { dailySpecs, prepareEdition } from '../../src/editions/index.js';
+import { deliveryCounts, digestMessageSource, EDITION_CHECK_MS, PAST_CUTOFF } from '../../src/delivery/index.js';
+import { dailySpecs, prepareEdition, runEdition } from '../../src/editions/index.js';
 import { startService, type RunningService } from '../../src/main.js';
 import { adminLogin, adminPost } from '../helpers/admin.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, slotMinutesAgo } from '../helpers/delivery.js';
+import { recordingSender, SENT } from '../helpers/recording-sender.js';
 import { sendEnv, spawnDigest, tally, until, withTimeout, type DigestProcess } from '../helpers/send-process.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
@@ -133,4 +134,53 @@ describe.each(ENGINES)('Pause in the middle of a send on %s', (engine: Engine) =
       `${engine}: paused at ${atPause} of ${readers}; ${afterPause - atPause} accepted after it (bound ${processes} × ${AFTER_PAUSE_PER_PROCESS})`,
     );
   }, 240_000);
+});
+
+describe.each(ENGINES)('an edition that expires while a worker holds its claims, on %s', (engine: Engine) => {
+  let t: TestDatabase | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('fails the claims held as past the cutoff, as the housekeeping fails the rest: none left waiting, none sent late', async () => {
+    t = await createTestDatabase(engine);
+    const slot = slotMinutesAgo(5);
+    const config = testConfig({ SMTP_URL: 'smtp://127.0.0.1:9', DIGEST_CRON: slot.cron });
+    await seedStories(t.db, slot.sendAt);
+    await seedReaders(t.db, 10);
+    const { edition } = await prepareEdition({ db: t.db, config, log: silentLogger }, dailySpecs(config, slot.date)[0]!, {
+      now: new Date(),
+    });
+    // The first message hangs at the relay: the other nine wait in the worker's queue, claimed.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sender = recordingSender();
+    sender.answer = async (_m, n) => {
+      if (n === 1) await gate;
+      return SENT;
+    };
+    let offsetMs = 0;
+    const clock = () => new Date(Date.now() + offsetMs);
+    const db = t.db;
+    const send = runEdition({ db, config, log: silentLogger, sender, clock, messages: digestMessageSource(db, config) }, edition, {
+      workers: 1,
+      workerOptions: { idleMs: 20, batchSize: 20, concurrency: 1 },
+    });
+    await until('the first message at the relay', () => sender.messages.length === 1, 20_000);
+    // The cutoff passes and the housekeeping expires the edition (settle-editions.ts) while the nine are held.
+    offsetMs = edition.cutoff_at.getTime() - Date.now() + 60_000;
+    await db
+      .updateTable('editions')
+      .set({ status: 'expired', error: 'cutoff reached while sending' })
+      .where('id', '=', edition.id)
+      .execute();
+    await new Promise((r) => setTimeout(r, 2 * EDITION_CHECK_MS));
+    release();
+    const counts = await send;
+    expect(sender.messages).toHaveLength(1);
+    expect(counts).toMatchObject({ sent: 1, failed: 9, queued: 0, retry: 0, sending: 0 });
+    const failed = await db.selectFrom('deliveries').select('error').where('status', '=', 'failed').execute();
+    expect(failed.every((r) => r.error?.endsWith(PAST_CUTOFF))).toBe(true);
+  });
 });
