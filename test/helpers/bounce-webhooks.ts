@@ -2,7 +2,9 @@ import { createHmac, createSign, generateKeyPairSync, sign, type KeyObject } fro
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Db } from '../../src/db/index.js';
 import { snsStringToSign, type SnsEnvelope, type SnsHttp } from '../../src/delivery/index.js';
+import { emailHash } from '../../src/subscribers/index.js';
 
 /**
  * What the bounce webhook tests need to play the providers: keys, a self-signed certificate (Node can
@@ -87,6 +89,8 @@ export interface SnsStub {
   readonly requests: { host: string; path: string }[];
   /** What the stub serves: path → PEM (a certificate) for *.pem paths. */
   readonly certificates: Map<string, string>;
+  /** Paths the stub answers 503, as a host that is down for now. */
+  readonly down: Set<string>;
   close(): Promise<void>;
 }
 
@@ -98,11 +102,14 @@ export interface SnsStub {
 export async function startSnsStub(): Promise<SnsStub> {
   const requests: { host: string; path: string }[] = [];
   const certificates = new Map<string, string>();
+  const down = new Set<string>();
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     requests.push({ host: String(req.headers['x-meant-for'] ?? ''), path });
     const pem = certificates.get(path.split('?')[0]!);
-    if (pem) {
+    if (down.has(path.split('?')[0]!)) {
+      res.writeHead(503).end();
+    } else if (pem) {
       res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(pem);
     } else if (path.startsWith('/?Action=ConfirmSubscription')) {
       res.writeHead(200, { 'content-type': 'text/xml' }).end('<ConfirmSubscriptionResponse/>');
@@ -120,6 +127,7 @@ export async function startSnsStub(): Promise<SnsStub> {
     http,
     requests,
     certificates,
+    down,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -158,4 +166,41 @@ export function signSendgrid(body: string, privateKey: KeyObject, timestamp = Ma
 /** The public key as SendGrid shows it in its settings: base64 of the DER SubjectPublicKeyInfo. */
 export function sendgridKeyText(publicKey: KeyObject): string {
   return publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+}
+
+// --- What an operator would look at --------------------------------------------------------------
+/** Active readers at these addresses. */
+export async function addReaders(db: Db, emails: readonly string[]): Promise<void> {
+  await db
+    .insertInto('subscribers')
+    .values(emails.map((email) => ({ email, status: 'active' as const })))
+    .execute();
+}
+
+/** A reader's status, the address's suppression reason, and the reader's bounce and complaint events. */
+export async function bounceState(
+  db: Db,
+  email: string,
+): Promise<{ status: string | undefined; suppressed: string | undefined; events: string[] }> {
+  const reader = await db.selectFrom('subscribers').select(['id', 'status']).where('email', '=', email).executeTakeFirst();
+  const suppression = await db.selectFrom('suppressions').select('reason').where('email_hash', '=', emailHash(email)).executeTakeFirst();
+  const events = reader
+    ? await db
+        .selectFrom('subscriber_events')
+        .select(['type', 'reason'])
+        .where('subscriber_id', '=', reader.id)
+        .where('type', 'in', ['bounced', 'complained'])
+        .orderBy('id')
+        .execute()
+    : [];
+  return { status: reader?.status, suppressed: suppression?.reason, events: events.map((e) => `${e.type}: ${e.reason ?? ''}`) };
+}
+
+/** Every suppression, by reason (a forged request must add none). */
+export async function suppressionCount(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('suppressions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

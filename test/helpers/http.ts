@@ -5,7 +5,7 @@ import type { Clock, Config, Logger } from '../../src/config/index.js';
 import { silentLogger, systemClock } from '../../src/config/index.js';
 import type { Engine, OpenDatabase } from '../../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { createMailer, type Mailer } from '../../src/delivery/index.js';
+import { createMailer, type Mailer, type SnsHttp } from '../../src/delivery/index.js';
 import { buildServer } from '../../src/web/index.js';
 
 /** The real HTTP app listening on a loopback port: tests talk to it with fetch, as a browser or CMS would. */
@@ -22,7 +22,7 @@ export interface TestServer {
 export async function startTestServer(
   database: OpenDatabase,
   config: Config,
-  options: { smtpUrl?: string; mailer?: Mailer; clock?: Clock; log?: Logger; catcher?: MailCatcher } = {},
+  options: { smtpUrl?: string; mailer?: Mailer; clock?: Clock; log?: Logger; catcher?: MailCatcher; snsHttp?: SnsHttp } = {},
 ): Promise<TestServer> {
   const mailer = options.mailer ?? createMailer({ url: options.smtpUrl ?? 'smtp://127.0.0.1:9', from: config.mailFrom, maxConnections: 1 });
   const app = await buildServer({
@@ -33,6 +33,7 @@ export async function startTestServer(
     clock: options.clock ?? systemClock,
     mailer,
     catcher: options.catcher,
+    snsHttp: options.snsHttp,
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
