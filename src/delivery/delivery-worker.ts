@@ -8,6 +8,7 @@ import { OutcomeRecorder, type WorkerEvent } from './outcome-recorder.js';
 import type { MessageSource } from './message-source.js';
 import { RelayWatch } from './smtp/relay-watch.js';
 import type { Sender } from './smtp/sender.js';
+import { replaySentJournals } from './sent-journal-replay.js';
 import { mayHandOver } from './unrecorded-window.js';
 import { Wakeup } from './wakeup.js';
 import { addressDomain, bareAddress, deliveryMessageId, verpAddress } from './verp.js';
@@ -152,6 +153,8 @@ export class DeliveryWorker {
     const unwatch = this.editions.onStop(() => this.wakeup.notify());
     this.stopsSeen = this.editions.generation;
     try {
+      // Before the first claim: what a killed process had sent but not recorded is marked sent, not sent again.
+      await replaySentJournals(this.deps.db, this.deps.config, this.deps.log, { stopped: () => this.stopping });
       // One connection and EHLO before anything is claimed (shared by the process's workers).
       await this.relay.check();
       while (!this.stopping) {

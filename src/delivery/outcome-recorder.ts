@@ -5,6 +5,7 @@ import { markBounced, suppress } from '../subscribers/index.js';
 import type { ClaimedDelivery } from './claim-deliveries.js';
 import { markFailed, markRetry, markSent, type SentMark } from './delivery-state.js';
 import { nextRetry } from './retry-policy.js';
+import { journalDir, SentJournal } from './sent-journal.js';
 import type { Classified } from './smtp/smtp-reply.js';
 
 export type WorkerEvent =
@@ -26,6 +27,8 @@ export interface RecorderOptions {
  * What a worker writes back once the relay has answered: `sent` marks (batched, one UPDATE per
  * batch), retries with backoff, failures and the suppression of a refused address. The worker reads
  * `waitingMarks` to hold back new messages while marks cannot be written (unrecorded-window.ts).
+ * Each waiting mark is also a line in the sent journal in DATA_DIR (sent-journal.ts) until it is
+ * written, so a process killed meanwhile does not send those messages again when it restarts.
  */
 export class OutcomeRecorder {
   private marks: SentMark[] = [];
@@ -33,11 +36,16 @@ export class OutcomeRecorder {
   /** A flush waiting behind the running one: later calls join it rather than queue one UPDATE each. */
   private queuedFlush: Promise<void> | undefined;
   private markTimer: NodeJS.Timeout | undefined;
+  /** None with an in-memory DATA_DIR. */
+  private readonly journal: SentJournal | undefined;
 
   constructor(
     private readonly deps: { readonly db: Db; readonly config: Config; readonly log: Logger },
     private readonly opts: RecorderOptions,
-  ) {}
+  ) {
+    const dir = journalDir(deps.config.dataDir);
+    this.journal = dir ? new SentJournal(dir, deps.log) : undefined;
+  }
 
   /** Sent marks not yet written (being written included). */
   get waitingMarks(): number {
@@ -47,7 +55,10 @@ export class OutcomeRecorder {
   private writing = 0;
 
   sent(d: ClaimedDelivery, messageId: string): void {
-    this.marks.push({ id: d.id, messageId });
+    const mark = { id: d.id, messageId };
+    // On disk before it is only in memory: one write(2), no fsync, about 3.5 µs of CPU (bench/sent-journal.ts).
+    this.journal?.append(mark);
+    this.marks.push(mark);
     this.opts.onEvent?.({ type: 'sent', deliveryId: d.id, editionId: d.editionId });
     if (this.marks.length >= this.opts.markBatch) void this.flush();
     else this.markTimer ??= setTimeout(() => void this.flush(), this.opts.markDelayMs);
@@ -107,7 +118,8 @@ export class OutcomeRecorder {
   /**
    * Writes the waiting sent marks in one UPDATE per 500. A failure (database restarting) keeps them
    * for the next flush, a second later: a mark is dropped only once written, so a 250 is never
-   * forgotten while we run. `final`: keep trying for a minute (the worker is stopping).
+   * forgotten while we run. `final`: keep trying for a minute (the worker is stopping); what is still
+   * not written then stays in the sent journal for the next start.
    */
   flush(final = false): Promise<void> {
     if (this.markTimer) clearTimeout(this.markTimer);
@@ -118,32 +130,43 @@ export class OutcomeRecorder {
     if (this.queuedFlush && !final) return this.queuedFlush;
     const queued = this.flushing.then(async () => {
       if (this.queuedFlush === queued) this.queuedFlush = undefined;
-      for (let tries = 0; this.marks.length > 0; tries++) {
-        const batch = this.marks.splice(0, 500);
-        this.writing = batch.length;
-        try {
-          await markSent(this.deps.db, batch);
-          this.writing = 0;
-          this.opts.onStored?.();
-        } catch (err) {
-          this.writing = 0;
-          this.marks.unshift(...batch);
-          this.deps.log.warn(
-            { event: 'delivery.mark_failed', pending: this.marks.length, err: (err as Error).message },
-            'could not record sent messages yet; sending held back until they are',
-          );
-          if (!final) {
-            this.markTimer ??= setTimeout(() => void this.flush(), 1000);
-            return;
-          }
-          if (tries >= 60) return;
-          await sleep(1000);
-        }
+      try {
+        await this.writeMarks(final);
+      } finally {
+        if (final) this.journal?.release();
       }
     });
     if (!final) this.queuedFlush = queued;
     this.flushing = queued;
     return queued;
+  }
+
+  private async writeMarks(final: boolean): Promise<void> {
+    for (let tries = 0; this.marks.length > 0; tries++) {
+      const batch = this.marks.splice(0, 500);
+      this.writing = batch.length;
+      try {
+        await markSent(this.deps.db, batch);
+        this.writing = 0;
+        // Marks are written in the order they came (a failed batch goes back to the front): the
+        // journal's oldest lines are these.
+        this.journal?.stored(batch.length);
+        this.opts.onStored?.();
+      } catch (err) {
+        this.writing = 0;
+        this.marks.unshift(...batch);
+        this.deps.log.warn(
+          { event: 'delivery.mark_failed', pending: this.marks.length, err: (err as Error).message },
+          'could not record sent messages yet; sending held back until they are',
+        );
+        if (!final) {
+          this.markTimer ??= setTimeout(() => void this.flush(), 1000);
+          return;
+        }
+        if (tries >= 60) return;
+        await sleep(1000);
+      }
+    }
   }
 
   /** Runs a database write, retrying while the database is unreachable (bounded). */
