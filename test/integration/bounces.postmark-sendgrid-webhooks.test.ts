@@ -77,12 +77,7 @@ describe.each(ENGINES)('Postmark and SendGrid bounces (%s)', (engine) => {
     });
 
     it('refuses missing or wrong credentials with 401 and one log line each, and suppresses nothing', async () => {
-      for (const authorization of [
-        null,
-        basic(USER, 'webhook-password-012345678'),
-        basic('someone', PASSWORD),
-        `Bearer ${PASSWORD}`,
-      ]) {
+      for (const authorization of [null, basic(USER, 'webhook-password-012345678'), basic('someone', PASSWORD), `Bearer ${PASSWORD}`]) {
         captured.lines.length = 0;
         const response = await post(fixture('postmark-bounce.json'), authorization);
         expect(response.status).toBe(401);
