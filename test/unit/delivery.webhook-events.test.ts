@@ -79,6 +79,13 @@ describe('Postmark records', () => {
     ]);
     expect(readPostmarkRecord(fixture('postmark-delivery.json'))).toEqual({ bounces: [], skipped: ['Delivery'] });
   });
+
+  it('a BadEmailAddress is hard too; Transient, DnsError, Blocked and ManuallyDeactivated are soft', () => {
+    const record = (Type: string) => ({ ...fixture<object>('postmark-bounce.json'), Type });
+    expect(readPostmarkRecord(record('BadEmailAddress')).bounces[0]!.kind).toBe('hard');
+    for (const type of ['Transient', 'DnsError', 'Blocked', 'ManuallyDeactivated'])
+      expect(readPostmarkRecord(record(type)).bounces[0]!.kind, type).toBe('soft');
+  });
 });
 
 describe('SendGrid events', () => {
