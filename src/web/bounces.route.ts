@@ -5,8 +5,9 @@ import { requireAdminToken } from './admin/admin-auth.js';
 import type { WebDeps } from './web-deps.js';
 
 /**
- * POST /api/bounces (Bearer ADMIN_TOKEN): a provider's bounce or complaint webhook, after a small
- * adapter, or an operator's script. One object or an array:
+ * POST /api/bounces (Bearer ADMIN_TOKEN): an operator's script, or a small adapter for a provider
+ * without a route of its own (SES, Mailgun, Postmark and SendGrid post, signed, to theirs:
+ * bounce-webhooks.route.ts). One object or an array:
  *   {"type": "bounce" | "complaint", "email": "…", "delivery_id": 123, "verp": "bounces+123@…",
  *    "permanent": true, "reason": "550 5.1.1 user unknown"}
  * `email`, `delivery_id` or `verp` names the reader; a permanent bounce or a complaint suppresses the
