@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, Logger } from '../config/index.js';
@@ -34,8 +34,8 @@ const replaying = new Map<string, Promise<ReplayResult | undefined>>();
  *
  * - Idempotent: markSent changes only rows not yet `sent` (its WHERE), with the Message-ID they were
  *   sent with; replaying a live process's file (which that process will store anyway) is harmless.
- * - A dead process's file is deleted once its marks are stored; a live process's never (it may still
- *   append to it), nor this process's own.
+ * - A dead process's file is deleted once its marks are stored; a live process's is not (it may still
+ *   append to it), nor this process's own. Which is which: journalOwner (sent-journal.ts).
  * - While the database is away the replay waits and tries again (nothing can be claimed anyway);
  *   the files stay until it succeeds.
  * - A last line cut short (the process died mid-write) and unreadable lines are skipped with a
@@ -72,11 +72,13 @@ async function replay(db: Db, dir: string, installId: string, log: Logger, optio
   let marked = 0;
   let deleted = 0;
   for (const name of names) {
-    const owner = journalOwner(name);
-    if (owner === undefined || owner === 'this process') continue;
+    if (journalOwner(name) === undefined) continue;
     const path = join(dir, name);
     let text: string;
+    let owner: ReturnType<typeof journalOwner>;
     try {
+      owner = journalOwner(name, Date.now() - statSync(path).mtimeMs);
+      if (owner === 'this process') continue;
       text = readFileSync(path, 'utf8');
     } catch (err) {
       // Deleted meanwhile (another process replayed it, or its owner emptied it): nothing to do.

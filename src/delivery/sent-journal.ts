@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../config/index.js';
 import type { SentMark } from './delivery-state.js';
@@ -22,9 +23,9 @@ import type { SentMark } from './delivery-state.js';
  * fsync'ed (one fsync per message would cost more than sending it). When the journal is lost as
  * well, the unrecorded window (unrecorded-window.ts) is what bounds the duplicates.
  *
- * One file per recorder (per worker), named `<pid>-<process token>-<n>.log`: processes sharing
- * DATA_DIR never write to one file, and the replay (sent-journal-replay.ts) can tell a live
- * process's file, which it reads but never deletes, from a dead one's.
+ * One file per recorder (per worker), named `<pid>-<process token>-<n>@<host>.log`: processes
+ * sharing DATA_DIR never write to one file, and the replay (sent-journal-replay.ts) can tell a live
+ * process's file, which it reads but does not delete, from a dead one's (journalOwner).
  */
 export const JOURNAL_FOLDER = 'sent-journal';
 
@@ -38,22 +39,39 @@ export function journalDir(dataDir: string): string | undefined {
  * the service is often pid 1 at every start): a file with our pid and another token is a dead one's.
  */
 const PROCESS_TOKEN = randomBytes(6).toString('hex');
+/** Pids are per host (per container): containers sharing a volume each have their pid 1. */
+const HOST =
+  hostname()
+    .replace(/[^A-Za-z0-9.-]/g, '_')
+    .slice(0, 64) || 'host';
 let filesOpened = 0;
-const FILE_NAME = /^(\d{1,10})-([0-9a-f]{12})-(\d{1,10})\.log$/;
+const FILE_NAME = /^(\d{1,10})-([0-9a-f]{12})-(\d{1,10})@([A-Za-z0-9._-]{1,64})\.log$/;
+/** A file nobody wrote to for this long is a dead process's, whatever its pid says. */
+export const STALE_JOURNAL_MS = 60 * 60_000;
 
 export type JournalOwner = 'this process' | 'live' | 'dead';
 
+/** The name of a process's `n`th journal file (this host's, unless another is named). */
+export function journalFileName(pid: number, token: string, n: number, host = HOST): string {
+  return `${pid}-${token}-${n}@${host}.log`;
+}
+
 /**
- * Whose file `name` is: this process's, another live process's, or a dead one's (no process with its
- * pid, or our pid with another token); undefined when it is not a journal file at all. A pid taken
- * since by an unrelated process reads as live: its file is replayed but kept, until a start that
- * finds the pid gone. Pids mean nothing across machines: DATA_DIR is one machine's.
+ * Whose file `name` is, `ageMs` after it was last written: this process's; a dead process's (on this
+ * host, no process with its pid, or our pid with another token; or not written for an hour); or
+ * else a live one's, as far as we can tell (another host's process, whose pid means nothing here,
+ * is taken as live until its file is stale). Undefined when it is not a journal file at all.
+ * Deleting a live process's file by mistake loses nothing already in it (the replay stored it
+ * first), and its owner opens a new one (SentJournal checks its file still exists).
  */
-export function journalOwner(name: string): JournalOwner | undefined {
+export function journalOwner(name: string, ageMs = 0): JournalOwner | undefined {
   const m = FILE_NAME.exec(name);
   if (!m) return undefined;
   const pid = Number(m[1]);
-  if (pid === process.pid) return m[2] === PROCESS_TOKEN ? 'this process' : 'dead';
+  const here = m[4] === HOST;
+  if (here && pid === process.pid) return m[2] === PROCESS_TOKEN ? 'this process' : 'dead';
+  if (ageMs > STALE_JOURNAL_MS) return 'dead';
+  if (!here) return 'live';
   try {
     process.kill(pid, 0);
     return 'live';
@@ -104,6 +122,12 @@ export class SentJournal {
   append(mark: SentMark): void {
     if (this.broken) return;
     try {
+      // The first line since the file was emptied: another process may have replayed and deleted it
+      // meanwhile (it took us for dead); a line written to a deleted file would be lost with us.
+      if (this.current && this.current.lines === 0 && fstatSync(this.current.fd!).nlink === 0) {
+        closeSync(this.current.fd!);
+        this.current = undefined;
+      }
       this.current ??= this.open();
       const segment = this.current;
       const line = `${mark.id} ${mark.messageId}\n`;
@@ -141,7 +165,7 @@ export class SentJournal {
           break;
         }
         this.full.shift();
-        unlinkSync(segment.path);
+        removeFile(segment.path);
       }
     } catch (err) {
       this.fail(err);
@@ -159,7 +183,7 @@ export class SentJournal {
     try {
       if (segment.fd !== undefined) closeSync(segment.fd);
       segment.fd = undefined;
-      if (segment.unstored === 0 && !this.broken) unlinkSync(segment.path);
+      if (segment.unstored === 0 && !this.broken) removeFile(segment.path);
       else this.full.push(segment);
     } catch (err) {
       this.fail(err);
@@ -176,7 +200,7 @@ export class SentJournal {
   private open(): Segment {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     filesOpened += 1;
-    const path = join(this.dir, `${process.pid}-${PROCESS_TOKEN}-${filesOpened}.log`);
+    const path = join(this.dir, journalFileName(process.pid, PROCESS_TOKEN, filesOpened));
     return { path, fd: openSync(path, 'a', 0o600), lines: 0, unstored: 0 };
   }
 
@@ -195,6 +219,15 @@ export class SentJournal {
       { event: 'delivery.journal_unavailable', dir: this.dir, err: (err as Error).message },
       'cannot write the sent journal in DATA_DIR: marks wait in memory only (a crash while the database is away may resend more)',
     );
+  }
+}
+
+/** Deletes a file; one already gone (another process replayed it) is no error. */
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
 

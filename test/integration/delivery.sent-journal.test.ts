@@ -15,7 +15,7 @@ import {
   digestMessageSource,
 } from '../../src/delivery/index.js';
 import { replaySentJournals } from '../../src/delivery/sent-journal-replay.js';
-import { JOURNAL_FOLDER } from '../../src/delivery/sent-journal.js';
+import { JOURNAL_FOLDER, journalFileName } from '../../src/delivery/sent-journal.js';
 import { dailySpecs, prepareEdition, runEdition } from '../../src/editions/index.js';
 import { testConfig } from '../helpers/config.js';
 import { ADMIN_URL, createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
@@ -85,7 +85,7 @@ describe.each(ENGINES)('the sent journal on %s', (engine) => {
     // the seventh names another install (another database once used this DATA_DIR): never replayed.
     const [accepted, cut, foreign] = [claims.slice(0, 5), claims[5]!, claims[6]!];
     const file = writeJournal(
-      `${deadPid()}-${OTHER_TOKEN}-1.log`,
+      journalFileName(deadPid(), OTHER_TOKEN, 1),
       accepted.map((d) => journalLine(config, d.id, edition.id)).join('') +
         journalLine(config, foreign.id, edition.id, 'fedcba9876543210') +
         journalLine(config, cut.id, edition.id).slice(0, 20),
@@ -136,7 +136,10 @@ describe.each(ENGINES)('the sent journal on %s', (engine) => {
     const { db, config, edition, log } = await setup();
     const claims = await killedProcessClaims(db, edition.id, 3);
     // The parent of this test process is alive: its file may still be written to.
-    const file = writeJournal(`${process.ppid}-${OTHER_TOKEN}-1.log`, claims.map((d) => journalLine(config, d.id, edition.id)).join(''));
+    const file = writeJournal(
+      journalFileName(process.ppid, OTHER_TOKEN, 1),
+      claims.map((d) => journalLine(config, d.id, edition.id)).join(''),
+    );
     expect(await replaySentJournals(db, config, log)).toEqual({ files: 1, marks: 3, marked: 3, deleted: 0 });
     expect(existsSync(file)).toBe(true);
     const sentAt = await db.selectFrom('deliveries').select(['id', 'sent_at']).where('status', '=', 'sent').orderBy('id').execute();
@@ -151,7 +154,10 @@ describe.each(ENGINES)('the sent journal on %s', (engine) => {
   it.runIf(engine === 'postgres')('waits while the database refuses connections, then writes the marks and deletes the file', async () => {
     const { db, config, edition, log, lines } = await setup();
     const claims = await killedProcessClaims(db, edition.id, 4);
-    const file = writeJournal(`${deadPid()}-${OTHER_TOKEN}-1.log`, claims.map((d) => journalLine(config, d.id, edition.id)).join(''));
+    const file = writeJournal(
+      journalFileName(deadPid(), OTHER_TOKEN, 1),
+      claims.map((d) => journalLine(config, d.id, edition.id)).join(''),
+    );
     const name = new URL(t!.url!).pathname.slice(1);
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { journalDir, journalOwner, parseJournal, SentJournal } from '../../src/delivery/sent-journal.js';
+import { journalDir, journalOwner, parseJournal, SentJournal, STALE_JOURNAL_MS } from '../../src/delivery/sent-journal.js';
 import { capturingLogger } from '../helpers/log.js';
 
 /**
@@ -108,13 +108,41 @@ describe('the sent journal', () => {
     const { journal } = journalIn();
     journal.append(mark(1));
     const own = basename(journal.files[0]!);
+    const host = own.slice(own.indexOf('@') + 1, -'.log'.length);
+    expect(host).toBe(
+      hostname()
+        .replace(/[^A-Za-z0-9.-]/g, '_')
+        .slice(0, 64),
+    );
     expect(journalOwner(own)).toBe('this process');
+    expect(journalOwner(own, 2 * STALE_JOURNAL_MS), 'our own file, however old').toBe('this process');
     // Our pid with another token: an earlier process that had our pid (a container's pid 1).
     expect(journalOwner(own.replace(/-[0-9a-f]{12}-/, '-000000000000-'))).toBe('dead');
     const exited = spawnSync(process.execPath, ['-e', '']).pid!;
-    expect(journalOwner(`${exited}-000000000000-1.log`)).toBe('dead');
-    expect(journalOwner(`${process.ppid}-000000000000-1.log`)).toBe('live');
+    expect(journalOwner(`${exited}-000000000000-1@${host}.log`)).toBe('dead');
+    expect(journalOwner(`${process.ppid}-000000000000-1@${host}.log`)).toBe('live');
+    expect(journalOwner(`${process.ppid}-000000000000-1@${host}.log`, STALE_JOURNAL_MS + 1), 'not written for an hour').toBe('dead');
+    // Another host's (another container on a shared volume): its pid means nothing here.
+    expect(journalOwner(`${exited}-000000000000-1@other-host.log`)).toBe('live');
+    expect(journalOwner(`${exited}-000000000000-1@other-host.log`, STALE_JOURNAL_MS + 1)).toBe('dead');
     expect(journalOwner('notes.txt')).toBeUndefined();
+  });
+
+  it('opens a new file when another process deleted its emptied one, and minds no old file already gone', () => {
+    const { dir, journal } = journalIn({ rotateLines: 2 });
+    journal.append(mark(1));
+    journal.append(mark(2));
+    journal.append(mark(3));
+    const [full, current] = journal.files;
+    // Another process took this one for dead, replayed and deleted both files.
+    unlinkSync(full!);
+    journal.stored(3);
+    unlinkSync(current!);
+    journal.append(mark(4));
+    const [fresh] = journal.files;
+    expect(fresh).not.toBe(current);
+    expect(readdirSync(dir)).toEqual([basename(fresh!)]);
+    expect(parseJournal(lines(fresh!), INSTALL).marks).toEqual([mark(4)]);
   });
 
   it('stops journaling, with one warning and no exception, when DATA_DIR cannot hold it', () => {
