@@ -55,7 +55,7 @@ export async function startService(
   // socket in DATA_DIR while the server runs (db/database-socket.ts).
   const dbSocket =
     database.session && !options.database && !config.dataDir.startsWith('memory:')
-      ? await serveDatabaseSocket(database.session, config.dataDir)
+      ? await serveDatabaseSocket(database.session, config.dataDir, { holdSeconds: config.dbSocket.holdSeconds, log })
       : undefined;
   if (database.session && !options.database && !config.dataDir.startsWith('memory:') && !dbSocket) {
     log.warn(
@@ -97,7 +97,8 @@ export async function startService(
     },
   };
   const app = await buildServer({
-    db: database.db,
+    // Requests answer 503 rather than wait while a client of DATA_DIR's socket holds the database.
+    db: database.requestDb,
     engine: database.engine,
     config,
     log,

@@ -12,6 +12,12 @@ export interface SigningKey {
 export interface Config {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /**
+   * DATA_DIR's socket, through which the CLI and psql reach the embedded database while serve runs:
+   * how long one client may hold the database (DB_SOCKET_HOLD_SECONDS) before it is cut off and
+   * rolled back. Its fixed limits are in src/db/socket-limits.ts.
+   */
+  readonly dbSocket: { readonly holdSeconds: number };
   readonly smtp: {
     readonly url: string | undefined;
     readonly maxConnections: number;

@@ -112,6 +112,8 @@ const storySources = (name: string) =>
 export const envSchema = z.object({
   DATABASE_URL: opt(url('DATABASE_URL', ['postgres:', 'postgresql:'])),
   DATA_DIR: withDefault(z.string(), './data'),
+  // How long one client of the embedded database's socket in DATA_DIR may hold it (src/db/database-socket.ts).
+  DB_SOCKET_HOLD_SECONDS: withDefault(int('DB_SOCKET_HOLD_SECONDS', 1, 3600), 60),
   SMTP_URL: opt(url('SMTP_URL', ['smtp:', 'smtps:'])),
   SMTP_MAX_CONNECTIONS: withDefault(int('SMTP_MAX_CONNECTIONS', 1, 100), 16),
   SMTP_RATE: opt(int('SMTP_RATE', 1, 1_000_000)),

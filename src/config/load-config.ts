@@ -65,6 +65,7 @@ export function loadConfig(env: EnvSource, options: { generateSecret?: boolean }
   const config: Config = {
     dataDir,
     databaseUrl: e.DATABASE_URL,
+    dbSocket: { holdSeconds: e.DB_SOCKET_HOLD_SECONDS },
     smtp: { url: e.SMTP_URL, maxConnections: e.SMTP_MAX_CONNECTIONS, ratePerSecond: e.SMTP_RATE },
     mailFrom: e.MAIL_FROM,
     dkim: dkimOf(e),

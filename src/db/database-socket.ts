@@ -1,13 +1,28 @@
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { PGliteSession } from './pglite-session.js';
+import type { Logger } from '../config/index.js';
+import type { PGliteSession, SessionHolder } from './pglite-session.js';
+import { fatalTimerInForce, queryMessage, resetSessionSync } from './session-settings.js';
+import {
+  applicationName,
+  COPY_FAIL,
+  errorMessage,
+  int32,
+  lastReadyStatus,
+  message,
+  startupParameters,
+  withoutCopyIn,
+  withoutReadyForQuery,
+} from './socket-frames.js';
+import { CUT_OFF_LINGER_MS, MAX_MESSAGE_BYTES, MAX_STARTUP_BYTES } from './socket-limits.js';
 
 /**
  * `digest serve` on the embedded engine shares its database with the CLI through a unix socket in
  * DATA_DIR that speaks the PostgreSQL wire protocol; the CLI connects to it with node-postgres
- * (host = DATA_DIR, the socket named as PostgreSQL names its own). The data directory stays one
- * process's, as PGlite requires; the CLI's statements run in the server's process.
+ * (host = DATA_DIR, the socket named as PostgreSQL names its own), and the operator with
+ * `psql -h DATA_DIR`. The data directory stays one process's, as PGlite requires; the clients'
+ * statements run in the server's process.
  *
  * Every connection shares the server's one session (pglite-session.ts): a client takes the session
  * lock at its first message and keeps it until PGlite reports the session idle again (ReadyForQuery
@@ -16,10 +31,22 @@ import type { PGliteSession } from './pglite-session.js';
  * included. A ReadyForQuery in the reply to any other message (pglite#958: an early one after a failed
  * Parse) is dropped: it would free the session before the client's Sync and answer one Sync twice.
  *
- * Only the message types of a simple and an extended-protocol session reach PGlite. Anything else,
- * a zero or unknown type (the backend hangs in execProtocolRawSync, pglite#1058) and COPY … FROM STDIN
- * (the backend exits and takes the process with it), would stop serve; the first closes the
- * connection, the second is answered with an error.
+ * What a client may not do to the server (README "Design"; limits in socket-limits.ts):
+ * - Keep the session: a client holding it for DB_SOCKET_HOLD_SECONDS, counted from when it took it
+ *   (its BEGIN, or its statement outside a transaction) and not restarted by its messages, is cut off
+ *   with a FATAL and rolled back. Meanwhile the service's own queries give up after SERVICE_WAIT_MS
+ *   (pglite-session.ts) and the web answers 503. A statement that is running cannot be interrupted
+ *   (PGlite runs on serve's own thread and ignores statement_timeout): the cut comes when it ends.
+ * - Leave settings behind: each time a client gives the session back, it is reset (DISCARD ALL and
+ *   the service's settings, session-settings.ts), so the server never runs with a client's
+ *   search_path, time zone or temporary tables, and the next client starts clean.
+ * - Set a timer PGlite cannot run (session-settings.ts, FATAL_TIMER_SETTINGS): checked after each
+ *   message, in the same turn of the event loop; the client is cut off and rolled back.
+ * - COPY … FROM STDIN: refused by the protocol, not by reading the SQL: a CopyFail follows every
+ *   Query and Execute into PGlite (socket-frames.ts, COPY_FAIL), so a COPY that asks for input fails
+ *   at once, and its CopyInResponse is taken out of the reply. COPY … TO STDOUT runs, like a SELECT.
+ * - Send anything else: a zero or unknown message type (the backend hangs in execProtocolRawSync,
+ *   pglite#1058), or a CopyData, closes the connection.
  *
  * Rejected: @electric-sql/pglite-socket 0.2.17. It pins @electric-sql/pglite 0.5.14 exactly (we are on
  * 0.5.16), and its multiplexer interleaves clients message by message outside a transaction, so two
@@ -36,9 +63,6 @@ export function databaseSocketPath(dataDir: string): string {
 /** A unix socket path longer than this does not fit in sockaddr_un (108 bytes on Linux, 104 on macOS). */
 const MAX_SOCKET_PATH = 100;
 
-/** A client that holds the session and then says nothing for this long is cut off, so it cannot stall the server. */
-const HOLD_IDLE_MS = 60_000;
-
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
@@ -48,10 +72,14 @@ const PROTOCOL_3 = 196608;
 const FORWARDED = new Set('QPBEDCSHF');
 /** Replies to these end with the ReadyForQuery that says where the session stands. */
 const ANSWERED_BY_READY = new Set('SQF');
-/** A message longer than this is not one the CLI sends; a frame this size is a broken or hostile client. */
-const MAX_MESSAGE = 64 * 1024 * 1024;
-/** Conservative: a query mentioning COPY … FROM STDIN anywhere (a second statement, after a comment) is refused. */
-const COPY_FROM_STDIN = /\bcopy\b[\s\S]*\bfrom\s+stdin\b/i;
+/** The statements that may start a COPY: each goes to PGlite followed by COPY_FAIL. */
+const MAY_COPY = new Set('QE');
+
+export interface DatabaseSocketOptions {
+  /** DB_SOCKET_HOLD_SECONDS: how long one client may hold the session. */
+  readonly holdSeconds: number;
+  readonly log?: Logger;
+}
 
 export interface DatabaseSocket {
   readonly path: string;
@@ -62,14 +90,18 @@ export interface DatabaseSocket {
  * Listens on DATA_DIR's socket; returns undefined when the path is too long for a unix socket (the
  * CLI then reports the data directory as held, as before).
  */
-export async function serveDatabaseSocket(session: PGliteSession, dataDir: string): Promise<DatabaseSocket | undefined> {
+export async function serveDatabaseSocket(
+  session: PGliteSession,
+  dataDir: string,
+  options: DatabaseSocketOptions,
+): Promise<DatabaseSocket | undefined> {
   const path = databaseSocketPath(dataDir);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) return undefined;
   // One left by a server that died: the data-dir lock (taken before this) proves no one serves it.
   if (existsSync(path)) rmSync(path, { force: true });
   const clients = new Set<SessionClient>();
   const server: Server = createServer((socket) => {
-    const client = new SessionClient(session, socket, () => clients.delete(client));
+    const client = new SessionClient(session, socket, options, () => clients.delete(client));
     clients.add(client);
   });
   await new Promise<void>((resolve, reject) => {
@@ -99,20 +131,20 @@ export async function serveDatabaseSocket(session: PGliteSession, dataDir: strin
   };
 }
 
-/** One CLI connection: frames its messages, runs them in order on the shared session, writes the replies back. */
+/** One client connection: frames its messages, runs them in order on the shared session, writes the replies back. */
 class SessionClient {
   private buffer: Buffer = Buffer.alloc(0);
   private started = false;
+  private name = 'no application_name';
   private release: (() => void) | undefined;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
-  private idle: NodeJS.Timeout | undefined;
-  /** After a refused Parse, the rest of the exchange is dropped until its Sync, as PostgreSQL does after an error. */
-  private discardUntilSync = false;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly session: PGliteSession,
     private readonly socket: Socket,
+    private readonly options: DatabaseSocketOptions,
     private readonly onGone: () => void,
   ) {
     socket.on('data', (data) => this.receive(data));
@@ -132,22 +164,23 @@ class SessionClient {
           this.socket.write('N'); // a local socket: no TLS, as PostgreSQL answers on its own
           continue;
         }
-        if (code === CANCEL_REQUEST || code !== PROTOCOL_3 || length < 8 || length > 10_000) {
+        if (code === CANCEL_REQUEST || code !== PROTOCOL_3 || length < 8 || length > MAX_STARTUP_BYTES) {
           void this.close(); // no backend to signal; anything else is not a PostgreSQL client
           return;
         }
         if (this.buffer.length < length) return;
+        this.name = applicationName(this.buffer.subarray(8, length));
         this.buffer = this.buffer.subarray(length);
         this.started = true;
-        // The startup parameters (user, database, application_name) describe a session of its own;
-        // this one is shared, so they are read past and the session is declared ready at once.
+        // The startup parameters (user, database) describe a session of its own; this one is shared,
+        // so they are read past (application_name names the client) and the session is declared ready.
         this.socket.write(Buffer.concat([message('R', int32(0)), ...startupParameters(), message('Z', Buffer.from('I'))]));
         continue;
       }
       if (this.buffer.length < 5) return;
       const type = String.fromCharCode(this.buffer[0]!);
       const length = this.buffer.readInt32BE(1);
-      if (type === 'X' || !FORWARDED.has(type) || length < 4 || length > MAX_MESSAGE) {
+      if (type === 'X' || !FORWARDED.has(type) || length < 4 || length > MAX_MESSAGE_BYTES) {
         void this.close(); // Terminate, or not a message PGlite can be given safely
         return;
       }
@@ -162,142 +195,114 @@ class SessionClient {
   private async run(msg: Uint8Array): Promise<void> {
     if (this.closed) return;
     if (!this.release) {
-      this.release = await this.session.lock();
+      const holder: SessionHolder = { kind: 'socket', name: this.name, holdMs: this.options.holdSeconds * 1000 };
+      this.release = await this.session.lock(holder);
       // Gone while it waited: close() gives the session back; nothing of this client runs any more.
       if (this.closed) return;
+      // From taking the session, once: the client's messages do not restart it.
+      this.holdTimer = setTimeout(() => void this.cutOff(), this.options.holdSeconds * 1000);
+      this.holdTimer.unref();
     }
-    this.armIdleTimer();
     const type = String.fromCharCode(msg[0]!);
-    let sent = msg;
-    if (type === 'S') this.discardUntilSync = false;
-    else if (this.discardUntilSync) return;
-    if ((type === 'Q' || type === 'P') && COPY_FROM_STDIN.test(queryText(msg))) {
-      if (type === 'P') {
-        this.write(errorResponse());
-        this.discardUntilSync = true;
-        return;
-      }
-      // Raised inside PGlite, so the session's transaction fails as PostgreSQL's would and the
-      // ReadyForQuery that follows tells the truth about it.
-      sent = message(
-        'Q',
-        Buffer.from(`DO $$BEGIN RAISE EXCEPTION USING ERRCODE = 'feature_not_supported', MESSAGE = '${COPY_REFUSED}'; END$$\0`),
+    const pglite = this.session.pglite;
+    // Synchronous from here to the reset: PGlite's timers run on this event loop, and none the client
+    // set may fire before the session is checked or reset (session-settings.ts).
+    const reply = pglite.execProtocolRawSync(MAY_COPY.has(type) ? Buffer.concat([msg, COPY_FAIL]) : msg);
+    const idle = ANSWERED_BY_READY.has(type) && lastReadyStatus(reply) === 'I';
+    const timer = idle ? undefined : fatalTimerInForce(pglite);
+    if (idle) resetSessionSync(pglite);
+    else if (timer) this.rollBackSync();
+    await pglite.syncToFs();
+    const answer = withoutCopyIn(ANSWERED_BY_READY.has(type) ? reply : withoutReadyForQuery(reply));
+    this.write(answer);
+    if (timer) {
+      this.options.log?.warn(
+        { event: 'db.socket_refused_setting', client: this.name, setting: timer },
+        `a client of the database socket (${this.name}) set ${timer}, which PGlite cannot run: cut off and rolled back`,
       );
-    }
-    const reply = await this.session.pglite.execProtocolRaw(sent);
-    if (ANSWERED_BY_READY.has(type)) {
-      this.write(reply);
-      if (lastReadyStatus(reply) === 'I') this.giveBack();
-    } else {
-      this.write(withoutReadyForQuery(reply));
+      // Not awaited: close() waits for this client's queue of messages, of which this is one.
+      void this.close(
+        errorMessage(
+          'FATAL',
+          '0A000',
+          `${timer} cannot be used through the digest serve socket: PGlite cannot run its timer, and serve would stop when it fired. ` +
+            'The transaction was rolled back. The socket ends any transaction after DB_SOCKET_HOLD_SECONDS.',
+        ),
+      );
+    } else if (idle) {
+      this.giveBack();
     }
   }
 
   private write(reply: Uint8Array): void {
-    if (reply.length > 0 && !this.socket.destroyed) this.socket.write(reply);
+    if (reply.length > 0 && !this.socket.destroyed && !this.socket.writableEnded) this.socket.write(reply);
   }
 
-  private armIdleTimer(): void {
-    clearTimeout(this.idle);
-    this.idle = setTimeout(() => void this.close(), HOLD_IDLE_MS);
-    this.idle.unref();
+  /** DB_SOCKET_HOLD_SECONDS ran out: the client is told why, cut off and rolled back. */
+  private async cutOff(): Promise<void> {
+    if (this.closed || !this.release) return;
+    const seconds = this.options.holdSeconds;
+    this.options.log?.warn(
+      { event: 'db.socket_cut_off', client: this.name, holdSeconds: seconds },
+      `a client of the database socket (${this.name}) held the embedded database for ${seconds} s (DB_SOCKET_HOLD_SECONDS): cut off and rolled back`,
+    );
+    await this.close(
+      errorMessage(
+        'FATAL',
+        '25P04',
+        `terminating connection: it held the embedded database for ${seconds} s (DB_SOCKET_HOLD_SECONDS), ` +
+          'which digest serve needs for its own requests; its transaction was rolled back',
+      ),
+    );
   }
 
   private giveBack(): void {
-    clearTimeout(this.idle);
+    clearTimeout(this.holdTimer);
     const release = this.release;
     this.release = undefined;
     release?.();
   }
 
-  /** Ends the connection; a client that left mid-transaction has its work rolled back before the session is given back. */
-  async close(): Promise<void> {
+  /**
+   * ROLLBACK first: it aborts the implicit transaction of an Execute whose Sync never came, which a
+   * Sync would commit. After an error PGlite ignores it until the Sync; the Sync then ends that
+   * exchange, and a transaction the client had opened is rolled back after it. Then the reset.
+   */
+  private rollBackSync(): void {
+    const pglite = this.session.pglite;
+    pglite.execProtocolRawSync(queryMessage('ROLLBACK'));
+    const status = lastReadyStatus(pglite.execProtocolRawSync(message('S', Buffer.alloc(0))));
+    if (status !== 'I') pglite.execProtocolRawSync(queryMessage('ROLLBACK'));
+    resetSessionSync(pglite);
+  }
+
+  /**
+   * Ends the connection (with a last FATAL for the client, when it is cut off); a client that left
+   * mid-transaction has its work rolled back, and the session reset, before it is given back.
+   */
+  async close(fatal?: Buffer): Promise<void> {
     if (this.closed) return this.chain;
     this.closed = true;
-    this.socket.destroy();
+    clearTimeout(this.holdTimer);
+    if (fatal && !this.socket.destroyed) {
+      this.socket.end(fatal);
+      setTimeout(() => this.socket.destroy(), CUT_OFF_LINGER_MS).unref();
+    } else {
+      this.socket.destroy();
+    }
     this.onGone();
     await this.chain.catch(() => undefined);
-    if (this.release) {
-      try {
-        const pglite = this.session.pglite;
-        if (!pglite.closed) {
-          // ROLLBACK first: it aborts the implicit transaction of an Execute whose Sync never came,
-          // which a Sync would commit. After an error PGlite ignores it until the Sync; the Sync then
-          // ends that exchange, and a transaction the client had opened is rolled back after it.
-          await pglite.execProtocolRaw(message('Q', Buffer.from('ROLLBACK\0')));
-          const status = lastReadyStatus(await pglite.execProtocolRaw(message('S', Buffer.alloc(0))));
-          if (status !== 'I') await pglite.execProtocolRaw(message('Q', Buffer.from('ROLLBACK\0')));
-        }
-      } catch {
-        /* the engine is closing: nothing left to roll back */
-      } finally {
-        this.giveBack();
+    if (!this.release) return;
+    try {
+      const pglite = this.session.pglite;
+      if (!pglite.closed) {
+        this.rollBackSync();
+        await pglite.syncToFs();
       }
+    } catch {
+      /* the engine is closing: nothing left to roll back */
+    } finally {
+      this.giveBack();
     }
   }
-}
-
-function int32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-}
-
-function message(type: string, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(type), int32(body.length + 4), body]);
-}
-
-/** What node-postgres and most drivers look for before the first query. */
-function startupParameters(): Buffer[] {
-  const params: Record<string, string> = {
-    server_version: '17',
-    server_encoding: 'UTF8',
-    client_encoding: 'UTF8',
-    DateStyle: 'ISO, MDY',
-    integer_datetimes: 'on',
-    standard_conforming_strings: 'on',
-  };
-  return Object.entries(params).map(([k, v]) => message('S', Buffer.from(`${k}\0${v}\0`)));
-}
-
-const COPY_REFUSED =
-  'COPY FROM STDIN is not supported through the digest serve socket; use INSERT, or stop serve and use the database directly';
-
-/** The SQL of a Query, or of a Parse (after its statement name). */
-function queryText(msg: Uint8Array): string {
-  const body = Buffer.from(msg.buffer, msg.byteOffset + 5, msg.length - 5);
-  const start = msg[0] === 0x50 /* P */ ? body.indexOf(0) + 1 : 0;
-  const end = body.indexOf(0, start);
-  return body.toString('utf8', start, end < 0 ? body.length : end);
-}
-
-/** An ErrorResponse refusing COPY FROM STDIN (SQLSTATE 0A000, feature_not_supported). */
-function errorResponse(): Buffer {
-  const fields = [`SERROR`, `VERROR`, `C0A000`, `M${COPY_REFUSED}`].map((f) => Buffer.from(`${f}\0`));
-  return message('E', Buffer.concat([...fields, Buffer.from([0])]));
-}
-
-/** A reply with its ReadyForQuery messages taken out. */
-export function withoutReadyForQuery(reply: Uint8Array): Uint8Array {
-  const kept: Uint8Array[] = [];
-  let i = 0;
-  while (i + 5 <= reply.length) {
-    const length = ((reply[i + 1]! << 24) | (reply[i + 2]! << 16) | (reply[i + 3]! << 8) | reply[i + 4]!) >>> 0;
-    if (reply[i] !== 0x5a /* Z */) kept.push(reply.subarray(i, i + 1 + length));
-    i += 1 + length;
-  }
-  return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
-}
-
-/** The transaction status of the last ReadyForQuery in a reply ('I' idle, 'T' in a transaction, 'E' failed one), if any. */
-export function lastReadyStatus(reply: Uint8Array): string | undefined {
-  let status: string | undefined;
-  let i = 0;
-  while (i + 5 <= reply.length) {
-    const type = reply[i]!;
-    const length = ((reply[i + 1]! << 24) | (reply[i + 2]! << 16) | (reply[i + 3]! << 8) | reply[i + 4]!) >>> 0;
-    if (type === 0x5a /* Z */ && length === 5 && i + 5 < reply.length) status = String.fromCharCode(reply[i + 5]!);
-    i += 1 + length;
-  }
-  return status;
 }

@@ -12,4 +12,5 @@ export {
   MigrationsPendingError,
   type DatabaseSetting,
 } from './database-error.js';
-export { serveDatabaseSocket, databaseSocketPath, type DatabaseSocket } from './database-socket.js';
+export { serveDatabaseSocket, databaseSocketPath, type DatabaseSocket, type DatabaseSocketOptions } from './database-socket.js';
+export { DatabaseBusyError } from './database-busy-error.js';

@@ -12,6 +12,8 @@ import { DatabaseNotSetUpError } from './database-error.js';
 import { probeConnection } from './probe-connection.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { PGliteSession } from './pglite-session.js';
+import { SERVICE_SETTINGS_SQL } from './session-settings.js';
+import { SERVICE_WAIT_MS } from './socket-limits.js';
 import type { Database } from './schema.js';
 import { pgliteParsers, pgTypes } from './type-parsers.js';
 
@@ -24,6 +26,14 @@ export type Db = Kysely<Database>;
 
 export interface OpenDatabase {
   readonly db: Db;
+  /**
+   * The same database for work someone is waiting on (serve's HTTP requests). On the embedded
+   * engine, while a client of DATA_DIR's socket holds the session, a query through it gives up after
+   * SERVICE_WAIT_MS with DatabaseBusyError (a 503 with Retry-After) instead of waiting for the client
+   * (up to DB_SOCKET_HOLD_SECONDS), which is what `db` does: background work (the scheduler, the
+   * workers) has no one waiting and resumes when the client is done. Elsewhere it is `db`.
+   */
+  readonly requestDb: Db;
   readonly engine: Engine;
   /** The embedded engine, for callers that need its raw handle (tests: dumpDataDir). */
   readonly pglite: PGlite | undefined;
@@ -82,7 +92,15 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
     // (a DatabaseError from database-error.ts), not later as whatever statement happened to run first.
     await probeConnection(pool, options.url, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, engine: 'postgres', pglite: undefined, session: undefined, throughServer: false, close: () => db.destroy() };
+    return {
+      db,
+      requestDb: db,
+      engine: 'postgres',
+      pglite: undefined,
+      session: undefined,
+      throughServer: false,
+      close: () => db.destroy(),
+    };
   }
 
   const inMemory = !options.dataDir || options.dataDir.startsWith('memory://');
@@ -113,10 +131,15 @@ export async function openDatabase(options: OpenOptions): Promise<OpenDatabase> 
         if (inMemory || err instanceof DataDirError) throw err;
         throw new DataDirError(options.dataDir!, `${join(options.dataDir!, 'pgdata')} could not be opened (${describeStorageError(err)})`);
       }));
+    // The settings the service's queries are written for, whatever the session starts with (ALTER
+    // SYSTEM through the socket lasts in postgresql.auto.conf); the socket puts them back after each client.
+    await pglite.exec(SERVICE_SETTINGS_SQL);
     const session = new PGliteSession(pglite);
     const db = new Kysely<Database>({ dialect: new PGliteDialect(session) });
+    const requestDb = new Kysely<Database>({ dialect: new PGliteDialect(session, { waitMs: SERVICE_WAIT_MS, closesEngine: false }) });
     return {
       db,
+      requestDb,
       engine: 'pglite',
       pglite,
       session,
@@ -164,7 +187,7 @@ async function throughServer(dataDir: string, holder: DataDirLockedError, option
     return undefined;
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'pglite', pglite: undefined, session: undefined, throughServer: true, close: () => db.destroy() };
+  return { db, requestDb: db, engine: 'pglite', pglite: undefined, session: undefined, throughServer: true, close: () => db.destroy() };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import type { PGliteSession } from './pglite-session.js';
+import { SERVICE, type PGliteSession } from './pglite-session.js';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -25,13 +25,26 @@ import {
  * Rejected: kysely-pglite-dialect (no multi-statement SQL, so .sql migrations with $$ bodies fail) and
  * kysely-pglite (pins kysely 0.27).
  */
+export interface PGliteDialectOptions {
+  /**
+   * How long a query waits while a client of DATA_DIR's socket holds the session before it fails
+   * with DatabaseBusyError (pglite-session.ts); unset, as long as it takes.
+   */
+  readonly waitMs?: number;
+  /** false: destroy() leaves the engine open (a second Kysely on the same session). Default true. */
+  readonly closesEngine?: boolean;
+}
+
 export class PGliteDialect implements Dialect {
-  constructor(private readonly session: PGliteSession) {}
+  constructor(
+    private readonly session: PGliteSession,
+    private readonly options: PGliteDialectOptions = {},
+  ) {}
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.session);
+    return new PGliteDriver(this.session, this.options);
   }
   // biome-ignore lint/suspicious/noExplicitAny: kysely's Dialect interface declares this parameter as Kysely<any>.
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
@@ -77,7 +90,10 @@ class PGliteDriver implements Driver {
   private readonly pg: PGlite;
   private release: (() => void) | undefined;
 
-  constructor(private readonly session: PGliteSession) {
+  constructor(
+    private readonly session: PGliteSession,
+    private readonly options: PGliteDialectOptions,
+  ) {
     this.pg = session.pglite;
     this.connection = new PGliteConnection(session.pglite);
   }
@@ -87,8 +103,8 @@ class PGliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    // The session lock shared with the data directory's socket (pglite-socket.ts), not one of its own.
-    this.release = await this.session.lock();
+    // The session lock shared with the data directory's socket (database-socket.ts), not one of its own.
+    this.release = await this.session.lock(SERVICE, this.options.waitMs);
     return this.connection;
   }
 
@@ -126,7 +142,7 @@ class PGliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    if (!this.pg.closed) await this.pg.close();
+    if (this.options.closesEngine !== false && !this.pg.closed) await this.pg.close();
   }
 }
 

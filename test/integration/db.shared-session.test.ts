@@ -37,7 +37,7 @@ describe('the embedded database shared through its socket', () => {
   beforeAll(async () => {
     server = await openDatabase({ dataDir: dir, command: 'serve' });
     await migrate(server.db);
-    socket = (await serveDatabaseSocket(server.session!, dir))!;
+    socket = (await serveDatabaseSocket(server.session!, dir, { holdSeconds: 60 }))!;
     await server.db.schema.createTable('t').addColumn('x', 'integer').execute();
   }, 120_000);
   afterAll(async () => {

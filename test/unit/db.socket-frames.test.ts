@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lastReadyStatus, withoutReadyForQuery } from '../../src/db/database-socket.js';
+import { applicationName, lastReadyStatus, withoutCopyIn, withoutReadyForQuery } from '../../src/db/socket-frames.js';
 
 /**
  * The socket forwards a reply to Parse/Bind/Execute/Describe/Close/Flush without its ReadyForQuery
@@ -34,5 +34,27 @@ describe('the socket reply frames', () => {
     expect(lastReadyStatus(Buffer.concat([frame(0x45, Buffer.from('SERROR\0\0')), ready('I')]))).toBe('I');
     expect(lastReadyStatus(Buffer.concat([ready('I'), frame(0x43, Buffer.from('BEGIN\0')), ready('T')]))).toBe('T');
     expect(lastReadyStatus(frame(0x31, Buffer.alloc(0)))).toBeUndefined();
+  });
+});
+
+describe('what a socket client is shown and called', () => {
+  it('takes out the CopyInResponse, so a client never enters COPY IN mode, and keeps the error after it', () => {
+    const copyIn = frame(0x47, Buffer.from([0, 0, 2, 0, 0, 0, 0]));
+    const error = frame(0x45, Buffer.from('SERROR\0C57014\0MCOPY from stdin failed\0\0'));
+    const reply = Buffer.concat([copyIn, error, ready('I')]);
+    expect(Buffer.from(withoutCopyIn(reply)).equals(Buffer.concat([error, ready('I')]))).toBe(true);
+    const noCopy = Buffer.concat([frame(0x43, Buffer.from('SELECT 1\0')), ready('I')]);
+    expect(Buffer.from(withoutCopyIn(noCopy)).equals(noCopy)).toBe(true);
+  });
+
+  it.each([
+    ['user\0digest\0application_name\0psql\0\0', '"psql"'],
+    ['application_name\0digest status\0user\0x\0\0', '"digest status"'],
+    ['user\0digest\0database\0digest\0\0', 'no application_name'],
+    ['application_name\0\0\0', 'no application_name'],
+    ['application_name\0evil\u001b[31m\ninjected\0\0', '"evil[31minjected"'],
+    [`application_name\0${'x'.repeat(500)}\0\0`, `"${'x'.repeat(64)}"`],
+  ])('names the client of startup parameters %j as %s', (params, name) => {
+    expect(applicationName(Buffer.from(params))).toBe(name);
   });
 });
