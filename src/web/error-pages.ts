@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
+import { DatabaseBusyError } from '../db/index.js';
 import { errorPage } from './pages/error.page.js';
 import { sendPage } from './pages/layout.js';
 
@@ -26,10 +27,11 @@ function sendError(
   status: number,
   code: string,
   message: string,
+  busy = false,
 ): FastifyReply {
   return wantsJsonError(request)
     ? reply.code(status).send({ error: code, message })
-    : sendPage(reply, status, errorPage(config, status, message));
+    : sendPage(reply, status, errorPage(config, status, message, busy));
 }
 
 /**
@@ -50,14 +52,20 @@ export function frameworkErrors(config: Config) {
 }
 
 export function errorPages(app: FastifyInstance, config: Config): void {
-  const send = (request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string) =>
-    sendError(config, request, reply, status, code, message);
+  const send = (request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string, busy = false) =>
+    sendError(config, request, reply, status, code, message, busy);
 
   app.setNotFoundHandler((request, reply) =>
     send(request, reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
   );
 
   app.setErrorHandler((err: HttpError, request, reply) => {
+    // A client of DATA_DIR's socket holds the embedded database (db/database-socket.ts): not a fault
+    // of ours to hide, and one that ends by itself, so the answer says who and when to come back.
+    if (err instanceof DatabaseBusyError) {
+      reply.header('retry-after', String(err.retryAfterSeconds));
+      return send(request, reply, 503, err.code, err.message, true);
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) request.log.error({ event: 'http.error', err }, 'request failed');
     // A 5xx says nothing of its cause to the client; a 4xx's message is Fastify's own (which body or header was wrong).

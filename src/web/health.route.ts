@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { packageInfo } from '../config/index.js';
+import { DatabaseBusyError } from '../db/index.js';
 import { currentThrottles, describeThrottle } from '../delivery/index.js';
 import { adminOrAnonymous } from './admin/admin-session.js';
 import { refuseCredential } from './admin/auth-failures.js';
@@ -69,7 +70,6 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
     return { ...check, ok: false, sending: 'paused', downSince: r.downSince, error: r.error };
   }
 
-  app.get('/healthz', async (request, reply) => {
   /**
    * Whether the relay throttles a sending process now, this one or another (the one reading every
    * entry point shares: delivery/relay-throttle.repository.ts): degraded, not failing.
@@ -85,14 +85,18 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
     };
   }
 
+  app.get('/healthz', async (request, reply) => {
     const viewer = await adminOrAnonymous(deps, request);
     if (typeof viewer === 'object') return refuseCredential(reply, viewer);
     let database: HealthCheck;
+    let retryAfter: number | undefined;
     try {
       await within(3000, sql`select 1`.execute(deps.db));
       database = { ok: true, engine: deps.engine };
     } catch (err) {
       database = { ok: false, engine: deps.engine, error: (err as Error).message };
+      // Held by a client of DATA_DIR's socket: it ends by itself, by DB_SOCKET_HOLD_SECONDS at the latest.
+      if (err instanceof DatabaseBusyError) retryAfter = err.retryAfterSeconds;
     }
     const checks: Record<string, HealthCheck> = { database };
     checks.smtp = await withThrottle(withSending(await smtpCheck()), database.ok);
@@ -110,6 +114,7 @@ export function healthRoutes(app: FastifyInstance, deps: WebDeps): void {
       viewer === 'admin'
         ? { status, version, schema: await schema(database.ok), engine: deps.engine, checks }
         : { status, checks: Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, { ok: c.ok }])) };
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     return reply
       .code(ok ? 200 : 503)
       .header('cache-control', 'no-store')
