@@ -25,7 +25,7 @@ import { startThrowawayCluster, type ThrowawayCluster } from '../helpers/throwaw
  * journal this scenario resent the whole window (108 here). On a cluster of this test's own, on its
  * own port: the machine's shared PostgreSQL is never stopped.
  */
-const READERS = 2500;
+const READERS = 2000;
 const WORKERS = 2;
 const MAX_CONNECTIONS = 2;
 const KILLS = 2;
@@ -78,12 +78,17 @@ describe('PostgreSQL down, then a crash, then a rerun (a cluster of its own)', (
       },
     );
 
+    const started = Date.now();
+    /** Seconds since the first send started, at each step (printed at the end: where the test's time goes). */
+    const steps: string[] = [];
+    const step = (what: string) => steps.push(`${what} ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const first = spawnDigest(['send', '--date', slot.date], env);
     let atHalt = 0;
     let atKill = 0;
     try {
       await until('the send to get going', () => sink!.messages.length >= READERS / 4 || first.exitCode !== null, 90_000);
       expect(first.exitCode, first.output()).toBeNull();
+      step('halt');
       cluster!.halt();
       halted = true;
       atHalt = sink.messages.length;
@@ -96,6 +101,7 @@ describe('PostgreSQL down, then a crash, then a rerun (a cluster of its own)', (
       }
       expect(first.exitCode, `digest send exited while PostgreSQL was down:\n${first.output()}`).toBeNull();
       atKill = sink.messages.length;
+      step('kill');
       first.kill('SIGKILL');
       await withTimeout(first.exited, 10_000, 'kill -9');
     } finally {
@@ -106,12 +112,14 @@ describe('PostgreSQL down, then a crash, then a rerun (a cluster of its own)', (
 
     cluster!.start();
     halted = false;
+    step('started');
     // The rerun writes the journal's marks, then sends the rest; killed again in full flow.
     const rerun = spawnDigest(['send', '--date', slot.date], env);
     let atSecondKill = 0;
     try {
       await until('the rerun to send', () => sink!.messages.length >= (READERS * 3) / 4 || rerun.exitCode !== null, 90_000);
       atSecondKill = sink.messages.length;
+      step('second kill');
       expect(rerun.exitCode, `the rerun ended before its kill -9:\n${rerun.output()}`).toBeNull();
       rerun.kill('SIGKILL');
       await withTimeout(rerun.exited, 10_000, 'the second kill -9');
@@ -124,6 +132,7 @@ describe('PostgreSQL down, then a crash, then a rerun (a cluster of its own)', (
       if (last.exitCode === null) last.kill('SIGKILL');
     });
     expect(code, last.output()).toBe(0);
+    step('done');
 
     const { unique, duplicates, byRecipient } = tally(sink);
     expect(unique, 'every reader got the edition').toBe(READERS);
@@ -139,7 +148,7 @@ describe('PostgreSQL down, then a crash, then a rerun (a cluster of its own)', (
     const journal = join(dataDir, JOURNAL_FOLDER);
     expect(existsSync(journal) ? readdirSync(journal) : []).toEqual([]);
     console.info(
-      `PostgreSQL stopped after ${atHalt} messages; ${atKill - atHalt} more before kill -9; second kill -9 at ${atSecondKill}; ${duplicates} duplicate(s) (bound ${BOUND})`,
+      `PostgreSQL stopped after ${atHalt} messages; ${atKill - atHalt} more before kill -9; second kill -9 at ${atSecondKill}; ${duplicates} duplicate(s) (bound ${BOUND}); ${steps.join(', ')}`,
     );
   }, 300_000); // a bound, not a timing assert
 });
