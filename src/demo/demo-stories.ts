@@ -111,7 +111,8 @@ export const DEMO_STORIES: readonly DemoStory[] = [
     slug: 'un-aid-appeal',
     kind: 'story',
     title: 'UN appeal for refugees in the region is only 23% funded, agencies warn',
-    summary: 'Aid groups say food vouchers will be cut within two months unless donors step in — “a cliff edge for families”, one official said.',
+    summary:
+      'Aid groups say food vouchers will be cut within two months unless donors step in — “a cliff edge for families”, one official said.',
     byline: 'AFP',
     section: 'World',
     hoursAgo: 17,
