@@ -69,6 +69,6 @@ export class SendProgress {
 function throttled(t: ThrottleStatus | undefined): string {
   if (!t?.throttled) return '';
   const pace =
-    t.rate === undefined ? 'pacing from its first 250' : `paced to ${t.rate >= 10 ? Math.round(t.rate) : t.rate.toFixed(1)} msg/s`;
+    t.rate === undefined ? 'measuring what it accepts' : `paced to ${t.rate >= 10 ? Math.round(t.rate) : t.rate.toFixed(1)} msg/s`;
   return `  throttled by the relay: ${pace}, ${t.refused} put back`;
 }

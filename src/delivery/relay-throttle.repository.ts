@@ -10,7 +10,7 @@ export interface RelayThrottle {
   /** host:pid:n of the sending process. */
   readonly sender: string;
   readonly since: Date;
-  /** msg/s it paces to (null before the relay accepted anything). */
+  /** msg/s it paces to (null until a second of replies is measured). */
   readonly rate: number | null;
   readonly lowestRate: number | null;
   /** Messages refused for its rate since `since`. */
@@ -64,7 +64,7 @@ export async function currentThrottles(db: Db): Promise<RelayThrottle[]> {
 export function describeThrottle(t: RelayThrottle): string {
   const rate =
     t.rate === null
-      ? 'pacing from the first message the relay accepts'
+      ? 'measuring what the relay accepts, not paced yet'
       : `pacing at ${fmt(t.rate)} msg/s (lowest ${fmt(t.lowestRate ?? t.rate)})`;
   return `${t.sender} ${rate} since ${t.since.toISOString()}, ${t.refused} message(s) refused for its rate and sent again (last reply: ${t.reason})`;
 }

@@ -10,7 +10,7 @@ export interface RelayThrottleTable {
   /** The sending process: host, pid and sender (`mail-1:4123:1`). */
   sender: string;
   since: Timestamp;
-  /** Messages per second it paces to (null before the relay accepted anything). */
+  /** Messages per second it paces to (null until a second of replies is measured). */
   rate: number | null;
   lowest_rate: number | null;
   /** Messages refused for its rate since `since`. */

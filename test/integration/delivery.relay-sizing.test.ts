@@ -133,7 +133,6 @@ describe('the pipeline sized by the relay', () => {
     expect(stats.pauses).toBe(0);
     expect(sink.peakConnections()).toBeGreaterThanOrEqual(2);
     expect(stats.throttle).toMatchObject({ throttled: true, refused: refused.size, reason: expect.stringMatching(/^454 /) });
-    expect(stats.throttle.rate).toBeGreaterThan(0);
   }, 60_000);
 
   it('a message refused for too many connections: its connection pauses first and the pool takes one connection off', async () => {

@@ -8,16 +8,17 @@ import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDelivery } from '../../src/cli/delivery-runtime.js';
 import { SendProgress } from '../../src/cli/send-progress.js';
-import { silentLogger, type Config } from '../../src/config/index.js';
-import { deliveryCounts, deliveryOverview, workerCount } from '../../src/delivery/index.js';
+import { silentLogger, systemClock, type Config } from '../../src/config/index.js';
+import { createMailer, deliveryCounts, deliveryOverview, workerCount } from '../../src/delivery/index.js';
 import { dailySpecs, prepareEdition, runEdition } from '../../src/editions/index.js';
+import { buildServer } from '../../src/web/index.js';
 import { adminLogin } from '../helpers/admin.js';
 import { useCleanup } from '../helpers/cleanup.js';
 import { ADMIN_TOKEN, testConfig } from '../helpers/config.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../helpers/database.js';
 import { seedReaders, seedStories, slotMinutesAgo } from '../helpers/delivery.js';
-import { startTestServer } from '../helpers/http.js';
 import { capturingLogger } from '../helpers/log.js';
+import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 
 /**
  * A relay that throttles the way Amazon SES does past an account's rate (`454 Throttling failure:
@@ -120,7 +121,19 @@ describe.each(ENGINES)('a relay that throttles one RCPT in ten, 5,000 readers, o
     const { config, editionId } = await editionFor(relay);
     const { log, lines } = capturingLogger();
     const delivery = cleanup(await openDelivery(t!.db, config, log));
-    const server = cleanup(await startTestServer(t!, config, { smtpUrl: relay.url }));
+    // The HTTP side as `digest serve` builds it beside its workers: /healthz and /metrics see their relay watch.
+    const mailer = cleanup(createMailer({ url: relay.url, from: config.mailFrom, maxConnections: 1 }));
+    const app = await buildServer({
+      db: t!.db,
+      engine: t!.engine,
+      config,
+      log: silentLogger,
+      clock: systemClock,
+      mailer,
+      relay: () => delivery.relay.status(),
+    });
+    cleanup(app);
+    const server = { url: await app.listen({ port: 0, host: '127.0.0.1' }) };
     const session = await adminLogin(server.url);
     const health = async () =>
       (await (await fetch(`${server.url}/healthz`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
@@ -195,6 +208,11 @@ describe.each(ENGINES)('a relay that throttles one RCPT in ten, 5,000 readers, o
     expect(h.status).toBe('degraded');
     expect(h.checks.smtp).toMatchObject({ ok: true, sending: 'throttled' });
     expect(h.checks.smtp.degraded).toContain(THROTTLING);
+    const metrics = parsePrometheus(
+      await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text(),
+    );
+    expect(sampleValue(metrics, 'digest_smtp_throttled')).toBe(1);
+    expect(sampleValue(metrics, 'digest_smtp_paced_rate')).toBeGreaterThan(0);
     const anonymous = await (await fetch(`${server.url}/healthz`)).json();
     expect(anonymous).toMatchObject({ status: 'degraded', checks: { smtp: { ok: true } } });
     expect(JSON.stringify(anonymous)).not.toContain('Throttling');
@@ -221,6 +239,8 @@ describe.each(ENGINES)('a relay that throttles one RCPT in ten, 5,000 readers, o
     expect(ended[0]!.rate).toBeGreaterThan(0);
     expect((await deliveryOverview(t!.db)).relayThrottles).toEqual([]);
     expect((await health()).status).toBe('ok');
+    const after = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    expect(sampleValue(parsePrometheus(after), 'digest_smtp_throttled')).toBe(0);
     expect(await deliveryCounts(t!.db, editionId)).toMatchObject({ sent: READERS });
   }, 240_000);
 });

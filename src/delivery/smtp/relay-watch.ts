@@ -185,7 +185,7 @@ export class RelayWatch {
     if (change.type === 'started') {
       this.opts.log.warn(
         { event: 'delivery.throttled', rate, acceptedRate: roundRate(t.acceptedRate), reply: t.reason },
-        `the relay throttles sending (${t.reason}): ${rate === undefined ? 'pacing from the first message it accepts' : `pacing to ${rate} msg/s`}, fewer messages a second on the same connections`,
+        `the relay throttles sending (${t.reason}): ${rate === undefined ? 'measuring what it accepts, then pacing to it' : `pacing to ${rate} msg/s`}: fewer messages a second on the same connections, none failed for it`,
       );
     } else {
       const seconds = t.since ? Math.round((Date.now() - t.since.getTime()) / 1000) : undefined;

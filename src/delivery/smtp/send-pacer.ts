@@ -1,5 +1,5 @@
 import {
-  acceptedPerSecond,
+  perSecond,
   initialRate,
   onAccepted,
   onThrottled,
@@ -7,7 +7,8 @@ import {
   RATE_DEFAULTS,
   type RateOptions,
   type SendRate,
-  takeSlot,
+  type Bucket,
+  takeToken,
   throttleEnded,
 } from './send-rate.js';
 
@@ -16,7 +17,7 @@ export interface ThrottleStatus {
   readonly throttled: boolean;
   /** When throttling started (wall clock); undefined while not throttled. */
   readonly since: Date | undefined;
-  /** Messages per second the sender paces to; undefined while not throttled, or before anything was accepted. */
+  /** Messages per second the sender paces to; undefined while not throttled, and before the first decrease (a second of replies measured). */
   readonly rate: number | undefined;
   /** The lowest rate since throttling started. */
   readonly lowestRate: number | undefined;
@@ -48,7 +49,7 @@ export interface PacerOptions {
 
 /**
  * The sender's pace while the relay throttles it, shared by all its connections (send-rate.ts has
- * the rule): each connection asks `waitMs()` before it writes a message and sleeps that long. While
+ * the rule): each connection asks `waitMs()` before it writes a message, and sleeps and asks again until it is 0. While
  * the relay is not throttling, nothing waits and nothing is timed. Starts and ends are told to the
  * listeners (relay-watch.ts logs them); the end comes `quietMs` after the last throttling reply, or
  * at close() when the sender stops while throttled.
@@ -56,7 +57,7 @@ export interface PacerOptions {
 export class SendPacer {
   private s: SendRate;
   private readonly o: RateOptions;
-  private fullAt = Number.NEGATIVE_INFINITY;
+  private bucket: Bucket | undefined;
   private since: Date | undefined;
   private reason: string | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
@@ -89,12 +90,15 @@ export class SendPacer {
     this.armQuiet();
   }
 
-  /** How long the next message waits for its turn (ms): 0 while not throttled. Takes the turn. */
+  /**
+   * 0 when the next message may go now (a token taken; always, while not throttled), else how long
+   * to sleep before asking again (ms).
+   */
   waitMs(): number {
     if (!this.s.throttled || this.s.rate >= this.o.maxRate) return 0;
-    const slot = takeSlot(this.fullAt, this.p.now(), this.s.rate, this.p.burstMs ?? 50);
-    this.fullAt = slot.fullAt;
-    return slot.waitMs;
+    const take = takeToken(this.bucket, this.p.now(), this.s.rate, this.p.burstMs ?? 50);
+    this.bucket = take.bucket;
+    return take.waitMs;
   }
 
   /** Sleeps `ms`; cut short by close(). */
@@ -118,7 +122,7 @@ export class SendPacer {
       since: throttled ? this.since : undefined,
       rate: paced ? this.s.rate : undefined,
       lowestRate: paced ? this.s.lowest : undefined,
-      acceptedRate: acceptedPerSecond(this.s.meter, this.p.now(), this.o.windowMs),
+      acceptedRate: perSecond(this.s.accepted, this.p.now(), this.o.windowMs),
       refused: throttled ? this.s.refused : 0,
       reason: throttled ? this.reason : undefined,
     };
@@ -152,7 +156,7 @@ export class SendPacer {
     // Told with the numbers it ended with (the rate reached), then forgotten.
     const last = this.status();
     this.s = throttleEnded(this.s, this.o);
-    this.fullAt = Number.NEGATIVE_INFINITY;
+    this.bucket = undefined;
     this.since = undefined;
     this.reason = undefined;
     for (const l of this.listeners) l({ type: 'ended', why, status: last });

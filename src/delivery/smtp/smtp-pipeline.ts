@@ -353,15 +353,17 @@ export class PipelinedSmtp {
         // Fewer connections wanted (the relay pushed back): this one goes.
         if (this.running > this.budget.ceiling(this.now())) break;
         // The relay throttles: this connection's turn at the rate it accepts (the last reply read first).
-        const wait = this.queue.length > 0 ? this.pacer.waitMs() : 0;
+        let wait = this.queue.length > 0 ? this.pacer.waitMs() : 0;
         if (wait > 0) {
           if (awaiting) {
             const prev = awaiting;
             awaiting = undefined;
             settled(await this.finish(conn, prev));
-            if (conn.closed) break;
           }
-          await this.pacer.sleep(wait);
+          while (wait > 0 && !conn.closed && !this.closing) {
+            await this.pacer.sleep(wait);
+            wait = this.queue.length > 0 ? this.pacer.waitMs() : 0;
+          }
           if (conn.closed || this.closing) break;
         }
         let job = await this.next();
