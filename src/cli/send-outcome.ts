@@ -1,3 +1,4 @@
+import { formatInstant as hm } from '../config/index.js';
 import type { Edition } from '../db/index.js';
 import type { DeliveryCounts } from '../delivery/index.js';
 import type { PrepareOutcome } from '../editions/index.js';
@@ -14,7 +15,6 @@ export interface SendVerdict {
 
 const hoursOld = (edition: Pick<Edition, 'window_end'>, now: Date) =>
   Math.max(0, Math.round((now.getTime() - edition.window_end.getTime()) / 3_600_000));
-const hm = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 /**
  * What one edition's `digest send` comes to, and its exit code (cli-error.ts EXIT). Pure, so every

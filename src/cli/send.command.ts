@@ -20,12 +20,15 @@ export function sendCommand(program: Command): void {
         { currentEditionDate, cutoffOf, dryRunEdition, editionsOfDate, forecastSend, prepareEdition, runEdition },
         { parseIsoDate },
       ] = await Promise.all([import('../delivery/index.js'), import('../editions/index.js'), import('../ranking/index.js')]);
-      const [{ withContext }, { openDelivery, preflightRelay, withShutdownSignal }, { sendOutcome }, { SendProgress }] = await Promise.all([
-        import('./context.js'),
-        import('./delivery-runtime.js'),
-        import('./send-outcome.js'),
-        import('./send-progress.js'),
-      ]);
+      const [{ withContext }, { openDelivery, preflightRelay, withShutdownSignal }, { sendOutcome }, { SendProgress }, words] =
+        await Promise.all([
+          import('./context.js'),
+          import('./delivery-runtime.js'),
+          import('./send-outcome.js'),
+          import('./send-progress.js'),
+          import('../config/index.js'),
+        ]);
+      const { countOf } = words;
       await withContext('send', async ({ config, log, database, clock }) => {
         const now = clock();
         // The edition top, preview and the admin's Send now default to (editions/edition-specs.ts): in
@@ -50,7 +53,7 @@ export function sendCommand(program: Command): void {
             const forecast = forecastSend(config, spec, r, { now, late: opts.late, retry: opts.retry });
             const sends = forecast.outcome === 'send' || forecast.outcome === 'send_late';
             process.stdout.write(
-              `${spec.date} ${spec.slot} (${spec.kind}): ${forecast.why}; ${r.stories} stories, ${r.blogs} blog posts, ${r.recipients} reader(s) ${sends ? 'would get it' : 'on the list'} (dry run: nothing sent or written)\n`,
+              `${spec.date} ${spec.slot} (${spec.kind}): ${forecast.why}; ${countOf(r.stories, 'story', 'stories')}, ${countOf(r.blogs, 'blog post', 'blog posts')}, ${countOf(r.recipients, 'reader', 'readers')} ${sends ? 'would get it' : 'on the list'} (dry run: nothing sent or written)\n`,
             );
             if (forecast.outcome === 'send' || forecast.outcome === 'send_late' || forecast.outcome === 'resume') continue;
             // The code and the line the send itself would end with.
@@ -64,7 +67,7 @@ export function sendCommand(program: Command): void {
             };
             verdicts.push(sendOutcome(edition, forecast.outcome, counts, { now }));
           }
-          sayLater(later);
+          sayLater(later, words);
           const worst = verdicts.find((v) => v.exitCode !== EXIT.ok);
           if (worst) throw new CliError(`dry run: ${worst.problem!}`, { hint: worst.hint, exitCode: worst.exitCode });
           return;
@@ -113,7 +116,7 @@ export function sendCommand(program: Command): void {
               const paused =
                 (await database.db.selectFrom('editions').select('status').where('id', '=', e.id).executeTakeFirst())?.status === 'paused';
               process.stdout.write(
-                `${name}: ${counts.sent} sent, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.retry + counts.queued + counts.sending} left${counts.uncertain ? `, ${counts.uncertain} resent after a lost reply` : ''}${signal.aborted ? ' (interrupted: run digest send again to resume)' : paused ? ' (paused by an operator)' : ''}\n`,
+                `${name}: ${counts.sent} sent, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.retry} retrying, ${counts.queued + counts.sending} waiting${counts.uncertain ? `, ${counts.uncertain} resent after a lost reply` : ''}${signal.aborted ? ' (interrupted: run digest send again to resume)' : paused ? ' (paused by an operator)' : ''}\n`,
               );
               verdicts.push(sendOutcome(e, paused && !signal.aborted ? 'paused' : 'sent', counts, { now: clock() }));
             }
@@ -121,7 +124,7 @@ export function sendCommand(program: Command): void {
         } finally {
           await delivery.close();
         }
-        sayLater(later);
+        sayLater(later, words);
         // The first edition that sent nothing, for a reason an operator must act on, decides the code.
         const worst = verdicts.find((v) => v.exitCode !== EXIT.ok);
         if (worst) throw new CliError(worst.problem!, { hint: worst.hint, exitCode: worst.exitCode });
@@ -129,10 +132,11 @@ export function sendCommand(program: Command): void {
     });
 }
 
-function sayLater(later: readonly EditionSpec[]): void {
+function sayLater(later: readonly EditionSpec[], words: Pick<typeof import('../config/index.js'), 'countOf' | 'formatInstant'>): void {
   if (later.length === 0) return;
   const first = later[0]!;
+  const editions = words.countOf(later.length, "edition for readers' own hours", "editions for readers' own hours");
   process.stdout.write(
-    `${later.length} edition(s) for readers' own hours on ${first.date} are not due yet (next ${first.slot}, ${first.sendAt.toISOString()}): the scheduler (digest serve) sends them at their hour, or run digest send again then\n`,
+    `${editions} on ${first.date} ${later.length === 1 ? 'is' : 'are'} not due yet (next ${first.slot}, ${words.formatInstant(first.sendAt)}): the scheduler (digest serve) sends each at its hour, or run digest send again then\n`,
   );
 }

@@ -17,7 +17,7 @@ export async function nextSendAt(config: Config, now: Date): Promise<Date | unde
 
 async function serve(options: { demo: boolean }): Promise<void> {
   // Loaded here, not at the top: `digest --help` and the other commands do not need the service.
-  const [{ createLogger, loadConfig, processClock, readEnvironment }, { startService }] = await Promise.all([
+  const [{ createLogger, formatInstant, loadConfig, processClock, readEnvironment }, { startService }] = await Promise.all([
     import('../config/index.js'),
     import('../main.js'),
   ]);
@@ -69,7 +69,7 @@ async function serve(options: { demo: boolean }): Promise<void> {
     config.adminToken
       ? `  admin         ${p}/admin   ${oneTimeToken ? `(one-time token: ${oneTimeToken} — set ADMIN_TOKEN to keep one)` : '(log in with ADMIN_TOKEN)'}`
       : '  admin         closed: set ADMIN_TOKEN to open it',
-    `  next send     ${next ? `${next.toISOString()} (DIGEST_CRON "${config.digest.cron}" in ${config.digest.timeZone})` : 'none in the next week'}`,
+    `  next send     ${next ? `${formatInstant(next)} (DIGEST_CRON "${config.digest.cron}" in ${config.digest.timeZone})` : 'none in the next week'}`,
     ...(demo
       ? [
           `  demo          ${demo.stories} stories and ${demo.subscribers} readers loaded for the edition of ${demo.date}${demo.slot ? ` ${demo.slot}` : ''}: press "Send now" in the admin (Editions)`,

@@ -10,10 +10,11 @@ export function statusCommand(program: Command): void {
     .option('--limit <n>', 'editions to show', (v) => Number(v), 10)
     .option('--json', 'print JSON')
     .action(async (opts: { limit: number; json?: boolean }) => {
-      const [{ DatabaseNotSetUpError }, { deliveryOverview, describeThrottle }, { withContext }] = await Promise.all([
+      const [{ DatabaseNotSetUpError }, { deliveryOverview, describeThrottle }, { withContext }, { formatInstant }] = await Promise.all([
         import('../db/index.js'),
         import('../delivery/index.js'),
         import('./context.js'),
+        import('../config/index.js'),
       ]);
       await withContext('status', async ({ config, database, migrations }) => {
         // Read-only: status never migrates. An empty database has nothing to show but how to set it up.
@@ -51,10 +52,10 @@ export function statusCommand(program: Command): void {
         );
         if (steps.length > 0) lines.push('', 'next steps:', ...steps);
         lines.push('');
-        lines.push(`retry queue: ${o.retryQueue.count}${o.retryQueue.nextAt ? `, next due ${o.retryQueue.nextAt.toISOString()}` : ''}`);
+        lines.push(`retry queue: ${o.retryQueue.count}${o.retryQueue.nextAt ? `, next due ${formatInstant(o.retryQueue.nextAt)}` : ''}`);
         lines.push(
           o.oldestLease
-            ? `oldest lease: delivery ${o.oldestLease.deliveryId}, until ${o.oldestLease.leaseUntil.toISOString()}`
+            ? `oldest lease: delivery ${o.oldestLease.deliveryId}, until ${formatInstant(o.oldestLease.leaseUntil)}`
             : 'oldest lease: none (nothing is being sent)',
         );
         // A relay's rate limit slows the send without failing anything: said here, or it looks stuck.

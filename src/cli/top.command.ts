@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import type { Ranked } from '../ranking/index.js';
 import type { Story } from '../db/index.js';
 
-function row(s: Ranked<Story>): string {
-  const when = s.published_at.toISOString().slice(0, 16).replace('T', ' ');
-  return `${String(s.rank).padStart(3)}  ${s.score.toFixed(3).padStart(8)}  ${String(s.votes).padStart(5)}  ${String(s.comments).padStart(5)}  ${when}  ${s.title}\n${' '.repeat(53)}${s.url}`;
+function row(s: Ranked<Story>, formatInstant: (at: Date) => string): string {
+  const when = formatInstant(s.published_at);
+  return `${String(s.rank).padStart(3)}  ${s.score.toFixed(3).padStart(8)}  ${String(s.votes).padStart(5)}  ${String(s.comments).padStart(5)}  ${when}  ${s.title}\n${' '.repeat(57)}${s.url}`;
 }
 
 export function topCommand(program: Command): void {
@@ -14,9 +14,10 @@ export function topCommand(program: Command): void {
     .option('--date <YYYY-MM-DD>', "edition date (default: the next edition to go out: today's until its cutoff, then tomorrow's)")
     .option('--json', 'print JSON')
     .action(async (opts: { date?: string; json?: boolean }) => {
-      const [{ currentEditionDate, editionWindow, pickForEdition }, { withContext }] = await Promise.all([
+      const [{ currentEditionDate, editionWindow, pickForEdition }, { withContext }, { formatInstant }] = await Promise.all([
         import('../editions/index.js'),
         import('./context.js'),
+        import('../config/index.js'),
       ]);
       await withContext('top', async ({ config, database, clock }) => {
         const date = opts.date ?? currentEditionDate(config, clock());
@@ -33,14 +34,14 @@ export function topCommand(program: Command): void {
           return;
         }
         const out: string[] = [
-          `Edition ${date} ${window.slot} ${config.digest.timeZone}: stories published ${window.start.toISOString()} – ${window.end.toISOString()}`,
+          `Edition ${date} ${window.slot} ${config.digest.timeZone}: stories published ${formatInstant(window.start)} – ${formatInstant(window.end)}`,
           '',
           `Top stories (${pick.stories.length} of ${config.sections.topStories})`,
-          'rank     score  votes  comm.  published (UTC)   title',
-          ...(pick.stories.length ? pick.stories.map(row) : ['  (none in this window)']),
+          'rank     score  votes  comm.  published             title',
+          ...(pick.stories.length ? pick.stories.map((s) => row(s, formatInstant)) : ['  (none in this window)']),
           '',
           `From the blogs (${pick.blogs.length} of ${config.sections.topBlogs})`,
-          ...(pick.blogs.length ? pick.blogs.map(row) : ['  (none in this window)']),
+          ...(pick.blogs.length ? pick.blogs.map((s) => row(s, formatInstant)) : ['  (none in this window)']),
         ];
         process.stdout.write(out.join('\n') + '\n');
       });

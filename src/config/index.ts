@@ -10,3 +10,4 @@ export type { ListId } from './list-id.js';
 export { isTimeZone } from './time-zone.js';
 export { digestMessageIdLocal, isOurMessageIdLocal } from './message-id.js';
 export { packageInfo, type PackageInfo } from './version.js';
+export { countOf, formatInstant } from './operator-words.js';

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { countOf, formatInstant } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import type { ThrottleStatus } from './smtp/smtp-pipeline.js';
 
@@ -60,13 +61,13 @@ export async function currentThrottles(db: Db): Promise<RelayThrottle[]> {
   }));
 }
 
-/** One line for an operator: "mail-1:4123:1 pacing at 143 msg/s (lowest 98) since …, 812 message(s) refused …". */
+/** One line for an operator: "mail-1:4123:1 pacing at 143 msg/s (lowest 98) since 2026-12-07 06:01 UTC, 812 messages refused …". */
 export function describeThrottle(t: RelayThrottle): string {
   const rate =
     t.rate === null
       ? 'measuring what the relay accepts, not paced yet'
       : `pacing at ${fmt(t.rate)} msg/s (lowest ${fmt(t.lowestRate ?? t.rate)})`;
-  return `${t.sender} ${rate} since ${t.since.toISOString()}, ${t.refused} message(s) refused for its rate and sent again (last reply: ${t.reason})`;
+  return `${t.sender} ${rate} since ${formatInstant(t.since)}, ${countOf(t.refused, 'message', 'messages')} refused for its rate and sent again (last reply: ${t.reason})`;
 }
 
 const fmt = (n: number) => (n >= 10 ? String(Math.round(n)) : n.toFixed(1));

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Config } from '../config/index.js';
+import { formatInstant as iso, type Config } from '../config/index.js';
 import type { Db, Edition } from '../db/index.js';
 import { createDeliveries } from '../delivery/index.js';
 import { cutoffOf, type EditionSpec } from './edition-specs.js';
@@ -86,8 +86,6 @@ export async function dryRunEdition(db: Db, config: Config, spec: EditionSpec): 
 export type SendForecast =
   | { readonly outcome: 'send' | 'send_late' | 'resume'; readonly why: string }
   | { readonly outcome: 'already_sent' | 'paused' | 'failed' | 'expired' | 'empty' | 'not_late'; readonly why: string };
-
-const iso = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 /**
  * prepareEdition's decisions, read without taking any (edition-state.ts, prepare-edition.ts): the same

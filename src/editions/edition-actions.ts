@@ -1,6 +1,6 @@
 import type { Edition } from '../db/index.js';
 import { cutoffOf, type EditionSpec } from './edition-specs.js';
-import type { Config } from '../config/index.js';
+import { formatInstant as hm, type Config } from '../config/index.js';
 
 /** What an operator can do with an edition now: the one button the admin shows beside it. */
 export type EditionAction = 'send' | 'retry' | 'late' | 'resume' | 'none';
@@ -18,7 +18,6 @@ export interface EditionStanding {
 type Row = Pick<Edition, 'status' | 'error' | 'send_at' | 'cutoff_at' | 'updated_at' | 'window_end'>;
 
 const hours = (ms: number) => Math.max(0, Math.round(ms / 3_600_000));
-const hm = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 /**
  * Where an edition stands for an operator at `now`, and the action that helps: the admin's Send now

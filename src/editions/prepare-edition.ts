@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Config, Logger } from '../config/index.js';
+import { formatInstant, type Config, type Logger } from '../config/index.js';
 import type { Db, Edition } from '../db/index.js';
 import { createDeliveries } from '../delivery/index.js';
 import { describePreflight, editionInputFor, preflightEdition, renderEdition, type RenderedEdition } from '../render/index.js';
@@ -135,7 +135,7 @@ export async function prepareEdition(deps: PrepareDeps, spec: EditionSpec, optio
         await expireEdition(
           trx,
           edition.id,
-          `not started before its cutoff ${edition.cutoff_at.toISOString()} (${config.digest.cutoffHours} h after its send time)`,
+          `not started before its cutoff ${formatInstant(edition.cutoff_at)} (${config.digest.cutoffHours} h after its send time)`,
         );
         return done('expired');
       }

@@ -87,7 +87,7 @@ describe('digest send at any hour: the current edition, and a dry run that says 
     expect(dry.code, dry.stdout + dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(
       new RegExp(
-        `^${DATE} 06:00 \\(daily\\): a send sends it now, early \\(due ${DATE} 06:00 UTC\\); 3 stories, 1 blog posts, ${READERS} reader\\(s\\) would get it \\(dry run`,
+        `^${DATE} 06:00 \\(daily\\): a send sends it now, early \\(due ${DATE} 06:00 UTC\\); 3 stories, 1 blog post, ${READERS} readers would get it \\(dry run`,
       ),
     );
     expect(await editionRows(t)).toEqual([]);
@@ -118,7 +118,7 @@ describe('digest send at any hour: the current edition, and a dry run that says 
     const dry = await digest(['send', '--date', TODAY, '--dry-run']);
     expect(dry.stdout).toMatch(
       new RegExp(
-        `^${TODAY} 06:00 \\(daily\\): expired: past its cutoff ${TODAY} 12:00 UTC \\(6 h after its send time\\); a send sends nothing \\(--late sends it anyway\\); 0 stories, 0 blog posts, ${READERS} reader\\(s\\) on the list \\(dry run: nothing sent or written\\)`,
+        `^${TODAY} 06:00 \\(daily\\): expired: past its cutoff ${TODAY} 12:00 UTC \\(6 h after its send time\\); a send sends nothing \\(--late sends it anyway\\); no stories, no blog posts, ${READERS} readers on the list \\(dry run: nothing sent or written\\)`,
       ),
     );
     expect(dry.stderr).toMatch(new RegExp(`^digest: dry run: edition ${TODAY} 06:00 is past its cutoff and was not sent`));

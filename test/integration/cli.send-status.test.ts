@@ -40,13 +40,13 @@ describe('digest send and digest status (postgres)', () => {
     const digest = (...args: string[]) => run(process.execPath, ['bin/digest.js', ...args], { env, timeout: 60_000 });
 
     const dry = await digest('send', '--dry-run', '--date', slot.date);
-    expect(dry.stdout).toMatch(/2 stories, 1 blog posts, 12 reader\(s\) would get it \(dry run/);
+    expect(dry.stdout).toMatch(/2 stories, 1 blog post, 12 readers would get it \(dry run/);
     expect(await t.db.selectFrom('editions').selectAll().execute()).toEqual([]);
     expect(sink.messages).toHaveLength(0);
 
     const first = await digest('send', '--date', slot.date);
     expect(first.stdout).toMatch(/rendered, 12 deliveries created/);
-    expect(first.stdout).toMatch(/12 sent, 0 failed, 0 skipped, 0 left/);
+    expect(first.stdout).toMatch(/12 sent, 0 failed, 0 skipped, 0 retrying, 0 waiting/);
     expect(first.stderr).toMatch(/sent 12\/12/); // the non-TTY progress line
     expect(sink.messages).toHaveLength(12);
 

@@ -223,7 +223,7 @@ describe.each(ENGINES)('a relay that throttles one RCPT in ten, 5,000 readers, o
       const env = { ...process.env, DATABASE_URL: t!.url, SECRET: 'test-secret-0123456789abcdef', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
       const status = await run(process.execPath, ['bin/digest.js', 'status'], { env, timeout: 60_000 });
       expect(status.stdout).toMatch(
-        /^relay throttling: \S+ pacing at [\d.]+ msg\/s \(lowest [\d.]+\) since \S+, \d+ message\(s\) refused for its rate and sent again \(last reply: 454 Throttling failure: Maximum sending rate exceeded\.\)$/m,
+        /^relay throttling: \S+ pacing at [\d.]+ msg\/s \(lowest [\d.]+\) since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, \d+ messages? refused for its rate and sent again \(last reply: 454 Throttling failure: Maximum sending rate exceeded\.\)$/m,
       );
       const json = JSON.parse((await run(process.execPath, ['bin/digest.js', 'status', '--json'], { env, timeout: 60_000 })).stdout);
       expect(json.relayThrottles).toHaveLength(1);
