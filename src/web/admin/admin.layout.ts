@@ -67,8 +67,18 @@ async function releaseFooter(request: FastifyRequest, deps: WebDeps): Promise<Sa
   return html`<footer class="release muted">${name} ${version} · ${schema}</footer>`;
 }
 
-/** An admin page: the shared document (pages/layout.ts) with the admin's stylesheet, navigation, log-out button and release footer. */
-export async function adminPage(request: FastifyRequest, deps: WebDeps, title: string, body: SafeHtml): Promise<SafeHtml> {
+/**
+ * An admin page: the shared document (pages/layout.ts) with the admin's stylesheet, navigation, log-out
+ * button and release footer; `script`, a path of ours under /assets/, loaded deferred (send the page
+ * with ADMIN_LIVE_CSP).
+ */
+export async function adminPage(
+  request: FastifyRequest,
+  deps: WebDeps,
+  title: string,
+  body: SafeHtml,
+  options: { readonly script?: string } = {},
+): Promise<SafeHtml> {
   const path = request.url.split('?')[0];
   const session = sessionOf(request);
   const nav = [...NAV, ...(deps.catcher ? [['/inbox', 'Inbox'] as [string, string]] : [])];
@@ -76,6 +86,7 @@ export async function adminPage(request: FastifyRequest, deps: WebDeps, title: s
     lang: 'en',
     title: `${title} · ${deps.config.site.name} admin`,
     style: STYLE,
+    ...(options.script ? { head: html`<script src="${options.script}" defer></script>` } : {}),
     header: html`<header class="bar"><strong>${deps.config.site.name} admin</strong>
 ${nav.map(([href, label]) => html`<a href="${href}" ${href === path ? raw('aria-current="page"') : ''}>${label}</a>`)}
 ${session ? html`<form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${csrfToken(deps.config.keys.current, session)}"><button type="submit">Log out</button></form>` : ''}
@@ -94,6 +105,9 @@ export function csrfField(request: FastifyRequest, deps: WebDeps): SafeHtml {
 /** The admin's policy: no script; frames only from this site (the catcher's message, the preview). */
 export const ADMIN_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/** The live pages' policy (the inbox, an edition): the admin's, plus our own script and its requests back here. */
+export const ADMIN_LIVE_CSP = `${ADMIN_CSP}; script-src 'self'; connect-src 'self'`;
 
 export function sendAdminPage(reply: FastifyReply, status: number, page: SafeHtml, csp = ADMIN_CSP): FastifyReply {
   return sendHtml(reply, status, page, { csp, referrer: 'same-origin' });

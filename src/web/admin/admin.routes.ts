@@ -4,7 +4,8 @@ import { adminPreviewRoutes } from './preview.route.js';
 import { bearerToken, requireAdminToken } from './admin-auth.js';
 import { requireAdmin } from './admin-session.js';
 import { inboxRoutes } from './inbox.route.js';
-import { adminPage, csrfField, sendAdminPage } from './admin.layout.js';
+import { ADMIN_CSP, ADMIN_LIVE_CSP, adminPage, csrfField, sendAdminPage } from './admin.layout.js';
+import { LIVE_SCRIPT } from '../assets/live.script.js';
 import { raw } from '../pages/html.js';
 import type { WebDeps } from '../web-deps.js';
 import { dashboardRoutes } from './dashboard.route.js';
@@ -32,7 +33,13 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
         deps.catcher,
         requireAdmin(deps),
         (request) => csrfField(request, deps),
-        async (request, reply, title, body) => sendAdminPage(reply, reply.statusCode, await adminPage(request, deps, title, raw(body))),
+        async (request, reply, title, body, live = false) =>
+          sendAdminPage(
+            reply,
+            reply.statusCode,
+            await adminPage(request, deps, title, raw(body), live ? { script: LIVE_SCRIPT } : {}),
+            live ? ADMIN_LIVE_CSP : ADMIN_CSP,
+          ),
       );
     }
     dashboardRoutes(scope, deps);

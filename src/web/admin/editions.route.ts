@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Edition } from '../../db/index.js';
-import { currentThrottles, deliveryCounts, deliveryOverview, describeThrottle } from '../../delivery/index.js';
+import { deliveryOverview } from '../../delivery/index.js';
 import {
   currentDailySpec,
   dryRunEdition,
@@ -22,7 +22,10 @@ import { describeAddressProblem, parseEmailAddress } from '../../subscribers/ind
 import { html, type SafeHtml } from '../pages/html.js';
 import { requireAdmin } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
-import { adminPage, csrfField, sendAdminPage } from './admin.layout.js';
+import { ADMIN_LIVE_CSP, adminPage, csrfField, sendAdminPage } from './admin.layout.js';
+import { LIVE_SCRIPT } from '../assets/live.script.js';
+import { editionProgress } from './edition-progress.js';
+import { liveControl, sendLiveView } from './live-view.js';
 import { describeSchedule } from './schedule-words.js';
 
 const n = (v: number) => v.toLocaleString('en-US');
@@ -135,14 +138,12 @@ ${
   app.get<{ Params: { id: string }; Querystring: { msg?: string } }>('/admin/editions/:id', guard, async (request, reply) => {
     const e = await findEdition(db, Number(request.params.id));
     if (!e) return sendAdminPage(reply, 404, await adminPage(request, deps, 'Not found', html`<p>No such edition.</p>`));
-    const [c, failures, stories, clicks] = await Promise.all([
-      deliveryCounts(db, e.id),
+    const [progress, failures, stories, clicks] = await Promise.all([
+      editionProgress(deps, request, e, headLine(e)),
       editionFailures(db, e.id),
       editionStories(db, e.story_ids),
       clicksForEdition(db, e.id),
     ]);
-    // The relay's rate limit slows a send without failing anything: said here, or the page looks stuck.
-    const throttles = e.status === 'sending' ? await currentThrottles(db) : [];
     const spec: EditionSpec = {
       date: e.date,
       slot: e.slot,
@@ -154,25 +155,39 @@ ${
     const st = standingOf(config, spec, e, deps.clock());
     const body = html`
 ${request.query.msg ? html`<p class="flash" role="status">${request.query.msg}</p>` : ''}
-<p><b>${e.date} ${e.slot}</b> (${KINDS[e.kind] ?? e.kind}) · status <b>${e.status}</b> · send time ${hm(e.send_at)} · cutoff ${hm(e.cutoff_at)}${e.sent_late ? ' (sent late on purpose)' : ''}${e.started_at ? ` · started ${hm(e.started_at)}` : ''} · <a href="${editionPath(e.date, e.slot)}">view in browser</a></p>
+<p id="edition-head">${progress.parts['edition-head']}</p>
 ${e.error ? html`<pre class="card bad" style="white-space:pre-wrap">${e.error}</pre>` : ''}
-${throttles.length ? html`<div class="flash" role="status" id="throttled"><b>The relay is throttling this send</b> (its rate limit: slower, not failing; every refused message is sent again).<ul>${throttles.map((t) => html`<li>${describeThrottle(t)}</li>`)}</ul></div>` : ''}
 <p>${e.subject ?? ''}</p>
-<section class="cards" aria-label="Deliveries">
-<div class="card"><b>${n(c.sent)}</b>sent (relay said 250)</div><div class="card"><b>${n(c.failed)}</b>failed</div>
-<div class="card"><b>${n(c.retry)}</b>retrying</div><div class="card"><b>${n(c.queued + c.sending)}</b>waiting or in flight</div>
-<div class="card"><b>${n(c.skipped)}</b>skipped (unsubscribed or suppressed at send time)</div><div class="card"><b>${n(c.uncertain)}</b>uncertain (resent once)</div>
-</section>
+<div id="edition-progress">${progress.parts['edition-progress']}</div>
+<p>${liveControl(`/admin/editions/${e.id}/progress.json`, `/admin/editions/${e.id}`, progress)}</p>
 <div class="row" style="margin-top:12px">
-${e.status === 'sending' ? html`<form method="post" action="/admin/editions/${e.id}/pause">${csrfField(request, deps)}<button type="submit" class="secondary">Pause</button></form>` : ''}
 ${st.action === 'retry' || st.action === 'late' || st.action === 'resume' ? actionForm(request, spec, e, st.action) : ''}
 ${e.html ? html`<form method="post" action="/admin/editions/${e.id}/test" class="row">${csrfField(request, deps)}<label for="to">Send a test to</label><input id="to" name="to" type="email" required placeholder="you@example.com"><button type="submit" class="secondary">Send test</button></form>` : ''}
 </div>
 ${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><table><thead><tr><th>Reply</th><th class="n">Deliveries</th></tr></thead><tbody>${failures.map((f) => html`<tr><td>${f.error}</td><td class="n">${n(f.count)}</td></tr>`)}</tbody></table></div>` : ''}
 <h2>Stories</h2>
 <ol>${stories.map((s) => html`<li><a href="${s.url}" rel="noreferrer noopener">${s.title}</a> <span class="muted">${s.kind} · ${s.votes} votes · ${s.comments} comments${config.clickTracking !== 'off' || clicks.size > 0 ? ` · ${clicks.get(s.id) ?? 0} clicks` : ''}</span></li>`)}</ol>`;
-    return sendAdminPage(reply, 200, await adminPage(request, deps, `Edition ${e.date} ${e.slot}`, body));
+    return sendAdminPage(
+      reply,
+      200,
+      await adminPage(request, deps, `Edition ${e.date} ${e.slot}`, body, { script: LIVE_SCRIPT }),
+      ADMIN_LIVE_CSP,
+    );
   });
+
+  // The edition page's live twin (assets/live.script.ts asks every 2 s while it is sending and visible): 204 while nothing moved.
+  app.get<{ Params: { id: string }; Querystring: { v?: unknown } }>('/admin/editions/:id/progress.json', guard, async (request, reply) => {
+    const id = Number(request.params.id);
+    const e = Number.isSafeInteger(id) ? await findEdition(db, id) : undefined;
+    if (!e) return reply.code(404).send({ error: 'not_found' });
+    const shown = typeof request.query.v === 'string' ? request.query.v : undefined;
+    return sendLiveView(reply, shown, await editionProgress(deps, request, e, headLine(e)));
+  });
+
+  /** The page's head line: the edition, its status and times (it changes as the edition is sent). */
+  function headLine(e: Edition): SafeHtml {
+    return html`<b>${e.date} ${e.slot}</b> (${KINDS[e.kind] ?? e.kind}) · status <b>${e.status}</b> · send time ${hm(e.send_at)} · cutoff ${hm(e.cutoff_at)}${e.sent_late ? ' (sent late on purpose)' : ''}${e.started_at ? ` · started ${hm(e.started_at)}` : ''} · <a href="${editionPath(e.date, e.slot)}">view in browser</a>`;
+  }
 
   app.post<{ Body: { date?: string; slot?: string; mode?: string; confirm?: string } }>(
     '/admin/editions/send-now',

@@ -2,7 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHook
 import { simpleParser } from 'mailparser';
 import type { MailCatcher } from '../../catcher/index.js';
 import { escapeHtml as esc } from '../../render/index.js';
-import type { SafeHtml } from '../pages/html.js';
+import { raw, type SafeHtml } from '../pages/html.js';
+import { liveControl, sendLiveView, type LiveView } from './live-view.js';
+
+/** The most rows the inbox lists (the store keeps up to 1,000 messages): the page and its live twin stay small. */
+const LISTED = 500;
 
 /**
  * The built-in catcher's inbox (only mounted when SMTP_URL is unset): every message the service sent,
@@ -10,31 +14,50 @@ import type { SafeHtml } from '../pages/html.js';
  * its text part and its raw headers. Its one form (Empty the inbox) goes through the admin guard like
  * any admin form, so it carries the session's CSRF field (`csrfField`, admin.layout.ts). Its pages are
  * the admin's (`layout`: adminPage), with the admin's navigation, so the inbox is no dead end.
+ * The list updates by itself while the page is open (`live`: admin/live-view.ts, /inbox/live.json):
+ * a confirmation or a digest caught after the page loaded shows without a reload.
  */
 export function inboxRoutes(
   app: FastifyInstance,
   catcher: MailCatcher,
   guard: preHandlerAsyncHookHandler,
   csrfField: (request: FastifyRequest) => SafeHtml,
-  layout: (request: FastifyRequest, reply: FastifyReply, title: string, body: string) => Promise<FastifyReply>,
+  layout: (request: FastifyRequest, reply: FastifyReply, title: string, body: string, live?: boolean) => Promise<FastifyReply>,
 ): void {
   const store = catcher.store;
   const opts = { preHandler: guard };
 
-  app.get('/inbox', opts, async (request, reply) => {
-    const rows = store
-      .list()
-      .slice(0, 500)
+  /** The count and the rows: what changes while the inbox is open. Mail can come at any time, so always live. */
+  function inboxView(): LiveView {
+    const all = store.list();
+    const rows = all
+      .slice(0, LISTED)
       .map(
         (m) => `<tr><td class="s"><a href="/inbox/${esc(m.id)}">${esc(m.subject || '(no subject)')}</a></td>
 <td>${esc(m.to.join(', '))}</td><td class="d muted">${esc(m.receivedAt.toISOString().replace('T', ' ').slice(0, 19))} UTC</td></tr>`,
       )
       .join('');
-    const body = `<p class="muted">${store.count} message(s) caught on ${esc(catcher.url)}. Nothing here was sent to the internet: set SMTP_URL to send through a real relay. Sign up on the <a href="/">sign-up page</a> to see a confirmation arrive here.</p>
-<form method="post" action="/inbox/clear">${csrfField(request).value}<button type="submit">Empty the inbox</button></form>
-<table><thead><tr><th>Subject</th><th>To</th><th class="d">Received</th></tr></thead><tbody>${rows || '<tr><td colspan="3" class="muted">No mail yet.</td></tr>'}</tbody></table>`;
-    return layout(request, reply, 'Mail catcher', body);
+    return {
+      live: true,
+      parts: {
+        'inbox-count': raw(`${all.length} message(s)`),
+        'inbox-rows': raw(rows || '<tr><td colspan="3" class="muted">No mail yet.</td></tr>'),
+      },
+    };
+  }
+
+  app.get('/inbox', opts, async (request, reply) => {
+    const view = inboxView();
+    const body = `<p class="muted"><span id="inbox-count" aria-live="polite">${view.parts['inbox-count']!.value}</span> caught on ${esc(catcher.url)}. Nothing here was sent to the internet: set SMTP_URL to send through a real relay. Sign up on the <a href="/">sign-up page</a> to see a confirmation arrive here.</p>
+<div class="row"><form method="post" action="/inbox/clear">${csrfField(request).value}<button type="submit">Empty the inbox</button></form>${liveControl('/inbox/live.json', '/inbox', view).value}</div>
+<table><thead><tr><th>Subject</th><th>To</th><th class="d">Received</th></tr></thead><tbody id="inbox-rows">${view.parts['inbox-rows']!.value}</tbody></table>`;
+    return layout(request, reply, 'Mail catcher', body, true);
   });
+
+  // The inbox page's live twin (assets/live.script.ts asks every 2 s while the page is visible): 204 while nothing changed.
+  app.get<{ Querystring: { v?: unknown } }>('/inbox/live.json', opts, async (request, reply) =>
+    sendLiveView(reply, typeof request.query.v === 'string' ? request.query.v : undefined, inboxView()),
+  );
 
   app.get('/inbox/messages.json', opts, async () =>
     store.list().map((m) => ({ id: m.id, subject: m.subject, to: m.to, from: m.from, receivedAt: m.receivedAt, size: m.size })),
