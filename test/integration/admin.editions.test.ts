@@ -160,7 +160,9 @@ describe("the admin's editions", () => {
       })
       .execute();
     const list = await (await fetch(`${service.url}/admin/editions?date=${date}`, { headers: { cookie: session.cookie } })).text();
-    expect(list).toMatch(/<strong>failed<\/strong><\/td><td>preflight html_too_large: HTML is 130.0 KB Fix the cause, then retry./);
+    expect(list).toMatch(
+      /<strong>failed<\/strong><\/td><td data-label="Why">preflight html_too_large: HTML is 130.0 KB Fix the cause, then retry./,
+    );
     expect(list).toMatch(/name="mode" value="retry"><button type="submit">Retry<\/button>/);
     const retried = await adminPost(service.url, '/admin/editions/send-now', session, { date, slot: '06:00', mode: 'retry' });
     // Retried, it is picked again: no story is in its window yet, so it stays open until its send time.

@@ -29,7 +29,7 @@ describe('stories in the admin', () => {
     const before = await list();
     expect(before.indexOf('Alpha &lt;b&gt;bold&lt;/b&gt;')).toBeLessThan(before.indexOf('Bravo'));
     expect(before.indexOf('Bravo')).toBeLessThan(before.indexOf('Charlie'));
-    expect(before).toMatch(/Charlie[\s\S]*?<td>out<\/td>/);
+    expect(before).toMatch(/Charlie[\s\S]*?<td data-label="Edition">out<\/td>/);
 
     const charlie = (await ctx.t.db.selectFrom('stories').select('id').where('url', '=', 'https://n.example/c').executeTakeFirstOrThrow())
       .id;
@@ -41,8 +41,8 @@ describe('stories in the admin', () => {
       303,
     );
     const after = await list();
-    expect(after).toMatch(/Charlie[\s\S]*?<td>pinned, in<\/td>/);
-    expect(after).toMatch(/Alpha[\s\S]*?<td>excluded<\/td>/);
+    expect(after).toMatch(/Charlie[\s\S]*?<td data-label="Edition">pinned, in<\/td>/);
+    expect(after).toMatch(/Alpha[\s\S]*?<td data-label="Edition">excluded<\/td>/);
     const rows = await ctx.t.db.selectFrom('story_overrides').select(['story_id', 'action']).orderBy('story_id').execute();
     expect(rows).toEqual([
       { story_id: alpha, action: 'exclude' },

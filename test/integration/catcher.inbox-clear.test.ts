@@ -36,7 +36,7 @@ describe('emptying the catcher inbox', () => {
     const session = await adminLogin(server.url);
 
     const inbox = await (await fetch(`${server.url}/inbox`, { headers: { cookie: session.cookie } })).text();
-    const form = /<form method="post" action="\/inbox\/clear">(.*?)<\/form>/s.exec(inbox)?.[1];
+    const form = /<form method="post" action="\/inbox\/clear"[^>]*>(.*?)<\/form>/s.exec(inbox)?.[1];
     const csrf = /name="_csrf" value="([^"]+)"/.exec(form ?? '')?.[1];
     expect(csrf).toBeTruthy();
 
@@ -54,5 +54,26 @@ describe('emptying the catcher inbox', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/inbox');
     expect(catcher.store.count).toBe(0);
+  });
+
+  it('counts the mail in words, and offers Empty the inbox (a secondary button) only when there is mail to empty', async () => {
+    catcher.store.clear();
+    const session = await adminLogin(server.url);
+    const inbox = async () => (await fetch(`${server.url}/inbox`, { headers: { cookie: session.cookie } })).text();
+    const clearForm = (html: string) => /<form method="post" action="\/inbox\/clear"([^>]*)>.*?<\/form>/s.exec(html);
+
+    const empty = await inbox();
+    expect(empty).toMatch(/>No messages(<\/span>)? caught on /);
+    expect(clearForm(empty)?.[1]).toContain(' hidden');
+
+    await catchOne('First');
+    const one = await inbox();
+    expect(one).toMatch(/>1 message(<\/span>)? caught on /);
+    const form = clearForm(one);
+    expect(form?.[1]).not.toContain('hidden');
+    expect(form?.[0]).toContain('<button type="submit" class="secondary">Empty the inbox</button>');
+
+    await catchOne('Second');
+    expect(await inbox()).toMatch(/>2 messages(<\/span>)? caught on /);
   });
 });

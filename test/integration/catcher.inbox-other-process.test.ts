@@ -33,7 +33,7 @@ describe('the inbox of a running digest serve shows mail another process caught'
     try {
       const url = serve.match[1]!;
       expect(serve.output()).toMatch(/5 readers loaded for the edition of 2026-12-08 06:00/);
-      expect(await (await fetch(`${url}/inbox`, AUTH)).text()).toContain('0 message(s)');
+      expect(await (await fetch(`${url}/inbox`, AUTH)).text()).toMatch(/>No messages(<\/span>)? caught on /);
 
       const sent = await runDigest(['send'], env, { timeoutMs: 120_000 });
       expect(sent.code, sent.stdout + sent.stderr).toBe(0);
@@ -41,7 +41,7 @@ describe('the inbox of a running digest serve shows mail another process caught'
       expect(readdirSync(join(dir, 'catcher')).filter((f) => f.endsWith('.eml'))).toHaveLength(5);
 
       const page = await (await fetch(`${url}/inbox`, AUTH)).text();
-      expect(page).toContain('5 message(s)');
+      expect(page).toMatch(/>5 messages(<\/span>)? caught on /);
       expect(page).not.toContain('No mail yet');
       const list = await inboxMessages(url);
       expect(list).toHaveLength(5);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { deliveryOverview } from '../../delivery/index.js';
 import { subscriberCounts, subscriberGrowth, unsubscribeReasons } from '../../subscribers/index.js';
+import { formatInstant } from '../../config/index.js';
 import { html } from '../pages/html.js';
 import { requireAdmin } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
@@ -11,8 +12,8 @@ const n = (v: number) => v.toLocaleString('en-US');
 
 /**
  * GET /admin: the numbers an operator checks in the morning. Subscribers over 30 days (drawn as SVG on
- * the server), the last editions with sent / failed / retrying counts, the retry queue, bounces and
- * complaints, and why readers left, per edition.
+ * the server), the last editions with sent / failed / retrying / waiting counts (the words of
+ * docs/glossary.md), the retry queue, bounces and complaints, and why readers left, per edition.
  */
 export function dashboardRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get('/admin', { preHandler: requireAdmin(deps) }, async (request, reply) => {
@@ -30,7 +31,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: WebDeps): void {
   <div class="card"><b>${n(counts.pending)}</b>awaiting confirmation</div>
   <div class="card"><b>${n(counts.unsubscribed)}</b>unsubscribed</div>
   <div class="card"><b>${n(counts.bounced)}</b>bounced</div>
-  <div class="card"><b>${n(overview.retryQueue.count)}</b>in the retry queue${overview.retryQueue.nextAt ? html`<br><span class="muted">next ${overview.retryQueue.nextAt.toISOString()}</span>` : ''}</div>
+  <div class="card"><b>${n(overview.retryQueue.count)}</b>in the retry queue${overview.retryQueue.nextAt ? html`<br><span class="muted">next ${formatInstant(overview.retryQueue.nextAt)}</span>` : ''}</div>
   <div class="card"><b>${n(bounces30)}</b>bounces and complaints, 30 days</div>
 </section>
 <h2>Subscribers, last 30 days</h2>
@@ -48,24 +49,25 @@ ${lineChart({
 </div>
 <h2>Last editions</h2>
 <div class="scroll"><table>
-<thead><tr><th>Edition</th><th>Status</th><th class="n">Sent</th><th class="n">Failed</th><th class="n">Retrying</th><th class="n">Queued</th><th class="n">Total</th></tr></thead>
+<thead><tr><th>Edition</th><th>Status</th><th class="n">Sent</th><th class="n">Failed</th><th class="n">Retrying</th><th class="n">Waiting</th><th class="n">Total</th></tr></thead>
 <tbody>${
       overview.editions.length
         ? overview.editions.map(
             ({
               edition: e,
               counts: c,
-            }) => html`<tr><td><a href="/admin/editions/${e.id}">${e.date} ${e.slot}</a></td><td>${e.status}${e.error ? html`<br><span class="bad">${e.error}</span>` : ''}</td>
-<td class="n">${n(c.sent)}</td><td class="n">${n(c.failed)}</td><td class="n">${n(c.retry)}</td><td class="n">${n(c.queued + c.sending)}</td><td class="n">${n(c.total)}</td></tr>`,
+            }) => html`<tr><td data-label="Edition"><a href="/admin/editions/${e.id}">${e.date} ${e.slot}</a></td><td data-label="Status">${e.status}${e.error ? html`<br><span class="bad">${e.error}</span>` : ''}</td>
+<td class="n" data-label="Sent">${n(c.sent)}</td><td class="n" data-label="Failed">${n(c.failed)}</td><td class="n" data-label="Retrying">${n(c.retry)}</td><td class="n" data-label="Waiting">${n(c.queued + c.sending)}</td><td class="n" data-label="Total">${n(c.total)}</td></tr>`,
           )
         : html`<tr><td colspan="7" class="muted">No edition yet.</td></tr>`
     }</tbody></table></div>
-${overview.oldestLease ? html`<p class="muted">Oldest lease: delivery ${overview.oldestLease.deliveryId}, until ${overview.oldestLease.leaseUntil.toISOString()}.</p>` : ''}
+${overview.oldestLease ? html`<p class="muted">Oldest lease: delivery ${overview.oldestLease.deliveryId}, until ${formatInstant(overview.oldestLease.leaseUntil)}.</p>` : ''}
 <h2>Why readers left</h2>
 ${
   reasons.length
     ? html`<div class="scroll"><table><thead><tr><th>Edition</th><th>Reason</th><th class="n">Readers</th></tr></thead><tbody>${reasons.map(
-        (r) => html`<tr><td>${r.editionId ?? '—'}</td><td>${r.reason}</td><td class="n">${r.count}</td></tr>`,
+        (r) =>
+          html`<tr><td data-label="Edition">${r.editionId ?? '—'}</td><td data-label="Reason">${r.reason}</td><td class="n" data-label="Readers">${r.count}</td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="muted">No reasons given yet.</p>`
 }`;

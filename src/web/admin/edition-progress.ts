@@ -29,7 +29,7 @@ export async function editionProgress(deps: WebDeps, request: FastifyRequest, e:
       'edition-progress': html`${throttles.length ? html`<div class="flash" role="status" id="throttled"><b>The relay is throttling this send</b> (its rate limit: slower, not failing; every refused message is sent again).<ul>${throttles.map((t) => html`<li>${describeThrottle(t)}</li>`)}</ul></div>` : ''}
 <section class="cards" aria-label="Deliveries">
 <div class="card"><b>${n(c.sent)}</b>sent (relay said 250)</div><div class="card"><b>${n(c.failed)}</b>failed</div>
-<div class="card"><b>${n(c.retry)}</b>retrying</div><div class="card"><b>${n(c.queued + c.sending)}</b>waiting or in flight</div>
+<div class="card"><b>${n(c.retry)}</b>retrying</div><div class="card"><b>${n(c.queued + c.sending)}</b>waiting</div>
 <div class="card"><b>${n(c.skipped)}</b>skipped (unsubscribed or suppressed at send time)</div><div class="card"><b>${n(c.uncertain)}</b>uncertain (resent once)</div>
 </section>
 ${e.status === 'sending' ? html`<div class="row" style="margin-top:12px"><form method="post" action="/admin/editions/${e.id}/pause">${csrfField(request, deps)}<button type="submit" class="secondary">Pause</button></form></div>` : ''}`,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { countOf, formatInstant } from '../../config/index.js';
 import type { Edition } from '../../db/index.js';
 import { deliveryOverview } from '../../delivery/index.js';
 import {
@@ -29,7 +30,7 @@ import { liveControl, sendLiveView } from './live-view.js';
 import { describeSchedule } from './schedule-words.js';
 
 const n = (v: number) => v.toLocaleString('en-US');
-const hm = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+const hm = formatInstant;
 const KINDS: Record<string, string> = { daily: 'daily', weekly: 'weekly', hourly: "readers' own hour" };
 
 type SendMode = 'send' | 'retry' | 'late';
@@ -83,8 +84,8 @@ ${
   editions.length
     ? editions.map(({ spec, row }) => {
         const st = standingOf(config, spec, row, now);
-        return html`<tr><td>${row ? html`<a href="/admin/editions/${row.id}">${spec.date} ${spec.slot}</a>` : `${spec.date} ${spec.slot}`}</td><td>${KINDS[spec.kind] ?? spec.kind}</td>
-<td>${hm(spec.sendAt)}</td><td><strong>${st.state}</strong></td><td>${st.reason}${st.state === 'empty' ? html` <a href="/admin/stories?date=${spec.date}">Stories</a>` : ''}</td><td>${actionForm(request, spec, row, st.action)}</td></tr>`;
+        return html`<tr><td data-label="Edition">${row ? html`<a href="/admin/editions/${row.id}">${spec.date} ${spec.slot}</a>` : `${spec.date} ${spec.slot}`}</td><td data-label="Kind">${KINDS[spec.kind] ?? spec.kind}</td>
+<td data-label="Send time">${hm(spec.sendAt)}</td><td data-label="State"><strong>${st.state}</strong></td><td data-label="Why">${st.reason}${st.state === 'empty' ? html` <a href="/admin/stories?date=${spec.date}">Stories</a>` : ''}</td><td>${actionForm(request, spec, row, st.action)}</td></tr>`;
       })
     : html`<tr><td colspan="6" class="muted">The schedule (${describeSchedule(config.digest.cron, config.digest.timeZone)}) sends nothing on ${date}.</td></tr>`
 }</tbody></table></div></section>
@@ -96,8 +97,8 @@ ${
         ({
           edition: e,
           counts: c,
-        }) => html`<tr><td><a href="/admin/editions/${e.id}">${e.date} ${e.slot}</a></td><td>${KINDS[e.kind] ?? e.kind}</td><td>${e.status}</td>
-<td class="n">${n(c.sent)}</td><td class="n">${n(c.failed)}</td><td class="n">${n(c.retry)}</td><td class="n">${n(c.queued + c.sending)}</td><td class="n">${n(c.total)}</td></tr>`,
+        }) => html`<tr><td data-label="Edition"><a href="/admin/editions/${e.id}">${e.date} ${e.slot}</a></td><td data-label="Kind">${KINDS[e.kind] ?? e.kind}</td><td data-label="Status">${e.status}</td>
+<td class="n" data-label="Sent">${n(c.sent)}</td><td class="n" data-label="Failed">${n(c.failed)}</td><td class="n" data-label="Retrying">${n(c.retry)}</td><td class="n" data-label="Waiting">${n(c.queued + c.sending)}</td><td class="n" data-label="Total">${n(c.total)}</td></tr>`,
       )
     : html`<tr><td colspan="8" class="muted">No edition yet.</td></tr>`
 }</tbody></table></div>`;
@@ -164,9 +165,9 @@ ${e.error ? html`<pre class="card bad" style="white-space:pre-wrap">${e.error}</
 ${st.action === 'retry' || st.action === 'late' || st.action === 'resume' ? actionForm(request, spec, e, st.action) : ''}
 ${e.html ? html`<form method="post" action="/admin/editions/${e.id}/test" class="row">${csrfField(request, deps)}<label for="to">Send a test to</label><input id="to" name="to" type="email" required placeholder="you@example.com"><button type="submit" class="secondary">Send test</button></form>` : ''}
 </div>
-${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><table><thead><tr><th>Reply</th><th class="n">Deliveries</th></tr></thead><tbody>${failures.map((f) => html`<tr><td>${f.error}</td><td class="n">${n(f.count)}</td></tr>`)}</tbody></table></div>` : ''}
+${failures.length ? html`<h2>Why deliveries failed</h2><div class="scroll"><table><thead><tr><th>Reply</th><th class="n">Deliveries</th></tr></thead><tbody>${failures.map((f) => html`<tr><td data-label="Reply">${f.error}</td><td class="n" data-label="Deliveries">${n(f.count)}</td></tr>`)}</tbody></table></div>` : ''}
 <h2>Stories</h2>
-<ol>${stories.map((s) => html`<li><a href="${s.url}" rel="noreferrer noopener">${s.title}</a> <span class="muted">${s.kind} · ${s.votes} votes · ${s.comments} comments${config.clickTracking !== 'off' || clicks.size > 0 ? ` · ${clicks.get(s.id) ?? 0} clicks` : ''}</span></li>`)}</ol>`;
+<ol>${stories.map((s) => html`<li><a href="${s.url}" rel="noreferrer noopener">${s.title}</a> <span class="muted">${s.kind} · ${countOf(s.votes, 'vote', 'votes')} · ${countOf(s.comments, 'comment', 'comments')}${config.clickTracking !== 'off' || clicks.size > 0 ? ` · ${countOf(clicks.get(s.id) ?? 0, 'click', 'clicks')}` : ''}</span></li>`)}</ol>`;
     return sendAdminPage(
       reply,
       200,

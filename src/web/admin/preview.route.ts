@@ -9,7 +9,9 @@ import type { WebDeps } from '../web-deps.js';
 /**
  * GET /admin/preview[?date=YYYY-MM-DD] (the admin session or Bearer ADMIN_TOKEN): the edition that date would get from
  * today's stories, as a sample reader would receive it, at phone (375 px) and desktop (800 px)
- * widths side by side, with the preflight verdict, inside the admin's layout and navigation.
+ * widths side by side, each whole (on a narrower screen the desktop frame goes under the phone one;
+ * on a phone the phone frame takes the screen's width and the desktop one, still 800 px, scrolls
+ * sideways in its own box), with the preflight verdict, inside the admin's layout and navigation.
  * Nothing is stored or sent. An empty edition is shown as what would happen to it: with
  * EMPTY_DAY=skip nothing is sent (so no email is shown), with note the short note is.
  */
@@ -52,10 +54,15 @@ export function adminPreviewRoutes(app: FastifyInstance, deps: WebDeps): void {
 ${preview.rendered.storyIds.length} stories · MJML render ${preview.renderMs.toFixed(0)} ms</p>
 <div class="frames">${PREVIEW_WIDTHS.map(
             (w) =>
-              html`<figure><figcaption>${w} px</figcaption><iframe class="preview" title="preview at ${w} px" width="${w}" height="1400" sandbox="allow-popups" srcdoc="${preview.sample.html}"></iframe></figure>`,
+              html`<figure class="${w < 600 ? 'phone' : 'desktop'}"><figcaption>${w} px</figcaption><iframe class="preview" title="preview at ${w} px" width="${w}" height="1400" sandbox="allow-popups" srcdoc="${preview.sample.html}"></iframe></figure>`,
           )}</div>
 <h2>Plain-text part</h2><pre>${preview.sample.text}</pre>`;
-    return send(reply, 200, await adminPage(request, deps, `Edition ${date}: preview`, html`${dateForm(date)}${verdict}${email}`));
+    // Wide: at 1,280 px the two frames (375 + 800 px) stand side by side, each whole; narrower, the desktop one goes under.
+    return send(
+      reply,
+      200,
+      await adminPage(request, deps, `Edition ${date}: preview`, html`${dateForm(date)}${verdict}${email}`, { wide: true }),
+    );
   });
 }
 

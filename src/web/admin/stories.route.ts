@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { formatInstant } from '../../config/index.js';
 import type { Story, StoryKind } from '../../db/index.js';
 import { currentEditionDate, editionWindow, type EditionWindow } from '../../editions/index.js';
 import { rankKind, type Ranked } from '../../ranking/index.js';
@@ -32,10 +33,10 @@ export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
       const excluded = candidates.filter((c) => c.kind === kind && choices.excluded.has(c.id));
       const row = (s: Story, r: Ranked<Story> | undefined) => {
         const state = choices.excluded.has(s.id) ? 'excluded' : r && r.rank <= size ? (r.pinned ? 'pinned, in' : 'in') : 'out';
-        return html`<tr><td class="n">${r ? r.rank : '—'}</td><td class="n">${r ? r.score.toFixed(3) : '—'}</td>
-<td><a href="${s.url}" rel="noreferrer noopener">${s.title}</a><br><span class="muted">${s.byline ?? ''} · ${s.published_at.toISOString().slice(0, 16).replace('T', ' ')} UTC</span></td>
-<td class="n">${s.votes}</td><td class="n">${s.comments}</td><td class="n">${clicks.get(s.id) ?? 0}</td><td>${state}</td>
-<td><div class="row">${(['pin', 'exclude', null] as const).map((action) =>
+        return html`<tr><td class="n" data-label="Rank">${r ? r.rank : '—'}</td><td class="n" data-label="Score">${r ? r.score.toFixed(3) : '—'}</td>
+<td data-label="Story"><a href="${s.url}" rel="noreferrer noopener">${s.title}</a><br><span class="muted">${s.byline ?? ''} · ${formatInstant(s.published_at)}</span></td>
+<td class="n" data-label="Votes">${s.votes}</td><td class="n" data-label="Comments">${s.comments}</td><td class="n" data-label="Clicks">${clicks.get(s.id) ?? 0}</td><td data-label="Edition">${state}</td>
+<td data-label="Editor"><div class="row">${(['pin', 'exclude', null] as const).map((action) =>
           (action === 'pin' && choices.pinned.has(s.id)) ||
           (action === 'exclude' && choices.excluded.has(s.id)) ||
           (action === null && !choices.pinned.has(s.id) && !choices.excluded.has(s.id))
@@ -48,7 +49,7 @@ export function storiesAdminRoutes(app: FastifyInstance, deps: WebDeps): void {
 <tbody>${ranked.length + excluded.length === 0 ? html`<tr><td colspan="8" class="muted">No candidates in this window.</td></tr>` : ''}${ranked.map((r) => row(r, r))}${excluded.map((s) => row(s, undefined))}</tbody></table></div>`;
     };
     const body = html`<form method="get" action="/admin/stories" class="row"><label for="date">Edition date</label><input id="date" name="date" type="date" value="${date}"><button type="submit">Show</button></form>
-<p class="muted">Click tracking is ${config.clickTracking}${config.clickTracking === 'off' ? ' (CLICK_TRACKING): no clicks are counted' : ': clicks are counted per story and edition'}. Candidates published ${window.start.toISOString()} – ${window.end.toISOString()} (the 24 h before the ${window.slot} slot, ${config.digest.timeZone}); score = (votes + 2 × comments + 1) / (age in hours + 2)^1.5 at the send time.</p>
+<p class="muted">Click tracking is ${config.clickTracking}${config.clickTracking === 'off' ? ' (CLICK_TRACKING): no clicks are counted' : ': clicks are counted per story and edition'}. Candidates published ${formatInstant(window.start)} – ${formatInstant(window.end)} (the 24 h before the ${window.slot} slot, ${config.digest.timeZone}); score = (votes + 2 × comments + 1) / (age in hours + 2)^1.5 at the send time.</p>
 ${section('story', config.sections.topStories, 'Top stories')}
 ${section('blog', config.sections.topBlogs, 'From the blogs')}`;
     return sendAdminPage(reply, 200, await adminPage(request, deps, 'Stories', body));

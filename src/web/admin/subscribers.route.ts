@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { eraseSubscriber, findSubscriber, searchSubscribers, subscriberEvents, unsubscribe } from '../../subscribers/index.js';
+import { formatInstant } from '../../config/index.js';
 import { html } from '../pages/html.js';
 import { requireAdmin } from './admin-session.js';
 import type { WebDeps } from '../web-deps.js';
 import { adminPage, csrfField, sendAdminPage } from './admin.layout.js';
 
-const when = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 16) : '—');
+const when = (d: Date | null) => (d ? formatInstant(d) : '—');
 
 /**
  * Subscribers in the admin: search by address, a reader's history, and the two actions an operator
@@ -25,7 +26,7 @@ export function subscribersAdminRoutes(app: FastifyInstance, deps: WebDeps): voi
       rows.length
         ? rows.map(
             (s) =>
-              html`<tr><td><a href="/admin/subscribers/${s.id}">${s.email}</a></td><td>${s.name ?? ''}</td><td>${s.status}</td><td>${s.frequency}</td><td>${when(s.created_at)}</td></tr>`,
+              html`<tr><td data-label="Address"><a href="/admin/subscribers/${s.id}">${s.email}</a></td><td data-label="Name">${s.name ?? ''}</td><td data-label="Status">${s.status}</td><td data-label="Frequency">${s.frequency}</td><td data-label="Signed up">${when(s.created_at)}</td></tr>`,
           )
         : html`<tr><td colspan="5" class="muted">No subscriber matches.</td></tr>`
     }</tbody></table></div>`;
@@ -50,8 +51,8 @@ ${s.status === 'active' || s.status === 'pending' ? html`<form method="post" act
 <label class="muted"><input type="checkbox" name="confirm" value="yes" required> erase all personal data</label> <button type="submit">Erase</button></form>
 </div></div>
 <h2>History</h2>
-<div class="scroll"><table><thead><tr><th>When (UTC)</th><th>Event</th><th>Edition</th><th>Reason</th></tr></thead><tbody>
-${events.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.type}</td><td>${e.editionDate ?? ''}</td><td>${e.reason ?? ''}</td></tr>`)}
+<div class="scroll"><table><thead><tr><th>When</th><th>Event</th><th>Edition</th><th>Reason</th></tr></thead><tbody>
+${events.map((e) => html`<tr><td data-label="When">${when(e.at)}</td><td data-label="Event">${e.type}</td><td data-label="Edition">${e.editionDate ?? ''}</td><td data-label="Reason">${e.reason ?? ''}</td></tr>`)}
 </tbody></table></div>`;
     return sendAdminPage(reply, 200, await adminPage(request, deps, 'Subscriber', body));
   });
