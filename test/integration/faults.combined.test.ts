@@ -188,7 +188,9 @@ describe('faults in one realistic run (postgres, a real `digest send`)', () => {
     expect(parsed.retryQueue).toBe(0);
     // And `digest send`'s own summary line.
     expect(send.output()).toMatch(
-      new RegExp(`${deliverable.length} sent, ${UNKNOWN.size} failed, 0 skipped, 0 retrying, 0 waiting, ${cut.size} resent after a lost reply`),
+      new RegExp(
+        `${deliverable.length} sent, ${UNKNOWN.size} failed, 0 skipped, 0 retrying, 0 waiting, ${cut.size} resent after a lost reply`,
+      ),
     );
     console.info(
       `faults: ${FIRST_421} × 421, ${GREYLISTED.size} greylisted, ${UNKNOWN.size} × 550, ${cut.size} cut after DATA (${duplicates} duplicate(s)), ${SLOW.size} slow`,
