@@ -347,7 +347,7 @@ describe(`upgrading a ${OLDEST.version} database to today's migrations`, () => {
     await until(
       'edition 2 sent to every reader',
       async () => sink.messages.length >= EDITION_2_RECIPIENTS.length && (await waitingDeliveries(old.db)) === 0,
-      30_000,
+      60_000, // the workers' supervised restart after migrate, on a loaded CI machine
     );
     expect(await workers.stop()).toBe(0);
     // Every start before the migration committed refused; the one after it ran until stopped.
